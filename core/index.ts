@@ -1,0 +1,3 @@
+export { type Clock, systemClock } from './clock.js';
+export { hasCode, RelevoError } from './errors.js';
+export { type Logger, silentLogger } from './logger.js';
