@@ -1,0 +1,27 @@
+export { StorageConflictError, StorageErrorCode } from './errors.js';
+export { MemoryIdempotencyStore } from './memory-idempotency.js';
+export { MemoryLockManager } from './memory-lock.js';
+export { MemoryPubSub } from './memory-pubsub.js';
+export { MemoryStorage } from './memory-storage.js';
+export { MemoryTranscriptStore } from './memory-transcript-store.js';
+export {
+  connectRedis,
+  type RedisConnection,
+  type RedisConnectionOptions,
+  redactUrl,
+} from './redis-connection.js';
+export { RedisIdempotencyStore } from './redis-idempotency.js';
+export { RedisLockManager } from './redis-lock.js';
+export { RedisPubSub } from './redis-pubsub.js';
+export { RedisStorage, type RedisStorageOptions } from './redis-storage.js';
+export { RedisTranscriptStore } from './redis-transcript-store.js';
+export { createStores, type Stores, type StoresOptions } from './stores.js';
+export {
+  type AcquireOptions,
+  DEFAULT_IDEMPOTENCY_TTL_MS,
+  type IdempotencyStore,
+  type Lock,
+  type LockManager,
+  type MessageHandler,
+  type PubSub,
+} from './types.js';

@@ -1,0 +1,37 @@
+import type { StoreItems } from 'botbuilder-core';
+import { invalidArgument, toJson } from './errors.js';
+
+/** Validates the keys of a `read`/`delete` call; botbuilder's stores disagree here, so we are explicit. */
+export function requireKeys(keys: unknown, operation: 'read' | 'delete'): string[] {
+  if (!Array.isArray(keys)) throw invalidArgument(`Storage.${operation} needs an array of keys`);
+  for (const key of keys) {
+    if (typeof key !== 'string') throw invalidArgument(`Storage.${operation} keys must be strings`);
+  }
+  return [...new Set(keys as string[])];
+}
+
+/** Validates the changes of a `write` call. */
+export function requireChanges(changes: unknown): StoreItems {
+  if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) {
+    // botbuilder's base tests write `[]` and expect nothing to happen.
+    if (Array.isArray(changes) && changes.length === 0) return {};
+    throw invalidArgument('Storage.write needs an object of changes keyed by storage key');
+  }
+  return changes as StoreItems;
+}
+
+/** eTag a caller asked to check, or `undefined` for "overwrite" (absent or `'*'`). */
+export function expectedETag(item: unknown): string | undefined {
+  if (item === null || typeof item !== 'object') return undefined;
+  const eTag = (item as { eTag?: unknown }).eTag;
+  return typeof eTag === 'string' && eTag !== '*' && eTag !== '' ? eTag : undefined;
+}
+
+/** JSON of an item as stored: without its eTag (the store keeps that itself). Items must be objects. */
+export function storedJson(key: string, item: unknown): string {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    throw invalidArgument(`Storage.write: the item of "${key.slice(0, 80)}" must be an object`);
+  }
+  const { eTag: _ignored, ...value } = item as Record<string, unknown>;
+  return toJson(key, value);
+}

@@ -1,0 +1,29 @@
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import { DEFAULT_IDEMPOTENCY_TTL_MS, type IdempotencyStore } from './types.js';
+
+/** {@link IdempotencyStore} in process memory; expired keys are swept as new claims arrive. */
+export class MemoryIdempotencyStore implements IdempotencyStore {
+  private readonly expiries = new Map<string, number>();
+  private claimsSinceSweep = 0;
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async claim(key: string, ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS): Promise<boolean> {
+    const now = this.clock.now();
+    if (++this.claimsSinceSweep >= 1_000) this.sweep(now);
+    const expiresAt = this.expiries.get(key);
+    if (expiresAt !== undefined && expiresAt > now) return false;
+    this.expiries.set(key, now + ttlMs);
+    return true;
+  }
+
+  async release(key: string): Promise<void> {
+    this.expiries.delete(key);
+  }
+
+  private sweep(now: number): void {
+    this.claimsSinceSweep = 0;
+    for (const [key, expiresAt] of this.expiries) if (expiresAt <= now) this.expiries.delete(key);
+  }
+}

@@ -1,0 +1,68 @@
+import type { Activity, PagedResult, TranscriptInfo, TranscriptStore } from 'botbuilder-core';
+import { toJson } from './errors.js';
+import {
+  decodeToken,
+  page,
+  requireLoggable,
+  reviveActivity,
+  TRANSCRIPT_PAGE_SIZE,
+  timestampOf,
+} from './transcript-paging.js';
+
+interface Transcript {
+  created: number;
+  entries: { at: number; json: string }[];
+}
+
+/**
+ * botbuilder `TranscriptStore` in process memory, with the same paging, ordering and copying rules as
+ * {@link RedisTranscriptStore}: activities come back oldest first, as copies, 20 a page.
+ */
+export class MemoryTranscriptStore implements TranscriptStore {
+  private readonly channels = new Map<string, Map<string, Transcript>>();
+
+  async logActivity(activity: Activity): Promise<void> {
+    const { channelId, conversationId } = requireLoggable(activity);
+    const at = timestampOf(activity);
+    const json = toJson(conversationId, { ...activity, timestamp: new Date(at) });
+    const conversations = this.channels.get(channelId) ?? new Map<string, Transcript>();
+    this.channels.set(channelId, conversations);
+    const transcript = conversations.get(conversationId) ?? { created: at, entries: [] };
+    conversations.set(conversationId, transcript);
+    // Keep time order even when an activity arrives late: insert after every entry not newer than it.
+    let index = transcript.entries.length;
+    while (index > 0 && (transcript.entries[index - 1]?.at ?? 0) > at) index--;
+    transcript.entries.splice(index, 0, { at, json });
+  }
+
+  async getTranscriptActivities(
+    channelId: string,
+    conversationId: string,
+    continuationToken?: string,
+    startDate?: Date,
+  ): Promise<PagedResult<Activity>> {
+    const offset = decodeToken(continuationToken);
+    const entries = this.channels.get(channelId)?.get(conversationId)?.entries ?? [];
+    const from = startDate?.getTime() ?? Number.NEGATIVE_INFINITY;
+    const selected = entries
+      .filter((entry) => entry.at >= from)
+      .slice(offset, offset + TRANSCRIPT_PAGE_SIZE + 1);
+    return page(
+      selected.map((entry) => reviveActivity(entry.json)),
+      offset,
+    );
+  }
+
+  async listTranscripts(channelId: string, continuationToken?: string): Promise<PagedResult<TranscriptInfo>> {
+    const offset = decodeToken(continuationToken);
+    const all = [...(this.channels.get(channelId) ?? new Map<string, Transcript>()).entries()]
+      .sort(([, a], [, b]) => a.created - b.created)
+      .slice(offset, offset + TRANSCRIPT_PAGE_SIZE + 1)
+      .map(([id, transcript]) => ({ channelId, id, created: new Date(transcript.created) }));
+    return page(all, offset);
+  }
+
+  async deleteTranscript(channelId: string, conversationId: string): Promise<void> {
+    this.channels.get(channelId)?.delete(conversationId);
+  }
+}

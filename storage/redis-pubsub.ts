@@ -1,0 +1,66 @@
+import type { RedisConnection } from './redis-connection.js';
+import type { MessageHandler, PubSub } from './types.js';
+
+/**
+ * {@link PubSub} on Redis. Subscribing needs a connection of its own (a subscribed connection can run
+ * no other command), duplicated from the main client; node-redis re-subscribes after a reconnect.
+ */
+export class RedisPubSub implements PubSub {
+  private subscriber: RedisConnection | undefined;
+  private connecting: Promise<RedisConnection> | undefined;
+  private readonly handlers = new Map<string, Set<MessageHandler>>();
+  private readonly prefix: string;
+
+  constructor(
+    private readonly client: RedisConnection,
+    options: { prefix?: string } = {},
+  ) {
+    this.prefix = `${options.prefix ?? 'relevo'}:bus:`;
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.client.publish(this.prefix + channel, message);
+  }
+
+  async subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>> {
+    const subscriber = await this.connectSubscriber();
+    const entry: MessageHandler = (message) => handler(message);
+    const handlers = this.handlers.get(channel);
+    if (!handlers) {
+      this.handlers.set(channel, new Set([entry]));
+      await subscriber.subscribe(this.prefix + channel, (message: string) => {
+        for (const each of [...(this.handlers.get(channel) ?? [])]) each(message);
+      });
+    } else {
+      handlers.add(entry);
+    }
+    return async () => {
+      const current = this.handlers.get(channel);
+      if (!current?.delete(entry) || current.size > 0) return;
+      this.handlers.delete(channel);
+      await subscriber.unsubscribe(this.prefix + channel);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    if (subscriber?.isOpen) subscriber.destroy();
+  }
+
+  private connectSubscriber(): Promise<RedisConnection> {
+    if (this.subscriber) return Promise.resolve(this.subscriber);
+    this.connecting ??= (async () => {
+      const subscriber = this.client.duplicate();
+      // Errors are reported by the main client's listener; without one node-redis would crash us.
+      subscriber.on('error', () => {});
+      await subscriber.connect();
+      this.subscriber = subscriber;
+      return subscriber;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+}

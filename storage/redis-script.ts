@@ -1,0 +1,23 @@
+import { createHash } from 'node:crypto';
+import type { RedisConnection } from './redis-connection.js';
+
+/**
+ * A Lua script run by EVALSHA, falling back to EVAL when the server does not know it yet (first use,
+ * or after a Redis restart emptied the script cache).
+ */
+export class RedisScript {
+  private readonly sha1: string;
+
+  constructor(private readonly source: string) {
+    this.sha1 = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(client: RedisConnection, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await client.evalSha(this.sha1, { keys, arguments: args });
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return client.eval(this.source, { keys, arguments: args });
+    }
+  }
+}

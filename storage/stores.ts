@@ -1,0 +1,81 @@
+import type { Storage, TranscriptStore } from 'botbuilder-core';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import { MemoryIdempotencyStore } from './memory-idempotency.js';
+import { MemoryLockManager } from './memory-lock.js';
+import { MemoryPubSub } from './memory-pubsub.js';
+import { MemoryStorage } from './memory-storage.js';
+import { MemoryTranscriptStore } from './memory-transcript-store.js';
+import { connectRedis, type RedisConnection } from './redis-connection.js';
+import { RedisIdempotencyStore } from './redis-idempotency.js';
+import { RedisLockManager } from './redis-lock.js';
+import { RedisPubSub } from './redis-pubsub.js';
+import { RedisStorage } from './redis-storage.js';
+import { RedisTranscriptStore } from './redis-transcript-store.js';
+import type { IdempotencyStore, LockManager, PubSub } from './types.js';
+
+/** Every store the agent runs on, all on memory or all on one Redis. */
+export interface Stores {
+  readonly kind: 'memory' | 'redis';
+  readonly storage: Storage;
+  readonly transcripts: TranscriptStore;
+  readonly idempotency: IdempotencyStore;
+  readonly locks: LockManager;
+  readonly pubsub: PubSub;
+  /** The Redis client, when on Redis: other stores (ledger, queue) build on it. */
+  readonly redis: RedisConnection | undefined;
+  /** Answers whether the backing store is reachable right now. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface StoresOptions {
+  /** Absent: embedded in-memory stores (data is lost on restart). */
+  redisUrl?: string | undefined;
+  /** Prefix of every Redis key. */
+  prefix?: string;
+  logger?: Logger;
+}
+
+/** Builds the stores: on Redis when a URL is given, in memory otherwise. */
+export async function createStores(options: StoresOptions = {}): Promise<Stores> {
+  const logger = options.logger ?? silentLogger;
+  if (!options.redisUrl) {
+    const pubsub = new MemoryPubSub();
+    return {
+      kind: 'memory',
+      storage: new MemoryStorage(),
+      transcripts: new MemoryTranscriptStore(),
+      idempotency: new MemoryIdempotencyStore(),
+      locks: new MemoryLockManager(),
+      pubsub,
+      redis: undefined,
+      ping: async () => true,
+      close: () => pubsub.close(),
+    };
+  }
+  const client = await connectRedis({ url: options.redisUrl, logger });
+  const keys = { prefix: options.prefix ?? 'relevo' };
+  const pubsub = new RedisPubSub(client, keys);
+  return {
+    kind: 'redis',
+    storage: new RedisStorage(client, keys),
+    transcripts: new RedisTranscriptStore(client, keys),
+    idempotency: new RedisIdempotencyStore(client, keys),
+    locks: new RedisLockManager(client, keys),
+    pubsub,
+    redis: client,
+    ping: async () => {
+      if (!client.isReady) return false;
+      try {
+        return (await client.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
+    close: async () => {
+      await pubsub.close();
+      if (client.isOpen) await client.close();
+    },
+  };
+}

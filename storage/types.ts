@@ -1,0 +1,44 @@
+/** Default time an idempotency key is remembered: X may re-deliver an event up to 5 days later. */
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 6 * 24 * 60 * 60 * 1000;
+
+/**
+ * Remembers which events were already processed. `claim` is the one operation: the first caller for
+ * a key wins (`true`), every later caller within the TTL loses (`false`).
+ */
+export interface IdempotencyStore {
+  claim(key: string, ttlMs?: number): Promise<boolean>;
+  /** Forgets a claim, so a failed attempt can be retried by the next delivery. */
+  release(key: string): Promise<void>;
+}
+
+/** A held lock. Only its holder can extend or release it. */
+export interface Lock {
+  readonly resource: string;
+  readonly token: string;
+  /** Extends the lock's lifetime; rejects with `RELEVO_LOCK_LOST` if it expired and another took it. */
+  extend(ttlMs: number): Promise<void>;
+  /** Releases the lock; a no-op if it already expired (returns false then). */
+  release(): Promise<boolean>;
+}
+
+export interface AcquireOptions {
+  /** How long the lock lives unless extended, so a crashed holder cannot block others for ever. */
+  ttlMs: number;
+  /** How long to wait for a held lock before rejecting with `RELEVO_LOCK_TIMEOUT`; 0 = try once. */
+  waitMs?: number;
+}
+
+/** Mutual exclusion per resource (a conversation, a member), across processes when on Redis. */
+export interface LockManager {
+  acquire(resource: string, options: AcquireOptions): Promise<Lock>;
+}
+
+export type MessageHandler = (message: string) => void;
+
+/** Fan-out of messages between processes (agent replies, web chat deliveries). */
+export interface PubSub {
+  publish(channel: string, message: string): Promise<void>;
+  /** Subscribes `handler`; resolves once the subscription is active, with a function that removes it. */
+  subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,21 @@
+import type { TestProject } from 'vitest/node';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** URL of the private redis-server every Redis-backed test shares (each under its own key prefix). */
+    redisUrl: string;
+  }
+}
+
+let redis: RedisServer | undefined;
+
+/** Starts the real servers the suite talks to, once for the whole run, on free loopback ports. */
+export async function setup(project: TestProject): Promise<void> {
+  redis = await startRedisServer();
+  project.provide('redisUrl', redis.url);
+}
+
+export async function teardown(): Promise<void> {
+  await redis?.stop();
+}
