@@ -4,12 +4,7 @@ export { MemoryLockManager } from './memory-lock.js';
 export { MemoryPubSub } from './memory-pubsub.js';
 export { MemoryStorage } from './memory-storage.js';
 export { MemoryTranscriptStore } from './memory-transcript-store.js';
-export {
-  connectRedis,
-  type RedisConnection,
-  type RedisConnectionOptions,
-  redactUrl,
-} from './redis-connection.js';
+export { connectRedis, type RedisConnection, type RedisConnectionOptions } from './redis-connection.js';
 export { RedisIdempotencyStore } from './redis-idempotency.js';
 export { RedisLockManager } from './redis-lock.js';
 export { RedisPubSub } from './redis-pubsub.js';

@@ -1,6 +1,7 @@
 import { createClient } from 'redis';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import { redactUrl } from '../core/redact-url.js';
 
 function createRedisClient(url: string, maxDelayMs: number) {
   return createClient({
@@ -44,15 +45,4 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
   });
   await client.connect();
   return client;
-}
-
-/** A Redis URL without its password, fit for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<invalid url>';
-  }
 }

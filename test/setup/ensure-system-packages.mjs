@@ -25,9 +25,10 @@ process.stderr.write(`Installing test dependencies: ${missing.join(', ')} (apt-g
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
 const install =
-  update.status === 0 &&
-  spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
-if (!install || install.status !== 0) {
+  update.status === 0
+    ? spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env })
+    : update;
+if (install.status !== 0) {
   process.stderr.write(`apt-get failed; run by hand: ${command}\n`);
   process.exit(1);
 }

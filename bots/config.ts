@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { RelevoError } from '../core/errors.js';
+import { redactUrl } from '../core/redact-url.js';
+
+const port = z.coerce
+  .number({ error: 'an integer port number from 0 to 65535' })
+  .int('an integer port number from 0 to 65535')
+  .min(0, 'an integer port number from 0 to 65535')
+  .max(65535, 'an integer port number from 0 to 65535');
+
+function urlWithScheme(schemes: string[], example: string) {
+  return z.string().refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { error: `a URL like ${example}` },
+  );
+}
+
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+/**
+ * Every environment variable Relevo reads, validated at start-up. Only `bots/` reads `process.env`
+ * (DESIGN.md §1); everything else receives the typed result. Channels whose settings are absent are off.
+ */
+const schema = z
+  .object({
+    PORT: optional(port).default(3978),
+    HOST: optional(z.string().min(1)).default('0.0.0.0'),
+    LOG_LEVEL: optional(
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'one of fatal, error, warn, info, debug, trace, silent',
+      }),
+    ).default('info'),
+    SHUTDOWN_TIMEOUT_MS: optional(
+      z.coerce.number({ error: 'a number of milliseconds' }).int().min(0).max(60_000),
+    ).default(8_000),
+    REDIS_URL: optional(urlWithScheme(['redis', 'rediss'], 'redis://host:6379')),
+    REDIS_CLUSTER_URLS: optional(z.string()),
+    REDIS_KEY_PREFIX: optional(z.string().regex(/^[\w.-]+$/, 'letters, digits, ".", "_" or "-"')).default(
+      'relevo',
+    ),
+    MicrosoftAppId: optional(z.string()),
+    MicrosoftAppPassword: optional(z.string()),
+    MicrosoftAppTenantId: optional(z.string()),
+    MicrosoftAppType: optional(z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI'])),
+    DIRECTLINE_SECRET: optional(z.string().min(16, 'a secret of at least 16 characters')),
+    SLACK_SIGNING_SECRET: optional(z.string()),
+    SLACK_BOT_TOKEN: optional(z.string()),
+    SLACK_API_URL: optional(urlWithScheme(['http', 'https'], 'https://slack.com/api/')),
+    X_CONSUMER_KEY: optional(z.string()),
+    X_CONSUMER_SECRET: optional(z.string()),
+    X_ACCESS_TOKEN: optional(z.string()),
+    X_ACCESS_SECRET: optional(z.string()),
+    X_USER_ID: optional(z.string().regex(/^\d+$/, 'the numeric id of our own X account')),
+    X_API_URL: optional(urlWithScheme(['https'], 'https://api.x.com/')),
+    IMAP_URL: optional(urlWithScheme(['imap', 'imaps'], 'imap://user:pass@host:143')),
+    SMTP_URL: optional(urlWithScheme(['smtp', 'smtps'], 'smtp://user:pass@host:587')),
+    EMAIL_FROM: optional(z.email({ error: 'an email address' })),
+    RELEVO_API_TOKEN: optional(z.string().min(16, 'a token of at least 16 characters')),
+  })
+  .superRefine((env, ctx) => {
+    if (env.REDIS_CLUSTER_URLS !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_CLUSTER_URLS'],
+        message: 'unset (Redis Cluster mode is not available yet; use REDIS_URL)',
+      });
+    }
+    if (env.MicrosoftAppId && !env.MicrosoftAppPassword && env.MicrosoftAppType !== 'UserAssignedMSI') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MicrosoftAppPassword'],
+        message: 'set whenever MicrosoftAppId is set',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof schema>;
+
+/** Thrown when the environment is invalid; `message` is one line per bad variable. */
+export class ConfigError extends RelevoError {
+  constructor(readonly problems: string[]) {
+    super('RELEVO_CONFIG_INVALID', problems.join('\n'), { details: { problems } });
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration; throws {@link ConfigError} naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'configuration');
+    const got = env[name];
+    const shown = got === undefined ? '' : ` (got ${JSON.stringify(shownValue(name, got))})`;
+    return `Invalid configuration: ${name} must be ${issue.message}${shown}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** What an error may echo of a bad value: never a secret, and URLs without their password. */
+function shownValue(name: string, value: string): string {
+  if (/SECRET|PASSWORD|TOKEN/.test(name)) return '***';
+  return name.endsWith('_URL') ? redactUrl(value) : value;
+}

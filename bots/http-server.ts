@@ -1,0 +1,50 @@
+import restify from 'restify';
+import { RelevoError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+
+export type HttpServer = restify.Server;
+
+/**
+ * The one restify server every route is mounted on. Errors leave as JSON `{code, message}`: a
+ * RelevoError keeps its stable code and status; anything else is a 500 whose detail goes to the log,
+ * never to the caller.
+ */
+export function createHttpServer(logger: Logger): HttpServer {
+  const server = restify.createServer({
+    name: 'relevo',
+    handleUncaughtExceptions: false,
+    ignoreTrailingSlash: true,
+  });
+  server.use(restify.plugins.queryParser({ mapParams: false }));
+
+  server.on(
+    'restifyError',
+    (req: restify.Request, res: restify.Response, err: Error, callback: () => void) => {
+      const body = errorBody(err);
+      if (body.status >= 500) logger.error({ err, method: req.method, url: req.url }, 'request failed');
+      res.status(body.status);
+      // Replace restify's own error rendering with our shape.
+      (err as Error & { toJSON?: () => unknown }).toJSON = () => body.json;
+      callback();
+    },
+  );
+  return server;
+}
+
+function errorBody(err: Error): { status: number; json: { code: string; message: string } } {
+  if (err instanceof RelevoError) return { status: err.statusCode, json: err.toJSON() };
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = (err as { body?: { code?: string } }).body?.code ?? err.name;
+    return {
+      status,
+      json: { code: `RELEVO_${snakeCase(String(code).replace(/Error$/, ''))}`, message: err.message },
+    };
+  }
+  return { status: 500, json: { code: 'RELEVO_INTERNAL', message: 'Internal error; see the server log' } };
+}
+
+/** `ResourceNotFound` → `RESOURCE_NOT_FOUND`: restify's error names in our code style. */
+function snakeCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}

@@ -1,0 +1,5 @@
+export { type Config, ConfigError, loadConfig } from './config.js';
+export type { ChannelHealth } from './health.js';
+export { createHttpServer, type HttpServer } from './http-server.js';
+export { createLogger } from './logger.js';
+export { createRelevo, type Relevo, type RelevoOptions } from './relevo.js';

@@ -1,0 +1,71 @@
+import type { AddressInfo } from 'node:net';
+import { InFlightWork } from '../core/in-flight.js';
+import type { Logger } from '../core/logger.js';
+import { createStores, type Stores } from '../storage/stores.js';
+import type { Config } from './config.js';
+import { type ChannelHealth, mountHealth } from './health.js';
+import { createHttpServer, type HttpServer } from './http-server.js';
+
+export interface RelevoOptions {
+  config: Config;
+  logger: Logger;
+}
+
+/** A composed Relevo agent: its server, stores and lifecycle. */
+export interface Relevo {
+  readonly server: HttpServer;
+  readonly stores: Stores;
+  /** Turns and sends in progress; shutdown waits for them. */
+  readonly inFlight: InFlightWork;
+  /** Starts listening on the configured host and port; resolves with the bound address. */
+  listen(): Promise<AddressInfo>;
+  /** Stops accepting, finishes in-flight work (bounded by SHUTDOWN_TIMEOUT_MS), closes the stores. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root (DESIGN.md §1): builds the stores, the adapters and the middleware from the
+ * validated configuration and mounts every route on one restify server.
+ */
+export async function createRelevo({ config, logger }: RelevoOptions): Promise<Relevo> {
+  if (!config.REDIS_URL) {
+    logger.warn('REDIS_URL is not set: running on embedded in-memory stores; all data is lost on restart');
+  }
+  const stores = await createStores({ redisUrl: config.REDIS_URL, prefix: config.REDIS_KEY_PREFIX, logger });
+  const inFlight = new InFlightWork();
+  const server = createHttpServer(logger);
+  const channels: Record<string, ChannelHealth> = {};
+
+  mountHealth(server, { storage: stores.kind, ping: () => stores.ping(), channels: () => channels });
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    stores,
+    inFlight,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.server.once('error', reject);
+        server.listen(config.PORT, config.HOST, () => {
+          server.server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          logger.info({ port: address.port, host: config.HOST, storage: stores.kind }, 'Relevo is listening');
+          resolve(address);
+        });
+      }),
+    close: () => {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.server.closeIdleConnections();
+        const drained = await inFlight.drain(config.SHUTDOWN_TIMEOUT_MS);
+        if (!drained)
+          logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning unfinished work');
+        // Keep-alive sockets still open after the drain would hold the process: end them.
+        server.server.closeAllConnections();
+        await stopped;
+        await stores.close();
+      })();
+      return closing;
+    },
+  };
+}

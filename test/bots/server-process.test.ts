@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { spawnRelevo } from '../support/spawn-relevo.js';
+
+describe('the Relevo server process', () => {
+  it('serves /healthz on embedded memory stores and warns that data is lost on restart', async () => {
+    const relevo = spawnRelevo({ PORT: '0' });
+    const port = await relevo.listening();
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', storage: 'memory' });
+    expect(relevo.output()).toContain('all data is lost on restart');
+    relevo.child.kill('SIGTERM');
+    expect(await relevo.exited()).toBe(0);
+  });
+
+  it('reports redis storage when REDIS_URL is set', async () => {
+    const relevo = spawnRelevo({
+      PORT: '0',
+      REDIS_URL: inject('redisUrl'),
+      REDIS_KEY_PREFIX: 'process-test',
+    });
+    const port = await relevo.listening();
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toMatchObject({
+      status: 'ok',
+      storage: 'redis',
+    });
+    expect(relevo.output()).not.toContain('all data is lost');
+    relevo.child.kill('SIGINT');
+    expect(await relevo.exited()).toBe(0);
+  });
+
+  it('refuses to start on a bad PORT with one line naming the variable and what is expected', async () => {
+    const relevo = spawnRelevo({ PORT: 'abc' });
+    expect(await relevo.exited()).toBe(1);
+    expect(relevo.output().trim()).toBe(
+      'Invalid configuration: PORT must be an integer port number from 0 to 65535 (got "abc")',
+    );
+  });
+
+  it('names every bad variable at once, without echoing secrets', async () => {
+    const relevo = spawnRelevo({ REDIS_URL: 'http://user:hunter2@localhost', DIRECTLINE_SECRET: 'short' });
+    expect(await relevo.exited()).toBe(1);
+    const lines = relevo.output().trim().split('\n');
+    expect(lines).toEqual([
+      'Invalid configuration: REDIS_URL must be a URL like redis://host:6379 (got "http://user:***@localhost/")',
+      'Invalid configuration: DIRECTLINE_SECRET must be a secret of at least 16 characters (got "***")',
+    ]);
+  });
+
+  it('exits 0 well within 10 s of SIGTERM', async () => {
+    const relevo = spawnRelevo({ PORT: '0' });
+    const port = await relevo.listening();
+    // An idle keep-alive connection must not hold the shutdown up.
+    await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'keep-alive' } });
+    const started = Date.now();
+    relevo.child.kill('SIGTERM');
+    expect(await relevo.exited()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});

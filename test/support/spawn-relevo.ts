@@ -1,0 +1,47 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A Relevo server process started from source, as `npm start` would run it. */
+export interface RelevoProcess {
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the port once the server logs that it is listening. */
+  listening(): Promise<number>;
+  /** Resolves with the exit code once the process has exited. */
+  exited(): Promise<number | null>;
+}
+
+export function spawnRelevo(env: Record<string, string>): RelevoProcess {
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', 'bots/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exit = once(child, 'exit').then(([code]) => code as number | null);
+  return {
+    child,
+    output: () => output,
+    exited: () => exit,
+    listening: async () => {
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const match = /"port":(\d+)[^\n]*Relevo is listening/.exec(output);
+        if (match) return Number(match[1]);
+        if (child.exitCode !== null) throw new Error(`Relevo exited early:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`Relevo did not start within 20 s:\n${output}`);
+    },
+  };
+}
