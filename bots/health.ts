@@ -1,11 +1,5 @@
+import type { ChannelHealth } from '../core/channel.js';
 import type { HttpServer } from './http-server.js';
-
-/** What a channel reports about itself on `/healthz`. */
-export interface ChannelHealth {
-  status: 'on' | 'off';
-  /** Why a channel is off, or how it authenticates when on (for example `anonymous`). */
-  detail?: string;
-}
 
 export interface HealthSources {
   storage: 'memory' | 'redis';

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
+import { RelevoAgent } from './agent.js';
 import { createLogger } from './logger.js';
 import { createRelevo } from './relevo.js';
 
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config);
-  const relevo = await createRelevo({ config, logger });
+  const agent = new RelevoAgent();
+  const relevo = await createRelevo({ config, logger, bot: (context) => agent.run(context) });
   await relevo.listen();
 
   let stopping = false;

@@ -1,20 +1,26 @@
 import type { AddressInfo } from 'node:net';
+import type { Channel, TurnLogic } from '../core/channel.js';
 import { InFlightWork } from '../core/in-flight.js';
 import type { Logger } from '../core/logger.js';
 import { createStores, type Stores } from '../storage/stores.js';
 import type { Config } from './config.js';
-import { type ChannelHealth, mountHealth } from './health.js';
+import { createChannels } from './channels.js';
+import { mountHealth } from './health.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
+import { createPipeline } from './pipeline.js';
 
 export interface RelevoOptions {
   config: Config;
   logger: Logger;
+  /** The bot's turn logic: the Relevo agent, or your own `ActivityHandler`'s `run`. */
+  bot: TurnLogic;
 }
 
 /** A composed Relevo agent: its server, stores and lifecycle. */
 export interface Relevo {
   readonly server: HttpServer;
   readonly stores: Stores;
+  readonly channels: readonly Channel[];
   /** Turns and sends in progress; shutdown waits for them. */
   readonly inFlight: InFlightWork;
   /** Starts listening on the configured host and port; resolves with the bound address. */
@@ -27,36 +33,47 @@ export interface Relevo {
  * The composition root (DESIGN.md §1): builds the stores, the adapters and the middleware from the
  * validated configuration and mounts every route on one restify server.
  */
-export async function createRelevo({ config, logger }: RelevoOptions): Promise<Relevo> {
+export async function createRelevo({ config, logger, bot }: RelevoOptions): Promise<Relevo> {
   if (!config.REDIS_URL) {
     logger.warn('REDIS_URL is not set: running on embedded in-memory stores; all data is lost on restart');
   }
   const stores = await createStores({ redisUrl: config.REDIS_URL, prefix: config.REDIS_KEY_PREFIX, logger });
   const inFlight = new InFlightWork();
   const server = createHttpServer(logger);
-  const channels: Record<string, ChannelHealth> = {};
+  const pipeline = createPipeline(stores, logger);
+  const channels = createChannels({ config, logger, stores, inFlight, pipeline, bot });
+  for (const channel of channels) channel.mount(server);
 
-  mountHealth(server, { storage: stores.kind, ping: () => stores.ping(), channels: () => channels });
+  mountHealth(server, {
+    storage: stores.kind,
+    ping: () => stores.ping(),
+    channels: () => Object.fromEntries(channels.map((channel) => [channel.name, channel.health()])),
+  });
 
   let closing: Promise<void> | undefined;
   return {
     server,
     stores,
+    channels,
     inFlight,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    listen: async () => {
+      const address = await new Promise<AddressInfo>((resolve, reject) => {
         server.server.once('error', reject);
         server.listen(config.PORT, config.HOST, () => {
           server.server.off('error', reject);
-          const address = server.address() as AddressInfo;
-          logger.info({ port: address.port, host: config.HOST, storage: stores.kind }, 'Relevo is listening');
-          resolve(address);
+          resolve(server.address() as AddressInfo);
         });
-      }),
+      });
+      await Promise.all(channels.map((channel) => channel.start()));
+      logger.info({ port: address.port, host: config.HOST, storage: stores.kind }, 'Relevo is listening');
+      return address;
+    },
     close: () => {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.server.closeIdleConnections();
+        // Channels stop taking new work (IMAP IDLE, sockets) while running turns finish.
+        await Promise.all(channels.map((channel) => channel.close()));
         const drained = await inFlight.drain(config.SHUTDOWN_TIMEOUT_MS);
         if (!drained)
           logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning unfinished work');

@@ -20,3 +20,5 @@ export {
   type MessageHandler,
   type PubSub,
 } from './types.js';
+export { DedupeMiddleware } from './dedupe-middleware.js';
+export { TranscriptMiddleware, type TranscriptMiddlewareOptions } from './transcript-middleware.js';

@@ -1,4 +1,4 @@
-import type { StoreItems } from 'botbuilder-core';
+import type { StoreItems } from 'botbuilder';
 import { invalidArgument, toJson } from './errors.js';
 
 /** Validates the keys of a `read`/`delete` call; botbuilder's stores disagree here, so we are explicit. */

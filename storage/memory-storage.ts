@@ -1,4 +1,4 @@
-import type { Storage, StoreItems } from 'botbuilder-core';
+import type { Storage, StoreItems } from 'botbuilder';
 import { newETag } from './etag.js';
 import { StorageConflictError } from './errors.js';
 import { expectedETag, requireChanges, requireKeys, storedJson } from './keys.js';

@@ -1,4 +1,4 @@
-import type { Activity, PagedResult, TranscriptInfo, TranscriptStore } from 'botbuilder-core';
+import type { Activity, PagedResult, TranscriptInfo, TranscriptStore } from 'botbuilder';
 import { toJson } from './errors.js';
 import {
   decodeToken,

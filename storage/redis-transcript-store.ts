@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Activity, PagedResult, TranscriptInfo, TranscriptStore } from 'botbuilder-core';
+import type { Activity, PagedResult, TranscriptInfo, TranscriptStore } from 'botbuilder';
 import { toJson } from './errors.js';
 import type { RedisConnection } from './redis-connection.js';
 import { RedisScript } from './redis-script.js';

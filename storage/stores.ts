@@ -1,4 +1,4 @@
-import type { Storage, TranscriptStore } from 'botbuilder-core';
+import type { Storage, TranscriptStore } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { MemoryIdempotencyStore } from './memory-idempotency.js';

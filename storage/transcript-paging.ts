@@ -1,4 +1,4 @@
-import type { Activity, PagedResult } from 'botbuilder-core';
+import type { Activity, PagedResult } from 'botbuilder';
 import { invalidArgument } from './errors.js';
 
 /** Items per page of `getTranscriptActivities` and `listTranscripts`, as in botbuilder's own stores. */

@@ -10,6 +10,9 @@ async function start(env: Record<string, string> = {}): Promise<string> {
   relevo = await createRelevo({
     config: loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env }),
     logger: silentLogger,
+    bot: async (context) => {
+      await context.sendActivity(`echo: ${context.activity.text}`);
+    },
   });
   const { port } = await relevo.listen();
   return `http://127.0.0.1:${port}`;

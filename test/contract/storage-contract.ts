@@ -4,7 +4,7 @@ import {
   MessageFactory,
   type Storage,
   TestAdapter,
-} from 'botbuilder-core';
+} from 'botbuilder';
 import { DialogSet, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../../core/errors.js';

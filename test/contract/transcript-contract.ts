@@ -1,4 +1,4 @@
-import type { Activity, TranscriptStore } from 'botbuilder-core';
+import type { Activity, TranscriptStore } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../../core/errors.js';
 import { StorageErrorCode } from '../../storage/errors.js';

@@ -26,7 +26,10 @@ const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
 const install =
   update.status === 0
-    ? spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env })
+    ? spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
+        stdio: 'inherit',
+        env,
+      })
     : update;
 if (install.status !== 0) {
   process.stderr.write(`apt-get failed; run by hand: ${command}\n`);

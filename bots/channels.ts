@@ -1,0 +1,23 @@
+import type { Channel, Pipeline, TurnLogic } from '../core/channel.js';
+import type { InFlightWork } from '../core/in-flight.js';
+import type { Logger } from '../core/logger.js';
+import type { Stores } from '../storage/stores.js';
+import type { Config } from './config.js';
+
+/** What every connector's factory may use; connectors take typed options, never `Config` itself. */
+export interface ChannelDependencies {
+  config: Config;
+  logger: Logger;
+  stores: Stores;
+  inFlight: InFlightWork;
+  pipeline: Pipeline;
+  bot: TurnLogic;
+}
+
+/**
+ * Every channel of the agent, on or off according to its settings. One entry per connector: the
+ * connector's `create…Channel(options)` with options mapped from the configuration here.
+ */
+export function createChannels(_deps: ChannelDependencies): Channel[] {
+  return [];
+}
