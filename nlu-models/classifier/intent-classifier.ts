@@ -1,0 +1,232 @@
+/**
+ * The fine-grained intent classifier: tf-idf word + character n-grams into a softmax regression,
+ * with a temperature and an out-of-scope threshold fitted on out-of-fold predictions (k-fold over
+ * the training data, so no test data is ever looked at). Pure and in-process: no downloads.
+ */
+import { RelevoError } from '../../core/errors.js';
+import { OUT_OF_SCOPE, type LabelledText } from '../corpus/jsonl.js';
+import type { Language } from '../text/stemmer.js';
+import { chooseThreshold, fitTemperature, type HeldOutPrediction } from './calibration.js';
+import {
+  DEFAULT_FEATURE_OPTIONS,
+  FeatureExtractor,
+  type FeatureExtractorState,
+  type FeatureOptions,
+} from './features.js';
+import { createRandom, shuffleInPlace } from './random.js';
+import {
+  DEFAULT_SOFTMAX_OPTIONS,
+  SoftmaxRegression,
+  type SoftmaxTrainingOptions,
+  softmaxInPlace,
+} from './softmax-regression.js';
+
+/** How to train an intent classifier. */
+export interface IntentTrainingOptions {
+  language: Language;
+  features?: Partial<FeatureOptions>;
+  softmax?: Partial<SoftmaxTrainingOptions>;
+  /** k of the k-fold calibration; below 2, no calibration (temperature 1, fallback threshold). */
+  folds?: number;
+  /** Threshold used when the training data has no out-of-scope examples to tune one on. */
+  fallbackThreshold?: number;
+  /** Expected share of out-of-scope traffic, weighing the threshold choice (default 0.1). */
+  outOfScopeRate?: number;
+  /** Progress in units of epochs: (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What k-fold calibration measured on the training data itself. */
+export interface ValidationFigures {
+  examples: number;
+  accuracy: number;
+  inScopeAccuracy: number;
+  oosRecall: number;
+  temperature: number;
+  threshold: number;
+}
+
+/** One ranked intent. */
+export interface ScoredIntent {
+  name: string;
+  score: number;
+}
+
+/** A classification. `topIntent` is `None` when the utterance is out of scope. */
+export interface IntentPrediction {
+  topIntent: string;
+  confidence: number;
+  isOutOfScope: boolean;
+  intents: ScoredIntent[];
+}
+
+/** The serialisable state of a trained classifier. */
+export interface IntentClassifierState {
+  labels: string[];
+  extractor: FeatureExtractorState;
+  weights: string;
+  bias: number[];
+  temperature: number;
+  threshold: number;
+  validation: ValidationFigures | null;
+}
+
+/** A trained intent classifier. */
+export class IntentClassifier {
+  private readonly extractor: FeatureExtractor;
+  private readonly model: SoftmaxRegression;
+  private readonly outOfScopeClass: number;
+
+  private constructor(
+    readonly labels: readonly string[],
+    extractor: FeatureExtractor,
+    model: SoftmaxRegression,
+    readonly temperature: number,
+    readonly threshold: number,
+    readonly validation: ValidationFigures | null,
+  ) {
+    this.extractor = extractor;
+    this.model = model;
+    this.outOfScopeClass = labels.indexOf(OUT_OF_SCOPE);
+  }
+
+  /** Trains on labelled utterances (`None` = out of scope, trained as a class of its own). */
+  static train(examples: readonly LabelledText[], options: IntentTrainingOptions): IntentClassifier {
+    const labels = [...new Set(examples.map((e) => e.label))].sort();
+    if (labels.filter((l) => l !== OUT_OF_SCOPE).length < 2) {
+      throw new RelevoError('RELEVO_NLU_TRAINING_DATA', 'Intent training needs at least two intents');
+    }
+    const features = { ...DEFAULT_FEATURE_OPTIONS, ...options.features };
+    const softmax = { ...DEFAULT_SOFTMAX_OPTIONS, ...options.softmax };
+    // Classes rarer than k simply miss from some folds: calibration stays fair for the others.
+    const folds = options.folds ?? 3;
+    const total = softmax.epochs * (folds >= 2 ? folds + 1 : 1);
+    let done = 0;
+    const onEpoch = () => {
+      done += 1;
+      options.onProgress?.(done, total);
+    };
+    const trainOn = (rows: readonly LabelledText[]) => {
+      const extractor = FeatureExtractor.fit(
+        rows.map((r) => r.text),
+        options.language,
+        features,
+      );
+      const index = new Map(labels.map((l, i) => [l, i]));
+      const model = SoftmaxRegression.train(
+        rows.map((r) => extractor.transform(r.text)),
+        rows.map((r) => index.get(r.label) as number),
+        extractor.size,
+        labels.length,
+        { ...softmax, onEpoch },
+      );
+      return { extractor, model };
+    };
+
+    let temperature = 1;
+    let threshold = options.fallbackThreshold ?? 0;
+    let validation: ValidationFigures | null = null;
+    if (folds >= 2) {
+      const held: HeldOutPrediction[] = [];
+      const assignment = stratifiedFolds(examples, folds, softmax.seed);
+      for (let k = 0; k < folds; k += 1) {
+        const { extractor, model } = trainOn(examples.filter((_, i) => assignment[i] !== k));
+        examples.forEach((e, i) => {
+          if (assignment[i] === k) {
+            held.push({ logits: model.logits(extractor.transform(e.text)), truth: labels.indexOf(e.label) });
+          }
+        });
+      }
+      temperature = fitTemperature(held);
+      const chosen = chooseThreshold(
+        held,
+        temperature,
+        labels.indexOf(OUT_OF_SCOPE),
+        threshold,
+        options.outOfScopeRate,
+      );
+      threshold = chosen.threshold;
+      const right = held.filter((h) => argmax(h.logits) === h.truth).length;
+      validation = { examples: held.length, accuracy: right / held.length, ...chosen, temperature };
+    }
+    const { extractor, model } = trainOn(examples);
+    return new IntentClassifier(labels, extractor, model, temperature, threshold, validation);
+  }
+
+  /** Rebuilds a classifier from {@link IntentClassifier.toJSON} output. */
+  static fromJSON(state: IntentClassifierState): IntentClassifier {
+    const extractor = FeatureExtractor.fromJSON(state.extractor);
+    const buffer = Buffer.from(state.weights, 'base64');
+    const weights = new Float32Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 4).slice();
+    const model = new SoftmaxRegression({
+      dimensions: extractor.size,
+      classes: state.labels.length,
+      weights,
+      bias: Float32Array.from(state.bias),
+    });
+    return new IntentClassifier(
+      state.labels,
+      extractor,
+      model,
+      state.temperature,
+      state.threshold,
+      state.validation,
+    );
+  }
+
+  /** The serialisable state. */
+  toJSON(): IntentClassifierState {
+    const { weights, bias } = this.model.state;
+    return {
+      labels: [...this.labels],
+      extractor: this.extractor.toJSON(),
+      weights: Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength).toString('base64'),
+      bias: Array.from(bias),
+      temperature: this.temperature,
+      threshold: this.threshold,
+      validation: this.validation,
+    };
+  }
+
+  /** Ranks intents for one utterance; `maxIntents` bounds the list returned. */
+  classify(text: string, maxIntents = 5): IntentPrediction {
+    const probabilities = softmaxInPlace(this.model.logits(this.extractor.transform(text)), this.temperature);
+    const top = argmax(probabilities);
+    const confidence = probabilities[top] as number;
+    const isOutOfScope = top === this.outOfScopeClass || confidence < this.threshold;
+    const order = [...probabilities.keys()].sort(
+      (a, b) => (probabilities[b] as number) - (probabilities[a] as number),
+    );
+    const intents = order
+      .slice(0, maxIntents)
+      .map((i) => ({ name: this.labels[i] as string, score: probabilities[i] as number }));
+    return {
+      topIntent: isOutOfScope ? OUT_OF_SCOPE : (this.labels[top] as string),
+      confidence,
+      isOutOfScope,
+      intents,
+    };
+  }
+}
+
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i += 1) if ((values[i] as number) > (values[best] as number)) best = i;
+  return best;
+}
+
+/** Fold number of every example, each class spread evenly over the folds. */
+function stratifiedFolds(examples: readonly LabelledText[], folds: number, seed: number): number[] {
+  const random = createRandom(seed + 1);
+  const byLabel = new Map<string, number[]>();
+  examples.forEach((e, i) => {
+    byLabel.set(e.label, [...(byLabel.get(e.label) ?? []), i]);
+  });
+  const assignment = new Array<number>(examples.length).fill(0);
+  for (const indices of byLabel.values()) {
+    shuffleInPlace(indices, random).forEach((example, k) => {
+      assignment[example] = k % folds;
+    });
+  }
+  return assignment;
+}

@@ -1,0 +1,40 @@
+/**
+ * A tiny `--name value` argument reader for the evaluation CLIs: they take three or four options,
+ * which does not justify a dependency.
+ */
+import { RelevoError } from '../../core/errors.js';
+
+/** Reads `--name value` pairs; throws on a flag without value or an unknown flag. */
+export function parseArgs(argv: readonly string[], known: readonly string[]): Map<string, string> {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i] as string;
+    if (flag === '--') continue;
+    const name = flag.replace(/^--/, '');
+    const value = argv[i + 1];
+    if (!flag.startsWith('--') || !known.includes(name)) {
+      throw new RelevoError(
+        'RELEVO_CLI_USAGE',
+        `Unknown argument ${flag}; expected ${known.map((k) => `--${k}`).join(', ')}`,
+      );
+    }
+    if (value === undefined || value.startsWith('--')) {
+      throw new RelevoError('RELEVO_CLI_USAGE', `${flag} needs a value`);
+    }
+    values.set(name, value);
+    i += 1;
+  }
+  return values;
+}
+
+/** Formats rows as an aligned plain-text table. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** A fraction as a percentage with one decimal. */
+export function percent(value: number): string {
+  return `${(value * 100).toFixed(1)} %`;
+}

@@ -1,0 +1,39 @@
+/**
+ * Word stemming through NLP.js's Snowball-style stemmers, behind a memo: stemming is the slowest
+ * step of feature extraction and customers reuse a small vocabulary, so a bounded cache pays off.
+ */
+import { StemmerEn } from '@nlpjs/lang-en';
+import { StemmerEs } from '@nlpjs/lang-es';
+
+/** The languages Relevo understands. */
+export type Language = 'en' | 'es';
+
+/** The languages Relevo understands, in the order they are tried. */
+export const LANGUAGES: readonly Language[] = ['en', 'es'];
+
+/** True when `value` names a supported language. */
+export function isLanguage(value: unknown): value is Language {
+  return value === 'en' || value === 'es';
+}
+
+const MAX_CACHED = 50_000;
+
+/** Stems single words for one language, caching results. */
+export class WordStemmer {
+  private readonly stemmer: { stem(tokens: string[]): string[] };
+  private readonly cache = new Map<string, string>();
+
+  constructor(readonly language: Language) {
+    this.stemmer = language === 'es' ? new StemmerEs() : new StemmerEn();
+  }
+
+  /** The stem of one lower-case word. */
+  stem(word: string): string {
+    const cached = this.cache.get(word);
+    if (cached !== undefined) return cached;
+    const stem = this.stemmer.stem([word])[0] ?? word;
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
+    this.cache.set(word, stem);
+    return stem;
+  }
+}
