@@ -18,6 +18,8 @@ export interface LanguageDetectorState {
   totals: Record<Language, number>;
 }
 
+const FULL_EVIDENCE_TRIGRAMS = 15;
+
 function trigrams(text: string): string[] {
   const padded = ` ${text
     .toLowerCase()
@@ -66,11 +68,15 @@ export class LanguageDetector {
   /** The more likely language of `text`; confidence 0.5 means no evidence either way. */
   detect(text: string): LanguageGuess {
     let spanishMinusEnglish = 0;
-    for (const gram of trigrams(text)) {
+    const grams = trigrams(text);
+    for (const gram of grams) {
       const en = ((this.state.counts.en[gram] ?? 0) + 1) / (this.state.totals.en + this.vocabularySize);
       const es = ((this.state.counts.es[gram] ?? 0) + 1) / (this.state.totals.es + this.vocabularySize);
       spanishMinusEnglish += Math.log(es) - Math.log(en);
     }
+    // "ok", "no", "vale": a few trigrams are weak evidence however lopsided their counts, so short
+    // texts get a damped confidence and the user's sticky language decides instead.
+    spanishMinusEnglish *= Math.min(1, grams.length / FULL_EVIDENCE_TRIGRAMS);
     if (/[¿¡ñ]/.test(text)) spanishMinusEnglish += 3;
     const spanish = 1 / (1 + Math.exp(-spanishMinusEnglish));
     return spanish >= 0.5

@@ -37,6 +37,8 @@ export interface NluRecognizerOptions {
   languageConfidence?: number;
   /** Where trained models are cached; default `.cache/nlu`; null = never cache. */
   cacheDirectory?: string | null;
+  /** Intent classifiers trained elsewhere (evaluation CLIs); they replace the corpora's models. */
+  intentClassifiers?: Partial<Record<Language, IntentClassifier>>;
   /** Seed of every random choice in training. */
   seed?: number;
   clock?: Clock;
@@ -124,6 +126,10 @@ export class NluRecognizer {
     for (const language of languages) {
       intents[language] = IntentClassifier.fromJSON(value.intents[language] as IntentClassifierState);
       answers[language] = corpusAnswers(corpora[language] as Corpus);
+    }
+    if (options.intentClassifiers !== undefined) {
+      for (const language of LANGUAGES) delete intents[language];
+      Object.assign(intents, options.intentClassifiers);
     }
     return new NluRecognizer({
       intents,

@@ -1,0 +1,49 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { classFigures } from '../../nlu-models/classifier/metrics.js';
+import { readJsonl, SentimentAnalyzer } from '../../nlu-models/index.js';
+
+let analyzer: SentimentAnalyzer;
+
+beforeAll(() => {
+  analyzer = SentimentAnalyzer.train();
+}, 60_000);
+
+describe('sentiment', () => {
+  it.each([
+    ['en', 'I am very angry, this is terrible'],
+    ['en', 'Still no refund after a month. Useless!!'],
+    ['en', 'this is NOT good enough, I want my money back 😡'],
+    ['es', 'Estoy muy enfadado, esto es horrible'],
+    ['es', 'Llevo un mes sin reembolso. ¡Una vergüenza!'],
+  ] as const)('hears the angry %s customer in "%s"', (language, text) => {
+    const sentiment = analyzer.analyze(text, language);
+    expect(sentiment.label).toBe('negative');
+    expect(sentiment.score).toBeLessThan(-0.2);
+  });
+
+  it('hears a thank-you as positive', () => {
+    expect(analyzer.analyze('thank you so much, great service', 'en').label).toBe('positive');
+    expect(analyzer.analyze('muchas gracias, excelente servicio', 'es').label).toBe('positive');
+  });
+
+  it.each(['en', 'es'] as const)('finds most customer complaints in %s without crying wolf', (language) => {
+    const rows = readJsonl(
+      new URL(`fixtures/complaints.${language}.jsonl`, import.meta.url).pathname,
+      'sentiment',
+    );
+    const predicted = rows.map((r) => analyzer.analyze(r.text, language).label);
+    const negative = classFigures(
+      rows.map((r) => r.label),
+      predicted,
+    ).find((f) => f.label === 'negative');
+    expect(negative?.recall).toBeGreaterThanOrEqual(0.8);
+    expect(negative?.precision).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('gives a score in [-1, 1] and a confidence in [0, 1]', () => {
+    const sentiment = analyzer.analyze('ok', 'en');
+    expect(Math.abs(sentiment.score)).toBeLessThanOrEqual(1);
+    expect(sentiment.confidence).toBeGreaterThanOrEqual(0);
+    expect(sentiment.confidence).toBeLessThanOrEqual(1);
+  });
+});
