@@ -1,3 +1,4 @@
+import { createWebChatChannel } from '../connectors/webchat/index.js';
 import type { Channel, Pipeline, TurnLogic } from '../core/channel.js';
 import type { InFlightWork } from '../core/in-flight.js';
 import type { Logger } from '../core/logger.js';
@@ -18,6 +19,7 @@ export interface ChannelDependencies {
  * Every channel of the agent, on or off according to its settings. One entry per connector: the
  * connector's `create…Channel(options)` with options mapped from the configuration here.
  */
-export function createChannels(_deps: ChannelDependencies): Channel[] {
-  return [];
+export function createChannels(deps: ChannelDependencies): Channel[] {
+  const { config, ...shared } = deps;
+  return [createWebChatChannel({ ...shared, secret: config.DIRECTLINE_SECRET })];
 }

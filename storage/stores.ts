@@ -17,6 +17,8 @@ import type { IdempotencyStore, LockManager, PubSub } from './types.js';
 /** Every store the agent runs on, all on memory or all on one Redis. */
 export interface Stores {
   readonly kind: 'memory' | 'redis';
+  /** Prefix of every Redis key, for stores other folders build on the same client. */
+  readonly prefix: string;
   readonly storage: Storage;
   readonly transcripts: TranscriptStore;
   readonly idempotency: IdempotencyStore;
@@ -44,6 +46,7 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
     const pubsub = new MemoryPubSub();
     return {
       kind: 'memory',
+      prefix: options.prefix ?? 'relevo',
       storage: new MemoryStorage(),
       transcripts: new MemoryTranscriptStore(),
       idempotency: new MemoryIdempotencyStore(),
@@ -59,6 +62,7 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
   const pubsub = new RedisPubSub(client, keys);
   return {
     kind: 'redis',
+    prefix: keys.prefix,
     storage: new RedisStorage(client, keys),
     transcripts: new RedisTranscriptStore(client, keys),
     idempotency: new RedisIdempotencyStore(client, keys),

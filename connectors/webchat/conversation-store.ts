@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import type { Activity } from 'botbuilder';
+import type { RedisConnection } from '../../storage/redis-connection.js';
+
+/** A Direct Line conversation: who it belongs to. */
+export interface ConversationRecord {
+  id: string;
+  /** The browser user's id (the part after `webchat:` in the identity key). */
+  userId: string;
+  userName?: string | undefined;
+  locale?: string | undefined;
+  createdAt: number;
+}
+
+/** A page of activities after a watermark. */
+export interface ActivitySet {
+  activities: Partial<Activity>[];
+  /** The sequence number of the last activity of the conversation seen so far. */
+  watermark: number;
+}
+
+/**
+ * What the Direct Line channel keeps per conversation: its record and its activity log, in which
+ * each activity's id is `<conversationId>|<7-digit sequence>` and the sequence is the watermark.
+ */
+export interface ConversationStore {
+  create(record: ConversationRecord): Promise<void>;
+  get(conversationId: string): Promise<ConversationRecord | undefined>;
+  /** Appends an activity (its `id` is assigned here) and returns the id and the new watermark. */
+  append(conversationId: string, activity: Partial<Activity>): Promise<{ id: string; watermark: number }>;
+  since(conversationId: string, watermark: number): Promise<ActivitySet>;
+  /** The key tokens are signed with: one for every process sharing the store. */
+  signingKey(): Promise<Buffer>;
+}
+
+/** Most activities one poll returns; a client with more to fetch polls again from the new watermark. */
+export const MAX_ACTIVITIES_PER_SET = 500;
+
+export function activityId(conversationId: string, sequence: number): string {
+  return `${conversationId}|${String(sequence).padStart(7, '0')}`;
+}
+
+/** {@link ConversationStore} in process memory. */
+export class MemoryConversationStore implements ConversationStore {
+  private readonly records = new Map<string, ConversationRecord>();
+  private readonly logs = new Map<string, string[]>();
+  private readonly key = randomBytes(32);
+
+  async create(record: ConversationRecord): Promise<void> {
+    this.records.set(record.id, { ...record });
+    this.logs.set(record.id, []);
+  }
+
+  async get(conversationId: string): Promise<ConversationRecord | undefined> {
+    const record = this.records.get(conversationId);
+    return record && { ...record };
+  }
+
+  async append(
+    conversationId: string,
+    activity: Partial<Activity>,
+  ): Promise<{ id: string; watermark: number }> {
+    const log = this.logs.get(conversationId) ?? [];
+    this.logs.set(conversationId, log);
+    log.push(JSON.stringify(activity));
+    return { id: activityId(conversationId, log.length), watermark: log.length };
+  }
+
+  async since(conversationId: string, watermark: number): Promise<ActivitySet> {
+    const log = this.logs.get(conversationId) ?? [];
+    return toSet(conversationId, log.slice(watermark, watermark + MAX_ACTIVITIES_PER_SET), watermark);
+  }
+
+  async signingKey(): Promise<Buffer> {
+    return this.key;
+  }
+}
+
+/** Conversations are kept this long after their last activity. */
+const RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** {@link ConversationStore} on Redis: a hash per conversation and a list as its log. */
+export class RedisConversationStore implements ConversationStore {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly client: RedisConnection,
+    options: { prefix?: string } = {},
+  ) {
+    this.prefix = `${options.prefix ?? 'relevo'}:dl`;
+  }
+
+  async create(record: ConversationRecord): Promise<void> {
+    const [meta] = this.keys(record.id);
+    await this.client.multi().set(meta, JSON.stringify(record)).pExpire(meta, RETENTION_MS).exec();
+  }
+
+  async get(conversationId: string): Promise<ConversationRecord | undefined> {
+    const json = await this.client.get(this.keys(conversationId)[0]);
+    return json ? (JSON.parse(json) as ConversationRecord) : undefined;
+  }
+
+  async append(
+    conversationId: string,
+    activity: Partial<Activity>,
+  ): Promise<{ id: string; watermark: number }> {
+    const [meta, log] = this.keys(conversationId);
+    const replies = await this.client
+      .multi()
+      .rPush(log, JSON.stringify(activity))
+      .pExpire(log, RETENTION_MS)
+      .pExpire(meta, RETENTION_MS)
+      .exec();
+    const watermark = Number(replies[0]);
+    return { id: activityId(conversationId, watermark), watermark };
+  }
+
+  async since(conversationId: string, watermark: number): Promise<ActivitySet> {
+    const entries = await this.client.lRange(
+      this.keys(conversationId)[1],
+      watermark,
+      watermark + MAX_ACTIVITIES_PER_SET - 1,
+    );
+    return toSet(conversationId, entries, watermark);
+  }
+
+  async signingKey(): Promise<Buffer> {
+    const key = `${this.prefix}:signing-key`;
+    await this.client.set(key, randomBytes(32).toString('base64'), { condition: 'NX' });
+    const stored = await this.client.get(key);
+    return Buffer.from(stored ?? '', 'base64');
+  }
+
+  private keys(conversationId: string): [string, string] {
+    const tag = `{${conversationId}}`;
+    return [`${this.prefix}:${tag}:meta`, `${this.prefix}:${tag}:log`];
+  }
+}
+
+function toSet(conversationId: string, entries: string[], watermark: number): ActivitySet {
+  const activities = entries.map((json, i) => ({
+    ...(JSON.parse(json) as Partial<Activity>),
+    id: activityId(conversationId, watermark + i + 1),
+  }));
+  return { activities, watermark: watermark + entries.length };
+}

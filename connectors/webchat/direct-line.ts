@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import type { Activity } from 'botbuilder';
+import type { TurnLogic } from '../../core/channel.js';
+import type { Clock } from '../../core/clock.js';
+import { identityKey } from '../../core/identity-key.js';
+import type { WebChatAdapter } from './adapter.js';
+import type { ActivitySet, ConversationRecord } from './conversation-store.js';
+import { DirectLineError } from './errors.js';
+import { inboundActivity, WEBCHAT_CHANNEL_ID } from './inbound.js';
+import { bearer, isSecret, signToken, TOKEN_LIFETIME_MS, type TokenClaims, verifyToken } from './verify.js';
+
+/** Who is calling: the site's server (the secret), a browser holding a token, or anyone (no secret set). */
+export type Caller = { kind: 'secret' } | { kind: 'token'; claims: TokenClaims } | { kind: 'anonymous' };
+
+export interface DirectLineServiceOptions {
+  adapter: WebChatAdapter;
+  bot: TurnLogic;
+  /** `DIRECTLINE_SECRET`; absent = anonymous conversations allowed. */
+  secret?: string | undefined;
+  clock: Clock;
+}
+
+/** What `POST /conversations`, reconnect and the token routes answer. */
+export interface ConversationGrant {
+  conversationId: string;
+  token: string;
+  expires_in: number;
+}
+
+const USER_ID = /^[\w.@:-]{1,64}$/;
+
+/**
+ * Direct Line 3.0 semantics without HTTP: authentication, conversations bound to one user, tokens,
+ * posting an activity (echo, then the bot's turn) and reading activities by watermark.
+ */
+export class DirectLineService {
+  private readonly adapter: WebChatAdapter;
+  private readonly secret: string | undefined;
+  private readonly clock: Clock;
+  private readonly bot: TurnLogic;
+
+  constructor(options: DirectLineServiceOptions) {
+    this.adapter = options.adapter;
+    this.secret = options.secret;
+    this.clock = options.clock;
+    this.bot = options.bot;
+  }
+
+  get isAnonymous(): boolean {
+    return this.secret === undefined;
+  }
+
+  /** Authenticates an `Authorization` header value (or a `t=` token from a stream URL). */
+  async authenticate(authorization: string | undefined): Promise<Caller> {
+    const credential = bearer(authorization);
+    // A browser client configured without credentials sends "Bearer undefined" (directlinejs does).
+    if (credential === undefined || credential === 'undefined' || credential === 'null') {
+      if (this.isAnonymous) return { kind: 'anonymous' };
+      throw new DirectLineError('Unauthorized', 'Send "Authorization: Bearer <secret or token>"');
+    }
+    if (this.secret !== undefined && isSecret(credential, this.secret)) return { kind: 'secret' };
+    return {
+      kind: 'token',
+      claims: verifyToken(credential, await this.adapter.store.signingKey(), this.clock.now()),
+    };
+  }
+
+  /** The conversation a caller may use: a token works only for its own conversation. */
+  async conversationFor(caller: Caller, conversationId: string): Promise<ConversationRecord> {
+    if (caller.kind === 'anonymous') throw new DirectLineError('Unauthorized', 'This request needs a token');
+    if (caller.kind === 'token' && caller.claims.conversationId !== conversationId) {
+      throw new DirectLineError('Forbidden', 'The token is for another conversation');
+    }
+    const conversation = await this.adapter.store.get(conversationId);
+    if (!conversation)
+      throw new DirectLineError('NotFound', `Conversation "${conversationId}" does not exist`);
+    return conversation;
+  }
+
+  /**
+   * `POST /conversations`: a token's own conversation (created on first use), or a new one. Only the
+   * secret holder may choose the user id (a site's signed-in customer); browsers get an anonymous id.
+   */
+  async start(caller: Caller, body: unknown): Promise<{ grant: ConversationGrant; created: boolean }> {
+    if (caller.kind === 'token') {
+      const existing = await this.adapter.store.get(caller.claims.conversationId);
+      if (existing) return { grant: await this.grant(existing), created: false };
+      const conversation = await this.create(caller.claims.conversationId, caller.claims, localeOf(body));
+      return { grant: await this.grant(conversation), created: true };
+    }
+    const user = caller.kind === 'secret' ? requestedUser(body) : undefined;
+    const conversation = await this.create(newId(), user, localeOf(body));
+    return { grant: await this.grant(conversation), created: true };
+  }
+
+  /** `POST /tokens/generate`: a token for a new conversation, for a site's server to hand to a browser. */
+  async generateToken(caller: Caller, body: unknown): Promise<ConversationGrant> {
+    if (caller.kind === 'token') throw new DirectLineError('Forbidden', 'Generating tokens needs the secret');
+    const user = caller.kind === 'secret' ? requestedUser(body) : undefined;
+    const conversation = await this.create(newId(), user, localeOf(body));
+    return this.grant(conversation);
+  }
+
+  /** `POST /tokens/refresh`: the same conversation and user, 30 more minutes. */
+  async refreshToken(caller: Caller): Promise<ConversationGrant> {
+    if (caller.kind !== 'token')
+      throw new DirectLineError('Forbidden', 'Refreshing needs a token, not a secret');
+    return this.grant(await this.conversationFor(caller, caller.claims.conversationId));
+  }
+
+  /** A fresh grant for a conversation (used by reconnect as well). */
+  async grant(conversation: ConversationRecord): Promise<ConversationGrant> {
+    const expiresAt = this.clock.now() + TOKEN_LIFETIME_MS;
+    const token = signToken(
+      {
+        conversationId: conversation.id,
+        userId: conversation.userId,
+        userName: conversation.userName,
+        expiresAt,
+      },
+      await this.adapter.store.signingKey(),
+    );
+    return { conversationId: conversation.id, token, expires_in: TOKEN_LIFETIME_MS / 1000 };
+  }
+
+  /**
+   * `POST /conversations/{id}/activities`: the activity is logged and echoed to every client of the
+   * conversation, then the bot's turn runs; resolves with the activity's id once the turn is done.
+   * A failed turn is a 502, as Azure answers when the bot fails.
+   */
+  async post(conversation: ConversationRecord, body: unknown): Promise<string> {
+    const { echo, turn } = inboundActivity(body, conversation, new Date(this.clock.now()));
+    const id = await this.adapter.deliver(conversation, echo);
+    try {
+      await this.adapter.processActivity(turn(id), this.bot);
+    } catch {
+      throw new DirectLineError('BotError', 'The agent failed to process the activity');
+    }
+    return id;
+  }
+
+  /** `GET /conversations/{id}/activities?watermark=`. */
+  since(conversation: ConversationRecord, watermark: string | undefined): Promise<ActivitySet> {
+    return this.adapter.store.since(conversation.id, parseWatermark(watermark));
+  }
+
+  private async create(
+    id: string,
+    user: { userId: string; userName?: string | undefined } | undefined,
+    locale: string | undefined,
+  ): Promise<ConversationRecord> {
+    const conversation: ConversationRecord = {
+      id,
+      userId: user?.userId ?? `anon-${randomBytes(9).toString('base64url')}`,
+      userName: user?.userName,
+      locale,
+      createdAt: this.clock.now(),
+    };
+    await this.adapter.store.create(conversation);
+    // The bot greets from a conversationUpdate, as on Azure; its id makes a repeat a no-op downstream.
+    void this.adapter
+      .processActivity(
+        {
+          type: 'conversationUpdate',
+          id: `${id}|start`,
+          channelId: WEBCHAT_CHANNEL_ID,
+          conversation: { id } as Activity['conversation'],
+          from: { id: identityKey('webchat', conversation.userId), name: conversation.userName ?? '' },
+          recipient: { id: 'relevo', name: 'Relevo', role: 'bot' },
+          membersAdded: [
+            { id: 'relevo', name: 'Relevo' },
+            { id: identityKey('webchat', conversation.userId), name: conversation.userName ?? '' },
+          ],
+          locale,
+          timestamp: new Date(this.clock.now()),
+          serviceUrl: 'urn:relevo:webchat',
+        },
+        this.bot,
+      )
+      .catch(() => {
+        // Logged by the adapter's turn error handler; the conversation itself is usable.
+      });
+    return conversation;
+  }
+}
+
+/** A watermark query value: absent or empty means "from the start". */
+export function parseWatermark(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const watermark = Number(value);
+  if (!Number.isSafeInteger(watermark) || watermark < 0) {
+    throw new DirectLineError('BadArgument', '"watermark" must be a non-negative integer');
+  }
+  return watermark;
+}
+
+function newId(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+function requestedUser(body: unknown): { userId: string; userName?: string | undefined } | undefined {
+  const user = (body as { user?: { id?: unknown; name?: unknown } } | undefined)?.user;
+  if (user?.id === undefined) return undefined;
+  if (typeof user.id !== 'string' || !USER_ID.test(user.id)) {
+    throw new DirectLineError('BadArgument', '"user.id" must be 1–64 letters, digits or . _ @ : -');
+  }
+  return { userId: user.id, userName: typeof user.name === 'string' ? user.name.slice(0, 100) : undefined };
+}
+
+function localeOf(body: unknown): string | undefined {
+  const locale = (body as { locale?: unknown } | undefined)?.locale;
+  return typeof locale === 'string' && /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(locale)
+    ? locale
+    : undefined;
+}

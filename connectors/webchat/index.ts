@@ -1,0 +1,60 @@
+import type { Channel, Pipeline, TurnLogic } from '../../core/channel.js';
+import type { Clock } from '../../core/clock.js';
+import { systemClock } from '../../core/clock.js';
+import type { InFlightWork } from '../../core/in-flight.js';
+import type { Logger } from '../../core/logger.js';
+import type { Stores } from '../../storage/stores.js';
+import { WebChatAdapter } from './adapter.js';
+import {
+  type ConversationStore,
+  MemoryConversationStore,
+  RedisConversationStore,
+} from './conversation-store.js';
+import { DirectLineService } from './direct-line.js';
+import { mountDirectLine } from './routes.js';
+import { DirectLineStreams } from './stream.js';
+
+export { WebChatAdapter } from './adapter.js';
+export type { ConversationRecord, ConversationStore } from './conversation-store.js';
+export { MemoryConversationStore, RedisConversationStore } from './conversation-store.js';
+export { DirectLineError } from './errors.js';
+
+export interface WebChatChannelOptions {
+  stores: Stores;
+  pipeline: Pipeline;
+  bot: TurnLogic;
+  logger: Logger;
+  inFlight: InFlightWork;
+  /** `DIRECTLINE_SECRET`: absent = anonymous conversations, and `/healthz` says so. */
+  secret?: string | undefined;
+  clock?: Clock;
+}
+
+/**
+ * The web chat channel: Relevo's own Direct Line 3.0 service, so Microsoft's Web Chat and any
+ * `botframework-directlinejs` client talk to the agent without Azure.
+ */
+export function createWebChatChannel(options: WebChatChannelOptions): Channel {
+  const clock = options.clock ?? systemClock;
+  const store: ConversationStore = options.stores.redis
+    ? new RedisConversationStore(options.stores.redis, { prefix: options.stores.prefix })
+    : new MemoryConversationStore();
+  const adapter = new WebChatAdapter({
+    store,
+    pubsub: options.stores.pubsub,
+    clock,
+    logger: options.logger.child({ channel: 'webchat' }),
+    inFlight: options.inFlight,
+    pipeline: options.pipeline,
+  });
+  const service = new DirectLineService({ adapter, bot: options.bot, secret: options.secret, clock });
+  const streams = new DirectLineStreams(service, store, options.stores.pubsub, options.logger);
+  return {
+    name: 'webchat',
+    adapter,
+    health: () => ({ status: 'on', detail: service.isAnonymous ? 'anonymous' : 'secret' }),
+    mount: (server) => mountDirectLine(server, service, streams, options.logger),
+    start: async () => {},
+    close: () => streams.close(),
+  };
+}
