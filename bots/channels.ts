@@ -1,3 +1,4 @@
+import { createBotFrameworkChannel } from '../connectors/botframework/index.js';
 import { createWebChatChannel } from '../connectors/webchat/index.js';
 import type { Channel, Pipeline, TurnLogic } from '../core/channel.js';
 import type { InFlightWork } from '../core/in-flight.js';
@@ -21,5 +22,16 @@ export interface ChannelDependencies {
  */
 export function createChannels(deps: ChannelDependencies): Channel[] {
   const { config, ...shared } = deps;
-  return [createWebChatChannel({ ...shared, secret: config.DIRECTLINE_SECRET })];
+  return [
+    createWebChatChannel({ ...shared, secret: config.DIRECTLINE_SECRET }),
+    createBotFrameworkChannel({
+      ...shared,
+      credentials: {
+        appId: config.MicrosoftAppId,
+        appPassword: config.MicrosoftAppPassword,
+        appType: config.MicrosoftAppType,
+        tenantId: config.MicrosoftAppTenantId,
+      },
+    }),
+  ];
 }

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'restify';
+import { hasCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { BodyErrorCode, parseJsonBody, readRawBody } from '../shared/read-body.js';
 import { DirectLineError } from './errors.js';
 
 /** Largest body a Direct Line client may post. */
@@ -8,26 +10,13 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Reads and parses a JSON body; an empty body is `undefined`. Oversized or broken JSON is a 4xx. */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw tooBig();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw tooBig();
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return undefined;
   try {
-    return JSON.parse(text);
-  } catch {
-    throw new DirectLineError('BadSyntax', 'The body is not valid JSON');
+    return parseJsonBody(await readRawBody(req, MAX_BODY_BYTES));
+  } catch (error) {
+    if (hasCode(error, BodyErrorCode.tooLarge)) throw new DirectLineError('MessageSizeTooBig', error.message);
+    if (hasCode(error, BodyErrorCode.invalidJson)) throw new DirectLineError('BadSyntax', error.message);
+    throw error;
   }
-}
-
-function tooBig(): DirectLineError {
-  return new DirectLineError('MessageSizeTooBig', `The body is larger than ${MAX_BODY_BYTES / 1024} KB`);
 }
 
 /**

@@ -1,0 +1,130 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../bots/config.js';
+import { createRelevo, type Relevo } from '../../../bots/relevo.js';
+import { silentLogger } from '../../../core/logger.js';
+
+/** A fake Bot Connector service: records the replies the bot posts to it, as Azure's would receive them. */
+interface Reply {
+  path: string;
+  body: Record<string, unknown>;
+}
+
+async function startConnector(): Promise<{ url: string; replies: Reply[]; server: Server }> {
+  const replies: Reply[] = [];
+  const server = createServer(async (req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    replies.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString() || '{}') });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id: `reply-${replies.length}` }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, replies, server };
+}
+
+let relevo: Relevo | undefined;
+let connector: Server | undefined;
+afterEach(async () => {
+  await relevo?.close();
+  connector?.close();
+  relevo = undefined;
+});
+
+async function startAgent(env: Record<string, string> = {}): Promise<{ base: string; seen: string[] }> {
+  const seen: string[] = [];
+  relevo = await createRelevo({
+    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env }),
+    logger: silentLogger,
+    bot: async (context) => {
+      if (context.activity.type !== 'message') return;
+      seen.push(context.activity.from.id);
+      await context.sendActivity(`echo: ${context.activity.text}`);
+    },
+  });
+  const { port } = await relevo.listen();
+  return { base: `http://127.0.0.1:${port}`, seen };
+}
+
+function activity(serviceUrl: string, text: string, id = 'act-1') {
+  return {
+    type: 'message',
+    id,
+    text,
+    channelId: 'emulator',
+    serviceUrl,
+    conversation: { id: 'emulator-conv-1' },
+    from: { id: 'user-7', name: 'Ana' },
+    recipient: { id: 'bot', name: 'Relevo' },
+  };
+}
+
+describe('POST /api/messages (Azure Bot Service channels)', () => {
+  it('answers an Emulator on this machine through its service URL, with the sender as an identity key', async () => {
+    const fake = await startConnector();
+    connector = fake.server;
+    const { base, seen } = await startAgent();
+    const response = await fetch(`${base}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(activity(fake.url, 'hello')),
+    });
+    expect(response.status).toBe(200);
+    expect(seen).toEqual(['emulator:user-7']);
+    expect(fake.replies).toHaveLength(1);
+    expect(fake.replies[0]?.path).toBe('/v3/conversations/emulator-conv-1/activities/act-1');
+    expect(fake.replies[0]?.body).toMatchObject({ type: 'message', text: 'echo: hello', replyToId: 'act-1' });
+  });
+
+  it('processes a re-delivered activity only once', async () => {
+    const fake = await startConnector();
+    connector = fake.server;
+    const { base } = await startAgent();
+    for (let i = 0; i < 2; i++) {
+      await fetch(`${base}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(activity(fake.url, 'once', 'act-dup')),
+      });
+    }
+    expect(fake.replies).toHaveLength(1);
+  });
+
+  it('refuses, without an app id, to send replies to a service URL off this machine', async () => {
+    const { base } = await startAgent();
+    const response = await fetch(`${base}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(activity('https://smba.trafficmanager.net/emea/', 'hi')),
+    });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ code: 'RELEVO_BOTFRAMEWORK_FORBIDDEN' });
+  });
+
+  it('rejects requests without a valid Bot Framework JWT once MicrosoftAppId is set', async () => {
+    const fake = await startConnector();
+    connector = fake.server;
+    const { base, seen } = await startAgent({
+      MicrosoftAppId: 'app-id',
+      MicrosoftAppPassword: 'app-password',
+    });
+    for (const authorization of [undefined, 'Bearer forged.jwt.token']) {
+      const response = await fetch(`${base}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify(activity(fake.url, 'hi')),
+      });
+      expect(response.status).toBe(401);
+    }
+    expect(seen).toEqual([]);
+    expect(fake.replies).toEqual([]);
+  });
+
+  it('answers a body that is not an activity with 400 and the reason', async () => {
+    const { base } = await startAgent();
+    const response = await fetch(`${base}/api/messages`, { method: 'POST', body: '{"type":"message"}' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'RELEVO_BOTFRAMEWORK_INVALID_ACTIVITY' });
+  });
+});
