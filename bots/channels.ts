@@ -1,4 +1,5 @@
 import { createBotFrameworkChannel } from '../connectors/botframework/index.js';
+import { createSlackChannel } from '../connectors/slack/index.js';
 import { createWebChatChannel } from '../connectors/webchat/index.js';
 import type { Channel, Pipeline, TurnLogic } from '../core/channel.js';
 import type { InFlightWork } from '../core/in-flight.js';
@@ -32,6 +33,13 @@ export function createChannels(deps: ChannelDependencies): Channel[] {
         appType: config.MicrosoftAppType,
         tenantId: config.MicrosoftAppTenantId,
       },
+    }),
+    createSlackChannel({
+      ...shared,
+      idempotency: shared.stores.idempotency,
+      signingSecret: config.SLACK_SIGNING_SECRET,
+      botToken: config.SLACK_BOT_TOKEN,
+      apiUrl: config.SLACK_API_URL,
     }),
   ];
 }

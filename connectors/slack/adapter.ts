@@ -1,0 +1,155 @@
+import { App, type Receiver } from '@slack/bolt';
+import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
+import type { TurnLogic } from '../../core/channel.js';
+import { RelevoError } from '../../core/errors.js';
+import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
+import { boltLogger, type SlackAuth, SlackClient, type SlackClientOptions } from './client.js';
+import {
+  parseSlackConversationId,
+  type SlackBody,
+  type SlackBlockActions,
+  type SlackEventCallback,
+  slackActionToActivity,
+  slackEventToActivity,
+} from './inbound.js';
+import { renderSlackActivity } from './outbound.js';
+
+export interface SlackAdapterOptions extends RelevoAdapterOptions, SlackClientOptions {
+  /** How `delay` activities wait; injected so tests need not. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Retry headers of one delivery, passed to Bolt's context as Bolt's own receivers do. */
+export interface SlackDelivery {
+  retryNum?: number;
+  retryReason?: string;
+}
+
+/** Bolt's `context` key under which a delivery carries the turn logic to our listeners. */
+const LOGIC_KEY = 'relevoLogic';
+
+/**
+ * The Slack channel's BotAdapter. Request handling runs through a Bolt `App` (its middleware drops
+ * our own messages; its listeners route messages, mentions and button clicks), whose transport is
+ * Relevo's route: the route verifies, dedupes and acknowledges, then hands the body to {@link dispatch}.
+ * Replies go out with `chat.postMessage` in the conversation's channel and thread, so a human agent's
+ * messages sent through `continueConversation` during a handoff land in the customer's thread too.
+ */
+export class SlackAdapter extends RelevoAdapter {
+  readonly client: SlackClient;
+  private readonly options: SlackAdapterOptions;
+  private app: App | undefined;
+  private auth: SlackAuth | undefined;
+
+  constructor(options: SlackAdapterOptions) {
+    super(options);
+    this.options = options;
+    this.client = new SlackClient(options);
+  }
+
+  /** Who the bot is, once {@link start} has run. */
+  get identity(): SlackAuth | undefined {
+    return this.auth;
+  }
+
+  get isReady(): boolean {
+    return this.app !== undefined;
+  }
+
+  /** Asks Slack who the bot token belongs to (`auth.test`) and builds the Bolt app around that identity. */
+  async start(): Promise<SlackAuth> {
+    const auth = await this.client.authTest();
+    this.auth = auth;
+    this.app = this.createApp(auth);
+    return auth;
+  }
+
+  /**
+   * Runs one verified, already acknowledged Slack body through Bolt and, for messages, mentions and
+   * button clicks, through the pipeline and `logic`. Resolves when the turn is done.
+   */
+  async dispatch(body: SlackBody, delivery: SlackDelivery, logic: TurnLogic): Promise<void> {
+    if (!this.app) {
+      throw new RelevoError('RELEVO_SLACK_NOT_READY', 'the Slack channel has not started yet', {
+        statusCode: 503,
+      });
+    }
+    await this.app.processEvent({
+      body: body as unknown as Record<string, unknown>,
+      // The route has already answered Slack (within its 3-second deadline): nothing is left to ack.
+      ack: async () => {},
+      ...(delivery.retryNum === undefined ? {} : { retryNum: delivery.retryNum }),
+      ...(delivery.retryReason === undefined ? {} : { retryReason: delivery.retryReason }),
+      customProperties: { [LOGIC_KEY]: logic },
+    });
+  }
+
+  /**
+   * Sends each activity in order and resolves with Slack's `ts` of each posted message (`''` for
+   * activities Slack has no rendering for, such as typing), or rejects with `RELEVO_SLACK_API`.
+   */
+  override async sendActivities(
+    context: TurnContext,
+    activities: Partial<Activity>[],
+  ): Promise<ResourceResponse[]> {
+    const responses: ResourceResponse[] = [];
+    for (const activity of activities) {
+      const target = parseSlackConversationId(activity.conversation?.id ?? context.activity.conversation?.id);
+      const outbound = renderSlackActivity(activity, target);
+      switch (outbound.kind) {
+        case 'post':
+          responses.push({ id: await this.client.postMessage(outbound.message) });
+          break;
+        case 'delay':
+          await (this.options.sleep ?? defaultSleep)(outbound.ms);
+          responses.push({ id: '' });
+          break;
+        case 'skip':
+          this.logger.debug({ type: activity.type, reason: outbound.reason }, 'activity not sent to Slack');
+          responses.push({ id: '' });
+          break;
+        default:
+          return outbound satisfies never;
+      }
+    }
+    return responses;
+  }
+
+  private createApp(auth: SlackAuth): App {
+    // Bolt needs a receiver; ours is the restify route, so this one only satisfies the interface.
+    const receiver: Receiver = { init: () => {}, start: async () => {}, stop: async () => {} };
+    const app = new App({
+      token: this.options.botToken,
+      botUserId: auth.userId,
+      ...(auth.botId ? { botId: auth.botId } : {}),
+      receiver,
+      clientOptions: this.client.webClientOptions(),
+      logger: boltLogger(this.logger),
+      ignoreSelf: true,
+      // Conversation state lives in Relevo's storage, not in Bolt's per-process memory store.
+      convoStore: false,
+      tokenVerificationEnabled: false,
+    });
+    const runTurn = async (activity: Partial<Activity> | null, context: Record<string, unknown>) => {
+      const logic = context[LOGIC_KEY] as TurnLogic | undefined;
+      if (!activity || !logic) return;
+      await this.processActivity(activity, logic);
+    };
+    app.event('message', ({ body, context }) =>
+      runTurn(slackEventToActivity(body as SlackEventCallback, auth), context),
+    );
+    app.event('app_mention', ({ body, context }) =>
+      runTurn(slackEventToActivity(body as SlackEventCallback, auth), context),
+    );
+    app.action({ type: 'block_actions' }, ({ body, context }) =>
+      runTurn(slackActionToActivity(body as unknown as SlackBlockActions, auth), context),
+    );
+    // Let failures reach the route, which logs them once and frees the delivery for Slack's retry.
+    app.error(async (error) => {
+      throw error;
+    });
+    return app;
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

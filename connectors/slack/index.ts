@@ -1,0 +1,70 @@
+import type { Channel, Pipeline, TurnLogic } from '../../core/channel.js';
+import { offChannel } from '../../core/channel.js';
+import type { Clock } from '../../core/clock.js';
+import type { InFlightWork } from '../../core/in-flight.js';
+import type { Logger } from '../../core/logger.js';
+import type { IdempotencyStore } from '../../storage/types.js';
+import { SlackAdapter } from './adapter.js';
+import { mountSlackRoutes } from './routes.js';
+
+export { SlackAdapter, type SlackAdapterOptions } from './adapter.js';
+export { SlackClient, type SlackAuth } from './client.js';
+export { parseSlackConversationId, slackConversationId } from './inbound.js';
+export { SLACK_EVENTS_PATH } from './routes.js';
+export { slackSignature, verifySlackRequest } from './verify.js';
+
+export interface SlackChannelOptions {
+  /** `SLACK_SIGNING_SECRET`; the channel is off without it. */
+  signingSecret: string | undefined;
+  /** `SLACK_BOT_TOKEN`; the channel is off without it. */
+  botToken: string | undefined;
+  /** `SLACK_API_URL`; Slack's own when absent. */
+  apiUrl?: string | undefined;
+  logger: Logger;
+  inFlight: InFlightWork;
+  pipeline: Pipeline;
+  bot: TurnLogic;
+  idempotency: IdempotencyStore;
+  clock?: Clock;
+}
+
+/**
+ * The Slack channel: `POST /slack/events` on the shared server and a {@link SlackAdapter} for replies
+ * and proactive messages. Off (and `/healthz` says why) unless both the signing secret and the bot
+ * token are set. `start()` calls `auth.test` and fails loudly on a bad token.
+ */
+export function createSlackChannel(options: SlackChannelOptions): Channel {
+  const { signingSecret, botToken } = options;
+  if (!signingSecret || !botToken) {
+    return offChannel('slack', 'set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN to turn it on');
+  }
+  const adapter = new SlackAdapter({
+    botToken,
+    apiUrl: options.apiUrl,
+    logger: options.logger.child({ channel: 'slack' }),
+    inFlight: options.inFlight,
+    pipeline: options.pipeline,
+  });
+  return {
+    name: 'slack',
+    adapter,
+    health: () => {
+      const identity = adapter.identity;
+      return { status: 'on', detail: identity ? `bot ${identity.userId} in ${identity.team}` : 'starting' };
+    },
+    mount: (server) =>
+      mountSlackRoutes(server, {
+        adapter,
+        signingSecret,
+        idempotency: options.idempotency,
+        logic: options.bot,
+        logger: options.logger,
+        inFlight: options.inFlight,
+        ...(options.clock ? { clock: options.clock } : {}),
+      }),
+    start: async () => {
+      await adapter.start();
+    },
+    close: async () => {},
+  };
+}

@@ -1,0 +1,152 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { slackSignature } from '../../connectors/slack/verify.js';
+
+/** One Web API call as the fake Slack received it. */
+export interface SlackApiCall {
+  method: string;
+  /** The bearer token the call carried. */
+  token: string | undefined;
+  /** The call's arguments, decoded the way Slack decodes them (`blocks` is JSON inside a form field). */
+  params: Record<string, unknown>;
+  /** The HTTP status the fake answered (429 while rate limiting). */
+  status: number;
+  at: number;
+}
+
+/** A fake Slack Web API on loopback that speaks the documented wire format of the methods Relevo uses. */
+export interface FakeSlack {
+  /** Base URL for `SLACK_API_URL` / `slackApiUrl`, ending in `/api/`. */
+  readonly url: string;
+  readonly calls: SlackApiCall[];
+  /** Every `chat.postMessage` call's arguments, in order. */
+  posts(): Record<string, unknown>[];
+  /** Resolves once at least `count` messages were posted; rejects after `timeoutMs`. */
+  waitForPosts(count: number, timeoutMs?: number): Promise<Record<string, unknown>[]>;
+  /** Answers the next `times` calls of `method` with 429 and `Retry-After: retryAfterSeconds`. */
+  rateLimit(method: string, times: number, retryAfterSeconds: number): void;
+  close(): Promise<void>;
+}
+
+export const FAKE_SLACK_BOT = { userId: 'UBOT', botId: 'BBOT', team: 'T0RELEVO' } as const;
+
+/**
+ * Starts the fake Slack. `auth.test` names {@link FAKE_SLACK_BOT}; `chat.postMessage` answers
+ * `{ok, channel, ts, message}` with increasing `ts`; anything else is `unknown_method`.
+ * @see https://api.slack.com/web#responses
+ */
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const calls: SlackApiCall[] = [];
+  const limits = new Map<string, { times: number; retryAfterSeconds: number }>();
+  let seq = 0;
+  const server: Server = createServer(async (req, res) => {
+    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
+    const params = decode(await read(req), req.headers['content-type']);
+    const auth = req.headers.authorization;
+    const call: SlackApiCall = {
+      method,
+      token: auth?.replace(/^Bearer /, ''),
+      params,
+      status: 200,
+      at: Date.now(),
+    };
+    calls.push(call);
+    const limit = limits.get(method);
+    if (limit && limit.times > 0) {
+      limit.times--;
+      call.status = 429;
+      res.writeHead(429, {
+        'retry-after': String(limit.retryAfterSeconds),
+        'content-type': 'application/json',
+      });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    if (!auth?.startsWith('Bearer xoxb-')) {
+      res.end(JSON.stringify({ ok: false, error: 'not_authed' }));
+    } else if (method === 'auth.test') {
+      res.end(
+        JSON.stringify({
+          ok: true,
+          url: 'https://relevo-test.slack.com/',
+          team: 'Relevo Test',
+          user: 'relevo',
+          team_id: FAKE_SLACK_BOT.team,
+          user_id: FAKE_SLACK_BOT.userId,
+          bot_id: FAKE_SLACK_BOT.botId,
+        }),
+      );
+    } else if (method === 'chat.postMessage') {
+      seq++;
+      const ts = `1700000${String(seq).padStart(3, '0')}.000100`;
+      res.end(JSON.stringify({ ok: true, channel: params.channel, ts, message: { text: params.text, ts } }));
+    } else {
+      res.end(JSON.stringify({ ok: false, error: 'unknown_method' }));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const posts = () =>
+    calls
+      .filter((call) => call.method === 'chat.postMessage' && call.status === 200)
+      .map((call) => call.params);
+  return {
+    url: `http://127.0.0.1:${port}/api/`,
+    calls,
+    posts,
+    waitForPosts: async (count, timeoutMs = 5_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (posts().length < count) {
+        if (Date.now() > deadline) throw new Error(`fake Slack got ${posts().length} of ${count} messages`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return posts();
+    },
+    rateLimit: (method, times, retryAfterSeconds) => limits.set(method, { times, retryAfterSeconds }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function read(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Form or JSON arguments, as Slack accepts both; JSON-valued form fields (`blocks`) are parsed. */
+function decode(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if ((contentType ?? '').startsWith('application/json')) return JSON.parse(raw || '{}');
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    params[key] = key === 'blocks' || key === 'attachments' ? JSON.parse(value) : value;
+  }
+  delete params.token;
+  return params;
+}
+
+/** Headers and body of a request signed as Slack signs them, for `fetch`. */
+export function signedSlackRequest(
+  signingSecret: string,
+  body: string,
+  options: { timestampSeconds?: number; contentType?: string; headers?: Record<string, string> } = {},
+): RequestInit {
+  const timestamp = String(options.timestampSeconds ?? Math.floor(Date.now() / 1000));
+  return {
+    method: 'POST',
+    headers: {
+      'content-type': options.contentType ?? 'application/json',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': slackSignature(signingSecret, timestamp, body),
+      ...options.headers,
+    },
+    body,
+  };
+}
