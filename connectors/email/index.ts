@@ -1,0 +1,129 @@
+import type { Storage } from 'botbuilder';
+import { type Channel, offChannel, type Pipeline, type TurnLogic } from '../../core/channel.js';
+import { type Clock, systemClock } from '../../core/clock.js';
+import type { InFlightWork } from '../../core/in-flight.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
+import type { IdempotencyStore } from '../../storage/types.js';
+import { EmailAdapter } from './adapter.js';
+import { ImapInbox, type InboxState, SmtpSender } from './client.js';
+
+/**
+ * The email connector: IMAP in (IDLE, by UID, durable checkpoint), SMTP out (threaded replies).
+ * Email has no HTTP routes, so this folder has no `routes.ts` and `mount()` is a no-op: the channel is
+ * driven by the IMAP connection `start()` opens.
+ */
+
+export { EmailAdapter, type EmailAdapterOptions } from './adapter.js';
+export { type EmailChannelData, newText, parseMail, toActivity } from './inbound.js';
+export { type EmailThread, toMailMessage } from './outbound.js';
+export { checkSenderAuthentication, detectAutomatic } from './verify.js';
+
+/** RFC 2177 §3: clients should re-issue IDLE at least every 29 minutes; we stay well inside it. */
+export const DEFAULT_IDLE_RESTART_MS = 25 * 60 * 1000;
+
+export interface EmailChannelOptions {
+  /** `IMAP_URL`: `imap://user:pass@host:143[/Mailbox]` or `imaps://…:993`. Absent: the channel is off. */
+  imapUrl: string | undefined;
+  /** `SMTP_URL`: `smtp://user:pass@host:587` or `smtps://…:465`, as nodemailer reads it. */
+  smtpUrl: string | undefined;
+  /** `EMAIL_FROM`: the address replies come from (the mailbox's own address). */
+  from: string | undefined;
+  /** The display name of the agent's replies; `Relevo` by default. */
+  botName?: string;
+  storage: Storage;
+  idempotency: IdempotencyStore;
+  pipeline?: Pipeline;
+  inFlight?: InFlightWork;
+  logger?: Logger;
+  bot: TurnLogic;
+  /** How often IDLE is re-issued; 25 minutes by default (RFC 2177 asks for under 29). */
+  idleRestartMs?: number;
+  /** Reconnection backoff; 1 s doubling up to 60 s by default. */
+  reconnect?: { initialDelayMs: number; maxDelayMs: number };
+  /** How far back the first start or a UIDVALIDITY change looks for unseen mail; 6 days by default. */
+  resyncWindowMs?: number;
+  /** How often a failing turn is retried before its message is skipped; 3 by default. */
+  maxAttempts?: number;
+  trustedAuthServIds?: readonly string[];
+  clock?: Clock;
+  random?: () => number;
+  newId?: () => string;
+}
+
+/** The email channel as the composition root sees it, plus what tests and operators may inspect. */
+export interface EmailChannel extends Channel {
+  readonly adapter: EmailAdapter;
+  /** The IMAP connection's state. */
+  readonly imapState: InboxState;
+}
+
+/**
+ * Builds the email channel from typed options (`bots/channels.ts` maps the configuration). Off, and
+ * saying why on `/healthz`, unless `IMAP_URL`, `SMTP_URL` and `EMAIL_FROM` are all set.
+ */
+export function createEmailChannel(options: EmailChannelOptions): Channel {
+  const missing = [
+    ['IMAP_URL', options.imapUrl],
+    ['SMTP_URL', options.smtpUrl],
+    ['EMAIL_FROM', options.from],
+  ]
+    .filter(([, value]) => !value)
+    .map(([name]) => name);
+  if (!options.imapUrl || !options.smtpUrl || !options.from)
+    return offChannel('email', `${missing.join(', ')} not set`);
+  return createEmailChannelOn({
+    ...options,
+    imapUrl: options.imapUrl,
+    smtpUrl: options.smtpUrl,
+    from: options.from,
+  });
+}
+
+/** {@link createEmailChannel} when every setting is present: always on. */
+export function createEmailChannelOn(
+  options: EmailChannelOptions & { imapUrl: string; smtpUrl: string; from: string },
+): EmailChannel {
+  const logger = (options.logger ?? silentLogger).child({ channel: 'email' });
+  const clock = options.clock ?? systemClock;
+  const url = new URL(options.imapUrl);
+  const sender = new SmtpSender(options.smtpUrl);
+  const adapter = new EmailAdapter({
+    logger,
+    ...(options.inFlight ? { inFlight: options.inFlight } : {}),
+    ...(options.pipeline ? { pipeline: options.pipeline } : {}),
+    fromAddress: options.from.toLowerCase(),
+    botName: options.botName ?? 'Relevo',
+    mailboxIdentity: `${decodeURIComponent(url.username)}@${url.host}${url.pathname.length > 1 ? url.pathname : '/INBOX'}`,
+    storage: options.storage,
+    idempotency: options.idempotency,
+    sender,
+    bot: options.bot,
+    ...(options.trustedAuthServIds ? { trustedAuthServIds: options.trustedAuthServIds } : {}),
+    ...(options.newId ? { newId: options.newId } : {}),
+  });
+  const inbox = new ImapInbox({
+    url: options.imapUrl,
+    idleRestartMs: options.idleRestartMs ?? DEFAULT_IDLE_RESTART_MS,
+    reconnect: options.reconnect ?? { initialDelayMs: 1_000, maxDelayMs: 60_000 },
+    resyncWindowMs: options.resyncWindowMs ?? 6 * 24 * 60 * 60 * 1000,
+    maxAttempts: options.maxAttempts ?? 3,
+    logger,
+    random: options.random ?? Math.random,
+    now: () => clock.now(),
+  });
+  return {
+    name: 'email',
+    adapter,
+    get imapState() {
+      return inbox.state;
+    },
+    health: () => ({ status: 'on', detail: `IMAP ${inbox.state}` }),
+    // No HTTP routes: mail arrives over IMAP.
+    mount() {},
+    start: () => inbox.start(adapter),
+    close: async () => {
+      await inbox.close();
+      sender.close();
+    },
+  };
+}
