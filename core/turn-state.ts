@@ -1,0 +1,30 @@
+import type { TurnContext } from 'botbuilder';
+
+/**
+ * Keys of what pipeline stages leave on `context.turnState` for later stages. One place, so a stage
+ * reads what another wrote without importing it (no folder depends on another for a key).
+ */
+export const TurnStateKey = {
+  /** `MemberSnapshot` of the customer, set by the identity stage. */
+  member: Symbol.for('relevo.member'),
+  /** `NluResult` of the inbound message, set by the NLU stage. */
+  nlu: Symbol.for('relevo.nlu'),
+  /** `true` while a human agent is in control of the conversation, set by the handoff stage. */
+  humanInControl: Symbol.for('relevo.humanInControl'),
+} as const;
+
+/** What every stage may know of the member on this turn (identity owns the full record). */
+export interface MemberSnapshot {
+  id: string;
+  /** Identity keys of the member: `webchat:…`, `email:…`, … */
+  identityKeys: string[];
+  isAnonymous: boolean;
+  /** A forged or unverified sender (e.g. email failing DMARC): no points, flagged for agents. */
+  isSuspect?: boolean;
+  displayName?: string | undefined;
+  language?: string | undefined;
+}
+
+export function turnMember(context: TurnContext): MemberSnapshot | undefined {
+  return context.turnState.get(TurnStateKey.member) as MemberSnapshot | undefined;
+}
