@@ -264,8 +264,9 @@ export class SmtpSender {
   private readonly transport: ReturnType<typeof createTransport>;
 
   constructor(url: string) {
-    // nodemailer reads smtp:// and smtps:// URLs itself, credentials and all.
-    this.transport = createTransport(url);
+    // nodemailer reads smtp:// and smtps:// URLs itself, credentials and all; pooled, so a burst of
+    // replies reuses connections instead of opening one per message.
+    this.transport = createTransport({ url, pool: true, maxConnections: 3 });
   }
 
   /** Resolves with the Message-ID the server accepted, or rejects with `RELEVO_EMAIL_SEND_FAILED`. */

@@ -16,8 +16,12 @@ export interface DovecotServer {
   url(user: string): string;
   /** Appends a raw RFC 5322 message to the user's INBOX over IMAP (APPEND), as a mail server would deliver it. */
   append(user: string, raw: string | Buffer, flags?: string[]): Promise<number>;
+  /** Appends many messages over one IMAP connection; resolves with their UIDs. */
+  appendMany(user: string, raws: (string | Buffer)[]): Promise<number[]>;
   /** The flags of the message with this UID in the user's INBOX. */
   flags(user: string, uid: number): Promise<Set<string>>;
+  /** Removes `\Seen` from these messages, as a restored mailbox that lost its flags would show them. */
+  unsee(user: string, uids: number[]): Promise<void>;
   /** The current UIDVALIDITY of the user's INBOX, as a decimal string. */
   uidValidity(user: string): Promise<string>;
   /** Gives the user's INBOX a new UIDVALIDITY, as a restored or rebuilt mailbox would have (RFC 3501 §2.3.1.1). */
@@ -118,11 +122,26 @@ service imap-login {
           throw new Error('Dovecot did not report the UID of the appended message');
         return result.uid;
       }),
+    appendMany: (user, raws) =>
+      withClient(user, async (client) => {
+        const uids: number[] = [];
+        for (const raw of raws) {
+          const result = await client.append('INBOX', raw);
+          if (result === false || !result.uid) throw new Error('Dovecot did not report the UID of a message');
+          uids.push(result.uid);
+        }
+        return uids;
+      }),
     flags: (user, uid) =>
       withClient(user, async (client) => {
         await client.mailboxOpen('INBOX', { readOnly: true });
         const message = await client.fetchOne(String(uid), { flags: true }, { uid: true });
         return new Set(message ? (message.flags ?? []) : []);
+      }),
+    unsee: (user, uids) =>
+      withClient(user, async (client) => {
+        await client.mailboxOpen('INBOX');
+        await client.messageFlagsRemove(uids.join(','), ['\\Seen'], { uid: true });
       }),
     uidValidity: (user) =>
       withClient(user, async (client) => {
