@@ -1,4 +1,5 @@
 import { createBotFrameworkChannel } from '../connectors/botframework/index.js';
+import { createEmailChannel } from '../connectors/email/index.js';
 import { createSlackChannel } from '../connectors/slack/index.js';
 import { createWebChatChannel } from '../connectors/webchat/index.js';
 import type { Channel, Pipeline, TurnLogic } from '../core/channel.js';
@@ -40,6 +41,14 @@ export function createChannels(deps: ChannelDependencies): Channel[] {
       signingSecret: config.SLACK_SIGNING_SECRET,
       botToken: config.SLACK_BOT_TOKEN,
       apiUrl: config.SLACK_API_URL,
+    }),
+    createEmailChannel({
+      ...shared,
+      storage: shared.stores.storage,
+      idempotency: shared.stores.idempotency,
+      imapUrl: config.IMAP_URL,
+      smtpUrl: config.SMTP_URL,
+      from: config.EMAIL_FROM,
     }),
   ];
 }
