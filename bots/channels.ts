@@ -1,6 +1,7 @@
 import { createBotFrameworkChannel } from '../connectors/botframework/index.js';
 import { createEmailChannel } from '../connectors/email/index.js';
 import { createSlackChannel } from '../connectors/slack/index.js';
+import { createTwitterChannel } from '../connectors/twitter/index.js';
 import { createWebChatChannel } from '../connectors/webchat/index.js';
 import type { Channel, Pipeline, TurnLogic } from '../core/channel.js';
 import type { InFlightWork } from '../core/in-flight.js';
@@ -41,6 +42,16 @@ export function createChannels(deps: ChannelDependencies): Channel[] {
       signingSecret: config.SLACK_SIGNING_SECRET,
       botToken: config.SLACK_BOT_TOKEN,
       apiUrl: config.SLACK_API_URL,
+    }),
+    createTwitterChannel({
+      ...shared,
+      idempotency: shared.stores.idempotency,
+      consumerKey: config.X_CONSUMER_KEY,
+      consumerSecret: config.X_CONSUMER_SECRET,
+      accessToken: config.X_ACCESS_TOKEN,
+      accessSecret: config.X_ACCESS_SECRET,
+      userId: config.X_USER_ID,
+      apiUrl: config.X_API_URL,
     }),
     createEmailChannel({
       ...shared,

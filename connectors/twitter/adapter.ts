@@ -1,0 +1,114 @@
+import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
+import type { TurnLogic } from '../../core/channel.js';
+import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
+import { XClient, type XClientOptions } from './client.js';
+import { parseXConversationId, type XChannelData, type XInbound } from './inbound.js';
+import { publicInvitation, renderXActivity } from './outbound.js';
+
+/** Scores a text's sentiment (the NLU's analyser fits); the result is kept on public tweets. */
+export type SentimentOf = (text: string, language: string | undefined) => unknown | Promise<unknown>;
+
+export interface TwitterAdapterOptions extends RelevoAdapterOptions, XClientOptions {
+  /** `X_USER_ID`: our own account, whose echoed events are ignored and whom DM links point to. */
+  userId: string;
+  /** When given, each public tweet carries `channelData.x.sentiment` into the pipeline and transcript. */
+  sentiment?: SentimentOf;
+}
+
+/**
+ * The X channel's BotAdapter. DMs run as turns whose replies go back by DM. A public mention runs a
+ * turn in the author's DM conversation (same identity key `x:<user id>`): the adapter first posts one
+ * short public reply inviting the customer to DM, then everything the agent says goes by DM, so no
+ * detail is ever posted in public. Proactive messages (a human agent during a handoff) go by DM too.
+ */
+export class TwitterAdapter extends RelevoAdapter {
+  readonly client: XClient;
+  readonly userId: string;
+  private readonly sentiment: SentimentOf | undefined;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** `channelData` objects of the invitations this adapter created: the only messages sent in public. */
+  private readonly publicReplies = new WeakSet<object>();
+
+  constructor(options: TwitterAdapterOptions) {
+    super(options);
+    this.client = new XClient(options);
+    this.userId = options.userId;
+    this.sentiment = options.sentiment;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Runs one inbound X event (already verified and deduplicated by the route) as a turn. */
+  async handle(inbound: XInbound, logic: TurnLogic): Promise<void> {
+    if (inbound.source === 'dm') return this.processActivity(inbound.activity, logic);
+    const activity = await this.withSentiment(inbound.activity);
+    return this.processActivity(activity, async (context) => {
+      await context.sendActivity(this.invitation(context.activity));
+      await logic(context);
+    });
+  }
+
+  /**
+   * Sends each activity in order; resolves with X's id of each DM or reply (`''` for what X cannot
+   * show, such as typing), or rejects with `RELEVO_X_API` / `RELEVO_X_RATE_LIMITED`.
+   */
+  override async sendActivities(
+    context: TurnContext,
+    activities: Partial<Activity>[],
+  ): Promise<ResourceResponse[]> {
+    const responses: ResourceResponse[] = [];
+    for (const activity of activities) {
+      const participantId = parseXConversationId(
+        activity.conversation?.id ?? context.activity.conversation?.id,
+      );
+      const tweetId = xChannelData(context.activity)?.tweetId;
+      const isPublic =
+        typeof activity.channelData === 'object' && this.publicReplies.has(activity.channelData);
+      const outbound = renderXActivity(activity, {
+        participantId,
+        ...(isPublic && tweetId ? { publicReplyTo: tweetId } : {}),
+      });
+      switch (outbound.kind) {
+        case 'dm':
+          responses.push({ id: await this.client.sendDm(outbound.participantId, outbound.text) });
+          break;
+        case 'reply':
+          responses.push({ id: await this.client.reply(outbound.tweetId, outbound.text) });
+          break;
+        case 'delay':
+          await this.sleep(outbound.ms);
+          responses.push({ id: '' });
+          break;
+        case 'skip':
+          this.logger.debug({ type: activity.type, reason: outbound.reason }, 'activity not sent to X');
+          responses.push({ id: '' });
+          break;
+        default:
+          return outbound satisfies never;
+      }
+    }
+    return responses;
+  }
+
+  private invitation(tweet: Partial<Activity>): Partial<Activity> {
+    const channelData = { x: { visibility: 'public' } };
+    this.publicReplies.add(channelData);
+    return { type: 'message', text: publicInvitation(xChannelData(tweet)?.lang, this.userId), channelData };
+  }
+
+  private async withSentiment(activity: Partial<Activity>): Promise<Partial<Activity>> {
+    const x = xChannelData(activity);
+    if (!this.sentiment || !x) return activity;
+    try {
+      const sentiment = await this.sentiment(activity.text ?? '', x.lang);
+      return { ...activity, channelData: { x: { ...x, sentiment } } };
+    } catch (error) {
+      // Side work: a failing analyser must not cost the customer their answer.
+      this.logger.warn({ err: error }, 'could not score the sentiment of a public post');
+      return activity;
+    }
+  }
+}
+
+function xChannelData(activity: Partial<Activity>): XChannelData | undefined {
+  return (activity.channelData as { x?: XChannelData } | undefined)?.x;
+}

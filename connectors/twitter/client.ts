@@ -1,0 +1,129 @@
+import type { Agent } from 'node:https';
+import { ApiResponseError, type ITwitterApiClientPlugin, TwitterApi } from 'twitter-api-v2';
+import type { Clock } from '../../core/clock.js';
+import { systemClock } from '../../core/clock.js';
+import { RelevoError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
+
+export const DEFAULT_X_API_URL = 'https://api.x.com/';
+
+export interface XClientOptions {
+  consumerKey: string;
+  consumerSecret: string;
+  accessToken: string;
+  accessSecret: string;
+  /** `X_API_URL`: where requests go instead of `https://api.x.com/` (HTTPS only, as the library is). */
+  apiUrl?: string | undefined;
+  /** An HTTPS agent, e.g. one trusting a test CA; in a server process use `NODE_EXTRA_CA_CERTS` instead. */
+  httpsAgent?: Agent;
+  logger?: Logger;
+  clock?: Clock;
+  /** How the client waits for a rate-limit window to reset; injected so tests need not. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Longest wait for a rate-limit reset before giving up with `RELEVO_X_RATE_LIMITED` (default 15 min). */
+  maxRateLimitWaitMs?: number;
+  /** Attempts per request, rate-limited ones included (default 4). */
+  maxAttempts?: number;
+}
+
+/**
+ * The only part of the X connector that talks to X, through twitter-api-v2 (OAuth 1.0a user context).
+ * Requests leave one at a time from a queue: when X answers 429, the queue waits until the window's
+ * `x-rate-limit-reset` and retries, so later DMs stay behind it in order. Failures reject with a 502
+ * `RELEVO_X_API` (X's status and error in `details`) or a 503 `RELEVO_X_RATE_LIMITED`.
+ * @see https://docs.x.com/x-api/fundamentals/rate-limits
+ */
+export class XClient {
+  private readonly api: TwitterApi;
+  private readonly clock: Clock;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly logger: Logger;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: XClientOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.logger = options.logger ?? silentLogger;
+    const plugins = options.apiUrl ? [rewriteBaseUrl(options.apiUrl)] : [];
+    this.api = new TwitterApi(
+      {
+        appKey: options.consumerKey,
+        appSecret: options.consumerSecret,
+        accessToken: options.accessToken,
+        accessSecret: options.accessSecret,
+      },
+      { plugins, ...(options.httpsAgent ? { httpAgent: options.httpsAgent } : {}) },
+    );
+  }
+
+  /** Sends a DM to one user; resolves with X's DM event id. */
+  sendDm(participantId: string, text: string): Promise<string> {
+    return this.enqueue('send DM', async () => {
+      const result = await this.api.v2.sendDmToParticipant(participantId, { text });
+      return result.dm_event_id;
+    });
+  }
+
+  /** Posts a public reply to a tweet; resolves with the new tweet's id. */
+  reply(tweetId: string, text: string): Promise<string> {
+    return this.enqueue('reply to post', async () => (await this.api.v2.reply(text, tweetId)).data.id);
+  }
+
+  private enqueue<T>(what: string, request: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => this.withRateLimit(what, request));
+    // The next request waits for this one to settle, whether it succeeded or not.
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async withRateLimit<T>(what: string, request: () => Promise<T>): Promise<T> {
+    const maxAttempts = this.options.maxAttempts ?? 4;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request();
+      } catch (error) {
+        if (!(error instanceof ApiResponseError) || error.code !== 429 || attempt >= maxAttempts) {
+          throw toRelevoError(what, error);
+        }
+        const resetSeconds = error.rateLimit?.reset ?? Number(error.headers['x-rate-limit-reset']);
+        const waitMs = Number.isFinite(resetSeconds)
+          ? Math.max(0, resetSeconds * 1000 - this.clock.now())
+          : 60_000;
+        if (waitMs > (this.options.maxRateLimitWaitMs ?? 15 * 60 * 1000)) throw toRelevoError(what, error);
+        this.logger.warn({ what, waitMs, attempt }, 'X rate limit reached; waiting for x-rate-limit-reset');
+        await this.sleep(waitMs);
+      }
+    }
+  }
+}
+
+/**
+ * Points every request at `apiUrl`: twitter-api-v2 has no base-URL setting (and its `cloneWithPrefix`
+ * does not work in 1.29.1), so a plugin rewrites the URL before the request (and its OAuth signature)
+ * is built.
+ */
+function rewriteBaseUrl(apiUrl: string): ITwitterApiClientPlugin {
+  const base = apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`;
+  return {
+    onBeforeRequestConfig: ({ params }) => {
+      params.url = params.url.replace(/^https:\/\/(?:api|upload)\.(?:x|twitter)\.com\//, base);
+    },
+  };
+}
+
+function toRelevoError(what: string, error: unknown): RelevoError {
+  if (error instanceof ApiResponseError) {
+    const isRateLimited = error.code === 429;
+    const detail = (error.data as { detail?: unknown; title?: unknown }).detail ?? error.data.title;
+    return new RelevoError(
+      isRateLimited ? 'RELEVO_X_RATE_LIMITED' : 'RELEVO_X_API',
+      `X ${what} failed with ${error.code}${detail ? `: ${String(detail)}` : ''}`,
+      { statusCode: isRateLimited ? 503 : 502, details: { status: error.code }, cause: error },
+    );
+  }
+  return new RelevoError('RELEVO_X_API', `X ${what} failed: ${(error as Error)?.message ?? String(error)}`, {
+    statusCode: 502,
+    cause: error,
+  });
+}

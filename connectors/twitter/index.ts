@@ -1,0 +1,85 @@
+import type { Agent } from 'node:https';
+import type { Channel, Pipeline, TurnLogic } from '../../core/channel.js';
+import { offChannel } from '../../core/channel.js';
+import type { Clock } from '../../core/clock.js';
+import type { InFlightWork } from '../../core/in-flight.js';
+import type { Logger } from '../../core/logger.js';
+import type { IdempotencyStore } from '../../storage/types.js';
+import { type SentimentOf, TwitterAdapter } from './adapter.js';
+import { mountXRoutes } from './routes.js';
+
+export { type SentimentOf, TwitterAdapter, type TwitterAdapterOptions } from './adapter.js';
+export { XClient, type XClientOptions } from './client.js';
+export { parseXConversationId, xConversationId } from './inbound.js';
+export { publicInvitation } from './outbound.js';
+export { X_WEBHOOK_PATH } from './routes.js';
+export { verifyXSignature, xCrcResponse, xSignature } from './verify.js';
+
+export interface TwitterChannelOptions {
+  /** `X_CONSUMER_KEY` / `X_CONSUMER_SECRET`: the app's keys; the secret also signs webhooks. */
+  consumerKey: string | undefined;
+  consumerSecret: string | undefined;
+  /** `X_ACCESS_TOKEN` / `X_ACCESS_SECRET`: our account's user-context tokens. */
+  accessToken: string | undefined;
+  accessSecret: string | undefined;
+  /** `X_USER_ID`: our account's numeric id. */
+  userId: string | undefined;
+  /** `X_API_URL`; X's own when absent. */
+  apiUrl?: string | undefined;
+  logger: Logger;
+  inFlight: InFlightWork;
+  pipeline: Pipeline;
+  bot: TurnLogic;
+  idempotency: IdempotencyStore;
+  clock?: Clock;
+  httpsAgent?: Agent;
+  sleep?: (ms: number) => Promise<void>;
+  sentiment?: SentimentOf;
+}
+
+/**
+ * The X channel: `GET|POST /twitter/webhook` on the shared server and a {@link TwitterAdapter} for DMs,
+ * the public invitation reply and proactive messages. Off (and `/healthz` says why) unless all five
+ * X settings are present.
+ */
+export function createTwitterChannel(options: TwitterChannelOptions): Channel {
+  const { consumerKey, consumerSecret, accessToken, accessSecret, userId } = options;
+  if (!consumerKey || !consumerSecret || !accessToken || !accessSecret || !userId) {
+    return offChannel(
+      'x',
+      'set X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET and X_USER_ID to turn it on',
+    );
+  }
+  const adapter = new TwitterAdapter({
+    consumerKey,
+    consumerSecret,
+    accessToken,
+    accessSecret,
+    userId,
+    apiUrl: options.apiUrl,
+    logger: options.logger.child({ channel: 'x' }),
+    inFlight: options.inFlight,
+    pipeline: options.pipeline,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.httpsAgent ? { httpsAgent: options.httpsAgent } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.sentiment ? { sentiment: options.sentiment } : {}),
+  });
+  return {
+    name: 'x',
+    adapter,
+    health: () => ({ status: 'on', detail: `account ${userId}` }),
+    mount: (server) =>
+      mountXRoutes(server, {
+        adapter,
+        consumerSecret,
+        idempotency: options.idempotency,
+        logic: options.bot,
+        logger: options.logger,
+        inFlight: options.inFlight,
+        ...(options.clock ? { clock: options.clock } : {}),
+      }),
+    start: async () => {},
+    close: async () => {},
+  };
+}

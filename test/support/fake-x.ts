@@ -1,0 +1,203 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { Agent, createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'selfsigned';
+import { xSignature } from '../../connectors/twitter/verify.js';
+
+/** One request as the fake X API received it. */
+export interface XApiCall {
+  method: string;
+  path: string;
+  /** The OAuth 1.0a `Authorization` header twitter-api-v2 signed the request with. */
+  authorization: string | undefined;
+  body: Record<string, unknown>;
+  /** The status the fake answered (429 while rate limiting). */
+  status: number;
+}
+
+/** A fake X API v2 over HTTPS on loopback, with its own self-signed certificate. */
+export interface FakeX {
+  /** Base URL for `X_API_URL`, e.g. `https://127.0.0.1:PORT/`. */
+  readonly url: string;
+  /** The certificate (PEM) to trust: an `https.Agent`'s `ca`, or `NODE_EXTRA_CA_CERTS` via {@link caPath}. */
+  readonly ca: string;
+  readonly caPath: string;
+  readonly agent: Agent;
+  readonly calls: XApiCall[];
+  /** Delivered DMs as `{to, text}`, in order. */
+  dms(): { to: string; text: string }[];
+  /** Delivered public replies as `{inReplyTo, text}`. */
+  replies(): { inReplyTo: string; text: string }[];
+  waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
+  /** Answers the next `times` requests under `pathPrefix` with 429 and `x-rate-limit-reset: resetSeconds`. */
+  rateLimit(pathPrefix: string, times: number, resetSeconds: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the fake X API. It speaks the documented v2 JSON of the endpoints Relevo uses:
+ * `POST /2/dm_conversations/with/:participant_id/messages` → 201 `{data: {dm_conversation_id, dm_event_id}}`
+ * and `POST /2/tweets` → 201 `{data: {id, text, edit_history_tweet_ids}}`; 429s carry the
+ * `x-rate-limit-*` headers.
+ * @see https://docs.x.com/x-api/fundamentals/rate-limits
+ */
+export async function startFakeX(ourUserId: string): Promise<FakeX> {
+  const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+        ],
+      },
+    ],
+  });
+  const caPath = join(mkdtempSync(join(tmpdir(), 'fake-x-')), 'ca.pem');
+  writeFileSync(caPath, pems.cert);
+  const calls: XApiCall[] = [];
+  const limits = new Map<string, { times: number; resetSeconds: number }>();
+  let seq = 0;
+  const server: Server = createServer({ key: pems.private, cert: pems.cert }, async (req, res) => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const raw = await read(req);
+    const call: XApiCall = {
+      method: req.method ?? '',
+      path,
+      authorization: req.headers.authorization,
+      body: raw ? JSON.parse(raw) : {},
+      status: 201,
+    };
+    calls.push(call);
+    const limit = [...limits].find(([prefix, state]) => path.startsWith(prefix) && state.times > 0)?.[1];
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      call.status = status;
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    if (limit) {
+      limit.times--;
+      send(
+        429,
+        { title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank', status: 429 },
+        {
+          'x-rate-limit-limit': '200',
+          'x-rate-limit-remaining': '0',
+          'x-rate-limit-reset': String(limit.resetSeconds),
+        },
+      );
+      return;
+    }
+    if (!call.authorization?.startsWith('OAuth ')) {
+      send(401, { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' });
+      return;
+    }
+    seq++;
+    const dm = /^\/2\/dm_conversations\/with\/(\d+)\/messages$/.exec(path);
+    if (req.method === 'POST' && dm?.[1]) {
+      const ids = [ourUserId, dm[1]].sort();
+      send(201, { data: { dm_conversation_id: ids.join('-'), dm_event_id: `1800000000000000${seq}` } });
+    } else if (req.method === 'POST' && path === '/2/tweets') {
+      const id = `1900000000000000${seq}`;
+      send(201, { data: { id, text: call.body.text, edit_history_tweet_ids: [id] } });
+    } else {
+      send(404, { title: 'Not Found Error', type: 'about:blank', status: 404, detail: `no route ${path}` });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const delivered = () => calls.filter((call) => call.status === 201);
+  return {
+    url: `https://127.0.0.1:${port}/`,
+    ca: pems.cert,
+    caPath,
+    agent: new Agent({ ca: pems.cert, keepAlive: false }),
+    calls,
+    dms: () =>
+      delivered()
+        .filter((call) => call.path.startsWith('/2/dm_conversations/with/'))
+        .map((call) => ({ to: call.path.split('/')[4] ?? '', text: String(call.body.text) })),
+    replies: () =>
+      delivered()
+        .filter((call) => call.path === '/2/tweets')
+        .map((call) => ({
+          inReplyTo: String(
+            (call.body.reply as { in_reply_to_tweet_id?: string } | undefined)?.in_reply_to_tweet_id,
+          ),
+          text: String(call.body.text),
+        })),
+    waitFor: async (predicate, timeoutMs = 5_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate()) {
+        if (Date.now() > deadline)
+          throw new Error(`fake X: condition not met; calls: ${JSON.stringify(calls)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    rateLimit: (pathPrefix, times, resetSeconds) => limits.set(pathPrefix, { times, resetSeconds }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function read(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** A webhook POST signed as X signs them, for `fetch`. */
+export function signedXRequest(consumerSecret: string, body: string): RequestInit {
+  return {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-twitter-webhooks-signature': xSignature(consumerSecret, body),
+    },
+    body,
+  };
+}
+
+/** An Account Activity body with one DM from `senderId` to `recipientId`. */
+export function dmEventBody(options: {
+  forUserId: string;
+  eventId: string;
+  senderId: string;
+  recipientId: string;
+  text: string;
+  createdMs?: number;
+}): string {
+  return JSON.stringify({
+    for_user_id: options.forUserId,
+    direct_message_events: [
+      {
+        type: 'message_create',
+        id: options.eventId,
+        created_timestamp: String(options.createdMs ?? Date.now()),
+        message_create: {
+          target: { recipient_id: options.recipientId },
+          sender_id: options.senderId,
+          message_data: {
+            text: options.text,
+            entities: { hashtags: [], symbols: [], user_mentions: [], urls: [] },
+          },
+        },
+      },
+    ],
+    users: {
+      [options.senderId]: { id: options.senderId, name: 'Ana', screen_name: `user${options.senderId}` },
+    },
+  });
+}
