@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Channel, TurnLogic } from '../core/channel.js';
 import { InFlightWork } from '../core/in-flight.js';
+import { OpenApiRegistry } from '../core/openapi.js';
 import type { Logger } from '../core/logger.js';
 import { createStores, type Stores } from '../storage/stores.js';
 import type { Config } from './config.js';
@@ -8,6 +9,9 @@ import { createChannels } from './channels.js';
 import { mountHealth } from './health.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
 import { createPipeline } from './pipeline.js';
+
+/** The version `/openapi.json` reports; kept in step with package.json by a test. */
+export const RELEVO_VERSION = '0.1.0';
 
 export interface RelevoOptions {
   config: Config;
@@ -44,6 +48,10 @@ export async function createRelevo({ config, logger, bot }: RelevoOptions): Prom
   const channels = createChannels({ config, logger, stores, inFlight, pipeline, bot });
   for (const channel of channels) channel.mount(server);
 
+  const openapi = new OpenApiRegistry();
+  server.get('/openapi.json', async (_req, res) => {
+    res.json(openapi.document(RELEVO_VERSION));
+  });
   mountHealth(server, {
     storage: stores.kind,
     ping: () => stores.ping(),

@@ -101,6 +101,18 @@ export class DirectLineService {
     return this.grant(conversation);
   }
 
+  /**
+   * A token for a new conversation of a visitor the site itself vouches for (the demo page's signed
+   * cookie): a returning browser keeps its identity key across visits.
+   */
+  async grantForVisitor(
+    visitorId: string | undefined,
+    locale: string | undefined,
+  ): Promise<ConversationGrant> {
+    const user = visitorId ? { userId: visitorId } : undefined;
+    return this.grant(await this.create(newId(), user, localeOf({ locale })));
+  }
+
   /** `POST /tokens/refresh`: the same conversation and user, 30 more minutes. */
   async refreshToken(caller: Caller): Promise<ConversationGrant> {
     if (caller.kind !== 'token')

@@ -10,6 +10,7 @@ import {
   MemoryConversationStore,
   RedisConversationStore,
 } from './conversation-store.js';
+import { mountDemoPage } from './demo-page.js';
 import { DirectLineService } from './direct-line.js';
 import { mountDirectLine } from './routes.js';
 import { DirectLineStreams } from './stream.js';
@@ -28,6 +29,8 @@ export interface WebChatChannelOptions {
   /** `DIRECTLINE_SECRET`: absent = anonymous conversations, and `/healthz` says so. */
   secret?: string | undefined;
   clock?: Clock;
+  /** Serve the storefront demo page at `/` (default true). */
+  demoPage?: boolean;
 }
 
 /**
@@ -53,7 +56,11 @@ export function createWebChatChannel(options: WebChatChannelOptions): Channel {
     name: 'webchat',
     adapter,
     health: () => ({ status: 'on', detail: service.isAnonymous ? 'anonymous' : 'secret' }),
-    mount: (server) => mountDirectLine(server, service, streams, options.logger),
+    mount: (server) => {
+      mountDirectLine(server, service, streams, options.logger);
+      if (options.demoPage !== false)
+        mountDemoPage(server, service, () => store.signingKey(), options.logger);
+    },
     start: async () => {},
     close: () => streams.close(),
   };
