@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import { IdentityErrorCode, identityError } from './errors.js';
+import { IdentityEvents } from './identity-events.js';
+import {
+  checkIdentityKey,
+  checkKeyLimits,
+  defaultIdentityRules,
+  type IdentityRules,
+} from './identity-rules.js';
+import {
+  MAX_CONVERSATIONS,
+  type MemberRecord,
+  newMemberRecord,
+  type VersionedMember,
+} from './member-record.js';
+import type { MemberStore } from './member-store.js';
+
+/** One inbound message of a member, as the identity middleware records it. */
+export interface MemberContact {
+  /** Identity channel of the key (`webchat`, `email`, …). */
+  channel: string;
+  /** Bot Framework `channelId` and conversation id, to find the transcript again. */
+  channelId: string;
+  conversationId: string;
+  at: number;
+  language?: string | undefined;
+  displayName?: string | undefined;
+  /** The connector flagged the sender as possibly forged. */
+  isSuspect?: boolean;
+}
+
+export interface MembersOptions {
+  store: MemberStore;
+  clock?: Clock;
+  /** Id of a new member; random UUIDs by default. */
+  newId?: () => string;
+  rules?: Partial<IdentityRules>;
+  logger?: Logger;
+  events?: IdentityEvents;
+}
+
+/** How often a conditional write is retried against concurrent writers before giving up. */
+const MAX_ATTEMPTS = 20;
+
+/**
+ * The members of the agent: who owns which identity key, and what each member did on which channel.
+ * A key belongs to at most one member; an unknown key gets an anonymous member lazily, race-safe
+ * (two first turns of one key at once create one member). Every change is a compare-and-set on the
+ * record, retried on a conflict, so turns of one member on several channels at once lose nothing.
+ */
+export class Members {
+  readonly store: MemberStore;
+  readonly clock: Clock;
+  readonly rules: IdentityRules;
+  readonly events: IdentityEvents;
+  readonly logger: Logger;
+  private readonly newId: () => string;
+
+  constructor(options: MembersOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.newId = options.newId ?? randomUUID;
+    this.rules = { ...defaultIdentityRules, ...options.rules };
+    this.logger = options.logger ?? silentLogger;
+    this.events = options.events ?? new IdentityEvents(this.logger);
+  }
+
+  /** The member owning `key`, created (anonymous) when nobody does. Blocked or malformed keys throw 400. */
+  async resolve(key: string): Promise<MemberRecord> {
+    const normalized = normalizeKey(key);
+    checkIdentityKey(normalized, this.rules);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const owner = await this.store.ownerOf(normalized);
+      if (owner !== undefined) {
+        const found = await this.get(owner);
+        if (found) return found;
+        // The index names a member that is gone (an erase racing this turn): free the key and retry.
+        await this.store.releaseKey(normalized, owner);
+        continue;
+      }
+      // Write the record first, then claim the key: a reader of the index always finds a record,
+      // and the loser of a race deletes its unused record.
+      const record = newMemberRecord(this.newId(), [normalized], this.clock.now());
+      await this.store.create(record);
+      const winner = await this.store.claimKey(normalized, record.id);
+      if (winner === record.id) return record;
+      await this.store.delete(record.id);
+    }
+    throw identityError(IdentityErrorCode.conflict, 'Could not resolve the identity key; try again', 503);
+  }
+
+  /** The member with this id (a merged member's record too, with `mergedInto` set). */
+  async get(id: string): Promise<MemberRecord | undefined> {
+    return (await this.store.get(id))?.record;
+  }
+
+  /** Like {@link get}, but a missing member is a 404. */
+  async require(id: string): Promise<MemberRecord> {
+    const found = await this.get(id);
+    if (!found) throw identityError(IdentityErrorCode.memberNotFound, `No member "${id}"`, 404);
+    return found;
+  }
+
+  /** The member owning `key`, without creating one. */
+  async findByKey(key: string): Promise<MemberRecord | undefined> {
+    const owner = await this.store.ownerOf(normalizeKey(key));
+    return owner === undefined ? undefined : this.get(owner);
+  }
+
+  /**
+   * Applies `change` to the member's current record and saves it with the version it was read at,
+   * retrying on a conflict. `change` must be pure: it may run more than once.
+   */
+  async update(
+    id: string,
+    change: (record: MemberRecord) => MemberRecord | undefined,
+  ): Promise<MemberRecord> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current: VersionedMember | undefined = await this.store.get(id);
+      if (!current) throw identityError(IdentityErrorCode.memberNotFound, `No member "${id}"`, 404);
+      const next = change(structuredClone(current.record));
+      if (next === undefined) return current.record;
+      if (await this.store.replace(next, current.version)) return next;
+    }
+    throw identityError(IdentityErrorCode.conflict, `Member "${id}" is changing too often; try again`, 503);
+  }
+
+  /**
+   * Records one inbound message: contact count per channel, last channel and time, language, name,
+   * the conversation, and a suspect flag. A member merged meanwhile is followed to its survivor.
+   */
+  async recordContact(id: string, contact: MemberContact): Promise<MemberRecord> {
+    let target = id;
+    for (let hops = 0; hops < 5; hops++) {
+      let mergedInto: string | undefined;
+      const saved = await this.update(target, (record) => {
+        mergedInto = record.mergedInto;
+        return mergedInto === undefined ? applyContact(record, contact) : undefined;
+      });
+      if (mergedInto === undefined) return saved;
+      target = mergedInto;
+    }
+    return this.require(target);
+  }
+
+  /** Gives `key` to the member; 409 when another member owns it or a key limit would be passed. */
+  async addKey(id: string, key: string): Promise<MemberRecord> {
+    const normalized = normalizeKey(key);
+    checkIdentityKey(normalized, this.rules);
+    const member = await this.require(id);
+    if (member.identityKeys.includes(normalized)) return member;
+    checkKeyLimits([...member.identityKeys, normalized], this.rules);
+    const owner = await this.store.claimKey(normalized, id);
+    if (owner !== id) {
+      throw identityError(
+        IdentityErrorCode.mergeNotAllowed,
+        'Another member owns that key; merge instead',
+        409,
+      );
+    }
+    return this.update(id, (record) =>
+      record.identityKeys.includes(normalized)
+        ? undefined
+        : { ...record, identityKeys: [...record.identityKeys, normalized] },
+    );
+  }
+
+  /** Creates a member that owns `key` from the start (not anonymous), or answers the current owner. */
+  async createForKey(key: string, isAnonymous: boolean): Promise<MemberRecord> {
+    const normalized = normalizeKey(key);
+    checkIdentityKey(normalized, this.rules);
+    const record = newMemberRecord(this.newId(), [normalized], this.clock.now(), isAnonymous);
+    await this.store.create(record);
+    const winner = await this.store.claimKey(normalized, record.id);
+    if (winner === record.id) return record;
+    await this.store.delete(record.id);
+    return this.require(winner);
+  }
+}
+
+/** Email keys are compared lower case (RFC 5321 allows case in the local part; no provider uses it). */
+export function normalizeKey(key: string): string {
+  const trimmed = key.trim();
+  return trimmed.toLowerCase().startsWith('email:') ? `email:${trimmed.slice(6).toLowerCase()}` : trimmed;
+}
+
+function applyContact(record: MemberRecord, contact: MemberContact): MemberRecord {
+  record.contacts[contact.channel] = (record.contacts[contact.channel] ?? 0) + 1;
+  if (record.lastContactAt === undefined || contact.at >= record.lastContactAt) {
+    record.lastChannel = contact.channel;
+    record.lastContactAt = contact.at;
+  }
+  if (contact.language) record.profile.language = contact.language;
+  if (contact.displayName && !record.profile.displayName) record.profile.displayName = contact.displayName;
+  if (contact.isSuspect) {
+    record.suspectContacts++;
+    record.lastSuspectAt = contact.at;
+  }
+  const seen = record.conversations.find(
+    (each) => each.channelId === contact.channelId && each.conversationId === contact.conversationId,
+  );
+  if (seen) seen.lastAt = Math.max(seen.lastAt, contact.at);
+  else {
+    record.conversations.push({
+      channelId: contact.channelId,
+      conversationId: contact.conversationId,
+      firstAt: contact.at,
+      lastAt: contact.at,
+    });
+    if (record.conversations.length > MAX_CONVERSATIONS) record.conversations.splice(0, 1);
+  }
+  return record;
+}
