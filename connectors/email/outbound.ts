@@ -1,4 +1,5 @@
 import type { Activity, Attachment, CardAction } from 'botbuilder';
+import { RelevoError } from '../../core/errors.js';
 import { actionTitle, choicesAsText } from '../shared/choices-as-text.js';
 import type { OutgoingMail } from './client.js';
 
@@ -130,7 +131,10 @@ function renderAttachment(attachment: Attachment): { text: string; html: string 
     }
     default: {
       const unreachable: never = kind;
-      throw new Error(`unhandled attachment kind ${String(unreachable)}`);
+      throw new RelevoError(
+        'RELEVO_EMAIL_UNRENDERABLE',
+        `No rendering for attachment kind ${String(unreachable)}`,
+      );
     }
   }
 }
