@@ -1,0 +1,103 @@
+import type { Middleware, TurnContext } from 'botbuilder';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import { TurnStateKey } from '../core/turn-state.js';
+import { isBlockedValue } from './identity-rules.js';
+import type { MemberRecord } from './member-record.js';
+import { toSnapshot } from './member-record.js';
+import type { Members } from './members.js';
+import { parseIdentityKey } from '../core/identity-key.js';
+
+export interface IdentityMiddlewareOptions {
+  logger?: Logger;
+}
+
+/**
+ * Pipeline stage "identity keys → member" (DESIGN.md §1), after dedupe and before the transcript: it
+ * resolves `activity.from.id` (the identity key a connector put there) to the member, creating an
+ * anonymous one the first time, and leaves a `MemberSnapshot` on `context.turnState` under
+ * `TurnStateKey.member`. For each message it records the contact (channel, time, conversation,
+ * locale, display name, and a suspect flag when the connector doubted the sender); once the turn ran,
+ * a language the NLU found is recorded too. Recording is side work: a failure is logged, not fatal.
+ */
+export class IdentityMiddleware implements Middleware {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly members: Members,
+    options: IdentityMiddlewareOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const activity = context.activity;
+    const key = activity.from?.id ?? '';
+    const parsed = parseIdentityKey(key);
+    if (!parsed || isBlockedValue(parsed.id, this.members.rules) || activity.from?.role === 'bot') {
+      this.logger.debug({ channelId: activity.channelId }, 'turn without a usable identity key; no member');
+      await next();
+      return;
+    }
+    const isSuspect = isFlaggedSender(activity.channelData);
+    let member: MemberRecord = await this.members.resolve(key);
+    const isContact = activity.type === 'message' && activity.name !== 'continueConversation';
+    if (isContact && activity.conversation?.id) {
+      member = await this.record(member, {
+        channel: parsed.channel,
+        channelId: activity.channelId,
+        conversationId: activity.conversation.id,
+        at: this.members.clock.now(),
+        language: primaryLanguage(activity.locale),
+        displayName: activity.from.name && activity.from.name !== key ? activity.from.name : undefined,
+        isSuspect,
+      });
+    }
+    context.turnState.set(TurnStateKey.member, toSnapshot(member, isSuspect));
+    await next();
+    const detected = (context.turnState.get(TurnStateKey.nlu) as { language?: unknown } | undefined)
+      ?.language;
+    if (isContact && typeof detected === 'string' && detected !== member.profile.language) {
+      await this.saveLanguage(member.id, detected);
+    }
+  }
+
+  private async record(member: MemberRecord, contact: Parameters<Members['recordContact']>[1]) {
+    try {
+      return await this.members.recordContact(member.id, contact);
+    } catch (error) {
+      this.logger.warn({ err: error, memberId: member.id }, 'could not record the contact of a member');
+      return member;
+    }
+  }
+
+  private async saveLanguage(memberId: string, language: string): Promise<void> {
+    try {
+      await this.members.update(memberId, (record) =>
+        record.profile.language === language
+          ? undefined
+          : { ...record, profile: { ...record.profile, language } },
+      );
+    } catch (error) {
+      this.logger.warn({ err: error, memberId }, 'could not record the language of a member');
+    }
+  }
+}
+
+/**
+ * True when the connector doubted the sender: the email connector sets `hasFailedAuthentication` when
+ * the receiving server's Authentication-Results failed (connectors/email/inbound.ts).
+ */
+export function isFlaggedSender(channelData: unknown): boolean {
+  return (
+    typeof channelData === 'object' &&
+    channelData !== null &&
+    (channelData as { hasFailedAuthentication?: unknown }).hasFailedAuthentication === true
+  );
+}
+
+/** `es-ES` → `es`: the profile keeps the language, not the region. */
+function primaryLanguage(locale: string | undefined): string | undefined {
+  const language = locale?.split(/[-_]/)[0]?.toLowerCase();
+  return language && /^[a-z]{2,3}$/.test(language) ? language : undefined;
+}
