@@ -60,8 +60,18 @@ export class XClient {
   /** Sends a DM to one user; resolves with X's DM event id. */
   sendDm(participantId: string, text: string): Promise<string> {
     return this.enqueue('send DM', async () => {
-      const result = await this.api.v2.sendDmToParticipant(participantId, { text });
-      return result.dm_event_id;
+      // X answers `{data: {dm_conversation_id, dm_event_id}}`; twitter-api-v2 1.29.1 types the result
+      // without the `data` wrapper (and returns the body as is), so read both shapes.
+      const result = (await this.api.v2.sendDmToParticipant(participantId, { text })) as unknown as {
+        data?: { dm_event_id?: string };
+        dm_event_id?: string;
+      };
+      const id = result.data?.dm_event_id ?? result.dm_event_id;
+      if (!id)
+        throw new RelevoError('RELEVO_X_API', 'X accepted a DM but returned no dm_event_id', {
+          statusCode: 502,
+        });
+      return id;
     });
   }
 

@@ -34,6 +34,8 @@ export interface FakeX {
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   /** Answers the next `times` requests under `pathPrefix` with 429 and `x-rate-limit-reset: resetSeconds`. */
   rateLimit(pathPrefix: string, times: number, resetSeconds: number): void;
+  /** Refuses DMs to this user with 403, as X does when a user does not accept DMs from us. */
+  refuseDmsTo(userId: string): void;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
   writeFileSync(caPath, pems.cert);
   const calls: XApiCall[] = [];
   const limits = new Map<string, { times: number; resetSeconds: number }>();
+  const refused = new Set<string>();
   let seq = 0;
   const server: Server = createServer({ key: pems.private, cert: pems.cert }, async (req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
@@ -71,7 +74,7 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
       method: req.method ?? '',
       path,
       authorization: req.headers.authorization,
-      body: raw ? JSON.parse(raw) : {},
+      body: parseJson(raw),
       status: 201,
     };
     calls.push(call);
@@ -100,7 +103,10 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
     }
     seq++;
     const dm = /^\/2\/dm_conversations\/with\/(\d+)\/messages$/.exec(path);
-    if (req.method === 'POST' && dm?.[1]) {
+    if (req.method === 'POST' && dm?.[1] && refused.has(dm[1])) {
+      const detail = 'You are not permitted to send Direct Messages to this user.';
+      send(403, { title: 'Forbidden', type: 'about:blank', status: 403, detail });
+    } else if (req.method === 'POST' && dm?.[1]) {
       const ids = [ourUserId, dm[1]].sort();
       send(201, { data: { dm_conversation_id: ids.join('-'), dm_event_id: `1800000000000000${seq}` } });
     } else if (req.method === 'POST' && path === '/2/tweets') {
@@ -141,12 +147,21 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
       }
     },
     rateLimit: (pathPrefix, times, resetSeconds) => limits.set(pathPrefix, { times, resetSeconds }),
+    refuseDmsTo: (userId) => refused.add(userId),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+function parseJson(raw: string): Record<string, unknown> {
+  try {
+    return raw ? JSON.parse(raw) : {};
+  } catch {
+    return { unparsed: raw };
+  }
 }
 
 function read(req: IncomingMessage): Promise<string> {

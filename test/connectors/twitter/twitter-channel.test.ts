@@ -25,6 +25,7 @@ let turns: string[];
 let handoffs: Partial<ConversationReference>[];
 let slept: number[];
 let clock: Clock & { nowMs: number | undefined };
+let inFlight: InFlightWork;
 
 const bot: TurnLogic = async (context) => {
   if (context.activity.type !== 'message') return;
@@ -43,7 +44,7 @@ const bot: TurnLogic = async (context) => {
 
 async function start(): Promise<void> {
   stores = await createStores();
-  const inFlight = new InFlightWork();
+  inFlight = new InFlightWork();
   channel = createTwitterChannel({
     consumerKey: 'ck',
     consumerSecret: SECRET,
@@ -124,6 +125,8 @@ beforeEach(async () => {
   await start();
 });
 afterEach(async () => {
+  // Turns outlive their webhook request: let them finish, so none spills into the next test.
+  await inFlight.drain(5_000);
   await new Promise<void>((resolve) => server?.close(() => resolve()));
   await stores.close();
 });
@@ -214,6 +217,13 @@ describe('the X channel', () => {
     expect(inbound.map((activity) => [activity.from.id, activity.text])).toEqual([
       [`x:${ANA}`, '@relevo_help my order is late, this is terrible'],
       [`x:${ANA}`, 'It is order 1234'],
+    ]);
+    // What was really sent is logged under X's own ids: the public reply's post id, then DM event ids.
+    const sent = transcript.items.filter((activity) => activity.from?.role !== 'user');
+    expect(sent.map((activity) => activity.id)).toEqual([
+      expect.stringMatching(/^19\d+$/),
+      expect.stringMatching(/^18\d+$/),
+      expect.stringMatching(/^18\d+$/),
     ]);
     expect(inbound[0]?.channelData.x).toMatchObject({
       source: 'tweet',
