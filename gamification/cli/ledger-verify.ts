@@ -1,0 +1,31 @@
+/**
+ * `npm run ledger:verify [-- --redis-url URL] [--prefix P]`: checks every member of the Redis ledger
+ * (sum of entries = balance). Exits 1 when any member is inconsistent, 2 on bad usage. This file is its
+ * own composition root (like bots/main.ts), so it alone reads `REDIS_URL` and `REDIS_KEY_PREFIX`.
+ */
+import { connectRedis } from '../../storage/redis-connection.js';
+import { RedisLedger } from '../ledger/redis-ledger.js';
+import { formatAudit, verifyLedger } from '../ledger/verify-all.js';
+
+function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? process.argv[index + 1] : undefined;
+}
+
+const url = flag('--redis-url') ?? process.env.REDIS_URL;
+const prefix = flag('--prefix') ?? process.env.REDIS_KEY_PREFIX ?? 'relevo';
+if (!url) {
+  process.stderr.write(
+    'ledger:verify needs --redis-url or REDIS_URL (the in-memory ledger lives in one process)\n',
+  );
+  process.exitCode = 2;
+} else {
+  const client = await connectRedis({ url });
+  try {
+    const audit = await verifyLedger(new RedisLedger(client, { prefix }));
+    process.stdout.write(formatAudit(audit));
+    if (audit.inconsistent.length > 0) process.exitCode = 1;
+  } finally {
+    await client.close();
+  }
+}
