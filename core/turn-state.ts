@@ -11,6 +11,8 @@ export const TurnStateKey = {
   nlu: Symbol.for('relevo.nlu'),
   /** `true` while a human agent is in control of the conversation, set by the handoff stage. */
   humanInControl: Symbol.for('relevo.humanInControl'),
+  /** `true` when a dialog failed on this turn (gave up re-prompting, or threw), set by the dialogs stage. */
+  dialogFailed: Symbol.for('relevo.dialogFailed'),
 } as const;
 
 /** What every stage may know of the member on this turn (identity owns the full record). */
@@ -23,6 +25,10 @@ export interface MemberSnapshot {
   isSuspect?: boolean;
   displayName?: string | undefined;
   language?: string | undefined;
+  /** Loyalty tier (`bronze`, `silver`, `gold`, `vip`…): the handoff queue serves higher tiers first. */
+  tier?: string | undefined;
+  /** Points balance, shown to agents and weighed in the handoff queue's priority. */
+  points?: number | undefined;
 }
 
 export function turnMember(context: TurnContext): MemberSnapshot | undefined {
