@@ -7,6 +7,7 @@ import { RelevoError } from '../../core/errors.js';
 import type { InFlightWork } from '../../core/in-flight.js';
 import type { Logger } from '../../core/logger.js';
 import type { IdempotencyStore } from '../../storage/types.js';
+import { readRawBody } from '../shared/read-body.js';
 import type { SlackAdapter } from './adapter.js';
 import { parseSlackBody, slackDeliveryId } from './inbound.js';
 import { verifySlackRequest } from './verify.js';
@@ -42,7 +43,8 @@ export function mountSlackRoutes(server: Server, options: SlackRouteOptions): vo
   const clock = options.clock ?? systemClock;
   const logger = options.logger.child({ channel: 'slack' });
   server.post(SLACK_EVENTS_PATH, async (req, res) => {
-    const rawBody = await readRawBody(req, options.maxBodyBytes ?? 1024 * 1024);
+    // Signatures are computed over the exact bytes sent: read them before anything parses them.
+    const rawBody = (await readRawBody(req, options.maxBodyBytes ?? 1024 * 1024)).toString('utf8');
     verifySlackRequest({
       signingSecret: options.signingSecret,
       headers: {
@@ -94,28 +96,4 @@ export function mountSlackRoutes(server: Server, options: SlackRouteOptions): vo
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** The request body exactly as sent: signatures are computed over these bytes. */
-function readRawBody(req: IncomingMessage, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) {
-        chunks.push(chunk);
-        return;
-      }
-      // Stop buffering, drain the rest, and answer 413 without reading what no one will verify.
-      req.off('data', onData);
-      req.resume();
-      reject(
-        new RelevoError('RELEVO_BODY_TOO_LARGE', `body larger than ${maxBytes} bytes`, { statusCode: 413 }),
-      );
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

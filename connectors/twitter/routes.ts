@@ -3,10 +3,10 @@ import type { Server } from 'restify';
 import type { TurnLogic } from '../../core/channel.js';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
-import { RelevoError } from '../../core/errors.js';
 import type { InFlightWork } from '../../core/in-flight.js';
 import type { Logger } from '../../core/logger.js';
 import type { IdempotencyStore } from '../../storage/types.js';
+import { readRawBody } from '../shared/read-body.js';
 import type { TwitterAdapter } from './adapter.js';
 import { parseXBody, type XInbound, xEventsToInbound } from './inbound.js';
 import { verifyXSignature, xCrcResponse } from './verify.js';
@@ -43,7 +43,8 @@ export function mountXRoutes(server: Server, options: XRouteOptions): void {
     res.json(200, xCrcResponse(options.consumerSecret, typeof token === 'string' ? token : undefined));
   });
   server.post(X_WEBHOOK_PATH, async (req, res) => {
-    const rawBody = await readRawBody(req, options.maxBodyBytes ?? 1024 * 1024);
+    // Signatures are computed over the exact bytes sent: read them before anything parses them.
+    const rawBody = (await readRawBody(req, options.maxBodyBytes ?? 1024 * 1024)).toString('utf8');
     verifyXSignature(options.consumerSecret, header(req, 'x-twitter-webhooks-signature'), rawBody);
     const body = parseXBody(rawBody);
     const fresh: XInbound[] = [];
@@ -74,27 +75,4 @@ export function mountXRoutes(server: Server, options: XRouteOptions): void {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** The request body exactly as sent: the signature is computed over these bytes. */
-function readRawBody(req: IncomingMessage, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) {
-        chunks.push(chunk);
-        return;
-      }
-      req.off('data', onData);
-      req.resume();
-      reject(
-        new RelevoError('RELEVO_BODY_TOO_LARGE', `body larger than ${maxBytes} bytes`, { statusCode: 413 }),
-      );
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

@@ -231,8 +231,10 @@ describe('the Slack channel', () => {
     expect(slack.posts()).toEqual([]);
   });
 
-  it('answers a signed but malformed body with 400 and runs no turn', async () => {
+  it('answers a signed but malformed body with 400 and an oversized one with 413, running no turn', async () => {
     const { base } = await start();
+    const huge = await post(base, dm('x'.repeat(2 * 1024 * 1024)));
+    expect(huge.status).toBe(413);
     const response = await post(base, '{"type": "event_callback", ');
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: 'RELEVO_SLACK_MALFORMED' });
@@ -251,7 +253,7 @@ describe('the Slack channel', () => {
     expect(slack.posts()).toEqual([]);
   });
 
-  it('reads a button click as the customer choosing that option, and answers in the same place', async () => {
+  it('reads a button click as the customer choosing that option, and answers once in the same place', async () => {
     const { base } = await start();
     const payload = {
       type: 'block_actions',
@@ -270,9 +272,13 @@ describe('the Slack channel', () => {
       ],
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-    const response = await post(base, body, { contentType: 'application/x-www-form-urlencoded' });
-    expect(response.status).toBe(200);
+    for (let i = 0; i < 4; i++) {
+      const response = await post(base, body, { contentType: 'application/x-www-form-urlencoded' });
+      expect(response.status).toBe(200);
+    }
     const [reply] = await slack.waitForPosts(1);
+    await settle();
+    expect(slack.posts()).toHaveLength(1);
     expect(turns).toEqual(['Where is my order?']);
     expect(reply).toMatchObject({ channel: 'C0SUPPORT', thread_ts: '1700000100.000300' });
   });

@@ -232,6 +232,14 @@ describe('the X channel', () => {
     });
   });
 
+  it('answers a public post X delivers four times with one public reply and one DM', async () => {
+    const body = mention('@relevo_help still waiting', '1900000000000000015');
+    for (let i = 0; i < 4; i++) expect((await webhook(body)).status).toBe(200);
+    await fake.waitFor(() => fake.replies().length === 1 && fake.dms().length === 1);
+    await settle();
+    expect([fake.replies().length, fake.dms().length]).toEqual([1, 1]);
+  });
+
   it('invites a Spanish-speaking customer in Spanish', async () => {
     await webhook(mention('@relevo_help mi pedido no llega', '1900000000000000020', { lang: 'es' }));
     await fake.waitFor(() => fake.replies().length === 1);
