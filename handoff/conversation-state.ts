@@ -1,0 +1,74 @@
+import type { Storage } from 'botbuilder';
+import { hasCode } from '../core/errors.js';
+import { StorageErrorCode } from '../storage/errors.js';
+import { emptySignals, type PolicySignals } from './policy.js';
+
+/** What the bot understood of one customer message: shown per turn in the agent console. */
+export interface TurnAnnotation {
+  activityId: string;
+  topIntent: string;
+  confidence: number;
+  sentiment: number;
+  sentimentLabel: string;
+  language: string;
+}
+
+/** The handoff feature's state of one conversation, one storage item with an eTag. */
+export interface ConversationHandoffState {
+  signals: PolicySignals;
+  /** The handoff pending or active on this conversation: no second one starts while it is set. */
+  activeHandoffId: string | null;
+  /** The NLU of the last turns, newest last (bounded). */
+  turns: TurnAnnotation[];
+  eTag?: string;
+}
+
+const MAX_TURNS = 100;
+
+/** Storage key of a conversation's handoff state. */
+export function conversationStateKey(channelId: string, conversationId: string): string {
+  return `handoff/conversation/${channelId}/${conversationId}`;
+}
+
+/**
+ * Reads and writes each conversation's handoff state in botbuilder `Storage` with optimistic
+ * concurrency, so every process sees the same signals and two processes cannot start two handoffs.
+ */
+export class ConversationStateStore {
+  constructor(private readonly storage: Storage) {}
+
+  async read(channelId: string, conversationId: string): Promise<ConversationHandoffState> {
+    const key = conversationStateKey(channelId, conversationId);
+    const item = (await this.storage.read([key]))[key] as ConversationHandoffState | undefined;
+    return item ?? { signals: emptySignals(), activeHandoffId: null, turns: [] };
+  }
+
+  /** Writes with the eTag it was read with; rejects with `RELEVO_STORAGE_CONFLICT` if it changed. */
+  async write(channelId: string, conversationId: string, state: ConversationHandoffState): Promise<void> {
+    const turns = state.turns.slice(-MAX_TURNS);
+    await this.storage.write({ [conversationStateKey(channelId, conversationId)]: { ...state, turns } });
+  }
+
+  /**
+   * Read-modify-write retried on conflicts. `change` returns the new state, or `undefined` to leave
+   * the item as it is.
+   */
+  async update<T>(
+    channelId: string,
+    conversationId: string,
+    change: (state: ConversationHandoffState) => { state?: ConversationHandoffState; result: T },
+    attempts = 5,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.read(channelId, conversationId);
+      const { state, result } = change(current);
+      if (!state) return result;
+      try {
+        await this.write(channelId, conversationId, state);
+        return result;
+      } catch (error) {
+        if (!hasCode(error, StorageErrorCode.conflict) || attempt >= attempts) throw error;
+      }
+    }
+  }
+}
