@@ -1,0 +1,85 @@
+import type { Server } from 'restify';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import type { OpenApiRegistry } from '../core/openapi.js';
+import type { Stores } from '../storage/stores.js';
+import { IdentityMiddleware } from './identity-middleware.js';
+import type { IdentityRules } from './identity-rules.js';
+import { LinkService, type RateLimit } from './link-service.js';
+import type { MemberStore } from './member-store.js';
+import { Members } from './members.js';
+import { MemoryMemberStore } from './memory-member-store.js';
+import type { ProfileSection } from './profile.js';
+import { RedisMemberStore } from './redis-member-store.js';
+import { mountIdentityRoutes } from './routes.js';
+
+export interface IdentityOptions {
+  /** The agent's stores: members live on the same Redis (or in memory), transcripts feed the profile. */
+  stores: Pick<Stores, 'kind' | 'prefix' | 'redis' | 'transcripts'>;
+  logger?: Logger;
+  clock?: Clock;
+  rules?: Partial<IdentityRules>;
+  /** `SMTP_URL` and `EMAIL_FROM`; without both, linking is off (no LinkService, no link routes). */
+  smtpUrl?: string | undefined;
+  emailFrom?: string | undefined;
+  link?: { codeTtlMs?: number; maxTries?: number; perMember?: RateLimit; perAddress?: RateLimit };
+  /** `RELEVO_API_TOKEN` for the member routes. */
+  apiToken: string | undefined;
+  /** Extra sections of the 360° profile (points, tier, badges…). */
+  profileSections?: readonly ProfileSection[];
+}
+
+/** The identity plugin, ready for the composition root. */
+export interface Identity {
+  members: Members;
+  middleware: IdentityMiddleware;
+  linkService: LinkService | undefined;
+  /** Mounts `/api/members/…` and registers them in the OpenAPI document. */
+  mount(server: Server, openapi?: OpenApiRegistry): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the identity layer on the agent's stores: members on Redis when the stores are, the turn
+ * middleware, the link service when SMTP is configured, and the member routes.
+ */
+export function createIdentity(options: IdentityOptions): Identity {
+  const logger = (options.logger ?? silentLogger).child({ feature: 'identity' });
+  const store: MemberStore =
+    options.stores.kind === 'redis' && options.stores.redis
+      ? new RedisMemberStore(options.stores.redis, { prefix: options.stores.prefix })
+      : new MemoryMemberStore();
+  const members = new Members({
+    store,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.rules ? { rules: options.rules } : {}),
+  });
+  const linkService =
+    options.smtpUrl && options.emailFrom
+      ? new LinkService({
+          members,
+          smtpUrl: options.smtpUrl,
+          from: options.emailFrom,
+          logger,
+          ...options.link,
+        })
+      : undefined;
+  return {
+    members,
+    middleware: new IdentityMiddleware(members, { logger }),
+    linkService,
+    mount(server, openapi) {
+      mountIdentityRoutes(server, {
+        members,
+        transcripts: options.stores.transcripts,
+        linkService,
+        apiToken: options.apiToken,
+        openapi,
+        profileSections: options.profileSections ?? [],
+      });
+    },
+    close: async () => linkService?.close(),
+  };
+}
