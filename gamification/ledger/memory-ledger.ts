@@ -85,6 +85,13 @@ export class MemoryLedger implements Ledger {
     return { memberId, balance: book?.balance ?? 0, lifetime: book?.lifetime ?? 0 };
   }
 
+  /** The balance, synchronously, after expiring what is due (see {@link debitNow}). */
+  balanceNow(memberId: string): number {
+    const book = this.books.get(memberId);
+    book?.expireDue(this.clock.now());
+    return book?.balance ?? 0;
+  }
+
   async history(memberId: string, options: HistoryOptions = {}): Promise<LedgerEntry[]> {
     const book = this.books.get(requireMemberId(memberId));
     if (book === undefined) return [];

@@ -58,7 +58,8 @@ export interface RedisLedgerOptions extends LedgerOptions {
 
 /** What a ledger script answers: a status and, when it applied or replayed, the stored result. */
 export interface ScriptReply {
-  status: 'ok' | 'replay' | 'conflict' | 'insufficient' | 'not_found' | 'not_reversible';
+  /** `ok`, `replay`, `conflict`, `insufficient`, `not_found`, `not_reversible`, or a status of a script built on the prelude. */
+  status: string;
   result?: unknown;
   balance?: number;
   needed?: number;

@@ -1,0 +1,118 @@
+import type { RedisConnection } from '../../storage/redis-connection.js';
+import { RedisScript } from '../../storage/redis-script.js';
+import type { LeaderboardRow, LeaderboardStore, Standings } from './types.js';
+
+/**
+ * Ties go to the earliest achiever without squeezing time into the score's 53 bits: the sorted-set
+ * score is the negated points, and the member string is `<achievedAt, 15 digits>:<memberId>`, so
+ * ZRANGE (ascending) lists the highest score first and, among equals, the earliest time first. A hash
+ * maps member id → current member string. KEYS: zset, index hash, opt-out set. ARGV: member, score,
+ * padded time, board TTL ms (0 = none).
+ */
+const RAISE_LUA = `
+if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return 0 end
+local current = redis.call('HGET', KEYS[2], ARGV[1])
+if current then
+  if -tonumber(redis.call('ZSCORE', KEYS[1], current)) >= tonumber(ARGV[2]) then return 0 end
+  redis.call('ZREM', KEYS[1], current)
+end
+local entry = ARGV[3] .. ':' .. ARGV[1]
+redis.call('ZADD', KEYS[1], -tonumber(ARGV[2]), entry)
+redis.call('HSET', KEYS[2], ARGV[1], entry)
+if tonumber(ARGV[4]) > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+end
+return 1
+`;
+const raise = new RedisScript(RAISE_LUA);
+
+export interface RedisLeaderboardOptions {
+  prefix?: string;
+  /** Lifetime of boards whose name starts with `weekly:` (they are per week): default 35 days. */
+  weeklyTtlMs?: number;
+}
+
+/**
+ * {@link LeaderboardStore} on Redis sorted sets. The opt-out set is checked inside the raise script;
+ * on Redis Cluster the board keys (tag `{lb:<board>}`) and the opt-out set live in different slots,
+ * so Cluster will need the opt-out copied per board: noted in docs/gamification.md.
+ */
+export class RedisLeaderboardStore implements LeaderboardStore {
+  private readonly prefix: string;
+  private readonly weeklyTtlMs: number;
+
+  constructor(
+    private readonly client: RedisConnection,
+    options: RedisLeaderboardOptions = {},
+  ) {
+    this.prefix = options.prefix ?? 'relevo';
+    this.weeklyTtlMs = options.weeklyTtlMs ?? 35 * 86_400_000;
+  }
+
+  async raise(board: string, memberId: string, score: number, at: number): Promise<void> {
+    const keys = this.keys(board);
+    await raise.run(
+      this.client,
+      [keys.scores, keys.index, this.optOutKey],
+      [
+        memberId,
+        String(score),
+        String(at).padStart(15, '0'),
+        String(board.startsWith('weekly:') ? this.weeklyTtlMs : 0),
+      ],
+    );
+  }
+
+  async standings(board: string, memberId?: string, size = 10): Promise<Standings> {
+    const keys = this.keys(board);
+    const [top, entry] = await Promise.all([
+      this.client.zRangeWithScores(keys.scores, 0, size - 1),
+      memberId === undefined ? undefined : this.client.hGet(keys.index, memberId),
+    ]);
+    const rows: LeaderboardRow[] = top.map((row, index) => ({
+      rank: index + 1,
+      memberId: row.value.slice(row.value.indexOf(':') + 1),
+      score: -row.score,
+    }));
+    const standings: Standings = { board, top: rows };
+    if (memberId !== undefined && typeof entry === 'string') {
+      const [rank, score] = await Promise.all([
+        this.client.zRank(keys.scores, entry),
+        this.client.zScore(keys.scores, entry),
+      ]);
+      if (rank !== null && score !== null) standings.you = { rank: rank + 1, memberId, score: -score };
+    }
+    return standings;
+  }
+
+  async setOptOut(memberId: string, isOptedOut: boolean): Promise<void> {
+    if (!isOptedOut) {
+      await this.client.sRem(this.optOutKey, memberId);
+      return;
+    }
+    await this.client.sAdd(this.optOutKey, memberId);
+    // Boards are few (all-time and recent weeks): scan their index hashes and drop the member.
+    for await (const batch of this.client.scanIterator({ MATCH: `${this.prefix}:lb:*:index`, COUNT: 200 })) {
+      for (const indexKey of batch) {
+        const entry = await this.client.hGet(indexKey, memberId);
+        if (typeof entry !== 'string') continue;
+        await this.client.zRem(indexKey.replace(/:index$/, ':scores'), entry);
+        await this.client.hDel(indexKey, memberId);
+      }
+    }
+  }
+
+  async isOptedOut(memberId: string): Promise<boolean> {
+    return Number(await this.client.sIsMember(this.optOutKey, memberId)) === 1;
+  }
+
+  private get optOutKey(): string {
+    return `${this.prefix}:lb:optout`;
+  }
+
+  private keys(board: string) {
+    const base = `${this.prefix}:lb:{lb:${board}}`;
+    return { scores: `${base}:scores`, index: `${base}:index` };
+  }
+}

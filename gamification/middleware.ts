@@ -1,0 +1,94 @@
+import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import { turnMember } from '../core/turn-state.js';
+import type { AwardResult, Gamification, LoyaltyProfile } from './gamification.js';
+
+/** Keys this stage uses on `context.turnState` (Symbol.for, so other folders read them without importing). */
+export const LoyaltyTurnKey = {
+  /** Outcome events a dialog recorded this turn (`recordLoyaltyEvent`), awarded after the turn. */
+  events: Symbol.for('relevo.loyalty.events'),
+  /** The member's `LoyaltyProfile` as it was when the turn began: for the handoff packet. */
+  profile: Symbol.for('relevo.loyalty.profile'),
+  /** `AwardResult[]` of this turn, once awarded: a dialog may congratulate on the next turn. */
+  awarded: Symbol.for('relevo.loyalty.awarded'),
+} as const;
+
+/** An outcome a dialog wants paid (`csat.answered`, `game.won`); `id` defaults to `<activity id>:<type>`. */
+export interface RecordedLoyaltyEvent {
+  type: string;
+  id?: string;
+}
+
+/** Records an outcome of this turn for the loyalty stage to award after the turn. */
+export function recordLoyaltyEvent(context: TurnContext, event: RecordedLoyaltyEvent): void {
+  const events = (context.turnState.get(LoyaltyTurnKey.events) as RecordedLoyaltyEvent[] | undefined) ?? [];
+  events.push(event);
+  context.turnState.set(LoyaltyTurnKey.events, events);
+}
+
+/** The loyalty profile the stage loaded at the start of the turn, if any. */
+export function turnLoyaltyProfile(context: TurnContext): LoyaltyProfile | undefined {
+  return context.turnState.get(LoyaltyTurnKey.profile) as LoyaltyProfile | undefined;
+}
+
+export interface GamificationMiddlewareOptions {
+  logger?: Logger;
+  /** Load the profile before the turn for later stages (one balance read per turn). Default true. */
+  loadProfile?: boolean;
+}
+
+/**
+ * The loyalty stage: runs after the identity stage (it needs `TurnStateKey.member`). Before the turn
+ * it loads the member's profile; after the turn it awards `message.received` for an inbound message
+ * and every outcome recorded with `recordLoyaltyEvent`, each once per event id. Loyalty is side work:
+ * a failure is logged and never fails the turn. Suspect members earn nothing.
+ */
+export class GamificationMiddleware implements Middleware {
+  private readonly logger: Logger;
+  private readonly loadProfile: boolean;
+
+  constructor(
+    private readonly gamification: Gamification,
+    options: GamificationMiddlewareOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.loadProfile = options.loadProfile ?? true;
+  }
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const member = turnMember(context);
+    const activity = context.activity;
+    if (member !== undefined && this.loadProfile) {
+      try {
+        const profile = await this.gamification.profile(member.id, activity.localTimezone);
+        context.turnState.set(LoyaltyTurnKey.profile, profile);
+      } catch (error) {
+        this.logger.warn({ err: error, memberId: member.id }, 'loyalty profile unavailable');
+      }
+    }
+    await next();
+    if (member === undefined || !activity.id) return;
+    const events: RecordedLoyaltyEvent[] = [
+      ...(activity.type === ActivityTypes.Message ? [{ type: 'message.received', id: activity.id }] : []),
+      ...((context.turnState.get(LoyaltyTurnKey.events) as RecordedLoyaltyEvent[] | undefined) ?? []),
+    ];
+    const awarded: AwardResult[] = [];
+    for (const event of events) {
+      try {
+        awarded.push(
+          await this.gamification.award({
+            id: event.id ?? `${activity.id}:${event.type}`,
+            type: event.type,
+            memberId: member.id,
+            timeZone: activity.localTimezone,
+            isSuspect: member.isSuspect,
+          }),
+        );
+      } catch (error) {
+        this.logger.warn({ err: error, memberId: member.id, type: event.type }, 'loyalty award failed');
+      }
+    }
+    context.turnState.set(LoyaltyTurnKey.awarded, awarded);
+  }
+}

@@ -1,0 +1,77 @@
+import type { RedisConnection } from '../../storage/redis-connection.js';
+import { RedisScript } from '../../storage/redis-script.js';
+import { EVENT_MEMORY_MS, type MemberProgress, type ProgressEvent, type ProgressStore } from './types.js';
+
+/**
+ * KEYS: seen marker of this event, counts (hash type → n), streak (hash current, best, lastDay).
+ * ARGV: type, today or '', yesterday or '', marker TTL ms. Returns 1 when the event was new.
+ */
+const RECORD_LUA = `
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[4]) then return 0 end
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+local today, yesterday = ARGV[2], ARGV[3]
+if today ~= '' then
+  local last = redis.call('HGET', KEYS[3], 'lastDay')
+  if last ~= today then
+    local current = 1
+    if last == yesterday then current = tonumber(redis.call('HGET', KEYS[3], 'current') or '0') + 1 end
+    local best = math.max(current, tonumber(redis.call('HGET', KEYS[3], 'best') or '0'))
+    redis.call('HSET', KEYS[3], 'current', current, 'best', best, 'lastDay', today)
+  end
+end
+return 1
+`;
+const record = new RedisScript(RECORD_LUA);
+
+/** {@link ProgressStore} on Redis; every key of a member carries the hash tag `{m:<memberId>}`. */
+export class RedisProgressStore implements ProgressStore {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly client: RedisConnection,
+    options: { prefix?: string } = {},
+  ) {
+    this.prefix = options.prefix ?? 'relevo';
+  }
+
+  async record(event: ProgressEvent): Promise<MemberProgress & { isNew: boolean }> {
+    const keys = this.keys(event.memberId);
+    const isNew = await record.run(
+      this.client,
+      [`${keys.base}:seen:${event.eventId}`, keys.counts, keys.streak],
+      [event.type, event.streakDay?.today ?? '', event.streakDay?.yesterday ?? '', String(EVENT_MEMORY_MS)],
+    );
+    return { ...(await this.read(event.memberId)), isNew: isNew === 1 };
+  }
+
+  async read(memberId: string): Promise<MemberProgress> {
+    const keys = this.keys(memberId);
+    const [counts, streak, badges] = await Promise.all([
+      this.client.hGetAll(keys.counts),
+      this.client.hGetAll(keys.streak),
+      this.client.hGetAll(keys.badges),
+    ]);
+    return {
+      counts: Object.fromEntries(Object.entries(counts).map(([type, n]) => [type, Number(n)])),
+      streak: {
+        current: Number(streak.current ?? 0),
+        best: Number(streak.best ?? 0),
+        lastDay: streak.lastDay ?? '',
+      },
+      badges: Object.entries(badges)
+        .map(([id, at]) => ({ id, at: Number(at) }))
+        .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id)),
+    };
+  }
+
+  async award(memberId: string, badgeIds: string[], at: number): Promise<string[]> {
+    const key = this.keys(memberId).badges;
+    const added = await Promise.all(badgeIds.map((id) => this.client.hSetNX(key, id, String(at))));
+    return badgeIds.filter((_, i) => Number(added[i]) === 1);
+  }
+
+  private keys(memberId: string) {
+    const base = `${this.prefix}:progress:{m:${memberId}}`;
+    return { base, counts: `${base}:counts`, streak: `${base}:streak`, badges: `${base}:badges` };
+  }
+}

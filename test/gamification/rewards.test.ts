@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { hasCode } from '../../core/errors.js';
+import type { RewardConfig } from '../../gamification/config/schema.js';
+import { LedgerErrorCode } from '../../gamification/ledger/errors.js';
+import { MemoryLedger } from '../../gamification/ledger/memory-ledger.js';
+import { RedisLedger } from '../../gamification/ledger/redis-ledger.js';
+import type { Ledger } from '../../gamification/ledger/types.js';
+import { MemoryRewardStore } from '../../gamification/rewards/memory-rewards.js';
+import { RedisRewardStore } from '../../gamification/rewards/redis-rewards.js';
+import { RewardErrorCode, type RewardStore } from '../../gamification/rewards/types.js';
+import { manualClock } from '../contract/ledger-contract.js';
+import { useRedis } from '../support/redis-fixture.js';
+
+const redis = useRedis();
+const CATALOGUE: RewardConfig[] = [
+  { id: 'mug', name: 'Mug', price: 100, stock: 3 },
+  { id: 'sticker', name: 'Sticker', price: 10, stock: 0 },
+];
+
+type Setup = () => Promise<{ ledger: Ledger; rewards: RewardStore }>;
+
+const setups: [string, Setup][] = [
+  [
+    'memory',
+    async () => {
+      const clock = manualClock();
+      const ledger = new MemoryLedger({ clock });
+      return { ledger, rewards: new MemoryRewardStore(ledger, CATALOGUE, { clock }) };
+    },
+  ],
+  [
+    'Redis',
+    async () => {
+      const client = await redis.connect();
+      const clock = manualClock();
+      const ledger = new RedisLedger(client, { clock, prefix: `${redis.prefix}-${randomUUID()}` });
+      const rewards = new RedisRewardStore(client, ledger, CATALOGUE, { clock });
+      await rewards.initialise();
+      return { ledger, rewards };
+    },
+  ],
+];
+
+const fails = (code: string) => (error: unknown) => hasCode(error, code);
+
+for (const [name, setup] of setups) {
+  describe(`${name} rewards`, () => {
+    it('takes the points and one unit together and returns a unique redemption code, once per key', async () => {
+      const { ledger, rewards } = await setup();
+      await ledger.credit({ memberId: 'ana', amount: 250, reason: 'earn', idempotencyKey: 'c' });
+      const first = await rewards.redeem({ memberId: 'ana', rewardId: 'mug', idempotencyKey: 'r1' });
+      const second = await rewards.redeem({ memberId: 'ana', rewardId: 'mug', idempotencyKey: 'r2' });
+      expect(first.redemption).toMatchObject({
+        memberId: 'ana',
+        rewardId: 'mug',
+        price: 100,
+        status: 'active',
+      });
+      expect(first.redemption.code).toMatch(/^RLV-[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+      expect(second.redemption.code).not.toBe(first.redemption.code);
+      expect(second.balance).toBe(50);
+      const again = await rewards.redeem({ memberId: 'ana', rewardId: 'mug', idempotencyKey: 'r1' });
+      expect(again).toMatchObject({ replayed: true, redemption: first.redemption });
+      expect((await rewards.catalogue()).find((r) => r.id === 'mug')?.stock).toBe(1);
+      expect((await rewards.redemptions('ana')).map((r) => r.code).sort()).toEqual(
+        [first.redemption.code, second.redemption.code].sort(),
+      );
+    });
+
+    it('takes nothing when the member is short of points or the reward is out of stock', async () => {
+      const { ledger, rewards } = await setup();
+      await ledger.credit({ memberId: 'ben', amount: 50, reason: 'earn', idempotencyKey: 'c' });
+      await expect(
+        rewards.redeem({ memberId: 'ben', rewardId: 'mug', idempotencyKey: 'r1' }),
+      ).rejects.toSatisfy(fails(LedgerErrorCode.insufficientPoints));
+      await expect(
+        rewards.redeem({ memberId: 'ben', rewardId: 'sticker', idempotencyKey: 'r2' }),
+      ).rejects.toSatisfy(fails(RewardErrorCode.outOfStock));
+      await expect(
+        rewards.redeem({ memberId: 'ben', rewardId: 'yacht', idempotencyKey: 'r3' }),
+      ).rejects.toSatisfy(fails(RewardErrorCode.rewardNotFound));
+      expect((await ledger.balance('ben')).balance).toBe(50);
+      expect((await rewards.catalogue()).map((r) => r.stock)).toEqual([3, 0]);
+    });
+
+    it('sells the last units exactly once when many members redeem at the same moment', async () => {
+      const { ledger, rewards } = await setup();
+      const members = Array.from({ length: 12 }, (_, i) => `m${i}`);
+      for (const memberId of members) {
+        await ledger.credit({ memberId, amount: 100, reason: 'earn', idempotencyKey: `c-${memberId}` });
+      }
+      const outcomes = await Promise.allSettled(
+        members.map((memberId) =>
+          rewards.redeem({ memberId, rewardId: 'mug', idempotencyKey: `r-${memberId}` }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+      expect((await rewards.catalogue())[0]?.stock).toBe(0);
+      let total = 0;
+      for (const memberId of members) total += (await ledger.balance(memberId)).balance;
+      expect(total).toBe(12 * 100 - 3 * 100);
+    });
+
+    it('gives points and stock back when a redemption is cancelled, once', async () => {
+      const { ledger, rewards } = await setup();
+      await ledger.credit({ memberId: 'cy', amount: 100, reason: 'earn', idempotencyKey: 'c' });
+      const { redemption } = await rewards.redeem({ memberId: 'cy', rewardId: 'mug', idempotencyKey: 'r1' });
+      const cancelled = await rewards.cancel('cy', redemption.code);
+      expect(cancelled).toMatchObject({ balance: 100, replayed: false, redemption: { status: 'cancelled' } });
+      expect(await rewards.cancel('cy', redemption.code)).toMatchObject({ replayed: true });
+      expect((await rewards.catalogue())[0]?.stock).toBe(3);
+      const [refund] = await ledger.history('cy', { limit: 1 });
+      expect(refund).toMatchObject({ kind: 'reversal', delta: 100, compensates: 'r1' });
+      expect((await ledger.verify('cy')).isConsistent).toBe(true);
+      await expect(rewards.cancel('someone-else', redemption.code)).rejects.toSatisfy(
+        fails(RewardErrorCode.redemptionNotFound),
+      );
+    });
+  });
+}
