@@ -6,6 +6,9 @@ import type { OpenApiRegistry } from '../core/openapi.js';
 import type { Stores } from '../storage/stores.js';
 import { IdentityMiddleware } from './identity-middleware.js';
 import type { IdentityRules } from './identity-rules.js';
+import { MemoryDurableTimers, RedisDurableTimers } from './journey/durable-timers.js';
+import { Journey } from './journey/journey.js';
+import { parseWaypointRules } from './journey/waypoint-rules.js';
 import { LinkService, type RateLimit } from './link-service.js';
 import type { MemberStore } from './member-store.js';
 import { Members } from './members.js';
@@ -28,6 +31,10 @@ export interface IdentityOptions {
   apiToken: string | undefined;
   /** Extra sections of the 360° profile (points, tier, badges…). */
   profileSections?: readonly ProfileSection[];
+  /** The waypoint rules file's parsed JSON (`{rules: […]}`), validated here; absent: no rules. */
+  waypointRules?: unknown;
+  /** How often this process polls for due waypoint timers. */
+  journeyPollIntervalMs?: number;
 }
 
 /** The identity plugin, ready for the composition root. */
@@ -35,6 +42,10 @@ export interface Identity {
   members: Members;
   middleware: IdentityMiddleware;
   linkService: LinkService | undefined;
+  /** Journey events and waypoints; `journey.onWaypoint(…)` sends the proactive message. */
+  journey: Journey;
+  /** Starts polling the waypoint timers (once the server listens). */
+  start(): void;
   /** Mounts `/api/members/…` and registers them in the OpenAPI document. */
   mount(server: Server, openapi?: OpenApiRegistry): void;
   close(): Promise<void>;
@@ -66,8 +77,21 @@ export function createIdentity(options: IdentityOptions): Identity {
           ...options.link,
         })
       : undefined;
+  const timers =
+    options.stores.kind === 'redis' && options.stores.redis
+      ? new RedisDurableTimers(options.stores.redis, { prefix: options.stores.prefix })
+      : new MemoryDurableTimers();
+  const journey = new Journey({
+    members,
+    timers,
+    rules: options.waypointRules === undefined ? [] : parseWaypointRules(options.waypointRules),
+    logger,
+    ...(options.journeyPollIntervalMs ? { pollIntervalMs: options.journeyPollIntervalMs } : {}),
+  });
   return {
     members,
+    journey,
+    start: () => journey.start(),
     middleware: new IdentityMiddleware(members, { logger }),
     linkService,
     mount(server, openapi) {
@@ -78,8 +102,12 @@ export function createIdentity(options: IdentityOptions): Identity {
         apiToken: options.apiToken,
         openapi,
         profileSections: options.profileSections ?? [],
+        journey,
       });
     },
-    close: async () => linkService?.close(),
+    close: async () => {
+      await journey.stop();
+      linkService?.close();
+    },
   };
 }

@@ -5,7 +5,7 @@ import type { MemberRecord } from './member-record.js';
 /**
  * Rules against bad merges, after Segment's identity resolution settings: values that never identify
  * anybody are blocked, each key type has a limit per member, and two members that proved different
- * emails are never merged. https://segment.com/docs/unify/identity-resolution/identity-resolution-settings/
+ * emails are never merged. https://www.twilio.com/docs/segment/unify/identity-resolution
  */
 export interface IdentityRules {
   /** Platform ids that never identify a person (compared lower case, trimmed). */

@@ -21,7 +21,9 @@ export {
 } from './identity-rules.js';
 export { type LinkResult, LinkService, type LinkServiceOptions, type RateLimit } from './link-service.js';
 export {
+  type JourneyEntry,
   MAX_CONVERSATIONS,
+  MAX_JOURNEY_EVENTS,
   type MemberConversation,
   type MemberRecord,
   newMemberRecord,

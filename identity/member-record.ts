@@ -35,7 +35,19 @@ export interface MemberRecord {
   mergedInto?: string | undefined;
   /** Merge audits this member took part in, oldest first. */
   auditIds: string[];
+  /** The latest journey events (page views, cart changes…), oldest first, at most {@link MAX_JOURNEY_EVENTS}. */
+  journey?: JourneyEntry[] | undefined;
 }
+
+/** One journey event as kept on the member. */
+export interface JourneyEntry {
+  type: string;
+  at: number;
+  data: Record<string, unknown>;
+}
+
+/** Most journey events kept per member. */
+export const MAX_JOURNEY_EVENTS = 50;
 
 /** A record as read, with the version a conditional write must present. */
 export interface VersionedMember {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IdentityErrorCode, identityError } from './errors.js';
 import { checkKeyLimits, checkVerifiedEmails } from './identity-rules.js';
-import type { MemberRecord } from './member-record.js';
+import { MAX_JOURNEY_EVENTS, type MemberRecord } from './member-record.js';
 import type { AuditRecord } from './member-store.js';
 import type { Members } from './members.js';
 
@@ -174,5 +174,8 @@ function absorb(to: MemberRecord, from: MemberRecord, auditId: string): MemberRe
     lastChannel: isFromLater ? from.lastChannel : to.lastChannel,
     lastContactAt: isFromLater ? from.lastContactAt : to.lastContactAt,
     auditIds: [...to.auditIds, auditId],
+    journey: [...(to.journey ?? []), ...(from.journey ?? [])]
+      .sort((a, b) => a.at - b.at)
+      .slice(-MAX_JOURNEY_EVENTS),
   };
 }

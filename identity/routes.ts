@@ -4,6 +4,7 @@ import type { Request, Response, Server } from 'restify';
 import { requireApiToken } from '../core/api-auth.js';
 import type { OpenApiOperation, OpenApiRegistry } from '../core/openapi.js';
 import { IdentityErrorCode, identityError } from './errors.js';
+import type { Journey } from './journey/journey.js';
 import type { LinkService } from './link-service.js';
 import type { MemberRecord } from './member-record.js';
 import type { Members } from './members.js';
@@ -22,6 +23,8 @@ export interface IdentityRouteOptions {
   openapi?: OpenApiRegistry | undefined;
   /** Extra profile sections (points, tier, badges…) from other folders. */
   profileSections?: readonly ProfileSection[];
+  /** Absent: `POST /api/journey/events` is not mounted. */
+  journey?: Journey | undefined;
 }
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -109,7 +112,15 @@ export function mountIdentityRoutes(server: Server, options: IdentityRouteOption
     });
   }
 
-  if (options.openapi) registerOpenApi(options.openapi, link !== undefined);
+  const journey = options.journey;
+  if (journey) {
+    server.post('/api/journey/events', async (req: Request, res: Response) => {
+      guard(req);
+      res.json(202, await journey.record(await readJson(req)));
+    });
+  }
+
+  if (options.openapi) registerOpenApi(options.openapi, link !== undefined, journey !== undefined);
 }
 
 /** The most recent merge this member survived or was merged by, still in force. */
@@ -145,7 +156,7 @@ function stringField(body: unknown, name: string): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
-function registerOpenApi(openapi: OpenApiRegistry, hasLink: boolean): void {
+function registerOpenApi(openapi: OpenApiRegistry, hasLink: boolean, hasJourney: boolean): void {
   const security = [{ apiToken: [] }];
   const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
   const errors = (...statuses: number[]) =>
@@ -200,6 +211,24 @@ function registerOpenApi(openapi: OpenApiRegistry, hasLink: boolean): void {
       ...body({ auditId: { type: 'string' }, actor: { type: 'string' } }),
     }),
   });
+  if (hasJourney) {
+    openapi.add('/api/journey/events', {
+      post: {
+        ...op('Record a journey event; starts or cancels waypoint timers', '202 recorded', [400]),
+        tags: ['journey'],
+        parameters: [],
+        ...body(
+          {
+            identityKey: { type: 'string' },
+            type: { enum: ['page_view', 'cart_add', 'cart_remove', 'checkout', 'purchase', 'custom'] },
+            data: { type: 'object' },
+            at: { oneOf: [{ type: 'string', format: 'date-time' }, { type: 'integer' }] },
+          },
+          ['identityKey', 'type'],
+        ),
+      },
+    });
+  }
   if (!hasLink) return;
   openapi.add('/api/members/{id}/link/code', {
     post: op('Email a 6-digit code to prove an address', '202 code sent', [400, 403, 429, 502], {

@@ -201,9 +201,28 @@ describe('member REST API', () => {
     });
   });
 
+  it('records journey events for automation and rejects a malformed one with a 400', async () => {
+    const recorded = await api('POST', '/api/journey/events', {
+      identityKey: 'webchat:anon-journey',
+      type: 'page_view',
+      data: { path: '/shoes' },
+      at: '2026-11-22T12:00:00Z',
+    });
+    expect(recorded).toMatchObject({ status: 202, body: { started: [], cancelled: [] } });
+    const member = await api('GET', `/api/members/${recorded.body.memberId}`);
+    expect(member.body.identityKeys).toEqual(['webchat:anon-journey']);
+    expect(
+      await api('POST', '/api/journey/events', { identityKey: 'webchat:x', type: 'teleport' }),
+    ).toMatchObject({
+      status: 400,
+      body: { code: 'RELEVO_IDENTITY_INVALID_REQUEST' },
+    });
+  });
+
   it('lists every member route in the OpenAPI document', () => {
     const paths = Object.keys((openapi.document('test') as { paths: Record<string, unknown> }).paths);
     expect(paths).toEqual([
+      '/api/journey/events',
       '/api/members/{id}',
       '/api/members/{id}/export',
       '/api/members/{id}/link/code',
