@@ -76,6 +76,8 @@ export class Members {
       const owner = await this.store.ownerOf(normalized);
       if (owner !== undefined) {
         const found = await this.get(owner);
+        // Inside a merge, between the tombstone and the key move: answer the survivor already.
+        if (found?.mergedInto !== undefined) return (await this.get(found.mergedInto)) ?? found;
         if (found) return found;
         // The index names a member that is gone (an erase racing this turn): free the key and retry.
         await this.store.releaseKey(normalized, owner);
