@@ -41,6 +41,7 @@ export type {
   MoveResult,
   ReverseRequest,
 } from './ledger/types.js';
+export { sweepExpiredPoints } from './ledger/sweep.js';
 export { formatAudit, type LedgerAudit, verifyLedger } from './ledger/verify-all.js';
 export { MemoryLeaderboardStore } from './leaderboard/memory-leaderboard.js';
 export { RedisLeaderboardStore, type RedisLeaderboardOptions } from './leaderboard/redis-leaderboard.js';
