@@ -1,0 +1,83 @@
+import type { BotAdapter, TurnContext } from 'botbuilder';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Stores } from '../storage/stores.js';
+import { parseAgentAccounts } from './agent-accounts.js';
+import { AgentDesk, type CannedResponses } from './agent-desk.js';
+import { AgentSessions } from './agent-sessions.js';
+import { type HandoffResolved, Handoffs } from './handoffs.js';
+import { HubWebhook } from './hub-webhook.js';
+import { MemoryHandoffQueue } from './memory-queue.js';
+import type { ConversationKey, RedactActivity } from './packet.js';
+import type { PriorityOptions } from './queue.js';
+import { RedisHandoffQueue } from './redis-queue.js';
+
+export interface CreateHandoffsOptions {
+  stores: Stores;
+  /** channelId → adapter; may be filled after the channels are built (it is read on each use). */
+  adapters?: ReadonlyMap<string, BotAdapter>;
+  conversationsOf?: (memberId: string) => Promise<ConversationKey[]>;
+  redact?: RedactActivity;
+  /** `HANDOFF_HUB_URL` and `HANDOFF_HUB_SECRET`: POST every packet to an external hub. */
+  hub?: { url: string; secret: string } | undefined;
+  priority?: PriorityOptions;
+  onResolved?: (resolved: HandoffResolved, context: TurnContext) => Promise<void>;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** The handoff service on the agent's stores: the Redis queue on Redis, the memory queue otherwise. */
+export function createHandoffs(options: CreateHandoffsOptions): Handoffs {
+  const { stores } = options;
+  const msPerPriorityPoint = options.priority?.msPerPriorityPoint;
+  const queue = stores.redis
+    ? new RedisHandoffQueue(stores.redis, {
+        prefix: stores.prefix,
+        ...(msPerPriorityPoint ? { msPerPriorityPoint } : {}),
+      })
+    : new MemoryHandoffQueue(msPerPriorityPoint);
+  return new Handoffs({
+    storage: stores.storage,
+    transcripts: stores.transcripts,
+    pubsub: stores.pubsub,
+    queue,
+    adapters: options.adapters,
+    conversationsOf: options.conversationsOf,
+    redact: options.redact,
+    hub: options.hub
+      ? new HubWebhook({
+          ...options.hub,
+          ...(options.clock ? { clock: options.clock } : {}),
+          ...(options.logger ? { logger: options.logger } : {}),
+        })
+      : undefined,
+    priority: options.priority,
+    onResolved: options.onResolved,
+    clock: options.clock,
+    logger: options.logger,
+  });
+}
+
+export interface CreateAgentDeskOptions {
+  handoffs: Handoffs;
+  stores: Stores;
+  /** The `AGENT_ACCOUNTS` JSON text (see docs/handoff.md); absent = no console logins. */
+  accountsJson?: string | undefined;
+  apiToken?: string | undefined;
+  canned?: CannedResponses;
+  secureCookies?: boolean;
+  clock?: Clock;
+}
+
+/** The agent desk (REST) with sessions on the agent's storage. */
+export function createAgentDesk(options: CreateAgentDeskOptions): AgentDesk {
+  const accounts = options.accountsJson ? parseAgentAccounts(options.accountsJson) : [];
+  const sessions = new AgentSessions({ storage: options.stores.storage, accounts, clock: options.clock });
+  return new AgentDesk({
+    handoffs: options.handoffs,
+    sessions,
+    apiToken: options.apiToken,
+    canned: options.canned,
+    secureCookies: options.secureCookies,
+  });
+}

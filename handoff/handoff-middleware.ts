@@ -1,0 +1,109 @@
+import { HandoffEventNames, type Middleware, type TurnContext } from 'botbuilder';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import { type MemberSnapshot, TurnStateKey } from '../core/turn-state.js';
+import type { NluResult } from '../nlu-models/recognizer/types.js';
+import type { Handoffs } from './handoffs.js';
+import { messagesFor } from './messages.js';
+import {
+  defaultPolicyOptions,
+  evaluateTurn,
+  type HandoffPolicyOptions,
+  type HandoffReason,
+  topScore,
+} from './policy.js';
+
+export interface HandoffMiddlewareOptions {
+  handoffs: Handoffs;
+  /** Overrides of the policy's thresholds. */
+  policy?: Partial<HandoffPolicyOptions>;
+  logger?: Logger;
+}
+
+/**
+ * The "human in control?" stage and the handoff policy, as one botbuilder middleware placed after
+ * identity and the transcript logger and before NLU:
+ *
+ * - While a handoff is pending or active, it sets `TurnStateKey.humanInControl` to `true`, forwards the
+ *   customer's message to the agent desk and does **not** call `next()`: NLU, dialogs and the bot stay
+ *   silent. Otherwise it sets the key to `false` and calls `next()`.
+ * - After the rest of the turn ran, it folds the turn's NLU (`TurnStateKey.nlu`), member
+ *   (`TurnStateKey.member`) and dialog outcome (`TurnStateKey.dialogFailed`) into the conversation's
+ *   signals in storage and, when a rule fires, starts the handoff and tells the customer a person joins.
+ * - The desk's proactive turns (`continueConversation` events: agent replies, the CSAT question) pass
+ *   through with `next()`, since they carry their own logic; later stages should ignore such events.
+ * - A hub's `handoff.status` event is applied to the conversation's handoff and goes no further.
+ */
+export class HandoffMiddleware implements Middleware {
+  private readonly handoffs: Handoffs;
+  private readonly policy: HandoffPolicyOptions;
+  private readonly logger: Logger;
+
+  constructor(options: HandoffMiddlewareOptions) {
+    this.handoffs = options.handoffs;
+    this.policy = { ...defaultPolicyOptions, ...options.policy };
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const { activity } = context;
+    this.handoffs.learnAdapter(activity.channelId, context.adapter);
+    if (activity.type === 'event' && activity.name === 'continueConversation') return next();
+    if (activity.type === 'event' && activity.name === HandoffEventNames.HandoffStatus) {
+      const state = (activity.value as { state?: unknown } | undefined)?.state;
+      if (typeof state === 'string') {
+        await this.handoffs.applyHubStatus(context, state);
+      }
+      return;
+    }
+    if (activity.type !== 'message') return next();
+
+    const active = await this.handoffs.activeFor(activity.channelId, activity.conversation.id);
+    if (active) {
+      context.turnState.set(TurnStateKey.humanInControl, true);
+      await this.handoffs.customerMessage(active, activity.text ?? '');
+      return;
+    }
+    context.turnState.set(TurnStateKey.humanInControl, false);
+    await next();
+    await this.afterTurn(context);
+  }
+
+  private async afterTurn(context: TurnContext): Promise<void> {
+    const { activity } = context;
+    const nlu = context.turnState.get(TurnStateKey.nlu) as NluResult | undefined;
+    const member = context.turnState.get(TurnStateKey.member) as MemberSnapshot | undefined;
+    const dialogFailed = context.turnState.get(TurnStateKey.dialogFailed) as boolean | undefined;
+    const reason = await this.handoffs.conversations.update<HandoffReason | undefined>(
+      activity.channelId,
+      activity.conversation.id,
+      (state) => {
+        if (state.activeHandoffId) return { result: undefined };
+        const result = evaluateTurn(
+          state.signals,
+          { text: activity.text ?? '', nlu, member, dialogFailed },
+          this.policy,
+        );
+        const turns = nlu
+          ? [
+              ...state.turns,
+              {
+                activityId: activity.id ?? '',
+                topIntent: nlu.topIntent,
+                confidence: Math.round(topScore(nlu) * 1000) / 1000,
+                sentiment: nlu.sentiment.score,
+                sentimentLabel: nlu.sentiment.label,
+                language: nlu.language,
+              },
+            ]
+          : state.turns;
+        return { state: { ...state, signals: result.signals, turns }, result: result.reason };
+      },
+    );
+    if (!reason) return;
+    const record = await this.handoffs.initiate(context, reason, { member, nlu });
+    if (!record) return;
+    this.logger.info({ handoffId: record.id, reason }, 'handoff requested');
+    await context.sendActivity(messagesFor(record.language).joining);
+  }
+}

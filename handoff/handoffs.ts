@@ -1,0 +1,460 @@
+import { randomUUID } from 'node:crypto';
+import { type Activity, type BotAdapter, type Storage, type TranscriptStore, TurnContext } from 'botbuilder';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import type { MemberSnapshot } from '../core/turn-state.js';
+import type { NluResult } from '../nlu-models/recognizer/types.js';
+import type { PubSub } from '../storage/types.js';
+import { ConversationStateStore, type TurnAnnotation } from './conversation-state.js';
+import { HandoffErrorCode, handoffError } from './errors.js';
+import { type HandoffRecord, HandoffRecords } from './handoff-record.js';
+import type { HubWebhook } from './hub-webhook.js';
+import { messagesFor } from './messages.js';
+import {
+  buildHandoffPacket,
+  type ConversationKey,
+  collectTranscript,
+  defaultRedact,
+  type RedactActivity,
+} from './packet.js';
+import { emptySignals, type HandoffReason, summarizeSignals } from './policy.js';
+import {
+  defaultPriorityOptions,
+  type HandoffQueue,
+  type HandoffStatus,
+  type PriorityOptions,
+  priorityOf,
+} from './queue.js';
+
+/** Pub/sub channel on which every process announces handoff changes to its agent consoles. */
+export const HANDOFF_EVENTS_CHANNEL = 'handoff:events';
+
+/** What agent consoles are told, in real time, across processes. */
+export type HandoffEvent =
+  | { type: 'handoff.requested'; handoffId: string }
+  | { type: 'handoff.updated'; handoffId: string; status: HandoffStatus; agentId: string | null }
+  | { type: 'handoff.message'; handoffId: string; from: 'customer' | 'agent'; text: string; at: number }
+  | { type: 'handoff.note'; handoffId: string; agentId: string; text: string; at: number };
+
+/** Passed to the `onResolved` hook when an agent hands the conversation back to the bot. */
+export interface HandoffResolved {
+  record: HandoffRecord;
+}
+
+export interface HandoffsOptions {
+  storage: Storage;
+  transcripts: TranscriptStore;
+  queue: HandoffQueue;
+  pubsub: PubSub;
+  /** channelId (`webchat`, `slack`, `x`, `email`, `msteams`…) → that channel's adapter. */
+  adapters?: ReadonlyMap<string, BotAdapter>;
+  /** Every conversation of a member on every channel (from identity); default: the current one only. */
+  conversationsOf?: (memberId: string) => Promise<ConversationKey[]>;
+  redact?: RedactActivity;
+  hub?: HubWebhook | undefined;
+  priority?: PriorityOptions;
+  /**
+   * The `handoff.resolved` hook: runs in a proactive turn on the customer's conversation when an
+   * agent resolves. Default: the bot asks the CSAT question in the customer's language.
+   */
+  onResolved?: (resolved: HandoffResolved, context: TurnContext) => Promise<void>;
+  clock?: Clock;
+  logger?: Logger;
+  newId?: () => string;
+}
+
+/** A handoff as the desk lists it. */
+export interface HandoffSummary extends Omit<HandoffRecord, 'reference' | 'eTag'> {
+  conversation: ConversationKey;
+  /** Waiting for a person: until now while pending, until accepted after. */
+  waitingMs: number;
+}
+
+/**
+ * The handoff service every part shares: starts handoffs with their packet, queues and assigns them,
+ * carries agent replies to the customer's own channel with `continueConversation`, and hands the
+ * conversation back to the bot. State lives in storage and the queue, so any process can serve any call.
+ */
+export class Handoffs {
+  readonly conversations: ConversationStateStore;
+  readonly records: HandoffRecords;
+  readonly queue: HandoffQueue;
+  readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly learnedAdapters = new Map<string, BotAdapter>();
+  private readonly newId: () => string;
+
+  constructor(private readonly options: HandoffsOptions) {
+    this.conversations = new ConversationStateStore(options.storage);
+    this.records = new HandoffRecords(options.storage);
+    this.queue = options.queue;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  /** Remembers the adapter a channel's turns run on, for channels the composition root did not map. */
+  learnAdapter(channelId: string, adapter: BotAdapter): void {
+    if (!this.learnedAdapters.has(channelId)) this.learnedAdapters.set(channelId, adapter);
+  }
+
+  /**
+   * Starts a handoff for the conversation of this turn, unless one is already pending or active
+   * (then `undefined`). Claims the conversation first with an eTag-checked write, so two processes
+   * never start two handoffs.
+   */
+  async initiate(
+    context: TurnContext,
+    reason: HandoffReason,
+    turn: { member?: MemberSnapshot | undefined; nlu?: NluResult | undefined },
+  ): Promise<HandoffRecord | undefined> {
+    const { channelId, conversation } = context.activity;
+    const id = this.newId();
+    const claimed = await this.conversations.update(channelId, conversation.id, (state) =>
+      state.activeHandoffId
+        ? { result: undefined }
+        : {
+            state: { ...state, activeHandoffId: id, signals: emptySignals() },
+            result: { signals: summarizeSignals(state.signals), turns: state.turns },
+          },
+    );
+    if (!claimed) return undefined;
+
+    const now = this.clock.now();
+    const member = turn.member;
+    const language = turn.nlu?.language ?? member?.language ?? context.activity.locale?.slice(0, 2) ?? 'en';
+    const topIntents = Object.entries(turn.nlu?.intents ?? {})
+      .map(([name, { score }]) => ({ name, score }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 3);
+    const identityKeys = member?.identityKeys ?? [context.activity.from.id];
+    const record: HandoffRecord = {
+      id,
+      status: 'pending',
+      reason,
+      signals: claimed.signals,
+      channelId,
+      conversationId: conversation.id,
+      reference: TurnContext.getConversationReference(context.activity),
+      identityKeys,
+      member: {
+        id: member?.id ?? context.activity.from.id,
+        tier: member?.tier ?? null,
+        points: member?.points ?? null,
+        displayName: member?.displayName ?? context.activity.from.name ?? null,
+      },
+      language,
+      topic: topicOf(turn.nlu?.topIntent),
+      priority: priorityOf(
+        { tier: member?.tier, points: member?.points, sentiment: claimed.signals.sentiment },
+        this.options.priority ?? defaultPriorityOptions,
+      ),
+      createdAt: now,
+      acceptedAt: null,
+      resolvedAt: null,
+      agentId: null,
+      notes: [],
+      hubStatus: null,
+    };
+    const activities = await this.transcriptOf(record);
+    const packet = buildHandoffPacket(
+      context,
+      {
+        handoffId: id,
+        reason,
+        signals: claimed.signals,
+        identityKeys,
+        member: { id: record.member.id, tier: record.member.tier, points: record.member.points },
+        language,
+        topIntents,
+        sentimentCurve: claimed.turns.map((each) => each.sentiment),
+      },
+      activities,
+      now,
+    );
+    await this.records.create(record, packet);
+    await this.queue.enqueue({
+      handoffId: id,
+      enqueuedAt: now,
+      priority: record.priority,
+      language,
+      topic: record.topic,
+    });
+    await this.queue.setStatus(id, 'pending', now);
+    await this.announce({ type: 'handoff.requested', handoffId: id });
+    if (this.options.hub) void this.deliverToHub(this.options.hub, packet, id);
+    return record;
+  }
+
+  /** Every activity of the member across their conversations, oldest first, redacted. */
+  async transcriptOf(record: HandoffRecord): Promise<Activity[]> {
+    const current = { channelId: record.channelId, conversationId: record.conversationId };
+    const others = this.options.conversationsOf ? await this.options.conversationsOf(record.member.id) : [];
+    return collectTranscript(
+      this.options.transcripts,
+      [...others, current],
+      this.options.redact ?? defaultRedact,
+    );
+  }
+
+  /** What the bot understood per turn of the handoff's conversation. */
+  async annotationsOf(record: HandoffRecord): Promise<TurnAnnotation[]> {
+    return (await this.conversations.read(record.channelId, record.conversationId)).turns;
+  }
+
+  /** The handoff pending or active on a conversation, if any. */
+  async activeFor(channelId: string, conversationId: string): Promise<HandoffRecord | undefined> {
+    const { activeHandoffId } = await this.conversations.read(channelId, conversationId);
+    return activeHandoffId ? this.records.find(activeHandoffId) : undefined;
+  }
+
+  /** Handoffs of one status, most recently changed first. */
+  async list(status: HandoffStatus, limit = 100): Promise<HandoffSummary[]> {
+    return (await this.records.many(await this.queue.listByStatus(status, limit))).map((record) =>
+      this.summarize(record),
+    );
+  }
+
+  summarize(record: HandoffRecord): HandoffSummary {
+    const { reference: _reference, eTag: _eTag, ...rest } = record;
+    return {
+      ...rest,
+      conversation: { channelId: record.channelId, conversationId: record.conversationId },
+      waitingMs: (record.acceptedAt ?? record.resolvedAt ?? this.clock.now()) - record.createdAt,
+    };
+  }
+
+  /** An agent takes a waiting conversation: exactly one agent gets it, within their capacity. */
+  async accept(id: string, agentId: string, maxChats: number): Promise<HandoffRecord> {
+    const record = await this.records.get(id);
+    if (record.status !== 'pending') {
+      throw handoffError(HandoffErrorCode.alreadyTaken, `Handoff "${id}" is ${record.status}`, 409);
+    }
+    const entry = await this.queue.claim(id);
+    if (!entry) throw handoffError(HandoffErrorCode.alreadyTaken, `Handoff "${id}" was taken`, 409);
+    if (!(await this.queue.assign(agentId, id, maxChats))) {
+      await this.queue.enqueue(entry);
+      throw handoffError(
+        HandoffErrorCode.capacity,
+        `Agent "${agentId}" holds ${maxChats} chats already`,
+        409,
+      );
+    }
+    return this.activate(id, agentId);
+  }
+
+  private async activate(id: string, agentId: string, hubStatus?: string): Promise<HandoffRecord> {
+    const now = this.clock.now();
+    const updated = await this.records.update(id, (current) => ({
+      ...current,
+      status: 'active',
+      agentId,
+      acceptedAt: current.acceptedAt ?? now,
+      hubStatus: hubStatus ?? current.hubStatus,
+    }));
+    await this.queue.setStatus(id, 'active', now);
+    await this.announce({ type: 'handoff.updated', handoffId: id, status: 'active', agentId });
+    return updated;
+  }
+
+  /** Sends the agent's words to the customer through the customer's own channel. */
+  async reply(id: string, agent: { id: string; name: string }, text: string): Promise<void> {
+    const record = await this.requireActive(id);
+    await this.continueWith(record, async (context) => {
+      // TurnContext stamps the bot's account on what it sends; show the agent's name instead.
+      context.onSendActivities(async (_context, activities, next) => {
+        for (const activity of activities)
+          if (activity.from) activity.from = { ...activity.from, name: agent.name };
+        return next();
+      });
+      await context.sendActivity({
+        type: 'message',
+        text,
+        from: { id: context.activity.recipient?.id ?? 'relevo', name: agent.name },
+        channelData: { relevoAgent: { id: agent.id, name: agent.name } },
+      });
+    });
+    await this.announce({
+      type: 'handoff.message',
+      handoffId: id,
+      from: 'agent',
+      text,
+      at: this.clock.now(),
+    });
+  }
+
+  /** Shows the customer that the agent is typing. */
+  async typing(id: string): Promise<void> {
+    const record = await this.requireActive(id);
+    await this.continueWith(record, async (context) => {
+      await context.sendActivity({ type: 'typing' });
+    });
+  }
+
+  async note(id: string, agentId: string, text: string): Promise<HandoffRecord> {
+    const at = this.clock.now();
+    const updated = await this.records.update(id, (current) => ({
+      ...current,
+      notes: [...current.notes, { at, agentId, text }],
+    }));
+    await this.announce({ type: 'handoff.note', handoffId: id, agentId, text, at });
+    return updated;
+  }
+
+  /** Moves an active conversation to another agent (within their capacity) or back to the queue. */
+  async transfer(
+    id: string,
+    target: { agentId: string; maxChats: number } | { language?: string; topic?: string },
+  ): Promise<HandoffRecord> {
+    const record = await this.requireActive(id);
+    if ('agentId' in target) {
+      if (!(await this.queue.assign(target.agentId, id, target.maxChats))) {
+        throw handoffError(HandoffErrorCode.capacity, `Agent "${target.agentId}" has no free slot`, 409);
+      }
+      if (record.agentId && record.agentId !== target.agentId) await this.queue.unassign(record.agentId, id);
+      return this.activate(id, target.agentId);
+    }
+    if (record.agentId) await this.queue.unassign(record.agentId, id);
+    const now = this.clock.now();
+    const updated = await this.records.update(id, (current) => ({
+      ...current,
+      status: 'pending',
+      agentId: null,
+      language: target.language ?? current.language,
+      topic: target.topic ?? current.topic,
+    }));
+    // The customer keeps their place: waiting time counts from the original request.
+    await this.queue.enqueue({
+      handoffId: id,
+      enqueuedAt: record.createdAt,
+      priority: record.priority,
+      language: updated.language,
+      topic: updated.topic,
+    });
+    await this.queue.setStatus(id, 'pending', now);
+    await this.announce({ type: 'handoff.updated', handoffId: id, status: 'pending', agentId: null });
+    return updated;
+  }
+
+  /** Ends the handoff: the bot takes the conversation back and runs the `handoff.resolved` hook. */
+  async resolve(
+    id: string,
+    status: 'resolved' | 'failed' = 'resolved',
+    options: { hubStatus?: string; context?: TurnContext } = {},
+  ): Promise<HandoffRecord> {
+    const { hubStatus, context: turn } = options;
+    const record = await this.records.get(id);
+    if (record.status === 'resolved' || record.status === 'failed') {
+      throw handoffError(HandoffErrorCode.invalidState, `Handoff "${id}" is already ${record.status}`, 409);
+    }
+    const now = this.clock.now();
+    await this.queue.claim(id);
+    if (record.agentId) await this.queue.unassign(record.agentId, id);
+    const updated = await this.records.update(id, (current) => ({
+      ...current,
+      status,
+      resolvedAt: now,
+      hubStatus: hubStatus ?? current.hubStatus,
+    }));
+    await this.conversations.update(record.channelId, record.conversationId, (state) =>
+      state.activeHandoffId === id
+        ? { state: { ...state, activeHandoffId: null, signals: emptySignals() }, result: undefined }
+        : { result: undefined },
+    );
+    await this.queue.setStatus(id, status, now);
+    await this.announce({ type: 'handoff.updated', handoffId: id, status, agentId: record.agentId });
+    const handBack = async (context: TurnContext) => {
+      if (status === 'failed') {
+        await context.sendActivity(messagesFor(updated.language).hubFailed);
+      } else if (this.options.onResolved) {
+        await this.options.onResolved({ record: updated }, context);
+      } else {
+        await context.sendActivity(messagesFor(updated.language).csat);
+      }
+    };
+    // Inside a turn of this very conversation (a hub's status event) a proactive turn would wait for
+    // the conversation lock that turn holds: answer on the turn itself.
+    if (turn?.activity.conversation?.id === record.conversationId) await handBack(turn);
+    else await this.continueWith(updated, handBack);
+    return updated;
+  }
+
+  /** Applies a hub's `handoff.status` (`accepted`, `failed`, `completed`) to the conversation's handoff. */
+  async applyHubStatus(context: TurnContext, state: string): Promise<void> {
+    const { channelId, conversation } = context.activity;
+    const record = await this.activeFor(channelId, conversation.id);
+    if (!record) return;
+    if (state === 'accepted') {
+      await this.queue.claim(record.id);
+      await this.activate(record.id, 'hub', state);
+    } else if (state === 'failed') {
+      await this.resolve(record.id, 'failed', { hubStatus: state, context });
+    } else if (state === 'completed') {
+      await this.resolve(record.id, 'resolved', { hubStatus: state, context });
+    }
+  }
+
+  /** Tells the consoles what the customer wrote while a person is in control. */
+  async customerMessage(record: HandoffRecord, text: string): Promise<void> {
+    await this.announce({
+      type: 'handoff.message',
+      handoffId: record.id,
+      from: 'customer',
+      text,
+      at: this.clock.now(),
+    });
+  }
+
+  /** Subscribes to handoff events from every process; resolves with the unsubscribe function. */
+  subscribe(listener: (event: HandoffEvent) => void): Promise<() => Promise<void>> {
+    return this.options.pubsub.subscribe(HANDOFF_EVENTS_CHANNEL, (message) => {
+      listener(JSON.parse(message) as HandoffEvent);
+    });
+  }
+
+  private async requireActive(id: string): Promise<HandoffRecord> {
+    const record = await this.records.get(id);
+    if (record.status !== 'active') {
+      throw handoffError(
+        HandoffErrorCode.invalidState,
+        `Handoff "${id}" is ${record.status}, not active`,
+        409,
+      );
+    }
+    return record;
+  }
+
+  private async continueWith(record: HandoffRecord, logic: (context: TurnContext) => Promise<void>) {
+    const adapter =
+      this.options.adapters?.get(record.channelId) ?? this.learnedAdapters.get(record.channelId);
+    if (!adapter) {
+      throw handoffError(HandoffErrorCode.noChannel, `No adapter for channel "${record.channelId}"`, 503);
+    }
+    await adapter.continueConversation(record.reference, logic);
+  }
+
+  private async announce(event: HandoffEvent): Promise<void> {
+    try {
+      await this.options.pubsub.publish(HANDOFF_EVENTS_CHANNEL, JSON.stringify(event));
+    } catch (error) {
+      // The state is saved; consoles catch up on their next refresh.
+      this.logger.warn({ err: error, event: event.type }, 'could not announce a handoff event');
+    }
+  }
+
+  private async deliverToHub(hub: HubWebhook, packet: Activity, id: string): Promise<void> {
+    try {
+      await hub.deliver(packet);
+    } catch (error) {
+      this.logger.error({ err: error, handoffId: id }, 'the agent hub did not take the handoff');
+    }
+  }
+}
+
+/** The topic of an intent name: `orders.status` → `orders`. */
+function topicOf(intent: string | undefined): string {
+  if (!intent || intent === 'None') return '';
+  return intent.split('.')[0] ?? '';
+}
