@@ -70,3 +70,30 @@ export {
 } from './rewards/types.js';
 export { type GamificationRoutesOptions, mountGamificationRoutes, RoutesErrorCode } from './routes.js';
 export { type Tier, tierFor } from './tiers.js';
+export {
+  DailyGames,
+  GameErrorCode,
+  type PlayOptions,
+  type SpinOutcome,
+  type TriviaOutcome,
+  type TriviaPlay,
+} from './games/daily-games.js';
+export { type PublishedOdds, publishedOdds, type SpinPrize, spinWheel } from './games/daily-spin.js';
+export {
+  loadQuestionBank,
+  parseQuestionBank,
+  type QuestionBank,
+  QuestionBankErrorCode,
+  type TriviaQuestion,
+} from './games/question-bank.js';
+export {
+  type AnswerOutcome,
+  type AskedQuestion,
+  answerTrivia,
+  cryptoRandomInt,
+  currentQuestion,
+  type RandomInt,
+  startTrivia,
+  TriviaErrorCode,
+  type TriviaRound,
+} from './games/trivia.js';

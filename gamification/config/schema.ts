@@ -63,6 +63,40 @@ const reward = z
   })
   .strict();
 
+const spinPrize = z
+  .object({
+    id,
+    label: z
+      .record(z.string().regex(/^[a-z]{2}$/), z.string().min(1))
+      .refine((l) => 'en' in l, 'needs an "en" label'),
+    points: z.number().int().min(0).max(1_000_000),
+    weight: z.number().int().min(0),
+  })
+  .strict();
+
+const games = z
+  .object({
+    trivia: z
+      .object({
+        questionsPerPlay: z.number().int().min(1).max(20).default(5),
+        pointsPerCorrectAnswer: points.default(10),
+        /** Right answers that make the play a win (`game.won`). */
+        wonAtCorrect: z.number().int().min(1).default(4),
+      })
+      .strict()
+      .default({ questionsPerPlay: 5, pointsPerCorrectAnswer: 10, wonAtCorrect: 4 }),
+    dailySpin: z
+      .object({
+        prizes: z
+          .array(spinPrize)
+          .min(1)
+          .refine((p) => p.some((prize) => prize.weight > 0), 'some prize needs a weight above 0'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 const timeZone = z.string().refine(isTimeZone, 'an IANA time zone such as "Europe/Madrid" or "UTC"');
 
 export const gamificationConfigSchema = z
@@ -77,6 +111,7 @@ export const gamificationConfigSchema = z
     /** Events that count as "active today" for streaks. */
     streakEvents: z.array(eventType).default(['message.received']),
     rewards: z.array(reward).default([]),
+    games: games.default({ trivia: { questionsPerPlay: 5, pointsPerCorrectAnswer: 10, wonAtCorrect: 4 } }),
   })
   .strict()
   .superRefine((config, context) => {
