@@ -9,6 +9,7 @@ import { silentLogger } from '../../core/logger.js';
 import { OpenApiRegistry } from '../../core/openapi.js';
 import { type MemberSnapshot, TurnStateKey } from '../../core/turn-state.js';
 import { hashAgentPassword } from '../../handoff/agent-accounts.js';
+import { AgentConsole } from '../../handoff/agent-console.js';
 import type { AgentDesk } from '../../handoff/agent-desk.js';
 import { createAgentDesk, createHandoffs } from '../../handoff/create-handoffs.js';
 import { HandoffMiddleware } from '../../handoff/handoff-middleware.js';
@@ -132,6 +133,8 @@ export async function startHandoffServer(
   channel.mount(server);
   const openapi = new OpenApiRegistry();
   desk.mount(server, openapi);
+  const agentConsole = new AgentConsole(desk);
+  agentConsole.mount(server);
   options.mount?.(server, desk);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
@@ -146,6 +149,7 @@ export async function startHandoffServer(
     server,
     openapi,
     close: async () => {
+      await agentConsole.close();
       await channel.close();
       server.server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
