@@ -139,6 +139,18 @@ export class Gamification {
     return result;
   }
 
+  /**
+   * For the identity layer when two members merge: moves every point (with its expiry) and the
+   * lifetime total, adds counts, badges and streak to the surviving member, and lifts their all-time
+   * rank. Safe to retry with the same key.
+   */
+  async mergeMembers(fromMemberId: string, toMemberId: string, idempotencyKey: string): Promise<void> {
+    await this.ledger.moveAll(fromMemberId, toMemberId, idempotencyKey);
+    await this.progress.merge(fromMemberId, toMemberId, idempotencyKey);
+    const { lifetime } = await this.ledger.balance(toMemberId);
+    await this.leaderboards.raise('all-time', toMemberId, lifetime, this.clock.now());
+  }
+
   /** Points, tier, badges and streak of a member, as the agent and the handoff packet show them. */
   async profile(memberId: string, timeZone?: string): Promise<LoyaltyProfile> {
     const [balance, progress] = await Promise.all([

@@ -2,6 +2,7 @@ import {
   type EarnedBadge,
   EVENT_MEMORY_MS,
   type MemberProgress,
+  mergedProgress,
   type ProgressEvent,
   type ProgressStore,
 } from './types.js';
@@ -10,6 +11,7 @@ import {
 export class MemoryProgressStore implements ProgressStore {
   private readonly members = new Map<string, MemberProgress>();
   private readonly seen = new Map<string, number>();
+  private readonly merges = new Set<string>();
 
   async record(event: ProgressEvent): Promise<MemberProgress & { isNew: boolean }> {
     const progress = this.progress(event.memberId);
@@ -36,6 +38,12 @@ export class MemoryProgressStore implements ProgressStore {
     const fresh = badgeIds.filter((id) => !progress.badges.some((badge) => badge.id === id));
     progress.badges.push(...fresh.map((id): EarnedBadge => ({ id, at })));
     return fresh;
+  }
+
+  async merge(fromMemberId: string, toMemberId: string, key: string): Promise<void> {
+    if (this.merges.has(key)) return;
+    this.merges.add(key);
+    this.members.set(toMemberId, mergedProgress(this.progress(toMemberId), await this.read(fromMemberId)));
   }
 
   private progress(memberId: string): MemberProgress {

@@ -23,6 +23,28 @@ return 1
 `;
 const record = new RedisScript(RECORD_LUA);
 
+/**
+ * KEYS: merge marker, counts, streak, badges of the receiving member. ARGV: JSON of the giving
+ * member's progress. Runs once per marker.
+ */
+const MERGE_LUA = `
+if not redis.call('SET', KEYS[1], '1', 'NX') then return 0 end
+local from = cjson.decode(ARGV[1])
+for type, n in pairs(from.counts) do redis.call('HINCRBY', KEYS[2], type, n) end
+for _, badge in ipairs(from.badges) do
+  local at = tonumber(redis.call('HGET', KEYS[4], badge.id) or '')
+  if not at or badge.at < at then redis.call('HSET', KEYS[4], badge.id, string.format('%d', badge.at)) end
+end
+local last = redis.call('HGET', KEYS[3], 'lastDay') or ''
+local best = math.max(from.streak.best, tonumber(redis.call('HGET', KEYS[3], 'best') or '0'))
+if from.streak.lastDay > last then
+  redis.call('HSET', KEYS[3], 'current', from.streak.current, 'lastDay', from.streak.lastDay)
+end
+redis.call('HSET', KEYS[3], 'best', best)
+return 1
+`;
+const merge = new RedisScript(MERGE_LUA);
+
 /** {@link ProgressStore} on Redis; every key of a member carries the hash tag `{m:<memberId>}`. */
 export class RedisProgressStore implements ProgressStore {
   private readonly prefix: string;
@@ -68,6 +90,17 @@ export class RedisProgressStore implements ProgressStore {
     const key = this.keys(memberId).badges;
     const added = await Promise.all(badgeIds.map((id) => this.client.hSetNX(key, id, String(at))));
     return badgeIds.filter((_, i) => Number(added[i]) === 1);
+  }
+
+  async merge(fromMemberId: string, toMemberId: string, key: string): Promise<void> {
+    const from = await this.read(fromMemberId);
+    const to = this.keys(toMemberId);
+    // cjson reads an empty JSON array as an empty table, which ipairs handles.
+    await merge.run(
+      this.client,
+      [`${to.base}:merged:${key}`, to.counts, to.streak, to.badges],
+      [JSON.stringify(from)],
+    );
   }
 
   private keys(memberId: string) {

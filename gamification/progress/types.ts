@@ -40,6 +40,27 @@ export interface ProgressStore {
   read(memberId: string): Promise<MemberProgress>;
   /** Adds badges not yet earned; returns those that were new. */
   award(memberId: string, badgeIds: string[], at: number): Promise<string[]>;
+  /**
+   * Adds `from`'s counts, badges and streak to `to`, once per `key` (identity merges). `from` keeps its
+   * own record: merges are non-destructive.
+   */
+  merge(fromMemberId: string, toMemberId: string, key: string): Promise<void>;
+}
+
+/** `to` after adding `from`: counts summed, each badge at its earliest, the more recent streak. */
+export function mergedProgress(to: MemberProgress, from: MemberProgress): MemberProgress {
+  const counts = { ...to.counts };
+  for (const [type, n] of Object.entries(from.counts)) counts[type] = (counts[type] ?? 0) + n;
+  const badges = new Map(to.badges.map((badge) => [badge.id, badge.at]));
+  for (const badge of from.badges) badges.set(badge.id, Math.min(badge.at, badges.get(badge.id) ?? badge.at));
+  const recent = from.streak.lastDay > to.streak.lastDay ? from.streak : to.streak;
+  return {
+    counts,
+    badges: [...badges]
+      .map(([id, at]) => ({ id, at }))
+      .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id)),
+    streak: { ...recent, best: Math.max(from.streak.best, to.streak.best) },
+  };
 }
 
 /** The streak as it stands on `today`: a streak whose last day is before yesterday is broken. */

@@ -202,3 +202,28 @@ for (const [name, create] of backends) {
     });
   });
 }
+
+for (const [name, create] of backends) {
+  describe(`${name} member merge`, () => {
+    it('gives the surviving member the points, badges, counts and rank of the merged one, once', async () => {
+      const clock = manualClock(MONDAY);
+      const { gamification, ledger } = await create(clock);
+      await gamification.award({ id: 'g1', type: 'game.played', memberId: 'anon' });
+      await gamification.award({ id: 'w1', type: 'game.won', memberId: 'anon' });
+      await gamification.award({ id: 's1', type: 'csat.answered', memberId: 'anon' });
+      await gamification.award({ id: 's2', type: 'csat.answered', memberId: 'known' });
+      await gamification.award({ id: 's3', type: 'csat.answered', memberId: 'known' });
+      await gamification.mergeMembers('anon', 'known', 'merge-anon-known');
+      await gamification.mergeMembers('anon', 'known', 'merge-anon-known');
+      const profile = await gamification.profile('known');
+      expect(profile).toMatchObject({ points: 60, lifetimePoints: 60 });
+      expect(profile.badges.map((b) => b.id)).toEqual(['first-game']);
+      expect((await ledger.balance('anon')).balance).toBe(0);
+      // The third survey, counted across both members, earns the badge.
+      expect(
+        (await gamification.award({ id: 's4', type: 'csat.answered', memberId: 'known' })).badges,
+      ).toEqual(['surveys-3']);
+      expect((await gamification.standings('all-time', 'known')).you?.score).toBe(60);
+    });
+  });
+}
