@@ -1,33 +1,41 @@
-import { ActivityHandler, ActivityTypes, MessageFactory, type TurnContext } from 'botbuilder';
+import { ActivityHandler, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { TurnStateKey } from '../core/turn-state.js';
+import { type Lang, type MainDialog, setReplyLanguage, toLang } from '../dialogs/index.js';
+import type { NluResult } from '../nlu-models/index.js';
 
 /**
- * The ready Relevo agent, as an `ActivityHandler`. It greets new members and answers each message;
- * the dialogs of `dialogs/` take over its message handling as they land (issue 5).
+ * The ready Relevo agent, as an `ActivityHandler`: it greets new conversations and hands every message
+ * to the main dialog, answering in the customer's language (detected per message, remembered per member).
  */
 export class RelevoAgent extends ActivityHandler {
-  constructor() {
+  constructor(
+    private readonly main: MainDialog,
+    private readonly language: StatePropertyAccessor<string | undefined>,
+  ) {
     super();
     this.onMembersAdded(async (context, next) => {
       const botId = context.activity.recipient?.id;
       const humans = (context.activity.membersAdded ?? []).filter((member) => member.id !== botId);
-      if (humans.length > 0) await context.sendActivity(welcome(context));
+      if (humans.length > 0) {
+        setReplyLanguage(context, await this.languageOf(context));
+        await this.main.welcome(context);
+      }
       await next();
     });
     this.onMessage(async (context, next) => {
-      await context.sendActivity({ type: ActivityTypes.Typing });
-      await context.sendActivity(welcome(context));
+      setReplyLanguage(context, await this.languageOf(context));
+      await this.main.run(context);
       await next();
     });
   }
-}
 
-function welcome(context: TurnContext) {
-  const spanish = (context.activity.locale ?? '').toLowerCase().startsWith('es');
-  const text = spanish
-    ? '¡Hola! Soy el asistente virtual. Puedo ayudarte con pedidos, devoluciones y tus puntos.'
-    : "Hi! I'm the virtual assistant. I can help with orders, returns and your loyalty points.";
-  const actions = spanish
-    ? ['¿Dónde está mi pedido?', 'Devolver un artículo', 'Mis puntos', 'Hablar con una persona']
-    : ['Where is my order?', 'Return an item', 'My points', 'Talk to a person'];
-  return MessageFactory.suggestedActions(actions, text);
+  private async languageOf(context: TurnContext): Promise<Lang> {
+    const nlu = context.turnState.get(TurnStateKey.nlu) as NluResult | undefined;
+    return (
+      toLang(nlu?.language) ??
+      toLang(await this.language.get(context)) ??
+      toLang(context.activity.locale) ??
+      'en'
+    );
+  }
 }

@@ -1,5 +1,4 @@
 import { ConfigError, loadConfig } from './config.js';
-import { RelevoAgent } from './agent.js';
 import { createLogger } from './logger.js';
 import { createRelevo } from './relevo.js';
 
@@ -17,8 +16,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config);
-  const agent = new RelevoAgent();
-  const relevo = await createRelevo({ config, logger, bot: (context) => agent.run(context) });
+  const relevo = await createRelevo({ config, logger });
   await relevo.listen();
 
   let stopping = false;

@@ -1,19 +1,42 @@
+import type { Activity, Middleware } from 'botbuilder';
 import type { Pipeline } from '../core/channel.js';
 import type { Logger } from '../core/logger.js';
+import { ConversationLockMiddleware } from '../storage/conversation-lock-middleware.js';
 import { DedupeMiddleware } from '../storage/dedupe-middleware.js';
+import type { StateMiddleware } from '../storage/state-middleware.js';
 import type { Stores } from '../storage/stores.js';
 import { TranscriptMiddleware } from '../storage/transcript-middleware.js';
 
+export interface PipelineStages {
+  stores: Stores;
+  logger: Logger;
+  /** Loads and saves the turn's state; absent for bots that keep none. */
+  state?: StateMiddleware;
+  /** The NLU stage (bots/nlu-stage.ts); absent for bots without NLU. */
+  nlu?: Middleware;
+  /** Identity keys → member (identity/); absent: no members. */
+  identity?: Middleware;
+  /** Rewrites what the transcript keeps (PII redaction); the customer still sees the original. */
+  redact?: (activity: Activity) => Activity;
+}
+
 /**
  * The turn pipeline, in the order of DESIGN.md §1. Every channel's adapter runs this same list.
- * Later stages (identity, human-in-control, NLU, dialogs, handoff policy, loyalty, outcome events)
- * join here in their place.
+ * Later stages (identity, human-in-control, handoff policy, loyalty, outcome events) join in their place.
  */
-export function createPipeline(stores: Stores, logger: Logger): Pipeline {
+export function createPipeline({ stores, logger, state, nlu, identity, redact }: PipelineStages): Pipeline {
   return [
     // 1. Dedupe: a platform retry must never cause a second reply or point credit.
     new DedupeMiddleware(stores.idempotency, logger),
-    // 2. Transcript of what the customer sent and what was really sent back.
-    new TranscriptMiddleware(stores.transcripts, { logger }),
+    // 2. One turn of a conversation at a time, in order.
+    new ConversationLockMiddleware(stores.locks, { logger }),
+    // 3. Identity key → member, on the turn for every later stage.
+    ...(identity ? [identity] : []),
+    // 4. State loaded once, saved once under its eTags; replies wait for the save.
+    ...(state ? [state] : []),
+    // 5. Transcript (PII-redacted) of what the customer sent and of what was really sent back.
+    new TranscriptMiddleware(stores.transcripts, { logger, ...(redact ? { redact } : {}) }),
+    // 6. Language, intent, entities and sentiment of the message.
+    ...(nlu ? [nlu] : []),
   ];
 }

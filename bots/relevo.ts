@@ -3,12 +3,14 @@ import type { Channel, TurnLogic } from '../core/channel.js';
 import { InFlightWork } from '../core/in-flight.js';
 import { OpenApiRegistry } from '../core/openapi.js';
 import type { Logger } from '../core/logger.js';
+import type { OrderService } from '../dialogs/index.js';
+import type { NluRecognizer } from '../nlu-models/index.js';
 import { createStores, type Stores } from '../storage/stores.js';
 import type { Config } from './config.js';
 import { createChannels } from './channels.js';
+import { composeAgent } from './compose-agent.js';
 import { mountHealth } from './health.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
-import { createPipeline } from './pipeline.js';
 
 /** The version `/openapi.json` reports; kept in step with package.json by a test. */
 export const RELEVO_VERSION = '0.1.0';
@@ -16,8 +18,12 @@ export const RELEVO_VERSION = '0.1.0';
 export interface RelevoOptions {
   config: Config;
   logger: Logger;
-  /** The bot's turn logic: the Relevo agent, or your own `ActivityHandler`'s `run`. */
-  bot: TurnLogic;
+  /** Your own bot's turn logic (an `ActivityHandler`'s `run`) instead of the Relevo agent. */
+  bot?: TurnLogic;
+  /** The shop's order system; default: the demo store (dialogs/demo-orders.ts). */
+  orders?: OrderService;
+  /** A recognizer built elsewhere (tests share one); default: the retail model, cached on disk. */
+  recognizer?: NluRecognizer;
 }
 
 /** A composed Relevo agent: its server, stores and lifecycle. */
@@ -37,14 +43,15 @@ export interface Relevo {
  * The composition root (DESIGN.md §1): builds the stores, the adapters and the middleware from the
  * validated configuration and mounts every route on one restify server.
  */
-export async function createRelevo({ config, logger, bot }: RelevoOptions): Promise<Relevo> {
+export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
+  const { config, logger } = options;
   if (!config.REDIS_URL) {
     logger.warn('REDIS_URL is not set: running on embedded in-memory stores; all data is lost on restart');
   }
   const stores = await createStores({ redisUrl: config.REDIS_URL, prefix: config.REDIS_KEY_PREFIX, logger });
   const inFlight = new InFlightWork();
   const server = createHttpServer(logger);
-  const pipeline = createPipeline(stores, logger);
+  const { pipeline, bot, identity } = await composeAgent({ ...options, stores });
   const channels = createChannels({ config, logger, stores, inFlight, pipeline, bot });
   for (const channel of channels) channel.mount(server);
 
@@ -52,6 +59,7 @@ export async function createRelevo({ config, logger, bot }: RelevoOptions): Prom
   server.get('/openapi.json', async (_req, res) => {
     res.json(openapi.document(RELEVO_VERSION));
   });
+  identity.mount(server, openapi);
   mountHealth(server, {
     storage: stores.kind,
     ping: () => stores.ping(),
@@ -73,6 +81,7 @@ export async function createRelevo({ config, logger, bot }: RelevoOptions): Prom
         });
       });
       await Promise.all(channels.map((channel) => channel.start()));
+      identity.start();
       logger.info({ port: address.port, host: config.HOST, storage: stores.kind }, 'Relevo is listening');
       return address;
     },
@@ -82,6 +91,7 @@ export async function createRelevo({ config, logger, bot }: RelevoOptions): Prom
         server.server.closeIdleConnections();
         // Channels stop taking new work (IMAP IDLE, sockets) while running turns finish.
         await Promise.all(channels.map((channel) => channel.close()));
+        await identity.close();
         const drained = await inFlight.drain(config.SHUTDOWN_TIMEOUT_MS);
         if (!drained)
           logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning unfinished work');

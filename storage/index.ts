@@ -22,3 +22,10 @@ export {
 } from './types.js';
 export { DedupeMiddleware } from './dedupe-middleware.js';
 export { TranscriptMiddleware, type TranscriptMiddlewareOptions } from './transcript-middleware.js';
+export { ConversationLockMiddleware, type ConversationLockOptions } from './conversation-lock-middleware.js';
+export {
+  defaultStateKeys,
+  type StateKeys,
+  StateMiddleware,
+  type StateMiddlewareOptions,
+} from './state-middleware.js';

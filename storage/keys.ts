@@ -20,6 +20,13 @@ export function requireChanges(changes: unknown): StoreItems {
   return changes as StoreItems;
 }
 
+/**
+ * The eTag that means "create: only if nothing is stored under this key". Relevo's stores honour it
+ * explicitly; botbuilder's MemoryStorage happens to behave the same (a missing item accepts any eTag,
+ * an existing one rejects a mismatch).
+ */
+export const NEW_ITEM_ETAG = '#new';
+
 /** eTag a caller asked to check, or `undefined` for "overwrite" (absent or `'*'`). */
 export function expectedETag(item: unknown): string | undefined {
   if (item === null || typeof item !== 'object') return undefined;

@@ -1,7 +1,7 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import { newETag } from './etag.js';
 import { StorageConflictError } from './errors.js';
-import { expectedETag, requireChanges, requireKeys, storedJson } from './keys.js';
+import { expectedETag, NEW_ITEM_ETAG, requireChanges, requireKeys, storedJson } from './keys.js';
 
 interface Stored {
   eTag: string;
@@ -30,8 +30,9 @@ export class MemoryStorage implements Storage {
     // Check every eTag and serialise every value before touching anything: all-or-nothing.
     const prepared = entries.map(([key, item]) => {
       const expected = expectedETag(item);
-      if (expected !== undefined && this.items.get(key)?.eTag !== expected)
-        throw new StorageConflictError(key);
+      const current = this.items.get(key);
+      const isStale = expected === NEW_ITEM_ETAG ? current !== undefined : current?.eTag !== expected;
+      if (expected !== undefined && isStale) throw new StorageConflictError(key);
       return { key, json: storedJson(key, item) };
     });
     for (const { key, json } of prepared) this.items.set(key, { eTag: newETag(), json });

@@ -1,18 +1,22 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import { newETag } from './etag.js';
 import { StorageConflictError } from './errors.js';
-import { expectedETag, requireChanges, requireKeys, storedJson } from './keys.js';
+import { expectedETag, NEW_ITEM_ETAG, requireChanges, requireKeys, storedJson } from './keys.js';
 import type { RedisConnection } from './redis-connection.js';
 import { RedisScript } from './redis-script.js';
 
 // Checks every expected eTag first, then writes every item: one script, so the batch is atomic.
-// ARGV = expected eTags (one per key, '' = overwrite), then (new eTag, JSON) pairs.
+// ARGV = expected eTags (one per key, '' = overwrite, NEW_ITEM_ETAG = create only), then (new eTag, JSON) pairs.
 // Returns 0 on success, or the 1-based index of the first key whose eTag is stale.
 const writeScript = new RedisScript(`
 local n = #KEYS
 for i = 1, n do
   local expected = ARGV[i]
-  if expected ~= '' and redis.call('HGET', KEYS[i], 'e') ~= expected then return i end
+  if expected == '${NEW_ITEM_ETAG}' then
+    if redis.call('EXISTS', KEYS[i]) == 1 then return i end
+  elseif expected ~= '' and redis.call('HGET', KEYS[i], 'e') ~= expected then
+    return i
+  end
 end
 for i = 1, n do
   redis.call('HSET', KEYS[i], 'e', ARGV[n + 2 * i - 1], 'd', ARGV[n + 2 * i])

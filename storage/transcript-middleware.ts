@@ -2,6 +2,8 @@ import type { Activity, Middleware, TranscriptStore, TurnContext } from 'botbuil
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 
+const LOGGING = Symbol.for('relevo.transcriptLogging');
+
 export interface TranscriptMiddlewareOptions {
   logger?: Logger;
   /** Rewrites an activity before it is stored (PII redaction); the original is what gets sent. */
@@ -26,6 +28,9 @@ export class TranscriptMiddleware implements Middleware {
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    // A turn run again (StateMiddleware after a conflict) is logged once.
+    if (context.turnState.get(LOGGING)) return next();
+    context.turnState.set(LOGGING, true);
     if (context.activity.name !== 'continueConversation') await this.log(context.activity);
     context.onSendActivities(async (_context, activities, sendNext) => {
       const responses = await sendNext();

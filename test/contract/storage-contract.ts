@@ -9,6 +9,7 @@ import { DialogSet, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../../core/errors.js';
 import { StorageConflictError, StorageErrorCode } from '../../storage/errors.js';
+import { NEW_ITEM_ETAG } from '../../storage/keys.js';
 
 /**
  * The botbuilder `Storage` contract, run against every implementation: the cases of botbuilder's own
@@ -105,6 +106,15 @@ export function storageContract(name: string, create: () => Promise<Storage>): v
         StorageConflictError,
       );
       expect(await storage.read(['gone'])).toEqual({});
+    });
+
+    it('creates an item with the "#new" eTag only when nothing is stored under its key', async () => {
+      const storage = await create();
+      await storage.write({ fresh: { v: 1, eTag: NEW_ITEM_ETAG } });
+      await expect(storage.write({ fresh: { v: 2, eTag: NEW_ITEM_ETAG } })).rejects.toBeInstanceOf(
+        StorageConflictError,
+      );
+      expect((await storage.read(['fresh'])).fresh.v).toBe(1);
     });
 
     it('applies a batch write all-or-nothing when one eTag is stale', async () => {

@@ -29,7 +29,7 @@ export async function startWebChatServer(options: {
   const server: HttpServer = createHttpServer(silentLogger);
   const channel = createWebChatChannel({
     stores,
-    pipeline: createPipeline(stores, silentLogger),
+    pipeline: createPipeline({ stores, logger: silentLogger }),
     bot: options.bot,
     logger: silentLogger,
     inFlight,

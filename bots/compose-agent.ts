@@ -1,0 +1,75 @@
+import type { Pipeline, TurnLogic } from '../core/channel.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { createAgentDialogs, type OrderService } from '../dialogs/index.js';
+import { createIdentity, type Identity, redactActivity } from '../identity/index.js';
+import { NluRecognizer } from '../nlu-models/index.js';
+import { StateMiddleware } from '../storage/state-middleware.js';
+import type { Stores } from '../storage/stores.js';
+import { RelevoAgent } from './agent.js';
+import type { Config } from './config.js';
+import { identityPort } from './identity-port.js';
+import { NluStage } from './nlu-stage.js';
+import { createPipeline } from './pipeline.js';
+
+export interface ComposeAgentOptions {
+  config: Config;
+  logger: Logger;
+  stores: Stores;
+  clock?: Clock;
+  /** Your own bot's turn logic instead of the Relevo agent (the pipeline stays the same). */
+  bot?: TurnLogic;
+  /** The shop's order system; default: the demo store. */
+  orders?: OrderService;
+  /** A recognizer built elsewhere; default: the retail model, cached on disk. */
+  recognizer?: NluRecognizer;
+}
+
+/** Everything a channel needs to run turns: the pipeline and the bot, and the features behind them. */
+export interface AgentComposition {
+  pipeline: Pipeline;
+  bot: TurnLogic;
+  identity: Identity;
+  recognizer: NluRecognizer;
+}
+
+/**
+ * Builds the agent independent of any server: the NLU, the identity layer, the turn state, the pipeline
+ * in its fixed order and the Relevo agent with its dialogs. The server and the conversation fixtures use
+ * this one composition, so what the fixtures prove is what runs.
+ */
+export async function composeAgent(options: ComposeAgentOptions): Promise<AgentComposition> {
+  const { config, logger, stores } = options;
+  const recognizer = options.recognizer ?? (await NluRecognizer.create({ logger }));
+  const identity = createIdentity({
+    stores,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    smtpUrl: config.SMTP_URL,
+    emailFrom: config.EMAIL_FROM,
+    apiToken: config.RELEVO_API_TOKEN,
+  });
+  const state = new StateMiddleware(stores.storage, { logger });
+  const language = state.userProperty<string | undefined>('language');
+  const pipeline = createPipeline({
+    stores,
+    logger,
+    state,
+    identity: identity.middleware,
+    redact: redactActivity,
+    nlu: new NluStage(recognizer, language, logger),
+  });
+  let bot = options.bot;
+  if (!bot) {
+    const main = createAgentDialogs({
+      state,
+      ...(options.orders ? { orders: options.orders } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      identity: identityPort(identity, stores.transcripts),
+      faq: (intent, lang) => recognizer.answersFor(intent, lang),
+    });
+    const agent = new RelevoAgent(main, language);
+    bot = (context) => agent.run(context);
+  }
+  return { pipeline, bot, identity, recognizer };
+}

@@ -1,0 +1,157 @@
+import type {
+  Activity,
+  Middleware,
+  ResourceResponse,
+  StatePropertyAccessor,
+  Storage,
+  TurnContext,
+} from 'botbuilder';
+import { RelevoError } from '../core/errors.js';
+import { turnMember } from '../core/turn-state.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import { StorageConflictError } from './errors.js';
+import { NEW_ITEM_ETAG } from './keys.js';
+
+/** The storage keys of a turn's two state documents. */
+export interface StateKeys {
+  conversation: string;
+  user: string;
+}
+
+interface Loaded {
+  key: string;
+  eTag: string | undefined;
+  json: string;
+  data: Record<string, unknown>;
+}
+
+interface TurnDocuments {
+  conversation: Loaded;
+  user: Loaded;
+}
+
+const DOCUMENTS = Symbol.for('relevo.stateDocuments');
+
+/** Conversation state per channel conversation; user state per member (all channels) once known. */
+export function defaultStateKeys(context: TurnContext): StateKeys {
+  const { channelId, conversation, from } = context.activity;
+  const member = turnMember(context);
+  return {
+    conversation: `${channelId}/conversations/${conversation?.id}`,
+    user: member ? `members/${member.id}/state` : `${channelId}/users/${from?.id}`,
+  };
+}
+
+export interface StateMiddlewareOptions {
+  keys?: (context: TurnContext) => StateKeys;
+  /** Attempts of a turn whose save met a conflict (default 3). */
+  maxAttempts?: number;
+  logger?: Logger;
+}
+
+/**
+ * Loads the conversation and user state once per turn (one read), saves them once after the turn
+ * under the eTags they were read with (one all-or-nothing write), and retries the turn when someone
+ * else wrote in between. What the bot sends is held back until its state is saved (STYLE.md rule 4), so
+ * a retried turn never leaves a reply the saved state does not know about; typing indicators pass at once.
+ * botbuilder's own BotState writes with eTag '*' (last write wins); this does not.
+ */
+export class StateMiddleware implements Middleware {
+  private readonly keys: (context: TurnContext) => StateKeys;
+  private readonly maxAttempts: number;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly storage: Storage,
+    options: StateMiddlewareOptions = {},
+  ) {
+    this.keys = options.keys ?? defaultStateKeys;
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** A property of the conversation's state (for example botbuilder-dialogs' `dialogState`). */
+  conversationProperty<T>(name: string): StatePropertyAccessor<T> {
+    return this.accessor<T>('conversation', name);
+  }
+
+  /** A property of the member's state, shared by all their channels. */
+  userProperty<T>(name: string): StatePropertyAccessor<T> {
+    return this.accessor<T>('user', name);
+  }
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    let outbox: Partial<Activity>[] = [];
+    let flushing = false;
+    context.onSendActivities(async (_context, activities, sendNext) => {
+      if (flushing || activities.every((activity) => activity.type === 'typing')) return sendNext();
+      outbox.push(...activities);
+      return activities.map((): ResourceResponse => ({ id: '' }));
+    });
+
+    for (let attempt = 1; ; attempt++) {
+      outbox = [];
+      const documents = await this.load(context);
+      context.turnState.set(DOCUMENTS, documents);
+      await next();
+      try {
+        await this.save(documents);
+      } catch (error) {
+        if (!(error instanceof StorageConflictError) || attempt >= this.maxAttempts) throw error;
+        this.logger.info({ key: error.key, attempt }, 'state changed during the turn; running it again');
+        continue;
+      }
+      flushing = true;
+      if (outbox.length > 0) await context.sendActivities(outbox);
+      return;
+    }
+  }
+
+  private async load(context: TurnContext): Promise<TurnDocuments> {
+    const keys = this.keys(context);
+    const items = await this.storage.read([keys.conversation, keys.user]);
+    const loaded = (key: string): Loaded => {
+      const { eTag, ...data } = (items[key] ?? {}) as Record<string, unknown> & { eTag?: string };
+      return { key, eTag, json: JSON.stringify(data), data };
+    };
+    return { conversation: loaded(keys.conversation), user: loaded(keys.user) };
+  }
+
+  private async save(documents: TurnDocuments): Promise<void> {
+    const changes: Record<string, unknown> = {};
+    for (const document of [documents.conversation, documents.user]) {
+      if (JSON.stringify(document.data) === document.json) continue;
+      // A document new this turn is created only if nobody created it meanwhile.
+      changes[document.key] = { ...document.data, eTag: document.eTag ?? NEW_ITEM_ETAG };
+    }
+    if (Object.keys(changes).length > 0) await this.storage.write(changes);
+  }
+
+  private accessor<T>(scope: keyof TurnDocuments, name: string): StatePropertyAccessor<T> {
+    const documentOf = (context: TurnContext): Loaded => {
+      const documents = context.turnState.get(DOCUMENTS) as TurnDocuments | undefined;
+      if (!documents) {
+        throw new RelevoError(
+          'RELEVO_STATE_NOT_LOADED',
+          'StateMiddleware must run before state is used in a turn',
+        );
+      }
+      return documents[scope];
+    };
+    return {
+      get: async (context: TurnContext, defaultValue?: T) => {
+        const data = documentOf(context).data;
+        if (data[name] === undefined && defaultValue !== undefined)
+          data[name] = structuredClone(defaultValue);
+        return data[name] as T;
+      },
+      set: async (context: TurnContext, value: T) => {
+        documentOf(context).data[name] = value;
+      },
+      delete: async (context: TurnContext) => {
+        delete documentOf(context).data[name];
+      },
+    } as StatePropertyAccessor<T>;
+  }
+}

@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TurnContext } from 'botbuilder';
+import { describe, expect, it } from 'vitest';
+import { ConversationLockMiddleware } from '../../storage/conversation-lock-middleware.js';
+import { MemoryLockManager } from '../../storage/memory-lock.js';
+import { MemoryStorage } from '../../storage/memory-storage.js';
+import { StateMiddleware } from '../../storage/state-middleware.js';
+import { CollectingAdapter } from '../support/collecting-adapter.js';
+
+describe('turn state', () => {
+  it('keeps conversation and user state across turns', async () => {
+    const storage = new MemoryStorage();
+    const state = new StateMiddleware(storage);
+    const turns = state.conversationProperty<number>('turns');
+    const name = state.userProperty<string>('name');
+    const adapter = new CollectingAdapter({ pipeline: [state] });
+    adapter.logic = async (context: TurnContext) => {
+      const count = (await turns.get(context, 0)) + 1;
+      await turns.set(context, count);
+      if (context.activity.text?.startsWith('I am ')) await name.set(context, context.activity.text.slice(5));
+      await context.sendActivity(`turn ${count}, ${(await name.get(context)) ?? 'stranger'}`);
+    };
+    await adapter.say('hello');
+    await adapter.say('I am Ana');
+    await adapter.say('hi', { conversationId: 'another-conversation' });
+    expect(adapter.sent.map((a) => a.text)).toEqual(['turn 1, stranger', 'turn 2, Ana', 'turn 1, Ana']);
+  });
+
+  it('runs a turn again when its state changed meanwhile, and sends only the replies of the saved run', async () => {
+    const storage = new MemoryStorage();
+    const state = new StateMiddleware(storage);
+    const balance = state.conversationProperty<number>('balance');
+    const adapter = new CollectingAdapter({ pipeline: [state] });
+    await storage.write({ 'test/conversations/conversation-1': { balance: 10 } });
+    let runs = 0;
+    adapter.logic = async (context) => {
+      runs++;
+      const current = await balance.get(context, 0);
+      // Someone else (the agent desk, another process) writes during the first run only.
+      if (runs === 1) await storage.write({ 'test/conversations/conversation-1': { balance: 100 } });
+      await balance.set(context, current + 1);
+      await context.sendActivity(`balance ${current + 1}`);
+    };
+    await adapter.say('add one');
+    expect(runs).toBe(2);
+    expect(adapter.sent.map((a) => a.text)).toEqual(['balance 101']);
+    expect(
+      (await storage.read(['test/conversations/conversation-1']))['test/conversations/conversation-1'],
+    ).toMatchObject({ balance: 101 });
+  });
+
+  it('gives up after three conflicting runs and sends nothing', async () => {
+    const storage = new MemoryStorage();
+    const state = new StateMiddleware(storage);
+    const value = state.conversationProperty<number>('value');
+    const adapter = new CollectingAdapter({ pipeline: [state] });
+    adapter.logic = async (context) => {
+      await value.set(context, 1);
+      await storage.write({ 'test/conversations/conversation-1': { value: Math.random() } });
+      await context.sendActivity('never sent');
+    };
+    await expect(adapter.say('contended')).rejects.toMatchObject({ code: 'RELEVO_STORAGE_CONFLICT' });
+    expect(adapter.sent).toEqual([]);
+  });
+
+  it('lets typing indicators through at once while replies wait for the save', async () => {
+    const adapter = new CollectingAdapter({ pipeline: [new StateMiddleware(new MemoryStorage())] });
+    let sentDuringTurn: string[] = [];
+    adapter.logic = async (context) => {
+      await context.sendActivity({ type: 'typing' });
+      await context.sendActivity('reply');
+      sentDuringTurn = adapter.sent.map((a) => a.type ?? '');
+    };
+    await adapter.say('hi');
+    expect(sentDuringTurn).toEqual(['typing']);
+    expect(adapter.sent.map((a) => a.type)).toEqual(['typing', 'message']);
+  });
+});
+
+describe('the per-conversation lock', () => {
+  it('never lets two turns of one conversation interleave, while other conversations run alongside', async () => {
+    const adapter = new CollectingAdapter({
+      pipeline: [new ConversationLockMiddleware(new MemoryLockManager())],
+    });
+    const events: string[] = [];
+    adapter.logic = async (context) => {
+      events.push(`start ${context.activity.text}`);
+      await sleep(30);
+      events.push(`end ${context.activity.text}`);
+    };
+    await Promise.all([adapter.say('a1'), adapter.say('a2'), adapter.say('b1', { conversationId: 'other' })]);
+    const a = events.filter((e) => e.endsWith('a1') || e.endsWith('a2'));
+    expect([a[0]?.slice(0, 5), a[1]?.slice(0, 3)]).toEqual(['start', 'end']);
+    expect(events.indexOf('start b1')).toBeLessThan(
+      events.indexOf('end a1') === -1
+        ? 99
+        : Math.max(...[events.indexOf('end a1'), events.indexOf('end a2')]),
+    );
+  });
+});
