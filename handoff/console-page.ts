@@ -52,7 +52,8 @@ export const CONSOLE_HTML = `<!doctype html>
 </body>
 </html>`;
 
-export const CONSOLE_CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330}
+export const CONSOLE_CSS = `[hidden]{display:none!important}
+body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330}
 header{display:flex;gap:1rem;align-items:center;padding:.5rem 1rem;background:#1d2330;color:#fff}
 header h1{font-size:1.1rem;margin:0;flex:1}
 form#login{max-width:20rem;margin:2rem auto;display:grid;gap:.5rem}
@@ -164,6 +165,7 @@ export const CONSOLE_JS = `(() => {
     $('accept').hidden = handoff.status !== 'pending';
     $('reply').hidden = handoff.status !== 'active';
     $('resolve').hidden = handoff.status !== 'active';
+    $('transfer').hidden = $('transfer-to').hidden = handoff.status !== 'active';
     renderList('pending');
     renderList('active');
     const canned = await api('/api/agent/canned');

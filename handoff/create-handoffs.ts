@@ -40,6 +40,7 @@ export function createHandoffs(options: CreateHandoffsOptions): Handoffs {
     storage: stores.storage,
     transcripts: stores.transcripts,
     pubsub: stores.pubsub,
+    locks: stores.locks,
     queue,
     adapters: options.adapters,
     conversationsOf: options.conversationsOf,

@@ -1,4 +1,4 @@
-import { HandoffEventNames, type Middleware, type TurnContext } from 'botbuilder';
+import { type Activity, HandoffEventNames, type Middleware, type TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { type MemberSnapshot, TurnStateKey } from '../core/turn-state.js';
@@ -18,7 +18,15 @@ export interface HandoffMiddlewareOptions {
   /** Overrides of the policy's thresholds. */
   policy?: Partial<HandoffPolicyOptions>;
   logger?: Logger;
+  /**
+   * Whether a `handoff.status` event comes from an agent hub. Default: not from web chat and not sent
+   * by a user, since a customer's own client could otherwise end or accept their handoff.
+   */
+  isFromHub?: (activity: Activity) => boolean;
 }
+
+const defaultIsFromHub = (activity: Activity) =>
+  activity.channelId !== 'webchat' && activity.from?.role !== 'user';
 
 /**
  * The "human in control?" stage and the handoff policy, as one botbuilder middleware placed after
@@ -38,8 +46,10 @@ export class HandoffMiddleware implements Middleware {
   private readonly handoffs: Handoffs;
   private readonly policy: HandoffPolicyOptions;
   private readonly logger: Logger;
+  private readonly isFromHub: (activity: Activity) => boolean;
 
   constructor(options: HandoffMiddlewareOptions) {
+    this.isFromHub = options.isFromHub ?? defaultIsFromHub;
     this.handoffs = options.handoffs;
     this.policy = { ...defaultPolicyOptions, ...options.policy };
     this.logger = options.logger ?? silentLogger;
@@ -51,7 +61,7 @@ export class HandoffMiddleware implements Middleware {
     if (activity.type === 'event' && activity.name === 'continueConversation') return next();
     if (activity.type === 'event' && activity.name === HandoffEventNames.HandoffStatus) {
       const state = (activity.value as { state?: unknown } | undefined)?.state;
-      if (typeof state === 'string') {
+      if (typeof state === 'string' && this.isFromHub(activity)) {
         await this.handoffs.applyHubStatus(context, state);
       }
       return;

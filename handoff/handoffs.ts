@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { MemberSnapshot } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
-import type { PubSub } from '../storage/types.js';
+import type { LockManager, PubSub } from '../storage/types.js';
 import { ConversationStateStore, type TurnAnnotation } from './conversation-state.js';
 import { HandoffErrorCode, handoffError } from './errors.js';
 import { type HandoffRecord, HandoffRecords } from './handoff-record.js';
@@ -48,6 +48,11 @@ export interface HandoffsOptions {
   transcripts: TranscriptStore;
   queue: HandoffQueue;
   pubsub: PubSub;
+  /**
+   * Guards the start of a handoff per conversation. eTags alone cannot: botbuilder's `Storage` has no
+   * "create only", so two first writes of a new conversation's state would both succeed.
+   */
+  locks: LockManager;
   /** channelId (`webchat`, `slack`, `x`, `email`, `msteams`…) → that channel's adapter. */
   adapters?: ReadonlyMap<string, BotAdapter>;
   /** Every conversation of a member on every channel (from identity); default: the current one only. */
@@ -112,14 +117,23 @@ export class Handoffs {
   ): Promise<HandoffRecord | undefined> {
     const { channelId, conversation } = context.activity;
     const id = this.newId();
-    const claimed = await this.conversations.update(channelId, conversation.id, (state) =>
-      state.activeHandoffId
-        ? { result: undefined }
-        : {
-            state: { ...state, activeHandoffId: id, signals: emptySignals() },
-            result: { signals: summarizeSignals(state.signals), turns: state.turns },
-          },
-    );
+    const lock = await this.options.locks.acquire(`handoff:${channelId}:${conversation.id}`, {
+      ttlMs: 10_000,
+      waitMs: 10_000,
+    });
+    let claimed: { signals: ReturnType<typeof summarizeSignals>; turns: TurnAnnotation[] } | undefined;
+    try {
+      claimed = await this.conversations.update(channelId, conversation.id, (state) =>
+        state.activeHandoffId
+          ? { result: undefined }
+          : {
+              state: { ...state, activeHandoffId: id, signals: emptySignals() },
+              result: { signals: summarizeSignals(state.signals), turns: state.turns },
+            },
+      );
+    } finally {
+      await lock.release();
+    }
     if (!claimed) return undefined;
 
     const now = this.clock.now();

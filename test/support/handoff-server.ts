@@ -50,7 +50,8 @@ const identityStage = (tier: string | undefined): Middleware => ({
   onTurn: async (context, next) => {
     const member: MemberSnapshot = {
       id: `member-${context.activity.from.id}`,
-      identityKeys: [`webchat:${context.activity.from.id}`],
+      // Connectors put the identity key in from.id (core/identity-key.ts).
+      identityKeys: [context.activity.from.id],
       isAnonymous: true,
       tier,
       points: 1200,
