@@ -2,6 +2,13 @@ import type { Pipeline, TurnLogic } from '../core/channel.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { createAgentDialogs, type OrderService } from '../dialogs/index.js';
+import {
+  createGamification,
+  GamificationMiddleware,
+  type GamificationPlugin,
+  loadGamificationConfig,
+  recordLoyaltyEvent,
+} from '../gamification/index.js';
 import { createIdentity, type Identity, redactActivity } from '../identity/index.js';
 import { NluRecognizer } from '../nlu-models/index.js';
 import { StateMiddleware } from '../storage/state-middleware.js';
@@ -9,6 +16,7 @@ import type { Stores } from '../storage/stores.js';
 import { RelevoAgent } from './agent.js';
 import type { Config } from './config.js';
 import { identityPort } from './identity-port.js';
+import { loyaltyPort } from './loyalty-port.js';
 import { NluStage } from './nlu-stage.js';
 import { createPipeline } from './pipeline.js';
 
@@ -30,6 +38,7 @@ export interface AgentComposition {
   pipeline: Pipeline;
   bot: TurnLogic;
   identity: Identity;
+  loyalty: GamificationPlugin;
   recognizer: NluRecognizer;
 }
 
@@ -49,6 +58,16 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     emailFrom: config.EMAIL_FROM,
     apiToken: config.RELEVO_API_TOKEN,
   });
+  const loyalty = await createGamification({
+    stores,
+    config: loadGamificationConfig(),
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  // One customer, one balance: a merge moves the merged member's points, badges and streak.
+  identity.members.events.on('member.merged', (event) =>
+    loyalty.gamification.mergeMembers(event.fromMemberId, event.toMemberId, `merge:${event.auditId}`),
+  );
   const state = new StateMiddleware(stores.storage, { logger });
   const language = state.userProperty<string | undefined>('language');
   const pipeline = createPipeline({
@@ -56,6 +75,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     logger,
     state,
     identity: identity.middleware,
+    loyalty: new GamificationMiddleware(loyalty.gamification, { logger }),
     redact: redactActivity,
     nlu: new NluStage(recognizer, language, logger),
   });
@@ -66,10 +86,17 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
       ...(options.orders ? { orders: options.orders } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       identity: identityPort(identity, stores.transcripts),
+      loyalty: loyaltyPort(loyalty, identity.members),
+      surveys: {
+        // CSAT answers earn points (once a day, capped by the earn rules); analytics will read them too.
+        record: async (context, survey) => {
+          if (survey === 'csat') recordLoyaltyEvent(context, { type: 'csat.answered' });
+        },
+      },
       faq: (intent, lang) => recognizer.answersFor(intent, lang),
     });
     const agent = new RelevoAgent(main, language);
     bot = (context) => agent.run(context);
   }
-  return { pipeline, bot, identity, recognizer };
+  return { pipeline, bot, identity, loyalty, recognizer };
 }

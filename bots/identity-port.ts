@@ -1,6 +1,7 @@
 import type { TranscriptStore, TurnContext } from 'botbuilder';
 import { hasCode } from '../core/errors.js';
 import { turnMember } from '../core/turn-state.js';
+import { recordLoyaltyEvent } from '../gamification/index.js';
 import type { IdentityService, LinkFailure } from '../dialogs/index.js';
 import { eraseMember, type Identity, IdentityErrorCode } from '../identity/index.js';
 
@@ -51,6 +52,7 @@ export function identityPort(identity: Identity, transcripts: TranscriptStore): 
           code,
           isSuspect: member.isSuspect ?? false,
         });
+        recordLoyaltyEvent(context, { type: 'account.linked' });
         return { ok: true };
       } catch (error) {
         const triesLeft = (error as { details?: { triesLeft?: number } }).details?.triesLeft;

@@ -16,6 +16,8 @@ export interface PipelineStages {
   nlu?: Middleware;
   /** Identity keys → member (identity/); absent: no members. */
   identity?: Middleware;
+  /** Loyalty profile on the turn, points for outcomes after it (gamification/). */
+  loyalty?: Middleware;
   /** Rewrites what the transcript keeps (PII redaction); the customer still sees the original. */
   redact?: (activity: Activity) => Activity;
 }
@@ -24,7 +26,15 @@ export interface PipelineStages {
  * The turn pipeline, in the order of DESIGN.md §1. Every channel's adapter runs this same list.
  * Later stages (identity, human-in-control, handoff policy, loyalty, outcome events) join in their place.
  */
-export function createPipeline({ stores, logger, state, nlu, identity, redact }: PipelineStages): Pipeline {
+export function createPipeline({
+  stores,
+  logger,
+  state,
+  nlu,
+  identity,
+  loyalty,
+  redact,
+}: PipelineStages): Pipeline {
   return [
     // 1. Dedupe: a platform retry must never cause a second reply or point credit.
     new DedupeMiddleware(stores.idempotency, logger),
@@ -32,11 +42,13 @@ export function createPipeline({ stores, logger, state, nlu, identity, redact }:
     new ConversationLockMiddleware(stores.locks, { logger }),
     // 3. Identity key → member, on the turn for every later stage.
     ...(identity ? [identity] : []),
-    // 4. State loaded once, saved once under its eTags; replies wait for the save.
+    // 4. Loyalty: the member's points and tier for this turn; points for what the turn achieved, after it.
+    ...(loyalty ? [loyalty] : []),
+    // 5. State loaded once, saved once under its eTags; replies wait for the save.
     ...(state ? [state] : []),
-    // 5. Transcript (PII-redacted) of what the customer sent and of what was really sent back.
+    // 6. Transcript (PII-redacted) of what the customer sent and of what was really sent back.
     new TranscriptMiddleware(stores.transcripts, { logger, ...(redact ? { redact } : {}) }),
-    // 6. Language, intent, entities and sentiment of the message.
+    // 7. Language, intent, entities and sentiment of the message.
     ...(nlu ? [nlu] : []),
   ];
 }

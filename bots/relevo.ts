@@ -9,6 +9,7 @@ import { createStores, type Stores } from '../storage/stores.js';
 import type { Config } from './config.js';
 import { createChannels } from './channels.js';
 import { composeAgent } from './compose-agent.js';
+import { mountGamificationRoutes } from '../gamification/index.js';
 import { mountHealth } from './health.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
 
@@ -51,7 +52,7 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
   const stores = await createStores({ redisUrl: config.REDIS_URL, prefix: config.REDIS_KEY_PREFIX, logger });
   const inFlight = new InFlightWork();
   const server = createHttpServer(logger);
-  const { pipeline, bot, identity } = await composeAgent({ ...options, stores });
+  const { pipeline, bot, identity, loyalty } = await composeAgent({ ...options, stores });
   const channels = createChannels({ config, logger, stores, inFlight, pipeline, bot });
   for (const channel of channels) channel.mount(server);
 
@@ -60,6 +61,7 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
     res.json(openapi.document(RELEVO_VERSION));
   });
   identity.mount(server, openapi);
+  mountGamificationRoutes(server, { ...loyalty, apiToken: config.RELEVO_API_TOKEN, openapi });
   mountHealth(server, {
     storage: stores.kind,
     ping: () => stores.ping(),

@@ -26,7 +26,7 @@ import type {
 } from './services.js';
 
 export { DemoOrderService } from './demo-orders.js';
-export { type Lang, replyLanguage, setReplyLanguage, t, toLang } from './i18n.js';
+export { hasMessage, type Lang, replyLanguage, setReplyLanguage, t, toLang } from './i18n.js';
 export { type ConversationFacts, MainDialog } from './main-dialog.js';
 export type * from './services.js';
 

@@ -128,7 +128,10 @@ export class LoyaltyDialog extends ComponentDialog {
                   code: outcome.code,
                   points: outcome.points,
                 })
-              : t(lang, 'loyalty.redeem.failed', { name: reward.name, reason: outcome.reason }),
+              : t(lang, 'loyalty.redeem.failed', {
+                  name: reward.name,
+                  reason: t(lang, `redeem.reason.${outcome.reason}`),
+                }),
           );
           return step.endDialog({ resolved: true });
         },

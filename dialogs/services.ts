@@ -42,11 +42,12 @@ export interface Reward {
   price: number;
 }
 
+/** Why a redemption failed; the dialog explains each in the customer's language. */
+export type RedeemFailure = 'insufficient_points' | 'out_of_stock' | 'unavailable';
+
 /** What the loyalty dialogs need of the ledger (gamification/). */
 export interface LoyaltyService {
-  account(
-    memberId: string,
-  ): Promise<{
+  account(memberId: string): Promise<{
     points: number;
     lifetime: number;
     tier: string;
@@ -61,7 +62,7 @@ export interface LoyaltyService {
     memberId: string,
     rewardId: string,
     idempotencyKey: string,
-  ): Promise<{ ok: true; code: string; points: number } | { ok: false; reason: string }>;
+  ): Promise<{ ok: true; code: string; points: number } | { ok: false; reason: RedeemFailure }>;
 }
 
 /** Why linking failed; the dialog explains each in the customer's language. */
