@@ -1,6 +1,7 @@
 import type { BotAdapter, TurnContext } from 'botbuilder';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { MemoryDurableTimers, RedisDurableTimers } from '../identity/journey/durable-timers.js';
 import type { Stores } from '../storage/stores.js';
 import { parseAgentAccounts } from './agent-accounts.js';
 import { AgentDesk, type CannedResponses } from './agent-desk.js';
@@ -11,6 +12,7 @@ import { MemoryHandoffQueue } from './memory-queue.js';
 import type { ConversationKey, RedactActivity } from './packet.js';
 import type { PriorityOptions } from './queue.js';
 import { RedisHandoffQueue } from './redis-queue.js';
+import { HandoffWaypoints } from './waypoints.js';
 
 export interface CreateHandoffsOptions {
   stores: Stores;
@@ -81,4 +83,25 @@ export function createAgentDesk(options: CreateAgentDeskOptions): AgentDesk {
     canned: options.canned,
     secureCookies: options.secureCookies,
   });
+}
+
+/**
+ * The handoff waypoints on the agent's stores (Redis timers shared by every process, or memory).
+ * `waitingMs` is `HANDOFF_WAITING_MS` (default 60 s). Call `start()` once the server listens and
+ * `stop()` on shutdown.
+ */
+export function createHandoffWaypoints(options: {
+  handoffs: Handoffs;
+  stores: Stores;
+  waitingMs?: number | undefined;
+  noAgentCheckMs?: number | undefined;
+  pollIntervalMs?: number | undefined;
+  clock?: Clock | undefined;
+  logger?: Logger | undefined;
+}): HandoffWaypoints {
+  const { stores, ...rest } = options;
+  const timers = stores.redis
+    ? new RedisDurableTimers(stores.redis, { prefix: stores.prefix, name: 'handoff' })
+    : new MemoryDurableTimers();
+  return new HandoffWaypoints({ ...rest, timers });
 }

@@ -89,6 +89,7 @@ export class Handoffs {
   readonly clock: Clock;
   private readonly logger: Logger;
   private readonly learnedAdapters = new Map<string, BotAdapter>();
+  private readonly initiatedListeners: ((record: HandoffRecord) => Promise<void>)[] = [];
   private readonly newId: () => string;
 
   constructor(private readonly options: HandoffsOptions) {
@@ -98,6 +99,18 @@ export class Handoffs {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.newId = options.newId ?? randomUUID;
+  }
+
+  /** Runs `listener` in the process that started a handoff, once per handoff (waypoints use it). */
+  onInitiated(listener: (record: HandoffRecord) => Promise<void>): void {
+    this.initiatedListeners.push(listener);
+  }
+
+  /** Sends the customer of a handoff a message from the bot, through their own channel. */
+  async tellCustomer(record: HandoffRecord, text: string): Promise<void> {
+    await this.continueWith(record, async (context) => {
+      await context.sendActivity(text);
+    });
   }
 
   /** Remembers the adapter a channel's turns run on, for channels the composition root did not map. */
@@ -198,6 +211,11 @@ export class Handoffs {
     });
     await this.queue.setStatus(id, 'pending', now);
     await this.announce({ type: 'handoff.requested', handoffId: id });
+    for (const listener of this.initiatedListeners) {
+      await listener(record).catch((error: unknown) => {
+        this.logger.warn({ err: error, handoffId: id }, 'a handoff listener failed');
+      });
+    }
     if (this.options.hub) void this.deliverToHub(this.options.hub, packet, id);
     return record;
   }

@@ -26,6 +26,7 @@ export {
   type CreateAgentDeskOptions,
   type CreateHandoffsOptions,
   createAgentDesk,
+  createHandoffWaypoints,
   createHandoffs,
 } from './create-handoffs.js';
 export { AGENT_HEADER, CSRF_HEADER, type DeskPrincipal, SESSION_COOKIE } from './desk-auth.js';
@@ -82,3 +83,4 @@ export {
   queueScore,
 } from './queue.js';
 export { RedisHandoffQueue } from './redis-queue.js';
+export { HandoffWaypoints, type HandoffWaypointsOptions } from './waypoints.js';

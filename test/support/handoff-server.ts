@@ -11,9 +11,10 @@ import { type MemberSnapshot, TurnStateKey } from '../../core/turn-state.js';
 import { hashAgentPassword } from '../../handoff/agent-accounts.js';
 import { AgentConsole } from '../../handoff/agent-console.js';
 import type { AgentDesk } from '../../handoff/agent-desk.js';
-import { createAgentDesk, createHandoffs } from '../../handoff/create-handoffs.js';
+import { createAgentDesk, createHandoffs, createHandoffWaypoints } from '../../handoff/create-handoffs.js';
 import { HandoffMiddleware } from '../../handoff/handoff-middleware.js';
 import type { Handoffs } from '../../handoff/handoffs.js';
+import type { HandoffWaypoints } from '../../handoff/waypoints.js';
 import type { NluResult } from '../../nlu-models/recognizer/types.js';
 import { DedupeMiddleware } from '../../storage/dedupe-middleware.js';
 import { createStores, type Stores } from '../../storage/stores.js';
@@ -73,6 +74,8 @@ export interface HandoffServer {
   readonly channel: Channel;
   readonly handoffs: Handoffs;
   readonly desk: AgentDesk;
+  /** Not started: tests call `tick()` after moving the clock. */
+  readonly waypoints: HandoffWaypoints;
   readonly server: HttpServer;
   readonly openapi: OpenApiRegistry;
   close(): Promise<void>;
@@ -103,6 +106,7 @@ export async function startHandoffServer(
   const server = createHttpServer(silentLogger);
   const adapters = new Map<string, BotAdapter>();
   const handoffs = createHandoffs({ stores, adapters, clock: options.clock });
+  const waypoints = createHandoffWaypoints({ handoffs, stores, clock: options.clock });
   const accounts = await Promise.all(
     TEST_AGENTS.map(async ({ password, ...account }) => ({
       ...account,
@@ -147,6 +151,7 @@ export async function startHandoffServer(
     channel,
     handoffs,
     desk,
+    waypoints,
     server,
     openapi,
     close: async () => {
