@@ -15,7 +15,12 @@ afterEach(async () => {
 /** A clock the test moves by hand. */
 function manualClock(start = Date.now()) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 async function angryCustomer(target: HandoffServer) {
