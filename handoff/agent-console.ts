@@ -8,7 +8,7 @@ import { onUpgrade } from '../core/upgrade.js';
 import type { AgentDesk } from './agent-desk.js';
 import { CONSOLE_CSS, CONSOLE_HTML, CONSOLE_JS } from './console-page.js';
 import type { DeskPrincipal } from './desk-auth.js';
-import type { HandoffEvent } from './handoffs.js';
+import type { HandoffEvent } from './handoff-events.js';
 
 /** Path of the console's WebSocket: handoff events pushed to logged-in agents. */
 export const CONSOLE_STREAM_PATH = '/api/agent/stream';

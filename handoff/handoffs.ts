@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Activity, type BotAdapter, type Storage, type TranscriptStore, TurnContext } from 'botbuilder';
+import type { Activity, BotAdapter, Storage, TranscriptStore, TurnContext } from 'botbuilder';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -11,7 +11,9 @@ import { ConversationStateStore, type TurnAnnotation } from './conversation-stat
 import { HandoffErrorCode, handoffError } from './errors.js';
 import { type HandoffRecord, HandoffRecords } from './handoff-record.js';
 import type { HubWebhook } from './hub-webhook.js';
+import { HANDOFF_EVENTS_CHANNEL, type HandoffEvent } from './handoff-events.js';
 import { messagesFor } from './messages.js';
+import { newHandoffRecord, packetValue } from './new-handoff.js';
 import {
   buildHandoffPacket,
   type ConversationKey,
@@ -25,18 +27,7 @@ import {
   type HandoffQueue,
   type HandoffStatus,
   type PriorityOptions,
-  priorityOf,
 } from './queue.js';
-
-/** Pub/sub channel on which every process announces handoff changes to its agent consoles. */
-export const HANDOFF_EVENTS_CHANNEL = 'handoff:events';
-
-/** What agent consoles are told, in real time, across processes. */
-export type HandoffEvent =
-  | { type: 'handoff.requested'; handoffId: string }
-  | { type: 'handoff.updated'; handoffId: string; status: HandoffStatus; agentId: string | null }
-  | { type: 'handoff.message'; handoffId: string; from: 'customer' | 'agent'; text: string; at: number }
-  | { type: 'handoff.note'; handoffId: string; agentId: string; text: string; at: number };
 
 /** Passed to the `onResolved` hook when an agent hands the conversation back to the bot. */
 export interface HandoffResolved {
@@ -150,55 +141,19 @@ export class Handoffs {
     if (!claimed) return undefined;
 
     const now = this.clock.now();
-    const member = turn.member;
-    const language = turn.nlu?.language ?? member?.language ?? context.activity.locale?.slice(0, 2) ?? 'en';
-    const topIntents = Object.entries(turn.nlu?.intents ?? {})
-      .map(([name, { score }]) => ({ name, score }))
-      .sort((a, b) => b.score - a.score)
-      .slice(0, 3);
-    const identityKeys = member?.identityKeys ?? [context.activity.from.id];
-    const record: HandoffRecord = {
+    const record = newHandoffRecord({
       id,
-      status: 'pending',
+      context,
       reason,
       signals: claimed.signals,
-      channelId,
-      conversationId: conversation.id,
-      reference: TurnContext.getConversationReference(context.activity),
-      identityKeys,
-      member: {
-        id: member?.id ?? context.activity.from.id,
-        tier: member?.tier ?? null,
-        points: member?.points ?? null,
-        displayName: member?.displayName ?? context.activity.from.name ?? null,
-      },
-      language,
-      topic: topicOf(turn.nlu?.topIntent),
-      priority: priorityOf(
-        { tier: member?.tier, points: member?.points, sentiment: claimed.signals.sentiment },
-        this.options.priority ?? defaultPriorityOptions,
-      ),
-      createdAt: now,
-      acceptedAt: null,
-      resolvedAt: null,
-      agentId: null,
-      notes: [],
-      hubStatus: null,
-    };
-    const activities = await this.transcriptOf(record);
+      turn,
+      now,
+      priority: this.options.priority ?? defaultPriorityOptions,
+    });
     const packet = buildHandoffPacket(
       context,
-      {
-        handoffId: id,
-        reason,
-        signals: claimed.signals,
-        identityKeys,
-        member: { id: record.member.id, tier: record.member.tier, points: record.member.points },
-        language,
-        topIntents,
-        sentimentCurve: claimed.turns.map((each) => each.sentiment),
-      },
-      activities,
+      packetValue(record, turn.nlu, claimed.turns),
+      await this.transcriptOf(record),
       now,
     );
     await this.records.create(record, packet);
@@ -206,7 +161,7 @@ export class Handoffs {
       handoffId: id,
       enqueuedAt: now,
       priority: record.priority,
-      language,
+      language: record.language,
       topic: record.topic,
     });
     await this.queue.setStatus(id, 'pending', now);
@@ -483,10 +438,4 @@ export class Handoffs {
       this.logger.error({ err: error, handoffId: id }, 'the agent hub did not take the handoff');
     }
   }
-}
-
-/** The topic of an intent name: `orders.status` → `orders`. */
-function topicOf(intent: string | undefined): string {
-  if (!intent || intent === 'None') return '';
-  return intent.split('.')[0] ?? '';
 }

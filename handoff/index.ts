@@ -33,9 +33,8 @@ export { AGENT_HEADER, CSRF_HEADER, type DeskPrincipal, SESSION_COOKIE } from '.
 export { HandoffErrorCode } from './errors.js';
 export { HandoffMiddleware, type HandoffMiddlewareOptions } from './handoff-middleware.js';
 export type { HandoffNote, HandoffRecord } from './handoff-record.js';
+export { HANDOFF_EVENTS_CHANNEL, type HandoffEvent } from './handoff-events.js';
 export {
-  HANDOFF_EVENTS_CHANNEL,
-  type HandoffEvent,
   type HandoffResolved,
   Handoffs,
   type HandoffsOptions,
