@@ -41,6 +41,11 @@ export interface AgentDeskOptions {
   secureCookies?: boolean;
   /** How long an agent stays online after the console's last heartbeat (default 60 s). */
   presenceTtlMs?: number;
+  /**
+   * The member's 360° profile (identity's `buildProfile`: contacts per channel, conversations, points,
+   * tier…), shown beside the conversation. Its `transcript` field is dropped: the desk has its own.
+   */
+  profileOf?: (memberId: string) => Promise<Record<string, unknown> | undefined>;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -139,10 +144,11 @@ export class AgentDesk {
       '/api/handoffs/:id',
       route(async (req) => {
         const record = await this.handoffs.records.get(req.params.id);
-        return {
-          ...this.handoffs.summarize(record),
-          packet: (await this.handoffs.records.packet(record.id)) ?? null,
-        };
+        const [packet, profile] = await Promise.all([
+          this.handoffs.records.packet(record.id),
+          this.profileOf(record.member.id),
+        ]);
+        return { ...this.handoffs.summarize(record), packet: packet ?? null, profile };
       }),
     );
     server.get(
@@ -218,6 +224,13 @@ export class AgentDesk {
     );
 
     if (openapi) registerDeskOpenApi(openapi);
+  }
+
+  private async profileOf(memberId: string): Promise<Record<string, unknown> | null> {
+    const profile = await this.options.profileOf?.(memberId);
+    if (!profile) return null;
+    const { transcript: _transcript, ...rest } = profile;
+    return rest;
   }
 
   /** Marks the agent online with their skills for `presenceTtlMs`. */

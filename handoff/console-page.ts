@@ -30,6 +30,7 @@ export const CONSOLE_HTML = `<!doctype html>
     <p id="reason" data-testid="reason"></p>
     <p><strong>Identity keys:</strong> <span id="keys"></span></p>
     <p><strong>Member:</strong> <span id="member"></span></p>
+    <p><strong>Profile:</strong> <span id="profile" data-testid="profile"></span></p>
     <div class="actions">
       <button id="accept">Take</button>
       <select id="transfer-to"></select><button id="transfer">Transfer</button>
@@ -141,6 +142,19 @@ export const CONSOLE_JS = `(() => {
     renderList('active');
   }
 
+  /** The profile's plain fields and per-channel contacts as one line of text. */
+  function profileText(profile) {
+    if (!profile) return '—';
+    const parts = [];
+    for (const [key, value] of Object.entries(profile)) {
+      if (value === null || value === undefined || key === 'audits' || key === 'identityKeys') continue;
+      if (key === 'contacts' && typeof value === 'object') parts.push('contacts ' + Object.entries(value).map(([c, n]) => c + ' ' + n).join(', '));
+      else if (key === 'conversations' && Array.isArray(value)) parts.push(value.length + ' conversations');
+      else if (typeof value !== 'object') parts.push(key + ' ' + value);
+    }
+    return parts.join(' · ');
+  }
+
   function transcriptItem(activity, turns) {
     const role = activity.channelData && activity.channelData.relevoAgent ? 'agent' : activity.from && activity.from.role === 'bot' ? 'bot' : 'user';
     const who = role === 'agent' ? activity.channelData.relevoAgent.name : role === 'bot' ? 'Bot' : 'Customer';
@@ -159,6 +173,7 @@ export const CONSOLE_JS = `(() => {
     $('reason').textContent = 'Reason: ' + reasonText(handoff.reason) + ' · waiting ' + wait(handoff.waitingMs);
     $('keys').textContent = handoff.identityKeys.join(', ');
     $('member').textContent = 'tier ' + (handoff.member.tier || '—') + ' · points ' + (handoff.member.points ?? '—') + ' · language ' + handoff.language;
+    $('profile').textContent = profileText(handoff.profile);
     $('transcript').replaceChildren(...transcript.activities.filter((a) => a.type === 'message').map((a) => transcriptItem(a, transcript.turns)));
     $('transcript').scrollTop = $('transcript').scrollHeight;
     $('notes').replaceChildren(...handoff.notes.map((n) => el('li', {}, n.agentId + ': ' + n.text)));

@@ -69,6 +69,7 @@ export interface CreateAgentDeskOptions {
   apiToken?: string | undefined;
   canned?: CannedResponses;
   secureCookies?: boolean;
+  profileOf?: (memberId: string) => Promise<Record<string, unknown> | undefined>;
   clock?: Clock;
 }
 
@@ -82,6 +83,7 @@ export function createAgentDesk(options: CreateAgentDeskOptions): AgentDesk {
     apiToken: options.apiToken,
     canned: options.canned,
     secureCookies: options.secureCookies,
+    profileOf: options.profileOf,
   });
 }
 

@@ -99,10 +99,12 @@ describe('the agent desk REST API', () => {
     const ana = await login('ana', 'ana-secret');
     const detail = (await (await asAgent(ana, `/api/handoffs/${id}`)).json()) as {
       reason: { trigger: string };
-      member: { tier: string };
+      member: { id: string; tier: string };
       priority: number;
+      profile: unknown;
     };
     expect(detail.reason.trigger).toBe('explicit-request');
+    expect(detail.profile).toEqual({ id: detail.member.id, contacts: { webchat: 3, email: 1 } });
     expect(detail.member.tier).toBe('gold');
     expect(detail.priority).toBeGreaterThan(2);
 
@@ -139,6 +141,20 @@ describe('the agent desk REST API', () => {
     const stranger = await asAgent(ana, `/api/handoffs/${id}/messages`, { text: 'hi' });
     expect(stranger.status).toBe(403);
     expect(((await stranger.json()) as { code: string }).code).toBe('RELEVO_HANDOFF_NOT_ASSIGNED');
+  });
+
+  it('transfers a conversation to another agent, who may then reply while the first may not', async () => {
+    const id = await requestHandoff('a person please');
+    const ana = await login('ana', 'ana-secret');
+    expect((await asAgent(ana, `/api/handoffs/${id}/accept`, {})).status).toBe(200);
+    const transfer = await asAgent(ana, `/api/handoffs/${id}/transfer`, { agentId: 'sam' });
+    expect(await transfer.json()).toMatchObject({ status: 'active', agentId: 'sam' });
+    expect((await asAgent(ana, `/api/handoffs/${id}/messages`, { text: 'still me' })).status).toBe(403);
+    const asSam = await fetch(`${server.base}/api/handoffs/${id}/resolve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'x-relevo-agent': 'sam' },
+    });
+    expect(asSam.status).toBe(200);
   });
 
   it('never gives an agent more conversations than their capacity', async () => {

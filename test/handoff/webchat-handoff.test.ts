@@ -91,6 +91,8 @@ for (const backend of ['memory', 'Redis'] as const) {
         // While the person is on their way, the bot stays silent.
         await customer.say('hello?');
         expect((await api(server, `/api/handoffs/${handoff.id}/accept`, { body: {} })).status).toBe(200);
+        expect((await api(server, `/api/handoffs/${handoff.id}/typing`, { body: {} })).status).toBe(200);
+        await customer.waitFor((a) => a.type === 'typing');
         expect(
           (
             await api(server, `/api/handoffs/${handoff.id}/messages`, {

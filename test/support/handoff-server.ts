@@ -114,6 +114,11 @@ export async function startHandoffServer(
     })),
   );
   const desk = createAgentDesk({
+    profileOf: async (memberId) => ({
+      id: memberId,
+      contacts: { webchat: 3, email: 1 },
+      transcript: ['dropped by the desk'],
+    }),
     handoffs,
     stores,
     accountsJson: JSON.stringify(accounts),
