@@ -7,7 +7,9 @@ import { hashAgentPassword } from '../agent-accounts.js';
 
 const chunks: Buffer[] = [];
 for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+const password = Buffer.concat(chunks)
+  .toString('utf8')
+  .replace(/\r?\n$/, '');
 if (password.length < 8) {
   process.stderr.write('hash-password: give a password of at least 8 characters on standard input\n');
   process.exitCode = 2;
