@@ -9,7 +9,7 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startHandoffServer(), launchChromium()]);
+  [server, browser] = await Promise.all([startHandoffServer({ demoPage: true }), launchChromium()]);
   page = await browser.newPage();
 });
 afterAll(async () => {
@@ -88,6 +88,50 @@ describe('the agent console in Chromium', () => {
       await page.screenshot({ path: 'test-output/handoff-console.png' });
     } finally {
       customer.end();
+    }
+  });
+
+  it('hands a Microsoft Web Chat customer to the console and back to the bot', async () => {
+    const customerPage = await browser.newPage();
+    try {
+      await customerPage.goto(server.base);
+      const chat = customerPage.getByTestId('webchat');
+      const sendBox = chat.getByRole('textbox');
+      await sendBox.waitFor({ timeout: 15_000 });
+      await sendBox.fill('this is the worst shop ever');
+      await sendBox.press('Enter');
+      await expect
+        .poll(() => chat.getByText('person from our team').count(), { timeout: 10_000 })
+        .toBeGreaterThan(0);
+
+      await page.reload();
+      await page.locator('#desk').waitFor({ state: 'visible' });
+      const item = page.locator('#pending li').first();
+      await item.waitFor({ state: 'visible' });
+      await item.click();
+      await expect
+        .poll(() => page.locator('#transcript').textContent())
+        .toContain('this is the worst shop ever');
+      await page.click('#accept');
+      await page.locator('#reply').waitFor({ state: 'visible' });
+      await page.fill('#reply-text', 'Ana here: I will sort this out.');
+      await page.click('#reply button[type=submit]');
+      await expect
+        .poll(() => chat.getByText('Ana here: I will sort this out.').count(), { timeout: 10_000 })
+        .toBeGreaterThan(0);
+
+      await page.click('#resolve');
+      await expect
+        .poll(() => chat.getByText('How would you rate the help you got').count(), { timeout: 10_000 })
+        .toBeGreaterThan(0);
+      await sendBox.fill('hello bot');
+      await sendBox.press('Enter');
+      await expect
+        .poll(() => chat.getByText('echo: hello bot').count(), { timeout: 10_000 })
+        .toBeGreaterThan(0);
+      await customerPage.screenshot({ path: 'test-output/handoff-webchat.png' });
+    } finally {
+      await customerPage.close();
     }
   });
 });

@@ -98,6 +98,8 @@ export async function startHandoffServer(
     prefix?: string;
     tier?: string;
     clock?: Clock;
+    /** Serve the storefront page with Microsoft Web Chat at `/`. */
+    demoPage?: boolean;
     mount?: (server: HttpServer, desk: AgentDesk) => void;
   } = {},
 ): Promise<HandoffServer> {
@@ -137,7 +139,7 @@ export async function startHandoffServer(
     bot: echo,
     logger: silentLogger,
     inFlight,
-    demoPage: false,
+    demoPage: options.demoPage ?? false,
   });
   if (channel.adapter) adapters.set('webchat', channel.adapter);
   channel.mount(server);
