@@ -76,7 +76,15 @@ export class HandoffMiddleware implements Middleware {
     }
     context.turnState.set(TurnStateKey.humanInControl, false);
     await next();
-    await this.afterTurn(context);
+    try {
+      await this.afterTurn(context);
+    } catch (error) {
+      // The bot has answered already; failing the turn now would only make the channel retry it.
+      this.logger.error(
+        { err: error, channelId: activity.channelId, conversationId: activity.conversation.id },
+        'could not apply the handoff policy',
+      );
+    }
   }
 
   private async afterTurn(context: TurnContext): Promise<void> {

@@ -178,7 +178,13 @@ export class Handoffs {
   /** Every activity of the member across their conversations, oldest first, redacted. */
   async transcriptOf(record: HandoffRecord): Promise<Activity[]> {
     const current = { channelId: record.channelId, conversationId: record.conversationId };
-    const others = this.options.conversationsOf ? await this.options.conversationsOf(record.member.id) : [];
+    let others: ConversationKey[] = [];
+    try {
+      others = (await this.options.conversationsOf?.(record.member.id)) ?? [];
+    } catch (error) {
+      // The current conversation still makes a useful packet; the agent sees the rest in the profile.
+      this.logger.warn({ err: error, memberId: record.member.id }, 'could not list the member conversations');
+    }
     return collectTranscript(
       this.options.transcripts,
       [...others, current],
@@ -194,7 +200,9 @@ export class Handoffs {
   /** The handoff pending or active on a conversation, if any. */
   async activeFor(channelId: string, conversationId: string): Promise<HandoffRecord | undefined> {
     const { activeHandoffId } = await this.conversations.read(channelId, conversationId);
-    return activeHandoffId ? this.records.find(activeHandoffId) : undefined;
+    const record = activeHandoffId ? await this.records.find(activeHandoffId) : undefined;
+    // A pointer left behind by a resolve that stopped half-way must not hold the bot silent for ever.
+    return record && (record.status === 'pending' || record.status === 'active') ? record : undefined;
   }
 
   /** Handoffs of one status, most recently changed first. */
