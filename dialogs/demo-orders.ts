@@ -59,15 +59,23 @@ export class DemoOrderService implements OrderService {
 
   async find(orderId: string): Promise<Order | undefined> {
     const found = this.orders.get(orderId);
-    return found && structuredClone(found);
+    if (!found) return undefined;
+    return { ...structuredClone(found), returnable: this.isReturnable(found) };
+  }
+
+  private isReturnable(order: Order): boolean {
+    return (
+      order.status === 'delivered' &&
+      this.clock.now() - (order.deliveredAt?.getTime() ?? 0) <= RETURN_WINDOW_MS
+    );
   }
 
   async requestReturn(orderId: string): Promise<OrderOutcome<{ returnId: string; carrier: string }>> {
     const order = this.orders.get(orderId);
-    if (!order || order.status !== 'delivered')
+    if (!order || order.status !== 'delivered') {
       return { ok: false, reason: order?.status === 'cancelled' ? 'cancelled' : 'not.delivered' };
-    if (this.clock.now() - (order.deliveredAt?.getTime() ?? 0) > RETURN_WINDOW_MS)
-      return { ok: false, reason: 'return.window' };
+    }
+    if (!this.isReturnable(order)) return { ok: false, reason: 'return.window' };
     return {
       ok: true,
       value: { returnId: `RET-${String(++this.returns).padStart(6, '0')}`, carrier: 'Correos Express' },

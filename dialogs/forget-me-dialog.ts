@@ -23,7 +23,7 @@ export class ForgetMeDialog extends ComponentDialog {
         async (step: WaterfallStepContext) => {
           const lang = replyLanguage(step.context);
           if (step.result !== true) {
-            await step.context.sendActivity(t(lang, 'ok.anything.else'));
+            // Declining ends the task; the router then asks whether anything else is needed.
             return step.endDialog({ resolved: true });
           }
           await identity?.forget(step.context);

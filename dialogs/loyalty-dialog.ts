@@ -1,7 +1,7 @@
 import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { turnMember } from '../core/turn-state.js';
 import { addYesNoPrompt, confirm } from './confirm.js';
-import { replyLanguage, t } from './i18n.js';
+import { hasMessage, replyLanguage, t } from './i18n.js';
 import { ListPrompt } from './prompts.js';
 import type { LoyaltyService, Reward } from './services.js';
 
@@ -31,7 +31,7 @@ export class LoyaltyDialog extends ComponentDialog {
             case 'balance': {
               const account = await loyalty.account(member.id);
               await step.context.sendActivity(
-                t(lang, 'loyalty.balance', { points: account.points, tier: account.tier }),
+                t(lang, 'loyalty.balance', { points: account.points, tier: tierName(lang, account.tier) }),
               );
               if (member.isAnonymous) await step.context.sendActivity(t(lang, 'loyalty.anonymous'));
               return step.endDialog({ resolved: true });
@@ -41,11 +41,15 @@ export class LoyaltyDialog extends ComponentDialog {
               const next = account.nextTier
                 ? t(lang, 'loyalty.next.tier', {
                     missing: account.nextTier.missing,
-                    tier: account.nextTier.name,
+                    tier: tierName(lang, account.nextTier.name),
                   })
                 : t(lang, 'loyalty.top.tier');
               await step.context.sendActivity(
-                t(lang, 'loyalty.tier', { tier: account.tier, lifetime: account.lifetime, next }),
+                t(lang, 'loyalty.tier', {
+                  tier: tierName(lang, account.tier),
+                  lifetime: account.lifetime,
+                  next,
+                }),
               );
               return step.endDialog({ resolved: true });
             }
@@ -112,7 +116,7 @@ export class LoyaltyDialog extends ComponentDialog {
           const reward = (step.values as { reward: Reward }).reward;
           const member = turnMember(step.context);
           if (step.result !== true || !loyalty || !member) {
-            await step.context.sendActivity(t(lang, 'ok.anything.else'));
+            // Declining ends the task; the router then asks whether anything else is needed.
             return step.endDialog({ resolved: true });
           }
           // The confirming message's id makes a redelivered "yes" redeem once.
@@ -138,6 +142,12 @@ export class LoyaltyDialog extends ComponentDialog {
       ]),
     );
   }
+}
+
+/** A tier's name in the customer's language; tiers the locales do not know show their configured id. */
+function tierName(lang: 'en' | 'es', tier: string): string {
+  const key = `tier.${tier}`;
+  return hasMessage(key) ? t(lang, key) : tier;
 }
 
 function catalogueText(lang: 'en' | 'es', rewards: Reward[]): string {

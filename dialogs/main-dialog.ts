@@ -42,9 +42,13 @@ export function requestedLanguage(text: string, current: Lang): Lang {
 
 /** Confidence an interruption needs inside a running dialog (a wrong one would throw the dialog away). */
 const INTERRUPTION_SCORE = 0.7;
+/** Confidence a different task needs to replace the running dialog. */
+const NEW_TASK_SCORE = 0.85;
 /** Clarify when the best intent is below this and the second is within `CLARIFY_MARGIN` of it. */
 const CLARIFY_BELOW = 0.6;
-const CLARIFY_MARGIN = 0.15;
+const CLARIFY_MARGIN = 0.2;
+/** Below this the best intent is a guess: treated like a turn out of scope. */
+const UNDERSTOOD_SCORE = 0.3;
 
 /**
  * The agent's conversation on every message: interruptions first (help, cancel, start over, a person,
@@ -57,7 +61,10 @@ export class MainDialog {
   async run(context: TurnContext): Promise<void> {
     const nlu = context.turnState.get(TurnStateKey.nlu) as NluResult | undefined;
     const dc = await this.options.dialogs.createContext(context);
-    if (nlu && (await this.interrupt(dc, nlu))) return;
+    // "2" answers a numbered list (channels without buttons); it never interrupts the running dialog.
+    const isListAnswer = dc.activeDialog !== undefined && /^\s*\d{1,2}\s*$/.test(context.activity.text ?? '');
+    if (nlu && !isListAnswer && (await this.interrupt(dc, nlu))) return;
+    if (nlu && !isListAnswer && this.isNewTask(dc, nlu)) await dc.cancelAllDialogs();
     const result = await dc.continueDialog();
     if (result.status === DialogTurnStatus.empty) await this.afterTurn(dc, await this.route(dc, nlu));
     else await this.afterTurn(dc, result);
@@ -66,6 +73,19 @@ export class MainDialog {
   /** Greets a new conversation. */
   async welcome(context: TurnContext): Promise<void> {
     await context.sendActivity(this.menu(replyLanguage(context), t(replyLanguage(context), 'welcome')));
+  }
+
+  /**
+   * A customer who asks, with confidence, for a different task in the middle of a dialog ("cancel my
+   * order ORD-1" while being asked yes/no about a return) gets that task, instead of the old question
+   * again. Answers to the running dialog (an address that sounds like "change address") do not count.
+   */
+  private isNewTask(dc: DialogContext, nlu: NluResult): boolean {
+    const active = dc.activeDialog?.id;
+    const route = INTENT_ROUTES[nlu.topIntent];
+    if (!active || !route || (nlu.intents[nlu.topIntent]?.score ?? 0) < NEW_TASK_SCORE) return false;
+    if (route.kind === 'dialog') return route.dialogId !== active;
+    return route.kind === 'loyalty' && active !== LOYALTY_DIALOG;
   }
 
   private async interrupt(dc: DialogContext, nlu: NluResult): Promise<boolean> {
@@ -114,7 +134,7 @@ export class MainDialog {
       await dc.context.sendActivity(this.menu(lang, t(lang, 'menu')));
       return undefined;
     }
-    if (nlu.isOutOfScope) {
+    if (nlu.isOutOfScope || (nlu.intents[nlu.topIntent]?.score ?? 0) < UNDERSTOOD_SCORE) {
       facts.fallbackStreak = (facts.fallbackStreak ?? 0) + 1;
       if (facts.fallbackStreak >= 2) {
         facts.fallbackStreak = 0;
@@ -237,7 +257,10 @@ export class MainDialog {
         : undefined;
     if (outcome && 'clarified' in outcome) {
       if (outcome.clarified) await this.afterTurn(dc, await this.dispatch(dc, outcome.clarified, undefined));
-      else await dc.context.sendActivity(t(replyLanguage(dc.context), 'rephrase'));
+      else
+        await dc.context.sendActivity(
+          this.menu(replyLanguage(dc.context), t(replyLanguage(dc.context), 'menu')),
+        );
       return;
     }
     if (outcome?.resolved) {

@@ -20,8 +20,13 @@ export class ReturnItemDialog extends ComponentDialog {
         async (step: WaterfallStepContext) => {
           const lang = replyLanguage(step.context);
           const order = orderOf(step);
-          if (order.status !== 'delivered') {
-            const reason = order.status === 'cancelled' ? 'cancelled' : 'not.delivered';
+          if (order.status !== 'delivered' || order.returnable === false) {
+            const reason =
+              order.status === 'cancelled'
+                ? 'cancelled'
+                : order.status === 'delivered'
+                  ? 'return.window'
+                  : 'not.delivered';
             await step.context.sendActivity(
               t(lang, 'return.not.possible', { order: order.id, reason: refusal(lang, reason) }),
             );

@@ -15,6 +15,8 @@ export interface Order {
   trackingUrl?: string;
   estimatedDelivery?: Date;
   address: string;
+  /** Whether a return can be opened now (delivered and inside the return window); absent = ask on request. */
+  returnable?: boolean;
   refund?: { amount: number; currency: string; status: 'pending' | 'issued' };
 }
 

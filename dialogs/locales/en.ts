@@ -22,7 +22,6 @@ export const en = {
     "I can't reach a person from here right now. You can write to us by email and we'll answer within a day.",
   yes: 'Yes',
   no: 'No',
-  'ok.anything.else': 'OK. Anything else I can help with?',
   'order.ask.number': "What's your order number? It looks like ORD-123456.",
   'order.retry.number':
     "That doesn't look like an order number. It looks like ORD-123456 — could you check it?",
@@ -104,6 +103,9 @@ export const en = {
   'nps.thanks': 'Thank you, that helps us a lot.',
   'complaint.sorry': "I'm sorry about that. I'd like to put it right.",
   'anything.else': 'Anything else I can help with?',
+  'tier.bronze': 'Bronze',
+  'tier.silver': 'Silver',
+  'tier.gold': 'Gold',
   'redeem.reason.insufficient_points': "you don't have enough points yet",
   'redeem.reason.out_of_stock': "it's out of stock",
   'redeem.reason.unavailable': "redeeming isn't available right now",

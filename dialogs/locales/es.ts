@@ -24,7 +24,6 @@ export const es: Record<MessageKey, string> = {
     'Ahora mismo no puedo pasarte con una persona desde aquí. Puedes escribirnos por correo y te responderemos en un día.',
   yes: 'Sí',
   no: 'No',
-  'ok.anything.else': 'De acuerdo. ¿Te ayudo con algo más?',
   'order.ask.number': '¿Cuál es tu número de pedido? Tiene este aspecto: ORD-123456.',
   'order.retry.number':
     'Eso no parece un número de pedido. Tiene este aspecto: ORD-123456. ¿Puedes comprobarlo?',
@@ -107,6 +106,9 @@ export const es: Record<MessageKey, string> = {
   'nps.thanks': 'Gracias, nos ayuda mucho.',
   'complaint.sorry': 'Siento mucho lo ocurrido. Quiero solucionarlo.',
   'anything.else': '¿Te ayudo con algo más?',
+  'tier.bronze': 'Bronce',
+  'tier.silver': 'Plata',
+  'tier.gold': 'Oro',
   'redeem.reason.insufficient_points': 'todavía no tienes puntos suficientes',
   'redeem.reason.out_of_stock': 'está agotada',
   'redeem.reason.unavailable': 'ahora mismo no se pueden canjear recompensas',
