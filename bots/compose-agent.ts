@@ -3,10 +3,12 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { createAgentDialogs, type OrderService } from '../dialogs/index.js';
 import {
+  createGameDialogs,
   createGamification,
   GamificationMiddleware,
   type GamificationPlugin,
   loadGamificationConfig,
+  type RandomInt,
   recordLoyaltyEvent,
 } from '../gamification/index.js';
 import { createIdentity, type Identity, redactActivity } from '../identity/index.js';
@@ -25,6 +27,8 @@ export interface ComposeAgentOptions {
   logger: Logger;
   stores: Stores;
   clock?: Clock;
+  /** Randomness of the games and reward codes; default crypto. Seeded only for repeatable fixtures. */
+  random?: RandomInt;
   /** Your own bot's turn logic instead of the Relevo agent (the pipeline stays the same). */
   bot?: TurnLogic;
   /** The shop's order system; default: the demo store. */
@@ -63,6 +67,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     config: loadGamificationConfig(),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.random ? { random: options.random } : {}),
   });
   // One customer, one balance: a merge moves the merged member's points, badges and streak.
   identity.members.events.on('member.merged', (event) =>
@@ -87,6 +92,11 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
       ...(options.clock ? { clock: options.clock } : {}),
       identity: identityPort(identity, stores.transcripts),
       loyalty: loyaltyPort(loyalty, identity.members),
+      games: createGameDialogs(loyalty, {
+        plays: stores.idempotency,
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.random ? { random: options.random } : {}),
+      }),
       surveys: {
         // CSAT answers earn points (once a day, capped by the earn rules); analytics will read them too.
         record: async (context, survey) => {

@@ -12,7 +12,8 @@ import { MemoryProgressStore } from './progress/memory-progress.js';
 import { RedisProgressStore } from './progress/redis-progress.js';
 import { MemoryRewardStore } from './rewards/memory-rewards.js';
 import { RedisRewardStore } from './rewards/redis-rewards.js';
-import type { RewardStore } from './rewards/types.js';
+import { createRedemptionCode, type RewardStore } from './rewards/types.js';
+import type { RandomInt } from './games/trivia.js';
 
 export interface CreateGamificationOptions {
   /** The agent's stores: the ledger and the rest go on the same Redis (or memory). */
@@ -20,6 +21,8 @@ export interface CreateGamificationOptions {
   config: GamificationConfig;
   clock?: Clock;
   logger?: Logger;
+  /** Draws redemption codes; default `crypto.randomInt`. Injected only for repeatable runs (fixtures). */
+  random?: RandomInt;
 }
 
 /** Everything loyalty needs, built on one kind of store. */
@@ -37,6 +40,8 @@ export async function createGamification(options: CreateGamificationOptions): Pr
   const { stores, config } = options;
   const clock = options.clock;
   const common = clock === undefined ? {} : { clock };
+  const random = options.random;
+  const codes = random === undefined ? {} : { createCode: () => createRedemptionCode(random) };
   if (stores.redis === undefined) {
     const ledger = new MemoryLedger({ ...common, pointsValidForDays: config.pointsValidForDays });
     const gamification = new Gamification({
@@ -45,7 +50,11 @@ export async function createGamification(options: CreateGamificationOptions): Pr
       progress: new MemoryProgressStore(),
       leaderboards: new MemoryLeaderboardStore(),
     });
-    return { gamification, ledger, rewards: new MemoryRewardStore(ledger, config.rewards, common) };
+    return {
+      gamification,
+      ledger,
+      rewards: new MemoryRewardStore(ledger, config.rewards, { ...common, ...codes }),
+    };
   }
   const client = stores.redis;
   const ledger = new RedisLedger(client, {
@@ -53,7 +62,7 @@ export async function createGamification(options: CreateGamificationOptions): Pr
     prefix: stores.prefix,
     pointsValidForDays: config.pointsValidForDays,
   });
-  const rewards = new RedisRewardStore(client, ledger, config.rewards, common);
+  const rewards = new RedisRewardStore(client, ledger, config.rewards, { ...common, ...codes });
   await rewards.initialise();
   const gamification = new Gamification({
     ...options,

@@ -97,3 +97,14 @@ export {
   TriviaErrorCode,
   type TriviaRound,
 } from './games/trivia.js';
+export {
+  createGameDialogs,
+  type GameDialogs,
+  type GameDialogsOptions,
+} from './dialogs/create-game-dialogs.js';
+export {
+  DAILY_SPIN_DIALOG,
+  DailySpinDialog,
+  type DailySpinDialogOptions,
+} from './dialogs/daily-spin-dialog.js';
+export { TRIVIA_DIALOG, TriviaDialog, type TriviaDialogOptions } from './dialogs/trivia-dialog.js';

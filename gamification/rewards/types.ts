@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { RelevoError } from '../../core/errors.js';
 
 /** A reward of the catalogue with its live stock. */
@@ -87,9 +87,11 @@ export function notCancellable(code: string): RelevoError {
 
 const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
 
-/** `RLV-XXXXX-XXXXX` from 10 cryptographically random characters (no 0/O, 1/I/L to misread). */
-export function createRedemptionCode(): string {
-  const bytes = randomBytes(10);
-  const chars = [...bytes].map((byte) => ALPHABET[byte % ALPHABET.length]).join('');
+/**
+ * `RLV-XXXXX-XXXXX` from 10 random characters (no 0/O, 1/I/L to misread), each drawn uniformly with
+ * `crypto.randomInt` by default; `random` is injected only where a run must be repeatable (fixtures).
+ */
+export function createRedemptionCode(random: (max: number) => number = randomInt): string {
+  const chars = Array.from({ length: 10 }, () => ALPHABET[random(ALPHABET.length)]).join('');
   return `RLV-${chars.slice(0, 5)}-${chars.slice(5)}`;
 }

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { composeAgent } from '../../bots/compose-agent.js';
@@ -17,6 +17,17 @@ const files = readdirSync(folder)
 /** Fixtures read dates relative to this moment (the demo orders are placed around it). */
 const clock: Clock = { now: () => Date.UTC(2026, 10, 22, 12) };
 
+/** A seeded generator (mulberry32) for the games' draws and reward codes: the same run every time. */
+function seededRandom(seed: number): (max: number) => number {
+  let a = seed;
+  return (max) => {
+    a = (a + 0x6d2b79f5) | 0;
+    let x = Math.imul(a ^ (a >>> 15), 1 | a);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return Math.floor((((x ^ (x >>> 14)) >>> 0) / 4294967296) * max);
+  };
+}
+
 let recognizer: NluRecognizer;
 beforeAll(async () => {
   recognizer = await NluRecognizer.create({});
@@ -26,19 +37,35 @@ describe('conversation fixtures, replayed through the real pipeline', () => {
   for (const file of files) {
     it(file.replace(/\.transcript$/, '').replaceAll('-', ' '), async () => {
       const fixture = readFixture(`${folder}/${file}`);
+      // One customer per fixture: nothing (language, points) carries over from another fixture.
+      const userId = `webchat:fixture-${file}`;
       const stores = await createStores({});
-      const { pipeline, bot } = await composeAgent({
+      const { pipeline, bot, identity, loyalty } = await composeAgent({
         config: loadConfig({}),
         logger: silentLogger,
         stores,
         clock,
+        random: seededRandom(10),
         recognizer,
       });
+      // `# points: N`: the fixture member starts with N points (credited through the ledger).
+      const points = Number(
+        /^#\s*points:\s*(\d+)/m.exec(readFileSync(`${folder}/${file}`, 'utf8'))?.[1] ?? 0,
+      );
+      if (points > 0) {
+        const member = await identity.members.resolve(userId);
+        await loyalty.ledger.credit({
+          memberId: member.id,
+          amount: points,
+          reason: 'fixture',
+          idempotencyKey: 'fixture:points',
+        });
+      }
       const adapter = new CollectingAdapter({ pipeline });
       adapter.logic = bot;
       for (const exchange of fixture.exchanges) {
         await adapter.say(exchange.user, {
-          userId: 'webchat:fixture-user',
+          userId,
           channelId: 'webchat',
           ...(fixture.locale ? { locale: fixture.locale } : {}),
         });
