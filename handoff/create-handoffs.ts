@@ -1,5 +1,6 @@
 import type { BotAdapter, TurnContext } from 'botbuilder';
 import type { Clock } from '../core/clock.js';
+import type { InFlightWork } from '../core/in-flight.js';
 import type { Logger } from '../core/logger.js';
 import { MemoryDurableTimers, RedisDurableTimers } from '../identity/journey/durable-timers.js';
 import type { Stores } from '../storage/stores.js';
@@ -22,6 +23,8 @@ export interface CreateHandoffsOptions {
   redact?: RedactActivity;
   /** `HANDOFF_HUB_URL` and `HANDOFF_HUB_SECRET`: POST every packet to an external hub. */
   hub?: { url: string; secret: string } | undefined;
+  /** The server's in-flight work: shutdown waits for hub deliveries. */
+  inFlight?: InFlightWork;
   priority?: PriorityOptions;
   onResolved?: (resolved: HandoffResolved, context: TurnContext) => Promise<void>;
   clock?: Clock;
@@ -54,6 +57,7 @@ export function createHandoffs(options: CreateHandoffsOptions): Handoffs {
           ...(options.logger ? { logger: options.logger } : {}),
         })
       : undefined,
+    inFlight: options.inFlight,
     priority: options.priority,
     onResolved: options.onResolved,
     clock: options.clock,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity, BotAdapter, Storage, TranscriptStore, TurnContext } from 'botbuilder';
 import type { Clock } from '../core/clock.js';
+import type { InFlightWork } from '../core/in-flight.js';
 import { systemClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
@@ -50,6 +51,8 @@ export interface HandoffsOptions {
   conversationsOf?: (memberId: string) => Promise<ConversationKey[]>;
   redact?: RedactActivity;
   hub?: HubWebhook | undefined;
+  /** The server's in-flight work, so shutdown waits for hub deliveries still retrying. */
+  inFlight?: InFlightWork | undefined;
   priority?: PriorityOptions;
   /**
    * The `handoff.resolved` hook: runs in a proactive turn on the customer's conversation when an
@@ -171,7 +174,12 @@ export class Handoffs {
         this.logger.warn({ err: error, handoffId: id }, 'a handoff listener failed');
       });
     }
-    if (this.options.hub) void this.deliverToHub(this.options.hub, packet, id);
+    const { hub, inFlight } = this.options;
+    if (hub) {
+      // Off the turn: a slow or failing hub must not delay the customer's reply.
+      const delivery = () => this.deliverToHub(hub, packet, id);
+      void (inFlight ? inFlight.run(delivery) : delivery());
+    }
     return record;
   }
 

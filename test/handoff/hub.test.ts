@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Activity, TestAdapter, type TurnContext } from 'botbuilder';
 import { afterEach, describe, expect, it } from 'vitest';
+import { InFlightWork } from '../../core/in-flight.js';
 import { TurnStateKey } from '../../core/turn-state.js';
 import { createHandoffs } from '../../handoff/create-handoffs.js';
 import { HandoffMiddleware } from '../../handoff/handoff-middleware.js';
@@ -67,9 +68,9 @@ describe('the hub webhook', () => {
   });
 });
 
-async function hubConversation() {
+async function hubConversation(hub?: { url: string; secret: string }, inFlight?: InFlightWork) {
   const stores = await createStores();
-  const handoffs = createHandoffs({ stores });
+  const handoffs = createHandoffs({ stores, hub, ...(inFlight ? { inFlight } : {}) });
   const bot = async (context: TurnContext) => {
     if (context.activity.type === 'message') await context.sendActivity(`echo: ${context.activity.text}`);
   };
@@ -133,5 +134,29 @@ describe('handoff.status events from a hub', () => {
       expect(started.filter(Boolean)).toHaveLength(1);
     });
     expect(await handoffs.list('pending')).toHaveLength(1);
+  });
+
+  it('posts each new handoff packet to the configured hub, signed, and shutdown waits for it', async () => {
+    const hub = await fakeHub([200]);
+    const inFlight = new InFlightWork();
+    const { adapter } = await hubConversation({ url: hub.url, secret: 'hub-secret' }, inFlight);
+    await adapter
+      .send('agent please')
+      .assertReply('echo: agent please')
+      .assertReply(handoffMessages.en.joining);
+    expect(await inFlight.drain(5_000)).toBe(true);
+    expect(hub.received).toHaveLength(1);
+    const [request] = hub.received;
+    const posted = JSON.parse(request?.body ?? '{}') as Activity;
+    expect(posted).toMatchObject({
+      type: 'event',
+      name: 'handoff.initiate',
+      value: { reason: { trigger: 'explicit-request' } },
+    });
+    expect(posted.attachments?.[0]?.name).toBe('Transcript');
+    const timestamp = Number(request?.headers[HUB_TIMESTAMP_HEADER]);
+    expect(request?.headers[HUB_SIGNATURE_HEADER]).toBe(
+      signHubRequest('hub-secret', timestamp, request?.body ?? ''),
+    );
   });
 });
