@@ -137,7 +137,13 @@ export class AgentDesk {
             400,
           );
         }
-        return { handoffs: await this.handoffs.list(status) };
+        const handoffs = await this.handoffs.list(status);
+        if (status !== 'pending') return { handoffs };
+        // Where each waiting conversation stands in the queue (1 = served next), for the console.
+        const order = new Map(
+          (await this.handoffs.queue.waiting()).map((entry, i) => [entry.handoffId, i + 1]),
+        );
+        return { handoffs: handoffs.map((each) => ({ ...each, queuePosition: order.get(each.id) ?? null })) };
       }),
     );
     server.get(

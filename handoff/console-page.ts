@@ -129,14 +129,15 @@ export const CONSOLE_JS = `(() => {
       const li = el('li', { 'data-id': h.id, className: selected && selected.id === h.id ? 'selected' : '', onclick: () => open(h.id) },
         el('div', {}, (h.member.displayName || h.member.id) + ' · ' + h.channelId + ' · ' + h.language),
         el('div', { className: 'meta reason' }, reasonText(h.reason)),
-        el('div', { className: 'meta' }, 'waiting ' + wait(waited) + (h.agentId ? ' · ' + h.agentId : '')));
+        el('div', { className: 'meta' }, (h.queuePosition ? '#' + h.queuePosition + ' · ' : '') + 'waiting ' + wait(waited) + (h.agentId ? ' · ' + h.agentId : '')));
       ul.append(li);
     }
   }
 
   async function refreshQueues() {
     const [pending, active] = await Promise.all([api('/api/handoffs?status=pending'), api('/api/handoffs?status=active')]);
-    lists.pending = pending.handoffs;
+    // The queue's own order: priority (tier, value, anger) weighed against waiting time.
+    lists.pending = pending.handoffs.sort((a, b) => (a.queuePosition ?? 1e9) - (b.queuePosition ?? 1e9));
     lists.active = active.handoffs;
     renderList('pending');
     renderList('active');

@@ -170,6 +170,16 @@ describe('the agent desk REST API', () => {
     expect(statuses.at(-1)).toBe(409);
   });
 
+  it('numbers the waiting conversations by their place in the queue', async () => {
+    const pending = (await (
+      await fetch(`${server.base}/api/handoffs?status=pending`, {
+        headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+      })
+    ).json()) as { handoffs: { queuePosition: number; createdAt: number }[] };
+    const positions = pending.handoffs.map((h) => h.queuePosition).sort((a, b) => a - b);
+    expect(positions).toEqual(pending.handoffs.map((_, i) => i + 1));
+  });
+
   it('rejects a status filter it does not know', async () => {
     const ana = await login('ana', 'ana-secret');
     const bad = await asAgent(ana, '/api/handoffs?status=lost');
