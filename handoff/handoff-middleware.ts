@@ -23,6 +23,11 @@ export interface HandoffMiddlewareOptions {
    * by a user, since a customer's own client could otherwise end or accept their handoff.
    */
   isFromHub?: (activity: Activity) => boolean;
+  /**
+   * The member of the turn. Default: `TurnStateKey.member` (identity). The composition root may add
+   * `tier` and `points` from the loyalty stage here, so handoff does not depend on gamification.
+   */
+  memberOf?: (context: TurnContext) => MemberSnapshot | undefined;
 }
 
 const defaultIsFromHub = (activity: Activity) =>
@@ -47,9 +52,13 @@ export class HandoffMiddleware implements Middleware {
   private readonly policy: HandoffPolicyOptions;
   private readonly logger: Logger;
   private readonly isFromHub: (activity: Activity) => boolean;
+  private readonly memberOf: (context: TurnContext) => MemberSnapshot | undefined;
 
   constructor(options: HandoffMiddlewareOptions) {
     this.isFromHub = options.isFromHub ?? defaultIsFromHub;
+    this.memberOf =
+      options.memberOf ??
+      ((context) => context.turnState.get(TurnStateKey.member) as MemberSnapshot | undefined);
     this.handoffs = options.handoffs;
     this.policy = { ...defaultPolicyOptions, ...options.policy };
     this.logger = options.logger ?? silentLogger;
@@ -90,7 +99,7 @@ export class HandoffMiddleware implements Middleware {
   private async afterTurn(context: TurnContext): Promise<void> {
     const { activity } = context;
     const nlu = context.turnState.get(TurnStateKey.nlu) as NluResult | undefined;
-    const member = context.turnState.get(TurnStateKey.member) as MemberSnapshot | undefined;
+    const member = this.memberOf(context);
     const dialogFailed = context.turnState.get(TurnStateKey.dialogFailed) as boolean | undefined;
     const reason = await this.handoffs.conversations.update<HandoffReason | undefined>(
       activity.channelId,

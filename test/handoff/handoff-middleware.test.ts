@@ -1,0 +1,84 @@
+import { TestAdapter, type TurnContext } from 'botbuilder';
+import { describe, expect, it } from 'vitest';
+import { TurnStateKey } from '../../core/turn-state.js';
+import { createHandoffs } from '../../handoff/create-handoffs.js';
+import { HandoffMiddleware } from '../../handoff/handoff-middleware.js';
+import { handoffMessages } from '../../handoff/messages.js';
+import { createStores } from '../../storage/stores.js';
+import { nluResult } from './nlu-fixture.js';
+
+/** A conversation through the handoff stage, with NLU and dialog outcomes scripted by the text. */
+async function conversation(options: { tier?: string } = {}) {
+  const stores = await createStores();
+  const handoffs = createHandoffs({ stores });
+  const inControl: unknown[] = [];
+  const bot = async (context: TurnContext) => {
+    inControl.push(context.turnState.get(TurnStateKey.humanInControl));
+    if (context.activity.type === 'message') await context.sendActivity(`bot: ${context.activity.text}`);
+  };
+  const adapter = new TestAdapter(bot);
+  adapter.use(
+    new HandoffMiddleware({
+      handoffs,
+      // As the composition root does: identity's member plus the loyalty stage's tier and points.
+      memberOf: (context) => ({
+        id: 'm-1',
+        identityKeys: [context.activity.from.id, 'email:ana@example.com'],
+        isAnonymous: false,
+        tier: options.tier,
+        points: 5200,
+      }),
+    }),
+  );
+  adapter.use({
+    onTurn: async (context, next) => {
+      const text = context.activity.text ?? '';
+      if (text.startsWith('complain')) {
+        context.turnState.set(TurnStateKey.nlu, nluResult({ intent: 'feedback.complaint', sentiment: -0.3 }));
+      } else {
+        context.turnState.set(TurnStateKey.nlu, nluResult({ text }));
+      }
+      if (text.startsWith('fail')) context.turnState.set(TurnStateKey.dialogFailed, true);
+      await next();
+    },
+  });
+  return { handoffs, adapter, inControl };
+}
+
+describe('the handoff middleware', () => {
+  it('hands a VIP member with a complaint to a person, with the tier and every identity key', async () => {
+    const { handoffs, adapter } = await conversation({ tier: 'vip' });
+    await adapter
+      .send('complain: my parcel is broken')
+      .assertReply('bot: complain: my parcel is broken')
+      .assertReply(handoffMessages.en.joining);
+    const [pending] = await handoffs.list('pending');
+    expect(pending).toMatchObject({
+      reason: { trigger: 'vip-complaint', values: { tier: 'vip' } },
+      identityKeys: ['user1', 'email:ana@example.com'],
+      member: { id: 'm-1', tier: 'vip', points: 5200 },
+    });
+    // VIP (3) + value (2, capped) + mild negativity (0.6).
+    expect(pending?.priority).toBe(5.6);
+  });
+
+  it('lets a guest with the same complaint carry on with the bot', async () => {
+    const { handoffs, adapter } = await conversation();
+    await adapter.send('complain: my parcel is broken').assertReply('bot: complain: my parcel is broken');
+    expect(await handoffs.list('pending')).toEqual([]);
+  });
+
+  it('hands off after a dialog failed twice, and keeps the bot silent afterwards', async () => {
+    const { handoffs, adapter, inControl } = await conversation();
+    await adapter
+      .send('fail once')
+      .assertReply('bot: fail once')
+      .send('fail twice')
+      .assertReply('bot: fail twice')
+      .assertReply(handoffMessages.en.joining)
+      .send('hello?')
+      .assertNoReply('the bot stays silent', 100);
+    expect((await handoffs.list('pending'))[0]?.reason.trigger).toBe('dialog-failed');
+    expect(inControl).toEqual([false, false]);
+  });
+});
