@@ -1,6 +1,6 @@
 import type { TranscriptStore, TurnContext } from 'botbuilder';
 import { hasCode } from '../core/errors.js';
-import { turnMember } from '../core/turn-state.js';
+import { type MemberSnapshot, TurnStateKey, turnMember } from '../core/turn-state.js';
 import { recordLoyaltyEvent } from '../gamification/index.js';
 import type { IdentityService, LinkFailure } from '../dialogs/index.js';
 import { eraseMember, type Identity, IdentityErrorCode } from '../identity/index.js';
@@ -47,11 +47,18 @@ export function identityPort(identity: Identity, transcripts: TranscriptStore): 
       const member = memberOf(context);
       if (!identity.linkService || !member) return { ok: false, reason: 'unavailable' };
       try {
-        await identity.linkService.verifyCode({
+        const { member: survivor } = await identity.linkService.verifyCode({
           memberId: member.id,
           code,
           isSuspect: member.isSuspect ?? false,
         });
+        // From here on this turn is the surviving member's: the linking bonus must land on them.
+        context.turnState.set(TurnStateKey.member, {
+          ...member,
+          id: survivor.id,
+          identityKeys: survivor.identityKeys,
+          isAnonymous: survivor.isAnonymous,
+        } satisfies MemberSnapshot);
         recordLoyaltyEvent(context, { type: 'account.linked' });
         return { ok: true };
       } catch (error) {

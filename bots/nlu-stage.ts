@@ -5,8 +5,8 @@ import type { NluRecognizer } from '../nlu-models/index.js';
 
 /**
  * The NLU stage: language, intent, entities and sentiment of every message, left on the turn for the
- * dialogs and the handoff policy. The member's remembered language is the hint when detection is unsure,
- * so a short "ok" after a Spanish conversation stays Spanish even on another process.
+ * dialogs and the handoff policy. The member's remembered language (which the agent keeps) is the hint
+ * when detection is unsure, so a short "ok" after a Spanish conversation stays Spanish on any process.
  */
 export class NluStage implements Middleware {
   constructor(
@@ -27,7 +27,6 @@ export class NluStage implements Middleware {
           ...(hint ? { locale: hint } : {}),
         });
         context.turnState.set(TurnStateKey.nlu, result);
-        if (result.language !== remembered) await this.language.set(context, result.language);
       } catch (error) {
         // Without NLU the agent still answers (with its menu); the failure is for the operator to see.
         this.logger.error({ err: error }, 'NLU failed on a message');

@@ -14,6 +14,27 @@ import { LOYALTY_DIALOG } from './loyalty-dialog.js';
 import { SATISFACTION_DIALOG } from './satisfaction-dialog.js';
 import type { HandoffService } from './services.js';
 
+/** The choices the innermost running prompt offered (component dialogs nest their own stacks). */
+function activeChoices(dc: DialogContext): string[] {
+  let instance = dc.activeDialog;
+  for (;;) {
+    const inner = (instance?.state as { dialogs?: { dialogStack?: (typeof instance)[] } } | undefined)
+      ?.dialogs?.dialogStack?.[0];
+    if (!inner) break;
+    instance = inner;
+  }
+  const choices = (instance?.state as { options?: { choices?: (string | { value: string })[] } } | undefined)
+    ?.options?.choices;
+  return (choices ?? []).map((choice) => (typeof choice === 'string' ? choice : choice.value));
+}
+
+/** True when the text is a numbered answer or one of the running prompt's choices. */
+function answersActivePrompt(dc: DialogContext, text: string): boolean {
+  const normalised = text.trim().toLowerCase();
+  if (/^\d{1,2}$/.test(normalised)) return true;
+  return activeChoices(dc).some((choice) => choice.trim().toLowerCase() === normalised);
+}
+
 /** What the router remembers about this conversation. */
 export interface ConversationFacts {
   /** Consecutive turns the agent did not understand. */
@@ -61,8 +82,10 @@ export class MainDialog {
   async run(context: TurnContext): Promise<void> {
     const nlu = context.turnState.get(TurnStateKey.nlu) as NluResult | undefined;
     const dc = await this.options.dialogs.createContext(context);
-    // "2" answers a numbered list (channels without buttons); it never interrupts the running dialog.
-    const isListAnswer = dc.activeDialog !== undefined && /^\s*\d{1,2}\s*$/.test(context.activity.text ?? '');
+    // An answer to the running prompt ("2" on channels without buttons, or a button's title) never
+    // interrupts it, however much it sounds like another intent.
+    const isListAnswer =
+      dc.activeDialog !== undefined && answersActivePrompt(dc, context.activity.text ?? '');
     if (nlu && !isListAnswer && (await this.interrupt(dc, nlu))) return;
     if (nlu && !isListAnswer && this.isNewTask(dc, nlu)) await dc.cancelAllDialogs();
     const result = await dc.continueDialog();

@@ -68,7 +68,9 @@ export class GamificationMiddleware implements Middleware {
       }
     }
     await next();
-    if (member === undefined || !activity.id) return;
+    // The turn may have changed who the customer is (linking merged them into another member).
+    const current = turnMember(context) ?? member;
+    if (current === undefined || !activity.id) return;
     const events: RecordedLoyaltyEvent[] = [
       ...(activity.type === ActivityTypes.Message ? [{ type: 'message.received', id: activity.id }] : []),
       ...((context.turnState.get(LoyaltyTurnKey.events) as RecordedLoyaltyEvent[] | undefined) ?? []),
@@ -80,13 +82,13 @@ export class GamificationMiddleware implements Middleware {
           await this.gamification.award({
             id: event.id ?? `${activity.id}:${event.type}`,
             type: event.type,
-            memberId: member.id,
+            memberId: current.id,
             timeZone: activity.localTimezone,
-            isSuspect: member.isSuspect,
+            isSuspect: current.isSuspect,
           }),
         );
       } catch (error) {
-        this.logger.warn({ err: error, memberId: member.id, type: event.type }, 'loyalty award failed');
+        this.logger.warn({ err: error, memberId: current.id, type: event.type }, 'loyalty award failed');
       }
     }
     context.turnState.set(LoyaltyTurnKey.awarded, awarded);
