@@ -20,6 +20,8 @@ export interface ConversationHandoffState {
   activeHandoffId: string | null;
   /** The NLU of the last turns, newest last (bounded). */
   turns: TurnAnnotation[];
+  /** The last message folded into the signals: a re-run of its turn must not count it twice. */
+  lastActivityId?: string | undefined;
   eTag?: string;
 }
 

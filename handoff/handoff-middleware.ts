@@ -78,6 +78,14 @@ export class HandoffMiddleware implements Middleware {
     if (activity.type !== 'message') return next();
 
     const active = await this.handoffs.activeFor(activity.channelId, activity.conversation.id);
+    if (active && activity.id && active.triggerActivityId === activity.id) {
+      // The turn that started this handoff runs again (the state stage retries a turn whose save
+      // conflicted, dropping what it had buffered): answer it again, with the notice, once more.
+      context.turnState.set(TurnStateKey.humanInControl, false);
+      await next();
+      await context.sendActivity(messagesFor(active.language).joining);
+      return;
+    }
     if (active) {
       context.turnState.set(TurnStateKey.humanInControl, true);
       await this.handoffs.customerMessage(active, activity.text ?? '');
@@ -106,6 +114,7 @@ export class HandoffMiddleware implements Middleware {
       activity.conversation.id,
       (state) => {
         if (state.activeHandoffId) return { result: undefined };
+        if (activity.id && state.lastActivityId === activity.id) return { result: undefined };
         const result = evaluateTurn(
           state.signals,
           { text: activity.text ?? '', nlu, member, dialogFailed },
@@ -124,7 +133,10 @@ export class HandoffMiddleware implements Middleware {
               },
             ]
           : state.turns;
-        return { state: { ...state, signals: result.signals, turns }, result: result.reason };
+        return {
+          state: { ...state, signals: result.signals, turns, lastActivityId: activity.id },
+          result: result.reason,
+        };
       },
     );
     if (!reason) return;

@@ -34,6 +34,8 @@ export interface HandoffRecord {
   notes: HandoffNote[];
   /** When a hub handles the conversation, the last status it reported. */
   hubStatus: string | null;
+  /** The customer message whose turn started the handoff (to recognise a re-run of that turn). */
+  triggerActivityId: string | null;
   eTag?: string;
 }
 

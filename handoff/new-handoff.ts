@@ -47,6 +47,7 @@ export function newHandoffRecord(input: {
     agentId: null,
     notes: [],
     hubStatus: null,
+    triggerActivityId: activity.id ?? null,
   };
 }
 

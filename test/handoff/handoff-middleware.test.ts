@@ -1,4 +1,4 @@
-import { TestAdapter, type TurnContext } from 'botbuilder';
+import { type Activity, TestAdapter, type TurnContext } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { TurnStateKey } from '../../core/turn-state.js';
 import { createHandoffs } from '../../handoff/create-handoffs.js';
@@ -8,7 +8,7 @@ import { createStores } from '../../storage/stores.js';
 import { nluResult } from './nlu-fixture.js';
 
 /** A conversation through the handoff stage, with NLU and dialog outcomes scripted by the text. */
-async function conversation(options: { tier?: string } = {}) {
+async function conversation(options: { tier?: string; retryEveryTurn?: boolean } = {}) {
   const stores = await createStores();
   const handoffs = createHandoffs({ stores });
   const inControl: unknown[] = [];
@@ -17,6 +17,7 @@ async function conversation(options: { tier?: string } = {}) {
     if (context.activity.type === 'message') await context.sendActivity(`bot: ${context.activity.text}`);
   };
   const adapter = new TestAdapter(bot);
+  if (options.retryEveryTurn) adapter.use(retryingStage);
   adapter.use(
     new HandoffMiddleware({
       handoffs,
@@ -33,7 +34,9 @@ async function conversation(options: { tier?: string } = {}) {
   adapter.use({
     onTurn: async (context, next) => {
       const text = context.activity.text ?? '';
-      if (text.startsWith('complain')) {
+      if (text.startsWith('gibberish')) {
+        context.turnState.set(TurnStateKey.nlu, nluResult({ text, score: 0.1, outOfScope: true }));
+      } else if (text.startsWith('complain')) {
         context.turnState.set(TurnStateKey.nlu, nluResult({ intent: 'feedback.complaint', sentiment: -0.3 }));
       } else {
         context.turnState.set(TurnStateKey.nlu, nluResult({ text }));
@@ -44,6 +47,27 @@ async function conversation(options: { tier?: string } = {}) {
   });
   return { handoffs, adapter, inControl };
 }
+
+/**
+ * Like the state stage on a save conflict: runs the rest of the turn twice and sends only what the
+ * second run sent.
+ */
+const retryingStage = {
+  onTurn: async (context: TurnContext, next: () => Promise<void>) => {
+    let outbox: Partial<Activity>[] = [];
+    let flushing = false;
+    context.onSendActivities(async (_context, activities, sendNext) => {
+      if (flushing) return sendNext();
+      outbox.push(...activities);
+      return activities.map(() => ({ id: '' }));
+    });
+    await next();
+    outbox = [];
+    await next();
+    flushing = true;
+    if (outbox.length > 0) await context.sendActivities(outbox);
+  },
+};
 
 describe('the handoff middleware', () => {
   it('hands a VIP member with a complaint to a person, with the tier and every identity key', async () => {
@@ -80,5 +104,17 @@ describe('the handoff middleware', () => {
       .assertNoReply('the bot stays silent', 100);
     expect((await handoffs.list('pending'))[0]?.reason.trigger).toBe('dialog-failed');
     expect(inControl).toEqual([false, false]);
+  });
+
+  it('counts a re-run turn once and still tells the customer a person joins', async () => {
+    const { handoffs, adapter } = await conversation({ retryEveryTurn: true });
+    await adapter.send('gibberish one').assertReply('bot: gibberish one').assertNoReply('one turn only', 50);
+    expect(await handoffs.list('pending')).toEqual([]);
+    await adapter
+      .send('gibberish two')
+      .assertReply('bot: gibberish two')
+      .assertReply(handoffMessages.en.joining)
+      .assertNoReply('nothing twice', 50);
+    expect(await handoffs.list('pending')).toHaveLength(1);
   });
 });
