@@ -54,8 +54,36 @@ export function chooseThreshold(
   temperature: number,
   outOfScopeClass: number,
   fallback: number,
-  outOfScopeRate = 0.1,
+  outOfScopeRate = 0.05,
 ): ThresholdFigures {
+  const evaluate = thresholdEvaluator(predictions, temperature, outOfScopeClass);
+  const outOfScopeCount = predictions.filter((p) => p.truth < 0 || p.truth === outOfScopeClass).length;
+  if (outOfScopeCount === 0) return evaluate(fallback);
+  const value = (f: ThresholdFigures) =>
+    (1 - outOfScopeRate) * f.inScopeAccuracy + outOfScopeRate * f.oosRecall;
+  let best = evaluate(0);
+  for (let i = 1; i < 100; i += 1) {
+    const figures = evaluate(i / 100);
+    if (value(figures) > value(best)) best = figures;
+  }
+  return best;
+}
+
+/** In-scope accuracy and out-of-scope recall of the held-out predictions at a given threshold. */
+export function thresholdFigures(
+  predictions: readonly HeldOutPrediction[],
+  temperature: number,
+  outOfScopeClass: number,
+  threshold: number,
+): ThresholdFigures {
+  return thresholdEvaluator(predictions, temperature, outOfScopeClass)(threshold);
+}
+
+function thresholdEvaluator(
+  predictions: readonly HeldOutPrediction[],
+  temperature: number,
+  outOfScopeClass: number,
+): (threshold: number) => ThresholdFigures {
   const scored = predictions.map((p) => {
     const probabilities = softmaxInPlace(Float64Array.from(p.logits), temperature);
     let top = 0;
@@ -64,7 +92,7 @@ export function chooseThreshold(
     }
     return { top, confidence: probabilities[top] as number, truth: p.truth };
   });
-  const evaluate = (threshold: number): ThresholdFigures => {
+  return (threshold: number): ThresholdFigures => {
     let inScope = 0;
     let inScopeRight = 0;
     let outOfScope = 0;
@@ -85,14 +113,4 @@ export function chooseThreshold(
       oosRecall: outOfScope === 0 ? 0 : outOfScopeRight / outOfScope,
     };
   };
-  const outOfScopeCount = scored.filter((s) => s.truth < 0 || s.truth === outOfScopeClass).length;
-  if (outOfScopeCount === 0) return evaluate(fallback);
-  const value = (f: ThresholdFigures) =>
-    (1 - outOfScopeRate) * f.inScopeAccuracy + outOfScopeRate * f.oosRecall;
-  let best = evaluate(0);
-  for (let i = 1; i < 100; i += 1) {
-    const figures = evaluate(i / 100);
-    if (value(figures) > value(best)) best = figures;
-  }
-  return best;
 }

@@ -6,7 +6,7 @@
 import { RelevoError } from '../../core/errors.js';
 import { OUT_OF_SCOPE, type LabelledText } from '../corpus/jsonl.js';
 import type { Language } from '../text/stemmer.js';
-import { chooseThreshold, fitTemperature, type HeldOutPrediction } from './calibration.js';
+import { chooseThreshold, fitTemperature, type HeldOutPrediction, thresholdFigures } from './calibration.js';
 import {
   DEFAULT_FEATURE_OPTIONS,
   FeatureExtractor,
@@ -30,8 +30,15 @@ export interface IntentTrainingOptions {
   folds?: number;
   /** Threshold used when the training data has no out-of-scope examples to tune one on. */
   fallbackThreshold?: number;
-  /** Expected share of out-of-scope traffic, weighing the threshold choice (default 0.1). */
+  /** Expected share of out-of-scope traffic, weighing the threshold choice (default 0.05). */
   outOfScopeRate?: number;
+  /**
+   * Fewest held-out out-of-scope examples for a threshold to be trusted (default 30). With fewer,
+   * the chosen threshold is capped at `fallbackThreshold`: a handful of `None` examples cannot
+   * measure what a threshold costs, and on small corpora (Braun WebApplications: 2 of 30) it
+   * rejected real requests; `None` stays a trained class either way.
+   */
+  minOutOfScopeExamples?: number;
   /** Progress in units of epochs: (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -138,13 +145,12 @@ export class IntentClassifier {
         });
       }
       temperature = fitTemperature(held);
-      const chosen = chooseThreshold(
-        held,
-        temperature,
-        labels.indexOf(OUT_OF_SCOPE),
-        threshold,
-        options.outOfScopeRate,
-      );
+      const outOfScopeClass = labels.indexOf(OUT_OF_SCOPE);
+      let chosen = chooseThreshold(held, temperature, outOfScopeClass, threshold, options.outOfScopeRate);
+      const outOfScopeHeld = held.filter((h) => h.truth === outOfScopeClass).length;
+      if (outOfScopeHeld < (options.minOutOfScopeExamples ?? 30) && chosen.threshold > threshold) {
+        chosen = thresholdFigures(held, temperature, outOfScopeClass, threshold);
+      }
       threshold = chosen.threshold;
       const right = held.filter((h) => argmax(h.logits) === h.truth).length;
       validation = { examples: held.length, accuracy: right / held.length, ...chosen, temperature };

@@ -16,6 +16,11 @@ export interface SoftmaxTrainingOptions {
   /** L2 penalty per example. */
   l2: number;
   seed: number;
+  /**
+   * Average the weights of the last `averageEpochs` epochs (tail averaging, Polyak–Juditsky): the
+   * mean of late SGD iterates sits nearer the optimum than the last one. 0 = keep the last iterate.
+   */
+  averageEpochs?: number;
   /** Called after each epoch with (epoch, epochs). */
   onEpoch?: (epoch: number, epochs: number) => void;
 }
@@ -26,6 +31,8 @@ export const DEFAULT_SOFTMAX_OPTIONS: SoftmaxTrainingOptions = {
   learningRate: 1,
   l2: 1e-5,
   seed: 42,
+  // +0.9 points on a 15 % BANKING77 slice carved from train (92.0 → 92.9 %), same training time.
+  averageEpochs: 6,
 };
 
 /** The serialisable state of a trained model. */
@@ -60,6 +67,9 @@ export class SoftmaxRegression {
     // W = scale · V lets L2 decay be one multiplication per step instead of a pass over all weights.
     let scale = 1;
     let step = 0;
+    const averageFrom = options.epochs - Math.min(options.averageEpochs ?? 0, options.epochs);
+    const averaged = averageFrom < options.epochs ? new Float32Array(weights.length) : null;
+    const averagedBias = averaged === null ? null : new Float32Array(classes);
     for (let epoch = 0; epoch < options.epochs; epoch += 1) {
       shuffleInPlace(order, random);
       for (const n of order) {
@@ -86,7 +96,20 @@ export class SoftmaxRegression {
           scale = 1;
         }
       }
+      if (averaged !== null && averagedBias !== null && epoch >= averageFrom) {
+        for (let i = 0; i < weights.length; i += 1) {
+          averaged[i] = (averaged[i] as number) + (weights[i] as number) * scale;
+        }
+        for (let c = 0; c < classes; c += 1)
+          averagedBias[c] = (averagedBias[c] as number) + (bias[c] as number);
+      }
       options.onEpoch?.(epoch + 1, options.epochs);
+    }
+    if (averaged !== null && averagedBias !== null) {
+      const count = options.epochs - averageFrom;
+      for (let i = 0; i < averaged.length; i += 1) averaged[i] = (averaged[i] as number) / count;
+      for (let c = 0; c < classes; c += 1) averagedBias[c] = (averagedBias[c] as number) / count;
+      return new SoftmaxRegression({ dimensions, classes, weights: averaged, bias: averagedBias });
     }
     for (let i = 0; i < weights.length; i += 1) weights[i] = (weights[i] as number) * scale;
     return new SoftmaxRegression({ dimensions, classes, weights, bias });
