@@ -4,3 +4,4 @@ export { createHttpServer, type HttpServer } from './http-server.js';
 export { createLogger } from './logger.js';
 export { createRelevo, type Relevo, type RelevoOptions } from './relevo.js';
 export { RelevoAgent } from './agent.js';
+export type { OrderService } from '../dialogs/index.js';
