@@ -34,12 +34,8 @@ export { HandoffErrorCode } from './errors.js';
 export { HandoffMiddleware, type HandoffMiddlewareOptions } from './handoff-middleware.js';
 export type { HandoffNote, HandoffRecord } from './handoff-record.js';
 export { HANDOFF_EVENTS_CHANNEL, type HandoffEvent } from './handoff-events.js';
-export {
-  type HandoffResolved,
-  Handoffs,
-  type HandoffsOptions,
-  type HandoffSummary,
-} from './handoffs.js';
+export { Handoffs } from './handoffs.js';
+export type { HandoffResolved, HandoffsOptions, HandoffSummary } from './handoffs-options.js';
 export {
   HUB_SIGNATURE_HEADER,
   HUB_TIMESTAMP_HEADER,
