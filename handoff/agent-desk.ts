@@ -13,6 +13,7 @@ import { HandoffErrorCode, handoffError } from './errors.js';
 import type { HandoffRecord } from './handoff-record.js';
 import type { Handoffs } from './handoffs.js';
 import { registerDeskOpenApi } from './desk-openapi.js';
+import { verifyHubRequest } from './hub-webhook.js';
 import { HANDOFF_STATUSES, type HandoffStatus, nextFor } from './queue.js';
 
 /** Ready answers agents pick in the console, per language. */
@@ -46,6 +47,8 @@ export interface AgentDeskOptions {
    * tier…), shown beside the conversation. Its `transcript` field is dropped: the desk has its own.
    */
   profileOf?: (memberId: string) => Promise<Record<string, unknown> | undefined>;
+  /** `HANDOFF_HUB_SECRET`: a hub's signed `POST /api/handoffs/{id}/status` callbacks are accepted. */
+  hubSecret?: string | undefined;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -229,6 +232,22 @@ export class AgentDesk {
       }),
     );
 
+    // A hub answers our packet with handoff.status, signed with the shared secret (or the API token).
+    server.post('/api/handoffs/:id/status', async (req: Request, res: Response) => {
+      const raw = (await readRawBody(req, MAX_BODY)).toString('utf8');
+      const { hubSecret } = this.options;
+      const signed = !!hubSecret && verifyHubRequest(hubSecret, req.headers, raw, this.handoffs.clock.now());
+      if (!signed) await this.authenticate(req);
+      const body = asObject(parseJsonBody(Buffer.from(raw)));
+      const state = text(body, 'state', 20);
+      if (!['accepted', 'failed', 'completed'].includes(state)) {
+        throw handoffError(HandoffErrorCode.badRequest, 'state must be accepted, failed or completed', 400);
+      }
+      const record = await this.handoffs.records.get(req.params.id);
+      await this.handoffs.applyHubStatusTo(record, state);
+      res.json(this.handoffs.summarize(await this.handoffs.records.get(record.id)));
+    });
+
     if (openapi) registerDeskOpenApi(openapi);
   }
 
@@ -285,7 +304,10 @@ function publicAccount(account: {
 }
 
 async function readBody(req: Request): Promise<Record<string, unknown>> {
-  const parsed = parseJsonBody(await readRawBody(req, MAX_BODY));
+  return asObject(parseJsonBody(await readRawBody(req, MAX_BODY)));
+}
+
+function asObject(parsed: unknown): Record<string, unknown> {
   if (parsed === undefined) return {};
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw handoffError(HandoffErrorCode.badRequest, 'The body must be a JSON object', 400);

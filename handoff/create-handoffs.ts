@@ -75,6 +75,8 @@ export interface CreateAgentDeskOptions {
   canned?: CannedResponses;
   secureCookies?: boolean;
   profileOf?: (memberId: string) => Promise<Record<string, unknown> | undefined>;
+  /** `HANDOFF_HUB_SECRET`, to accept the hub's signed status callbacks. */
+  hubSecret?: string | undefined;
   clock?: Clock;
 }
 
@@ -89,6 +91,7 @@ export function createAgentDesk(options: CreateAgentDeskOptions): AgentDesk {
     canned: options.canned,
     secureCookies: options.secureCookies,
     profileOf: options.profileOf,
+    hubSecret: options.hubSecret,
   });
 }
 

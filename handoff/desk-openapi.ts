@@ -100,5 +100,14 @@ export function registerDeskOpenApi(openapi: OpenApiRegistry): void {
       jsonBody({ agentId: { type: 'string' }, language: { type: 'string' }, topic: { type: 'string' } }),
     ),
   });
+  openapi.add('/api/handoffs/{id}/status', {
+    post: action(
+      "A hub's handoff.status (accepted, failed, completed); signed with x-relevo-signature or the API token",
+      jsonBody(
+        { state: { type: 'string', enum: ['accepted', 'failed', 'completed'] }, message: { type: 'string' } },
+        ['state'],
+      ),
+    ),
+  });
   openapi.add('/api/handoffs/{id}/resolve', { post: action('Resolve: the bot resumes and asks for CSAT') });
 }

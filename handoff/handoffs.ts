@@ -335,14 +335,23 @@ export class Handoffs {
   async applyHubStatus(context: TurnContext, state: string): Promise<void> {
     const { channelId, conversation } = context.activity;
     const record = await this.activeFor(channelId, conversation.id);
-    if (!record) return;
+    if (record) await this.applyHubStatusTo(record, state, context);
+  }
+
+  /**
+   * Applies a hub's status to one handoff (from the hub's signed callback, outside any turn). A status
+   * for a handoff that already ended is ignored: hubs retry their callbacks.
+   */
+  async applyHubStatusTo(record: HandoffRecord, state: string, context?: TurnContext): Promise<void> {
+    if (record.status === 'resolved' || record.status === 'failed') return;
+    const turn = context ? { context } : {};
     if (state === 'accepted') {
       await this.queue.claim(record.id);
       await this.activate(record.id, 'hub', state);
     } else if (state === 'failed') {
-      await this.resolve(record.id, 'failed', { hubStatus: state, context });
+      await this.resolve(record.id, 'failed', { hubStatus: state, ...turn });
     } else if (state === 'completed') {
-      await this.resolve(record.id, 'resolved', { hubStatus: state, context });
+      await this.resolve(record.id, 'resolved', { hubStatus: state, ...turn });
     }
   }
 

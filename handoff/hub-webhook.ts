@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Activity } from 'botbuilder';
 import type { Clock } from '../core/clock.js';
@@ -30,6 +30,26 @@ export interface HubWebhookOptions {
 /** The signature of a hub request, as a hub recomputes it to check one. */
 export function signHubRequest(secret: string, timestampSeconds: number, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex')}`;
+}
+
+/**
+ * Checks a hub's signed request to us (its `handoff.status` callback), signed like our packets: the
+ * signature must match the exact body and the timestamp be within `toleranceMs` of now (replays).
+ */
+export function verifyHubRequest(
+  secret: string,
+  headers: Record<string, string | string[] | undefined>,
+  body: string,
+  now: number,
+  toleranceMs = 5 * 60_000,
+): boolean {
+  const timestamp = Number(headers[HUB_TIMESTAMP_HEADER]);
+  const signature = headers[HUB_SIGNATURE_HEADER];
+  if (!Number.isInteger(timestamp) || typeof signature !== 'string') return false;
+  if (Math.abs(now - timestamp * 1000) > toleranceMs) return false;
+  const expected = Buffer.from(signHubRequest(secret, timestamp, body));
+  const presented = Buffer.from(signature);
+  return expected.length === presented.length && timingSafeEqual(expected, presented);
 }
 
 /**

@@ -42,6 +42,7 @@ export {
   HubWebhook,
   type HubWebhookOptions,
   signHubRequest,
+  verifyHubRequest,
 } from './hub-webhook.js';
 export { type HandoffMessages, handoffMessages, messagesFor } from './messages.js';
 export { MemoryHandoffQueue } from './memory-queue.js';

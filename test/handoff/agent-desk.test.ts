@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDirectLine } from '../support/directline-client.js';
-import { type HandoffServer, startHandoffServer, TEST_API_TOKEN } from '../support/handoff-server.js';
+import { signHubRequest } from '../../handoff/hub-webhook.js';
+import {
+  type HandoffServer,
+  startHandoffServer,
+  TEST_API_TOKEN,
+  TEST_HUB_SECRET,
+} from '../support/handoff-server.js';
 
 let server: HandoffServer;
 beforeAll(async () => {
@@ -168,6 +174,31 @@ describe('the agent desk REST API', () => {
     // Ana takes two chats at most (TEST_AGENTS).
     expect(statuses.filter((status) => status === 200)).toHaveLength(2 - held.handoffs.length);
     expect(statuses.at(-1)).toBe(409);
+  });
+
+  it("takes a hub's signed status callbacks and refuses forged or replayed ones", async () => {
+    const id = await requestHandoff('human');
+    const post = (body: unknown, secret = TEST_HUB_SECRET, at = Date.now()) => {
+      const raw = JSON.stringify(body);
+      const timestamp = Math.floor(at / 1000);
+      return fetch(`${server.base}/api/handoffs/${id}/status`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-relevo-timestamp': String(timestamp),
+          'x-relevo-signature': signHubRequest(secret, timestamp, raw),
+        },
+        body: raw,
+      });
+    };
+    expect((await post({ state: 'accepted' }, 'not-the-secret')).status).toBe(401);
+    expect((await post({ state: 'accepted' }, TEST_HUB_SECRET, Date.now() - 10 * 60_000)).status).toBe(401);
+    const accepted = await post({ state: 'accepted' });
+    expect(await accepted.json()).toMatchObject({ status: 'active', agentId: 'hub', hubStatus: 'accepted' });
+    const completed = await post({ state: 'completed' });
+    expect(await completed.json()).toMatchObject({ status: 'resolved', hubStatus: 'completed' });
+    // Hubs retry callbacks: a late duplicate changes nothing.
+    expect(await (await post({ state: 'failed' })).json()).toMatchObject({ status: 'resolved' });
   });
 
   it('numbers the waiting conversations by their place in the queue', async () => {

@@ -82,6 +82,7 @@ export interface HandoffServer {
 }
 
 export const TEST_API_TOKEN = 'test-api-token-0123456789';
+export const TEST_HUB_SECRET = 'test-hub-secret-0123456789';
 export const TEST_AGENTS = [
   { id: 'ana', name: 'Ana', role: 'agent', password: 'ana-secret', languages: ['en', 'es'], maxChats: 2 },
   { id: 'sam', name: 'Sam', role: 'supervisor', password: 'sam-secret', languages: ['en'], maxChats: 3 },
@@ -116,6 +117,7 @@ export async function startHandoffServer(
     })),
   );
   const desk = createAgentDesk({
+    hubSecret: TEST_HUB_SECRET,
     profileOf: async (memberId) => ({
       id: memberId,
       contacts: { webchat: 3, email: 1 },
