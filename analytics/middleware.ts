@@ -1,0 +1,200 @@
+import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import { type MemberSnapshot, TurnStateKey } from '../core/turn-state.js';
+import type { NluResult } from '../nlu-models/recognizer/types.js';
+import type { AnalyticsService } from './analytics.js';
+import type { OutcomeInput } from './events.js';
+import type { TurnOutcome } from './metrics.js';
+
+/** Keys this stage uses on `context.turnState` (Symbol.for: other folders use them without importing). */
+export const AnalyticsTurnKey = {
+  /** Outcomes recorded this turn with {@link recordOutcome}, stored after the turn. */
+  outcomes: Symbol.for('relevo.analytics.outcomes'),
+} as const;
+
+/** Where gamification leaves `AwardResult[]` of the turn (gamification/middleware.ts). */
+const LOYALTY_AWARDED = Symbol.for('relevo.loyalty.awarded');
+
+/** The fields of gamification's `AwardResult` this stage reads (structural: no import of gamification). */
+interface AwardSeen {
+  eventId: string;
+  credits: { ruleId: string; points: number }[];
+}
+
+/** An outcome a dialog or stage records on the turn; the stage adds id, time, session, channel, member. */
+export type TurnOutcomeInput = OutcomeInput;
+
+/**
+ * Records an outcome of this turn (a CSAT answer, a task the bot resolved, a redemption) for the
+ * analytics stage to store after the turn, with the turn's session, channel, language and hashed
+ * member. Dialogs call this instead of importing the store. Without the stage in the pipeline it does
+ * nothing.
+ */
+export function recordOutcome(context: TurnContext, outcome: TurnOutcomeInput): void {
+  const outcomes = (context.turnState.get(AnalyticsTurnKey.outcomes) as TurnOutcomeInput[] | undefined) ?? [];
+  outcomes.push(outcome);
+  context.turnState.set(AnalyticsTurnKey.outcomes, outcomes);
+}
+
+export interface AnalyticsMiddlewareOptions {
+  logger?: Logger;
+  /** A top intent scoring below this counts as not understood, as the dialogs treat it. Default 0.3. */
+  notUnderstoodBelow?: number;
+}
+
+/**
+ * The analytics stage: wraps the rest of the turn (place it right after dedupe and the conversation
+ * lock) to measure its latency, and after the turn records what it saw: the conversation's session
+ * (`conversation.started`, and `conversation.ended` for a session that went idle), the NLU result
+ * (`intent.recognized` / `intent.not_understood` with confidence and sentiment), points the loyalty
+ * stage awarded, and every outcome recorded with {@link recordOutcome}. Failures are logged; they
+ * never fail the turn, and an error of the turn itself passes through untouched.
+ */
+export class AnalyticsMiddleware implements Middleware {
+  private readonly logger: Logger;
+  private readonly notUnderstoodBelow: number;
+
+  constructor(
+    private readonly analytics: AnalyticsService,
+    options: AnalyticsMiddlewareOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.notUnderstoodBelow = options.notUnderstoodBelow ?? 0.3;
+  }
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const clock = this.analytics.clock;
+    const startedAt = clock.now();
+    let failed = false;
+    try {
+      await next();
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      const endedAt = clock.now();
+      try {
+        await this.afterTurn(context, startedAt, endedAt, failed);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'analytics of the turn failed');
+      }
+    }
+  }
+
+  private async afterTurn(context: TurnContext, startedAt: number, endedAt: number, failed: boolean) {
+    const activity = context.activity;
+    if (activity.type !== ActivityTypes.Message || !activity.conversation?.id) return;
+    const channel = activity.channelId || 'unknown';
+    const nlu = context.turnState.get(TurnStateKey.nlu) as NluResult | undefined;
+    const member = context.turnState.get(TurnStateKey.member) as MemberSnapshot | undefined;
+    const isHuman = context.turnState.get(TurnStateKey.humanInControl) === true;
+    const dialogFailed = context.turnState.get(TurnStateKey.dialogFailed) === true;
+    const confidence = nlu ? (nlu.intents[nlu.topIntent]?.score ?? 0) : undefined;
+    const notUnderstood =
+      nlu !== undefined &&
+      (nlu.isOutOfScope || nlu.topIntent === 'None' || (confidence ?? 0) < this.notUnderstoodBelow);
+    const outcome: TurnOutcome = failed
+      ? 'failed'
+      : isHuman
+        ? 'human'
+        : nlu === undefined
+          ? 'no_nlu'
+          : notUnderstood
+            ? 'not_understood'
+            : 'recognized';
+    const metrics = this.analytics.metrics;
+    metrics.observeTurn(channel, outcome, (endedAt - startedAt) / 1000);
+    const language = nlu?.language ?? member?.language ?? activity.locale?.split('-')[0]?.toLowerCase();
+    if (nlu && confidence !== undefined) metrics.observeConfidence(nlu.language, confidence);
+
+    const touch = await this.analytics.sessions.touch(channel, activity.conversation.id, startedAt, endedAt);
+    const common = {
+      conversation: touch.session.id,
+      channel,
+      ...(language && /^[a-z]{2,3}$/.test(language) ? { language } : {}),
+      ...(member ? { member: this.analytics.hashMember(member.id) } : {}),
+      ...(member?.tier ? { tier: member.tier } : {}),
+    };
+    const turnKey = activity.id ?? `${startedAt}`;
+    const idOf = (...parts: string[]) =>
+      this.analytics.eventId(channel, activity.conversation.id, turnKey, ...parts);
+    const inputs: OutcomeInput[] = [];
+    if (touch.ended) {
+      inputs.push({
+        id: this.analytics.eventId('ended', touch.ended.id),
+        at: touch.ended.lastAt,
+        type: 'conversation.ended',
+        conversation: touch.ended.id,
+        channel,
+        durationMs: touch.ended.lastAt - touch.ended.startedAt,
+      });
+    }
+    if (touch.isNew) {
+      inputs.push({
+        ...common,
+        id: this.analytics.eventId('started', touch.session.id),
+        at: startedAt,
+        type: 'conversation.started',
+      });
+    }
+    if (nlu && !isHuman) {
+      const sentiment = Number.isFinite(nlu.sentiment?.score) ? { sentiment: nlu.sentiment.score } : {};
+      inputs.push(
+        notUnderstood
+          ? {
+              ...common,
+              id: idOf('nlu'),
+              at: startedAt,
+              type: 'intent.not_understood',
+              confidence: confidence ?? 0,
+              ...sentiment,
+            }
+          : {
+              ...common,
+              id: idOf('nlu'),
+              at: startedAt,
+              type: 'intent.recognized',
+              intent: nlu.topIntent,
+              confidence: confidence ?? 0,
+              ...sentiment,
+            },
+      );
+    }
+    if (dialogFailed && !notUnderstood && nlu === undefined) {
+      // A dialog gave up without an NLU result to blame: still a turn the bot did not understand.
+      inputs.push({
+        ...common,
+        id: idOf('nlu'),
+        at: startedAt,
+        type: 'intent.not_understood',
+        confidence: 0,
+      });
+    }
+    const awarded = (context.turnState.get(LOYALTY_AWARDED) as AwardSeen[] | undefined) ?? [];
+    for (const award of awarded) {
+      award.credits.forEach((credit, i) => {
+        if (credit.points <= 0) return;
+        inputs.push({
+          ...common,
+          id: this.analytics.eventId('award', award.eventId, credit.ruleId, String(i)),
+          at: endedAt,
+          type: 'points.credited',
+          points: credit.points,
+          reason: credit.ruleId,
+        });
+      });
+    }
+    const recorded =
+      (context.turnState.get(AnalyticsTurnKey.outcomes) as TurnOutcomeInput[] | undefined) ?? [];
+    recorded.forEach((input, i) => {
+      inputs.push({
+        ...common,
+        ...input,
+        id: input.id ?? idOf('outcome', input.type, String(i)),
+        at: input.at ?? endedAt,
+      } as OutcomeInput);
+    });
+    for (const input of inputs) await this.analytics.record(input);
+  }
+}

@@ -1,0 +1,63 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Storage } from 'botbuilder';
+import { hasCode } from '../core/errors.js';
+import { StorageErrorCode } from '../storage/errors.js';
+
+/** One analytics session: a conversation from its first turn until an idle gap. */
+export interface ConversationSession {
+  id: string;
+  startedAt: number;
+  lastAt: number;
+  turns: number;
+  eTag?: string;
+}
+
+export interface SessionTouch {
+  session: ConversationSession;
+  isNew: boolean;
+  /** The session that ended because the conversation was idle too long, if any. */
+  ended: ConversationSession | undefined;
+}
+
+/** Storage key of a conversation's session: hashed, so no platform id (an email thread) is in the key. */
+const sessionKey = (channelId: string, conversationId: string) =>
+  `analytics/session/${createHash('sha256').update(`${channelId}\u0000${conversationId}`).digest('base64url')}`;
+
+/**
+ * Which analytics session a conversation is in. Slack DMs and email threads never "end", so a
+ * conversation is cut into sessions by inactivity (default 30 minutes, the usual contact-centre and
+ * web analytics convention). Kept in botbuilder `Storage` so every process agrees.
+ */
+export class ConversationSessions {
+  constructor(
+    private readonly storage: Storage,
+    private readonly idleMs: number = 30 * 60 * 1000,
+    private readonly newId: () => string = randomUUID,
+  ) {}
+
+  /** The session a conversation is in now, without touching it (for events raised outside a turn). */
+  async current(channelId: string, conversationId: string): Promise<ConversationSession | undefined> {
+    const key = sessionKey(channelId, conversationId);
+    return (await this.storage.read([key]))[key] as ConversationSession | undefined;
+  }
+
+  /** Marks a turn of the conversation at `at`, starting a new session after an idle gap. */
+  async touch(channelId: string, conversationId: string, at: number, endAt: number): Promise<SessionTouch> {
+    const key = sessionKey(channelId, conversationId);
+    for (let attempt = 1; ; attempt++) {
+      const current = (await this.storage.read([key]))[key] as ConversationSession | undefined;
+      const isNew = current === undefined || at - current.lastAt > this.idleMs;
+      const session: ConversationSession = isNew
+        ? { id: this.newId(), startedAt: at, lastAt: endAt, turns: 1 }
+        : { ...current, lastAt: Math.max(current.lastAt, endAt), turns: current.turns + 1 };
+      if (current?.eTag) session.eTag = current.eTag;
+      try {
+        await this.storage.write({ [key]: session });
+        const { eTag: _eTag, ...clean } = session;
+        return { session: clean, isNew, ended: isNew ? current : undefined };
+      } catch (error) {
+        if (!hasCode(error, StorageErrorCode.conflict) || attempt >= 3) throw error;
+      }
+    }
+  }
+}
