@@ -20,6 +20,8 @@ import { ConversationSessions } from './sessions.js';
 export interface CreateAnalyticsOptions {
   /** The agent's stores: events go to its Redis (or memory), sessions and the hash key to its Storage. */
   stores: Pick<Stores, 'kind' | 'prefix' | 'storage' | 'redis'>;
+  /** Another event store (default: Redis when the stores are on Redis, else memory). */
+  events?: OutcomeEvents;
   logger?: Logger;
   clock?: Clock;
   /** Key of the member-id hashes; default: one made once and kept in storage. */
@@ -69,9 +71,10 @@ export async function createAnalytics(options: CreateAnalyticsOptions): Promise<
   const clock = options.clock ?? systemClock;
   const { stores } = options;
   const events: OutcomeEvents =
-    stores.kind === 'redis' && stores.redis
+    options.events ??
+    (stores.kind === 'redis' && stores.redis
       ? new RedisOutcomeEvents(stores.redis, { prefix: stores.prefix, retentionDays: options.retentionDays })
-      : new MemoryOutcomeEvents();
+      : new MemoryOutcomeEvents());
   const metrics = new AnalyticsMetrics({
     queueLength: options.queueLength,
     processMetrics: options.processMetrics ?? true,

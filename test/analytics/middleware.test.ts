@@ -1,0 +1,138 @@
+import { type Middleware, TestAdapter, type TurnContext } from 'botbuilder';
+import { describe, expect, it } from 'vitest';
+import { type Analytics, createAnalytics } from '../../analytics/index.js';
+import type { OutcomeEvents } from '../../analytics/outcome-events.js';
+import { type MemberSnapshot, TurnStateKey } from '../../core/turn-state.js';
+import { createStores } from '../../storage/stores.js';
+import { keywordNlu } from '../support/handoff-server.js';
+
+const T0 = Date.UTC(2026, 10, 2, 9);
+const MINUTE = 60_000;
+
+/** Identity and NLU as the real stages leave them on the turn; points as the loyalty stage reports them. */
+const stages: Middleware = {
+  onTurn: async (context: TurnContext, next) => {
+    const member: MemberSnapshot = {
+      id: 'member-42',
+      identityKeys: ['webchat:anon-1'],
+      isAnonymous: false,
+      tier: 'gold',
+      language: 'en',
+    };
+    context.turnState.set(TurnStateKey.member, member);
+    context.turnState.set(TurnStateKey.nlu, keywordNlu(context.activity.text ?? ''));
+    await next();
+    if (context.activity.text === 'where is my order') {
+      context.turnState.set(Symbol.for('relevo.loyalty.awarded'), [
+        { eventId: 'e1', memberId: 'member-42', credits: [{ ruleId: 'message', points: 5 }], badges: [] },
+      ]);
+    }
+  },
+};
+
+async function bot(context: TurnContext): Promise<void> {
+  const text = context.activity.text ?? '';
+  if (text === 'boom') throw new Error('dialog crashed');
+  if (/^[1-5]$/.test(text)) {
+    analytics.recordOutcome(context, { type: 'csat.answered', score: Number(text) });
+    await context.sendActivity('thanks');
+    return;
+  }
+  await context.sendActivity(`echo: ${text}`);
+}
+
+let analytics: Analytics;
+let now = T0;
+
+async function setup(events?: OutcomeEvents) {
+  now = T0;
+  const stores = await createStores();
+  analytics = await createAnalytics({
+    stores,
+    clock: { now: () => now },
+    processMetrics: false,
+    ...(events ? { events } : {}),
+  });
+  const adapter = new TestAdapter(bot);
+  adapter.use(analytics.middleware);
+  adapter.use(stages);
+  return adapter;
+}
+
+describe('the analytics stage', () => {
+  it('records the conversation, what was understood, points and a CSAT answer, with no text and no member id', async () => {
+    const adapter = await setup();
+    await adapter.send('where is my order').assertReply('echo: where is my order');
+    now += MINUTE;
+    await adapter.send('blorp zzq').assertReply('echo: blorp zzq');
+    now += MINUTE;
+    await adapter.send('5').assertReply('thanks');
+
+    const events = await analytics.events.range(T0, T0 + 10 * MINUTE);
+    // Events of one instant are ordered by their (opaque) id: compare as a sorted list.
+    expect(events.map((event) => event.type).sort()).toEqual([
+      'conversation.started',
+      'csat.answered',
+      'intent.not_understood',
+      'intent.not_understood',
+      'intent.recognized',
+      'points.credited',
+    ]);
+    const conversations = new Set(events.map((event) => event.conversation));
+    expect(conversations.size).toBe(1);
+    const of = (type: string) => events.find((event) => event.type === type);
+    expect(of('conversation.started')).toMatchObject({
+      at: T0,
+      channel: 'test',
+      language: 'en',
+      tier: 'gold',
+    });
+    expect(of('intent.recognized')).toMatchObject({
+      intent: 'orders.status',
+      confidence: 0.9,
+      sentiment: 0.1,
+    });
+    expect(of('points.credited')).toMatchObject({ points: 5, reason: 'message' });
+    expect(of('csat.answered')).toMatchObject({ score: 5, at: T0 + 2 * MINUTE });
+    const stored = JSON.stringify(events);
+    expect(stored).not.toContain('member-42');
+    expect(stored).not.toContain('where is my order');
+    expect(stored).not.toContain('blorp');
+    expect(events[0]?.member).toMatch(/^m_[0-9a-f]{24}$/);
+  });
+
+  it('starts a new conversation after 30 idle minutes and ends the old one at its last turn', async () => {
+    const adapter = await setup();
+    await adapter.send('hello there').assertReply('echo: hello there');
+    now += 31 * MINUTE;
+    await adapter.send('hello again').assertReply('echo: hello again');
+    const events = await analytics.events.range(T0, T0 + 60 * MINUTE);
+    const started = events.filter((event) => event.type === 'conversation.started');
+    const ended = events.filter((event) => event.type === 'conversation.ended');
+    expect(started).toHaveLength(2);
+    expect(ended).toEqual([
+      expect.objectContaining({ at: T0, conversation: started[0]?.conversation, durationMs: 0 }),
+    ]);
+    expect(started[1]?.conversation).not.toBe(started[0]?.conversation);
+  });
+
+  it('lets a failing turn fail as it would have, and still counts it', async () => {
+    const adapter = await setup();
+    await expect(adapter.send('boom').startTest()).rejects.toThrow('dialog crashed');
+    const { body } = await analytics.metrics.exposition();
+    expect(body).toContain('relevo_turns_total{channel="test",outcome="failed"} 1');
+  });
+
+  it('never fails a turn when the event store is down', async () => {
+    const failing: OutcomeEvents = {
+      append: async () => {
+        throw new Error('Redis is down');
+      },
+      range: async () => [],
+    };
+    const adapter = await setup(failing);
+    await adapter.send('where is my order').assertReply('echo: where is my order');
+    const { body } = await analytics.metrics.exposition();
+    expect(body).toContain('relevo_outcome_event_failures_total{type="conversation.started"} 1');
+  });
+});
