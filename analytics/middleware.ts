@@ -161,7 +161,7 @@ export class AnalyticsMiddleware implements Middleware {
             },
       );
     }
-    if (dialogFailed && !notUnderstood && nlu === undefined) {
+    if (dialogFailed && nlu === undefined && !isHuman) {
       // A dialog gave up without an NLU result to blame: still a turn the bot did not understand.
       inputs.push({
         ...common,
