@@ -1,7 +1,11 @@
+import type { BotAdapter, TurnContext } from 'botbuilder';
+import { type Analytics, createAnalytics, recordOutcome } from '../analytics/index.js';
 import type { Pipeline, TurnLogic } from '../core/channel.js';
+import type { InFlightWork } from '../core/in-flight.js';
+import { type MemberSnapshot, turnMember } from '../core/turn-state.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import { createAgentDialogs, type OrderService } from '../dialogs/index.js';
+import { createAgentDialogs, type MainDialog, type OrderService, toLang } from '../dialogs/index.js';
 import {
   createGameDialogs,
   createGamification,
@@ -10,13 +14,16 @@ import {
   loadGamificationConfig,
   type RandomInt,
   recordLoyaltyEvent,
+  turnLoyaltyProfile,
 } from '../gamification/index.js';
+import { createHandoffs, HandoffMiddleware, type Handoffs } from '../handoff/index.js';
 import { createIdentity, type Identity, redactActivity } from '../identity/index.js';
 import { NluRecognizer } from '../nlu-models/index.js';
 import { StateMiddleware } from '../storage/state-middleware.js';
 import type { Stores } from '../storage/stores.js';
 import { RelevoAgent } from './agent.js';
 import type { Config } from './config.js';
+import { handoffPort } from './handoff-port.js';
 import { identityPort } from './identity-port.js';
 import { loyaltyPort } from './loyalty-port.js';
 import { NluStage } from './nlu-stage.js';
@@ -35,6 +42,8 @@ export interface ComposeAgentOptions {
   orders?: OrderService;
   /** A recognizer built elsewhere; default: the retail model, cached on disk. */
   recognizer?: NluRecognizer;
+  /** The server's in-flight work: shutdown waits for handoff deliveries to a hub. */
+  inFlight?: InFlightWork;
 }
 
 /** Everything a channel needs to run turns: the pipeline and the bot, and the features behind them. */
@@ -43,6 +52,10 @@ export interface AgentComposition {
   bot: TurnLogic;
   identity: Identity;
   loyalty: GamificationPlugin;
+  handoffs: Handoffs;
+  analytics: Analytics;
+  /** channelId → adapter, for the desk's replies; the server fills it once the channels exist. */
+  adapters: Map<string, BotAdapter>;
   recognizer: NluRecognizer;
 }
 
@@ -73,8 +86,42 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
   identity.members.events.on('member.merged', (event) =>
     loyalty.gamification.mergeMembers(event.fromMemberId, event.toMemberId, `merge:${event.auditId}`),
   );
+  const analytics = await createAnalytics({
+    stores,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    queueLength: async () => (await handoffs.queue.waiting()).length,
+  });
   const state = new StateMiddleware(stores.storage, { logger });
   const language = state.userProperty<string | undefined>('language');
+  // The handoff packet and the desk see the member with their loyalty tier and points.
+  const memberOf = (context: TurnContext): MemberSnapshot | undefined => {
+    const member = turnMember(context);
+    const profile = turnLoyaltyProfile(context);
+    return member && { ...member, tier: profile?.tier.id, points: profile?.points };
+  };
+  let main: MainDialog | undefined;
+  const adapters = new Map<string, BotAdapter>();
+  const handoffs = createHandoffs({
+    stores,
+    adapters,
+    logger,
+    ...(options.inFlight ? { inFlight: options.inFlight } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    redact: redactActivity,
+    conversationsOf: async (memberId) => (await identity.members.get(memberId))?.conversations ?? [],
+    hub:
+      config.HANDOFF_HUB_URL && config.HANDOFF_HUB_SECRET
+        ? { url: config.HANDOFF_HUB_URL, secret: config.HANDOFF_HUB_SECRET }
+        : undefined,
+    // The agent resolved: the bot takes the conversation back and asks how it went.
+    ...(options.bot
+      ? {}
+      : {
+          onResolved: async ({ record }, context) =>
+            main?.resumeAfterHandoff(context, toLang(record.language) ?? 'en'),
+        }),
+  });
   const pipeline = createPipeline({
     stores,
     logger,
@@ -82,31 +129,49 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     identity: identity.middleware,
     loyalty: new GamificationMiddleware(loyalty.gamification, { logger }),
     redact: redactActivity,
+    analytics: analytics.middleware,
+    handoff: new HandoffMiddleware({
+      handoffs,
+      logger,
+      memberOf,
+      policy: {
+        confidenceThreshold: config.HANDOFF_CONFIDENCE_THRESHOLD,
+        lowConfidenceTurns: config.HANDOFF_LOW_CONFIDENCE_TURNS,
+        negativeScoreThreshold: config.HANDOFF_NEGATIVE_SCORE,
+      },
+    }),
     nlu: new NluStage(recognizer, language, logger),
   });
   let bot = options.bot;
   if (!bot) {
-    const main = createAgentDialogs({
+    main = createAgentDialogs({
       state,
       ...(options.orders ? { orders: options.orders } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       identity: identityPort(identity, stores.transcripts),
       loyalty: loyaltyPort(loyalty, identity.members),
+      handoff: handoffPort(handoffs, memberOf),
       games: createGameDialogs(loyalty, {
         plays: stores.idempotency,
         ...(options.clock ? { clock: options.clock } : {}),
         ...(options.random ? { random: options.random } : {}),
       }),
       surveys: {
-        // CSAT answers earn points (once a day, capped by the earn rules); analytics will read them too.
-        record: async (context, survey) => {
+        // CSAT answers earn points (once a day, capped by the earn rules) and feed the KPIs.
+        record: async (context, survey, score) => {
           if (survey === 'csat') recordLoyaltyEvent(context, { type: 'csat.answered' });
+          await analytics.surveys.record(context, survey, score);
         },
+      },
+      outcomes: {
+        taskResolved: (context, intent) =>
+          recordOutcome(context, { type: 'bot.resolved', ...(intent ? { intent } : {}) }),
       },
       faq: (intent, lang) => recognizer.answersFor(intent, lang),
     });
     const agent = new RelevoAgent(main, language);
     bot = (context) => agent.run(context);
   }
-  return { pipeline, bot, identity, loyalty, recognizer };
+  await analytics.watchHandoffs(handoffs);
+  return { pipeline, bot, identity, loyalty, handoffs, adapters, analytics, recognizer };
 }

@@ -21,6 +21,14 @@ function urlWithScheme(schemes: string[], example: string) {
   );
 }
 
+function isJsonArray(value: string): boolean {
+  try {
+    return Array.isArray(JSON.parse(value));
+  } catch {
+    return false;
+  }
+}
+
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
@@ -63,6 +71,26 @@ const schema = z
     SMTP_URL: optional(urlWithScheme(['smtp', 'smtps'], 'smtp://user:pass@host:587')),
     EMAIL_FROM: optional(z.email({ error: 'an email address' })),
     RELEVO_API_TOKEN: optional(z.string().min(16, 'a token of at least 16 characters')),
+    AGENT_ACCOUNTS: optional(
+      z.string().refine(isJsonArray, { error: 'a JSON array of agent accounts (see docs/handoff.md)' }),
+    ),
+    AGENT_COOKIE_SECURE: optional(
+      z.enum(['true', 'false'], { error: 'true or false' }).transform((v) => v === 'true'),
+    ).default(false),
+    HANDOFF_HUB_URL: optional(urlWithScheme(['http', 'https'], 'https://hub.example.com/handoffs')),
+    HANDOFF_HUB_SECRET: optional(z.string().min(32, 'a secret of at least 32 characters')),
+    HANDOFF_WAITING_MS: optional(
+      z.coerce.number({ error: 'a number of milliseconds' }).int().min(1_000),
+    ).default(60_000),
+    HANDOFF_CONFIDENCE_THRESHOLD: optional(
+      z.coerce.number({ error: 'a number from 0 to 1' }).min(0).max(1),
+    ).default(0.5),
+    HANDOFF_LOW_CONFIDENCE_TURNS: optional(
+      z.coerce.number({ error: 'a whole number of turns' }).int().min(1),
+    ).default(2),
+    HANDOFF_NEGATIVE_SCORE: optional(
+      z.coerce.number({ error: 'a number from -1 to 0' }).min(-1).max(0),
+    ).default(-0.6),
   })
   .superRefine((env, ctx) => {
     if (env.REDIS_CLUSTER_URLS !== undefined) {
@@ -70,6 +98,13 @@ const schema = z
         code: 'custom',
         path: ['REDIS_CLUSTER_URLS'],
         message: 'unset (Redis Cluster mode is not available yet; use REDIS_URL)',
+      });
+    }
+    if (env.HANDOFF_HUB_URL && !env.HANDOFF_HUB_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HANDOFF_HUB_SECRET'],
+        message: 'set whenever HANDOFF_HUB_URL is set',
       });
     }
     if (env.MicrosoftAppId && !env.MicrosoftAppPassword && env.MicrosoftAppType !== 'UserAssignedMSI') {
@@ -106,6 +141,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
 
 /** What an error may echo of a bad value: never a secret, and URLs without their password. */
 function shownValue(name: string, value: string): string {
-  if (/SECRET|PASSWORD|TOKEN/.test(name)) return '***';
+  if (/SECRET|PASSWORD|TOKEN|ACCOUNTS/.test(name)) return '***';
   return name.endsWith('_URL') ? redactUrl(value) : value;
 }

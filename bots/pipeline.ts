@@ -18,6 +18,10 @@ export interface PipelineStages {
   identity?: Middleware;
   /** Loyalty profile on the turn, points for outcomes after it (gamification/). */
   loyalty?: Middleware;
+  /** Human in control? and the handoff policy after the turn (handoff/). */
+  handoff?: Middleware;
+  /** Outcome events and turn metrics (analytics/); wraps the rest of the turn to time it. */
+  analytics?: Middleware;
   /** Rewrites what the transcript keeps (PII redaction); the customer still sees the original. */
   redact?: (activity: Activity) => Activity;
 }
@@ -33,6 +37,8 @@ export function createPipeline({
   nlu,
   identity,
   loyalty,
+  handoff,
+  analytics,
   redact,
 }: PipelineStages): Pipeline {
   return [
@@ -40,15 +46,19 @@ export function createPipeline({
     new DedupeMiddleware(stores.idempotency, logger),
     // 2. One turn of a conversation at a time, in order.
     new ConversationLockMiddleware(stores.locks, { logger }),
-    // 3. Identity key → member, on the turn for every later stage.
+    // 3. Outcome events and metrics: it times the rest of the turn and reads what the later stages left.
+    ...(analytics ? [analytics] : []),
+    // 4. Identity key → member, on the turn for every later stage.
     ...(identity ? [identity] : []),
-    // 4. Loyalty: the member's points and tier for this turn; points for what the turn achieved, after it.
+    // 5. Loyalty: the member's points and tier for this turn; points for what the turn achieved, after it.
     ...(loyalty ? [loyalty] : []),
-    // 5. State loaded once, saved once under its eTags; replies wait for the save.
+    // 6. State loaded once, saved once under its eTags; replies wait for the save.
     ...(state ? [state] : []),
-    // 6. Transcript (PII-redacted) of what the customer sent and of what was really sent back.
+    // 7. Transcript (PII-redacted) of what the customer sent and of what was really sent back.
     new TranscriptMiddleware(stores.transcripts, { logger, ...(redact ? { redact } : {}) }),
-    // 7. Language, intent, entities and sentiment of the message.
+    // 8. A human in control keeps the bot silent; after the turn, the policy may call one in.
+    ...(handoff ? [handoff] : []),
+    // 9. Language, intent, entities and sentiment of the message.
     ...(nlu ? [nlu] : []),
   ];
 }

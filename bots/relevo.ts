@@ -10,6 +10,8 @@ import type { Config } from './config.js';
 import { createChannels } from './channels.js';
 import { composeAgent } from './compose-agent.js';
 import { mountGamificationRoutes } from '../gamification/index.js';
+import { AgentConsole, createAgentDesk, createHandoffWaypoints } from '../handoff/index.js';
+import { buildProfile } from '../identity/index.js';
 import { mountHealth } from './health.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
 
@@ -52,8 +54,15 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
   const stores = await createStores({ redisUrl: config.REDIS_URL, prefix: config.REDIS_KEY_PREFIX, logger });
   const inFlight = new InFlightWork();
   const server = createHttpServer(logger);
-  const { pipeline, bot, identity, loyalty } = await composeAgent({ ...options, stores });
+  const { pipeline, bot, identity, loyalty, handoffs, adapters, analytics } = await composeAgent({
+    ...options,
+    stores,
+    inFlight,
+  });
   const channels = createChannels({ config, logger, stores, inFlight, pipeline, bot });
+  // The desk replies through the customer's own channel; Bot Framework channel ids are learned per turn.
+  for (const channel of channels)
+    if (channel.adapter && channel.name !== 'botframework') adapters.set(channel.name, channel.adapter);
   for (const channel of channels) channel.mount(server);
 
   const openapi = new OpenApiRegistry();
@@ -62,6 +71,34 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
   });
   identity.mount(server, openapi);
   mountGamificationRoutes(server, { ...loyalty, apiToken: config.RELEVO_API_TOKEN, openapi });
+  const desk = createAgentDesk({
+    handoffs,
+    stores,
+    accountsJson: config.AGENT_ACCOUNTS,
+    apiToken: config.RELEVO_API_TOKEN,
+    secureCookies: config.AGENT_COOKIE_SECURE,
+    hubSecret: config.HANDOFF_HUB_SECRET,
+    profileOf: async (memberId) => {
+      const member = await identity.members.get(memberId);
+      return (
+        member && { ...(await buildProfile(identity.members, member, { transcripts: stores.transcripts })) }
+      );
+    },
+  });
+  desk.mount(server, openapi);
+  analytics.mount(server, {
+    openapi,
+    apiToken: config.RELEVO_API_TOKEN,
+    authenticate: (req) => desk.authenticate(req),
+  });
+  const agentConsole = new AgentConsole(desk, logger);
+  agentConsole.mount(server);
+  const waypoints = createHandoffWaypoints({
+    handoffs,
+    stores,
+    waitingMs: config.HANDOFF_WAITING_MS,
+    logger,
+  });
   mountHealth(server, {
     storage: stores.kind,
     ping: () => stores.ping(),
@@ -84,6 +121,7 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
       });
       await Promise.all(channels.map((channel) => channel.start()));
       identity.start();
+      waypoints.start();
       logger.info({ port: address.port, host: config.HOST, storage: stores.kind }, 'Relevo is listening');
       return address;
     },
@@ -94,6 +132,9 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
         // Channels stop taking new work (IMAP IDLE, sockets) while running turns finish.
         await Promise.all(channels.map((channel) => channel.close()));
         await identity.close();
+        await waypoints.stop();
+        await agentConsole.close();
+        await analytics.close();
         const drained = await inFlight.drain(config.SHUTDOWN_TIMEOUT_MS);
         if (!drained)
           logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning unfinished work');

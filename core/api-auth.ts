@@ -8,7 +8,9 @@ import { RelevoError } from './errors.js';
  */
 export function requireApiToken(req: Pick<Request, 'headers'>, token: string | undefined): void {
   if (!token) {
-    throw new RelevoError('RELEVO_API_DISABLED', 'Set RELEVO_API_TOKEN to use the automation API', { statusCode: 503 });
+    throw new RelevoError('RELEVO_API_DISABLED', 'Set RELEVO_API_TOKEN to use the automation API', {
+      statusCode: 503,
+    });
   }
   const presented = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
   const a = Buffer.from(presented);

@@ -13,6 +13,11 @@ export const TurnStateKey = {
   humanInControl: Symbol.for('relevo.humanInControl'),
   /** `true` when a dialog failed on this turn (gave up re-prompting, or threw), set by the dialogs stage. */
   dialogFailed: Symbol.for('relevo.dialogFailed'),
+  /**
+   * `true` when the dialogs understood the turn whatever the intent scores say (an answer their own
+   * question accepted), so the handoff policy does not count it as a misunderstanding.
+   */
+  understood: Symbol.for('relevo.understood'),
 } as const;
 
 /** What every stage may know of the member on this turn (identity owns the full record). */

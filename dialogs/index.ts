@@ -22,6 +22,7 @@ import type {
   IdentityService,
   LoyaltyService,
   OrderService,
+  OutcomeSink,
   SurveySink,
 } from './services.js';
 
@@ -47,6 +48,7 @@ export interface AgentDialogsOptions {
   handoff?: HandoffService;
   games?: GamesService;
   surveys?: SurveySink;
+  outcomes?: OutcomeSink;
   clock?: Clock;
 }
 
@@ -80,6 +82,7 @@ export function createAgentDialogs(options: AgentDialogsOptions): MainDialog {
     facts: options.state.conversationProperty<ConversationFacts>('facts'),
     faq: options.faq,
     handoff: options.handoff,
+    outcomes: options.outcomes,
     language: options.state.userProperty<string | undefined>('language'),
   });
 }

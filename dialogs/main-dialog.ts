@@ -8,32 +8,12 @@ import {
 import { TurnStateKey } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import { CLARIFY_DIALOG, canOffer } from './clarify-dialog.js';
+import { answersActivePrompt, innermost, isRetry, markUnderstood } from './dialog-stack.js';
 import { type Lang, replyLanguage, setReplyLanguage, t } from './i18n.js';
 import { INTENT_ROUTES, INTERRUPTIONS, type IntentRoute } from './intent-routes.js';
 import { LOYALTY_DIALOG } from './loyalty-dialog.js';
 import { SATISFACTION_DIALOG } from './satisfaction-dialog.js';
-import type { HandoffService } from './services.js';
-
-/** The choices the innermost running prompt offered (component dialogs nest their own stacks). */
-function activeChoices(dc: DialogContext): string[] {
-  let instance = dc.activeDialog;
-  for (;;) {
-    const inner = (instance?.state as { dialogs?: { dialogStack?: (typeof instance)[] } } | undefined)
-      ?.dialogs?.dialogStack?.[0];
-    if (!inner) break;
-    instance = inner;
-  }
-  const choices = (instance?.state as { options?: { choices?: (string | { value: string })[] } } | undefined)
-    ?.options?.choices;
-  return (choices ?? []).map((choice) => (typeof choice === 'string' ? choice : choice.value));
-}
-
-/** True when the text is a numbered answer or one of the running prompt's choices. */
-function answersActivePrompt(dc: DialogContext, text: string): boolean {
-  const normalised = text.trim().toLowerCase();
-  if (/^\d{1,2}$/.test(normalised)) return true;
-  return activeChoices(dc).some((choice) => choice.trim().toLowerCase() === normalised);
-}
+import type { HandoffService, OutcomeSink } from './services.js';
 
 /** What the router remembers about this conversation. */
 export interface ConversationFacts {
@@ -42,6 +22,8 @@ export interface ConversationFacts {
   /** A task was completed: CSAT may be asked when the customer is done. */
   resolved?: boolean;
   csatAsked?: boolean;
+  /** The intent of the task under way, for the outcome recorded when it is resolved. */
+  task?: string;
 }
 
 export interface MainDialogOptions {
@@ -50,6 +32,7 @@ export interface MainDialogOptions {
   /** Corpus answers of FAQ intents. */
   faq: (intent: string, lang: Lang) => string[] | undefined;
   handoff: HandoffService | undefined;
+  outcomes?: OutcomeSink | undefined;
   /** The member's remembered language, set when they ask for another one. */
   language: StatePropertyAccessor<string | undefined>;
 }
@@ -86,11 +69,26 @@ export class MainDialog {
     // interrupts it, however much it sounds like another intent.
     const isListAnswer =
       dc.activeDialog !== undefined && answersActivePrompt(dc, context.activity.text ?? '');
-    if (nlu && !isListAnswer && (await this.interrupt(dc, nlu))) return;
+    if (nlu && !isListAnswer && (await this.interrupt(dc, nlu))) return markUnderstood(context);
     if (nlu && !isListAnswer && this.isNewTask(dc, nlu)) await dc.cancelAllDialogs();
+    const waiting = innermost(dc);
     const result = await dc.continueDialog();
+    // The running dialog took the answer unless the same prompt had to ask again.
+    if (waiting && !isRetry(waiting, innermost(dc))) markUnderstood(context);
     if (result.status === DialogTurnStatus.empty) await this.afterTurn(dc, await this.route(dc, nlu));
     else await this.afterTurn(dc, result);
+  }
+
+  /** After a person handed the conversation back: the bot answers again and asks how it went. */
+  async resumeAfterHandoff(context: TurnContext, lang: Lang): Promise<void> {
+    setReplyLanguage(context, lang);
+    const facts = await this.options.facts.get(context, {});
+    facts.resolved = true;
+    facts.csatAsked = true;
+    facts.fallbackStreak = 0;
+    const dc = await this.options.dialogs.createContext(context);
+    await dc.cancelAllDialogs();
+    await dc.beginDialog(SATISFACTION_DIALOG);
   }
 
   /** Greets a new conversation. */
@@ -193,6 +191,7 @@ export class MainDialog {
   ): Promise<DialogTurnResult | undefined> {
     const lang = replyLanguage(dc.context);
     const route: IntentRoute | undefined = INTENT_ROUTES[intent];
+    (await this.options.facts.get(dc.context, {})).task = intent;
     if (route?.kind === 'dialog') {
       const orderNumber = (nlu?.entities as { orderNumber?: string[] } | undefined)?.orderNumber?.[0];
       return dc.beginDialog(route.dialogId, {
@@ -295,6 +294,7 @@ export class MainDialog {
   private async markResolved(context: TurnContext): Promise<void> {
     const facts = await this.options.facts.get(context, {});
     facts.resolved = true;
+    this.options.outcomes?.taskResolved(context, facts.task);
   }
 
   private async handOff(

@@ -107,3 +107,8 @@ export interface GamesService {
 export interface SurveySink {
   record(context: TurnContext, survey: 'csat' | 'nps', score: number): Promise<void>;
 }
+
+/** Where outcomes of the conversation go (analytics/): a task the bot resolved on its own. */
+export interface OutcomeSink {
+  taskResolved(context: TurnContext, intent: string | undefined): void;
+}

@@ -109,6 +109,7 @@ export class HandoffMiddleware implements Middleware {
     const nlu = context.turnState.get(TurnStateKey.nlu) as NluResult | undefined;
     const member = this.memberOf(context);
     const dialogFailed = context.turnState.get(TurnStateKey.dialogFailed) as boolean | undefined;
+    const understood = context.turnState.get(TurnStateKey.understood) as boolean | undefined;
     const reason = await this.handoffs.conversations.update<HandoffReason | undefined>(
       activity.channelId,
       activity.conversation.id,
@@ -117,7 +118,7 @@ export class HandoffMiddleware implements Middleware {
         if (activity.id && state.lastActivityId === activity.id) return { result: undefined };
         const result = evaluateTurn(
           state.signals,
-          { text: activity.text ?? '', nlu, member, dialogFailed },
+          { text: activity.text ?? '', nlu, member, dialogFailed, understood },
           this.policy,
         );
         const turns = nlu

@@ -16,6 +16,7 @@ export {
   type CannedResponses,
   defaultCannedResponses,
 } from './agent-desk.js';
+export { AgentConsole } from './agent-console.js';
 export { type AgentSession, AgentSessions, type AgentSessionsOptions } from './agent-sessions.js';
 export {
   type ConversationHandoffState,

@@ -87,6 +87,11 @@ export interface TurnObservation {
   member?: MemberSnapshot | undefined;
   /** `true`/`false` when the dialogs stage said whether a dialog failed; `undefined` when it said nothing. */
   dialogFailed?: boolean | undefined;
+  /**
+   * `true` when the dialogs understood the turn whatever the intent scores say: an answer to their own
+   * question ("9", an address, an order number) is not a misunderstanding.
+   */
+  understood?: boolean | undefined;
 }
 
 /** The values DESIGN.md §3 puts in the packet's `signals`. */
@@ -140,7 +145,8 @@ export function evaluateTurn(
   if (nlu) {
     const confidence = topScore(nlu);
     signals.lastConfidence = round(confidence);
-    const understood = !nlu.isOutOfScope && confidence >= options.confidenceThreshold;
+    const understood =
+      turn.understood === true || (!nlu.isOutOfScope && confidence >= options.confidenceThreshold);
     signals.lowConfidenceStreak = understood ? 0 : signals.lowConfidenceStreak + 1;
     if (signals.lowConfidenceStreak >= options.lowConfidenceTurns) {
       fired.push({
@@ -153,9 +159,15 @@ export function evaluateTurn(
       });
     }
 
-    // The score, not the label: a short neutral reply ("ok") can be labelled negative at -0.05.
+    // The score, not the label: a short neutral reply ("ok") can be labelled negative at -0.05. And a
+    // one- or two-word command ("cancel", "no") says what to do, not how the customer feels: it counts
+    // only when it is angry enough on its own.
     const { score, confidence: sentimentConfidence } = nlu.sentiment;
-    if (sentimentConfidence >= options.minSentimentConfidence) {
+    const isCommand = turn.text.trim().split(/\s+/).length < MIN_WORDS_FOR_TREND;
+    if (
+      sentimentConfidence >= options.minSentimentConfidence &&
+      (!isCommand || score <= options.negativeScoreThreshold)
+    ) {
       signals.lastSentiment = round(score);
       signals.sentimentScores = [...signals.sentimentScores, round(score)].slice(-options.trendTurns);
       if (score <= options.negativeScoreThreshold) {
@@ -186,6 +198,9 @@ export function evaluateTurn(
   fired.sort((a, b) => ORDER.indexOf(a.trigger) - ORDER.indexOf(b.trigger));
   return { signals, reason: fired[0] };
 }
+
+/** Messages shorter than this feed the sentiment trend only when angry on their own. */
+const MIN_WORDS_FOR_TREND = 3;
 
 const ORDER: HandoffTrigger[] = [
   'explicit-request',

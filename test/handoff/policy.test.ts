@@ -61,9 +61,9 @@ describe('handoff policy', () => {
 
   it('hands off when the mood falls over three turns', () => {
     const { reasons } = run([
-      { text: 'a', nlu: nluResult({ sentiment: 0.3 }) },
-      { text: 'b', nlu: nluResult({ sentiment: -0.1 }) },
-      { text: 'c', nlu: nluResult({ sentiment: -0.4 }) },
+      { text: 'where is my order', nlu: nluResult({ sentiment: 0.3 }) },
+      { text: 'it is still not here', nlu: nluResult({ sentiment: -0.1 }) },
+      { text: 'this is taking far too long', nlu: nluResult({ sentiment: -0.4 }) },
     ]);
     expect(reasons[2]).toEqual({
       trigger: 'sentiment-trend',
@@ -71,11 +71,20 @@ describe('handoff policy', () => {
     });
   });
 
+  it('does not read a falling mood into one-word commands such as "cancel"', () => {
+    const { reasons } = run([
+      { text: 'where is my order', nlu: nluResult({ sentiment: 0.3 }) },
+      { text: 'ORD-100001', nlu: nluResult({ sentiment: 0 }) },
+      { text: 'cancel', nlu: nluResult({ sentiment: -0.55 }) },
+    ]);
+    expect(reasons).toEqual([undefined, undefined, undefined]);
+  });
+
   it('does not call a mood that falls and recovers a trend', () => {
     const { reasons } = run([
-      { text: 'a', nlu: nluResult({ sentiment: 0.3 }) },
-      { text: 'b', nlu: nluResult({ sentiment: -0.4 }) },
-      { text: 'c', nlu: nluResult({ sentiment: -0.2 }) },
+      { text: 'where is my order', nlu: nluResult({ sentiment: 0.3 }) },
+      { text: 'it is still not here', nlu: nluResult({ sentiment: -0.4 }) },
+      { text: 'ok I will wait then', nlu: nluResult({ sentiment: -0.2 }) },
     ]);
     expect(reasons[2]).toBeUndefined();
   });
@@ -119,8 +128,8 @@ describe('handoff policy', () => {
 
   it('summarizes the signals the packet carries', () => {
     const { signals } = run([
-      { text: 'a', nlu: nluResult({ sentiment: 0.2, score: 0.4 }) },
-      { text: 'b', nlu: nluResult({ sentiment: -0.3, score: 0.45 }) },
+      { text: 'hello there friend', nlu: nluResult({ sentiment: 0.2, score: 0.4 }) },
+      { text: 'not what I asked', nlu: nluResult({ sentiment: -0.3, score: 0.45 }) },
     ]);
     expect(summarizeSignals(signals)).toEqual({
       confidence: 0.45,
