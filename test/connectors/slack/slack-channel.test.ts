@@ -298,7 +298,8 @@ describe('the Slack channel', () => {
     await post(base, dm('Hi'));
     await slack.waitForPosts(1);
     await post(base, dm('Talk to a person', undefined, { ts: '1700000300.000100' }));
-    await slack.waitForPosts(2);
+    // The bot answers, then the pipeline's handoff stage calls a person in and says so.
+    await slack.waitForPosts(3);
     // The agent desk answers through the channel's adapter with the reference it kept.
     const adapter = relevo.channels.find((channel) => channel.name === 'slack')?.adapter;
     const [reference] = handoffs;
@@ -306,10 +307,11 @@ describe('the Slack channel', () => {
     await adapter?.continueConversation(reference ?? {}, async (context) => {
       await context.sendActivity('Hi, this is Sam from support. I can see your order.');
     });
-    const posts = await slack.waitForPosts(3);
+    const posts = await slack.waitForPosts(4);
     expect(posts.map((p) => [p.channel, p.thread_ts, p.text])).toEqual([
       ['D0CUSTOMER', undefined, 'You said: Hi'],
       ['D0CUSTOMER', undefined, 'Connecting you to a person now.'],
+      ['D0CUSTOMER', undefined, 'I am bringing in a person from our team. They will join this chat in a moment.'],
       ['D0CUSTOMER', undefined, 'Hi, this is Sam from support. I can see your order.'],
     ]);
   });

@@ -55,7 +55,7 @@ async function start(): Promise<void> {
     httpsAgent: fake.agent,
     logger: silentLogger,
     inFlight,
-    pipeline: createPipeline(stores, silentLogger),
+    pipeline: createPipeline({ stores, logger: silentLogger }),
     bot,
     idempotency: stores.idempotency,
     clock,
