@@ -113,5 +113,7 @@ process.stdout.write(
       baselineMessagesPerSecond: Math.round(baselineRate),
       ratio: Number(ratio.toFixed(3)),
     }),
-  ].join('\n') + '\n',
+  ]
+    .map((line) => `${line}\n`)
+    .join(''),
 );

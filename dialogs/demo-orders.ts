@@ -72,7 +72,7 @@ export class DemoOrderService implements OrderService {
 
   async requestReturn(orderId: string): Promise<OrderOutcome<{ returnId: string; carrier: string }>> {
     const order = this.orders.get(orderId);
-    if (!order || order.status !== 'delivered') {
+    if (order?.status !== 'delivered') {
       return { ok: false, reason: order?.status === 'cancelled' ? 'cancelled' : 'not.delivered' };
     }
     if (!this.isReturnable(order)) return { ok: false, reason: 'return.window' };

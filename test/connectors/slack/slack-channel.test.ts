@@ -311,7 +311,11 @@ describe('the Slack channel', () => {
     expect(posts.map((p) => [p.channel, p.thread_ts, p.text])).toEqual([
       ['D0CUSTOMER', undefined, 'You said: Hi'],
       ['D0CUSTOMER', undefined, 'Connecting you to a person now.'],
-      ['D0CUSTOMER', undefined, 'I am bringing in a person from our team. They will join this chat in a moment.'],
+      [
+        'D0CUSTOMER',
+        undefined,
+        'I am bringing in a person from our team. They will join this chat in a moment.',
+      ],
       ['D0CUSTOMER', undefined, 'Hi, this is Sam from support. I can see your order.'],
     ]);
   });
