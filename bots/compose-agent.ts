@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { BotAdapter, TurnContext } from 'botbuilder';
 import { type Analytics, createAnalytics, recordOutcome } from '../analytics/index.js';
 import type { Pipeline, TurnLogic } from '../core/channel.js';
@@ -23,6 +24,8 @@ import { StateMiddleware } from '../storage/state-middleware.js';
 import type { Stores } from '../storage/stores.js';
 import { RelevoAgent } from './agent.js';
 import type { Config } from './config.js';
+import { ConversationReferences } from './conversation-references.js';
+import { DEFAULT_WAYPOINT_RULES } from './default-waypoints.js';
 import { handoffPort } from './handoff-port.js';
 import { identityPort } from './identity-port.js';
 import { loyaltyPort } from './loyalty-port.js';
@@ -67,14 +70,6 @@ export interface AgentComposition {
 export async function composeAgent(options: ComposeAgentOptions): Promise<AgentComposition> {
   const { config, logger, stores } = options;
   const recognizer = options.recognizer ?? (await NluRecognizer.create({ logger }));
-  const identity = createIdentity({
-    stores,
-    logger,
-    ...(options.clock ? { clock: options.clock } : {}),
-    smtpUrl: config.SMTP_URL,
-    emailFrom: config.EMAIL_FROM,
-    apiToken: config.RELEVO_API_TOKEN,
-  });
   const loyalty = await createGamification({
     stores,
     config: loadGamificationConfig(),
@@ -82,6 +77,27 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.random ? { random: options.random } : {}),
   });
+  const identity = createIdentity({
+    stores,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    smtpUrl: config.SMTP_URL,
+    emailFrom: config.EMAIL_FROM,
+    apiToken: config.RELEVO_API_TOKEN,
+    waypointRules: config.WAYPOINT_RULES_FILE
+      ? JSON.parse(readFileSync(config.WAYPOINT_RULES_FILE, 'utf8'))
+      : DEFAULT_WAYPOINT_RULES,
+    // The agent's 360° view shows the member's points, tier and badges beside their conversations.
+    profileSections: [
+      async (member) => {
+        const profile = await loyalty.gamification.profile(member.id);
+        return {
+          loyalty: { points: profile.points, tier: profile.tier.id, badges: profile.badges.map((b) => b.id) },
+        };
+      },
+    ],
+  });
+
   // One customer, one balance: a merge moves the merged member's points, badges and streak.
   identity.members.events.on('member.merged', (event) =>
     loyalty.gamification.mergeMembers(event.fromMemberId, event.toMemberId, `merge:${event.auditId}`),
@@ -92,6 +108,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     ...(options.clock ? { clock: options.clock } : {}),
     queueLength: async () => (await handoffs.queue.waiting()).length,
   });
+  const references = new ConversationReferences(stores.storage, logger);
   const state = new StateMiddleware(stores.storage, { logger });
   const language = state.userProperty<string | undefined>('language');
   // The handoff packet and the desk see the member with their loyalty tier and points.
@@ -127,6 +144,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     logger,
     state,
     identity: identity.middleware,
+    references,
     loyalty: new GamificationMiddleware(loyalty.gamification, { logger }),
     redact: redactActivity,
     analytics: analytics.middleware,
@@ -172,6 +190,22 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     const agent = new RelevoAgent(main, language);
     bot = (context) => agent.run(context);
   }
+  // A journey waypoint (an abandoned cart…) speaks up on the member's last active channel.
+  identity.journey.onWaypoint(async ({ conversation, message }) => {
+    if (!conversation) return;
+    const reference = await references.get(conversation.channelId, conversation.conversationId);
+    const adapter = adapters.get(conversation.channelId);
+    if (!reference || !adapter) {
+      logger.warn(
+        { channelId: conversation.channelId },
+        'waypoint reached, but no way back to the conversation',
+      );
+      return;
+    }
+    await adapter.continueConversation(reference, async (context) => {
+      await context.sendActivity(message);
+    });
+  });
   await analytics.watchHandoffs(handoffs);
   return { pipeline, bot, identity, loyalty, handoffs, adapters, analytics, recognizer };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { RelevoError } from '../core/errors.js';
 import { redactUrl } from '../core/redact-url.js';
@@ -19,6 +20,15 @@ function urlWithScheme(schemes: string[], example: string) {
     },
     { error: `a URL like ${example}` },
   );
+}
+
+function isReadableJson(file: string): boolean {
+  try {
+    JSON.parse(readFileSync(file, 'utf8'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isJsonArray(value: string): boolean {
@@ -71,6 +81,11 @@ const schema = z
     SMTP_URL: optional(urlWithScheme(['smtp', 'smtps'], 'smtp://user:pass@host:587')),
     EMAIL_FROM: optional(z.email({ error: 'an email address' })),
     RELEVO_API_TOKEN: optional(z.string().min(16, 'a token of at least 16 characters')),
+    WAYPOINT_RULES_FILE: optional(
+      z
+        .string()
+        .refine(isReadableJson, { error: 'a readable JSON file of waypoint rules (see docs/identity.md)' }),
+    ),
     AGENT_ACCOUNTS: optional(
       z.string().refine(isJsonArray, { error: 'a JSON array of agent accounts (see docs/handoff.md)' }),
     ),

@@ -1,4 +1,7 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import restify from 'restify';
+import { closeAfterTooLarge } from '../connectors/shared/read-body.js';
 import { RelevoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
@@ -23,12 +26,42 @@ export function createHttpServer(logger: Logger): HttpServer {
       const body = errorBody(err);
       if (body.status >= 500) logger.error({ err, method: req.method, url: req.url }, 'request failed');
       res.status(body.status);
+      closeAfterTooLarge(res, body.status);
       // Replace restify's own error rendering with our shape.
       (err as Error & { toJSON?: () => unknown }).toJSON = () => body.json;
       callback();
     },
   );
+  // Requests Node's HTTP parser refuses (a bad method, CR/LF or NUL in a header, headers over 16 KB,
+  // a Content-Length twice) never reach restify; Node would answer a bare 400 without a reason.
+  // https://nodejs.org/api/http.html#event-clienterror
+  server.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    socket.end(clientErrorAnswer(err.code));
+  });
   return server;
+}
+
+/** The raw HTTP answer to a request the parser refused: 431, 408 or 400, with a JSON reason. */
+export function clientErrorAnswer(parserCode: string | undefined): string {
+  const [status, code, message] =
+    parserCode === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'RELEVO_HEADERS_TOO_LARGE', 'The request headers are too large']
+      : parserCode === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'RELEVO_REQUEST_TIMEOUT', 'The request took too long to arrive']
+        : [400, 'RELEVO_MALFORMED_REQUEST', 'The request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ code, message });
+  return [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
 }
 
 function errorBody(err: Error): { status: number; json: { code: string; message: string } } {

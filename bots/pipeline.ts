@@ -18,6 +18,8 @@ export interface PipelineStages {
   identity?: Middleware;
   /** Loyalty profile on the turn, points for outcomes after it (gamification/). */
   loyalty?: Middleware;
+  /** Keeps each conversation's reference for proactive messages (bots/conversation-references.ts). */
+  references?: Middleware;
   /** Human in control? and the handoff policy after the turn (handoff/). */
   handoff?: Middleware;
   /** Outcome events and turn metrics (analytics/); wraps the rest of the turn to time it. */
@@ -39,6 +41,7 @@ export function createPipeline({
   loyalty,
   handoff,
   analytics,
+  references,
   redact,
 }: PipelineStages): Pipeline {
   return [
@@ -50,15 +53,17 @@ export function createPipeline({
     ...(analytics ? [analytics] : []),
     // 4. Identity key → member, on the turn for every later stage.
     ...(identity ? [identity] : []),
-    // 5. Loyalty: the member's points and tier for this turn; points for what the turn achieved, after it.
+    // 5. The way back to this conversation, for proactive messages (journey waypoints).
+    ...(references ? [references] : []),
+    // 6. Loyalty: the member's points and tier for this turn; points for what the turn achieved, after it.
     ...(loyalty ? [loyalty] : []),
-    // 6. State loaded once, saved once under its eTags; replies wait for the save.
+    // 7. State loaded once, saved once under its eTags; replies wait for the save.
     ...(state ? [state] : []),
-    // 7. Transcript (PII-redacted) of what the customer sent and of what was really sent back.
+    // 8. Transcript (PII-redacted) of what the customer sent and of what was really sent back.
     new TranscriptMiddleware(stores.transcripts, { logger, ...(redact ? { redact } : {}) }),
-    // 8. A human in control keeps the bot silent; after the turn, the policy may call one in.
+    // 9. A human in control keeps the bot silent; after the turn, the policy may call one in.
     ...(handoff ? [handoff] : []),
-    // 9. Language, intent, entities and sentiment of the message.
+    // 10. Language, intent, entities and sentiment of the message.
     ...(nlu ? [nlu] : []),
   ];
 }

@@ -15,8 +15,10 @@ export interface RelevoProcess {
   exited(): Promise<number | null>;
 }
 
-export function spawnRelevo(env: Record<string, string>): RelevoProcess {
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', 'bots/main.ts'], {
+/** Starts `bots/main.ts` from source, or with `{ built: true }` the compiled `dist/bots/main.js` as `npm start` does. */
+export function spawnRelevo(env: Record<string, string>, options: { built?: boolean } = {}): RelevoProcess {
+  const args = options.built ? ['dist/bots/main.js'] : ['--import', 'tsx', 'bots/main.ts'];
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
