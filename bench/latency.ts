@@ -1,0 +1,79 @@
+/**
+ * `tsx bench/latency.ts [--peak N] [--seconds S]`: p50/p99 latency of a web chat message through the
+ * full Relevo server at 70 % of its peak throughput. `--peak` is the peak measured by
+ * bench/throughput.ts in the same `npm run bench` (run.ts passes it); without it this file measures the
+ * peak itself with autocannon first. Messages are sent open-loop at a fixed rate over 200 warm
+ * conversations and timed from when each was due, from the POST to its answer, which Direct Line sends
+ * once the turn has run and its replies are in the log. The last line is one JSON object.
+ */
+import { startRedisServer } from '../test/support/redis-server.js';
+import { startBenchServer } from './support/bench-server.js';
+import { messageBody, openConversations, RETAIL_MESSAGES } from './support/directline.js';
+import { closedLoop, openLoop } from './support/load.js';
+import { directLineRequests } from './throughput.js';
+
+function flag(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+const SHARE_OF_PEAK = 0.7;
+const CONVERSATIONS = 200;
+const SECONDS = flag('--seconds', 15);
+
+const redis = await startRedisServer();
+const server = await startBenchServer('relevo', { REDIS_URL: redis.url });
+try {
+  const url = `http://127.0.0.1:${server.port}`;
+  const grants = await openConversations(url, CONVERSATIONS);
+  const conversations = grants.map(directLineRequests);
+  // Warm-up (and the peak, when not given): every conversation past its greeting.
+  const warm = await closedLoop({
+    url,
+    conversations: conversations.slice(0, 64),
+    durationS: 5,
+    maxRequests: 100_000,
+  });
+  const peak = flag('--peak', warm.messagesPerSecond);
+  const rate = Math.max(1, Math.round(peak * SHARE_OF_PEAK));
+  const sent = new Array<number>(CONVERSATIONS).fill(0);
+  const result = await openLoop({
+    port: server.port,
+    ratePerSecond: rate,
+    durationS: SECONDS,
+    messageFor: (i) => {
+      const c = i % CONVERSATIONS;
+      const grant = grants[c];
+      if (!grant) throw new Error('no conversation');
+      const text = RETAIL_MESSAGES[(sent[c] ?? 0) % RETAIL_MESSAGES.length] ?? 'hi';
+      sent[c] = (sent[c] ?? 0) + 1;
+      return {
+        path: `/v3/directline/conversations/${grant.conversationId}/activities`,
+        headers: { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(messageBody(text)),
+      };
+    },
+  });
+  process.stdout.write(
+    `latency at ${Math.round(SHARE_OF_PEAK * 100)} % of peak (${peak} msg/s): ${rate} msg/s for ${SECONDS} s, open loop over ${CONVERSATIONS} conversations\n` +
+      `  achieved ${result.achievedPerSecond} msg/s, failed ${result.failed}\n` +
+      `  p50 ${result.p50Ms} ms   p90 ${result.p90Ms} ms   p99 ${result.p99Ms} ms (goal < 50)   max ${result.maxMs} ms\n`,
+  );
+  process.stdout.write(
+    `${JSON.stringify({
+      peakMessagesPerSecond: peak,
+      ratePerSecond: rate,
+      achievedPerSecond: result.achievedPerSecond,
+      p50Ms: result.p50Ms,
+      p90Ms: result.p90Ms,
+      p99Ms: result.p99Ms,
+      maxMs: result.maxMs,
+      failed: result.failed,
+      seconds: SECONDS,
+    })}\n`,
+  );
+  if (result.failed > 0) process.exitCode = 1;
+} finally {
+  await server.stop();
+  await redis.stop();
+}

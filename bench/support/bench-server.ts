@@ -1,0 +1,70 @@
+/**
+ * Starts bench/support/server-process.ts in a child process (through `sh` so `ulimit -n` can be raised
+ * for many sockets) and talks to it over IPC: its port, its memory after GC, and stop.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { MemorySample } from './server-process.js';
+
+export interface BenchServer {
+  readonly port: number;
+  readonly pid: number;
+  memory(): Promise<MemorySample>;
+  stop(): Promise<void>;
+}
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const START_TIMEOUT_MS = 120_000;
+
+function next<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`bench server sent no "${type}" in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onMessage = (message: { type?: string } & T) => {
+      if (message.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(message);
+    };
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`bench server exited with ${code} before "${type}"`));
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** Spawns the `relevo` or `echo` server with `env` added to this process's environment. */
+export async function startBenchServer(
+  mode: 'relevo' | 'echo',
+  env: Record<string, string> = {},
+): Promise<BenchServer> {
+  const command = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" --expose-gc --disable-warning=DEP0111 --import tsx bench/support/server-process.ts ${mode}`;
+  const child = spawn('sh', ['-c', command], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const { port } = await next<{ port: number }>(child, 'ready', START_TIMEOUT_MS);
+  return {
+    port,
+    pid: child.pid ?? 0,
+    memory: async () => {
+      const reply = next<{ sample: MemorySample }>(child, 'memory', 60_000);
+      child.send({ type: 'memory' });
+      return (await reply).sample;
+    },
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Load generators for the web chat benchmarks. `closedLoop` is autocannon: each connection is one
+ * conversation sending its next message as soon as the last was answered, the most a server can take.
+ * `openLoop` sends at a fixed rate whatever the server does, and times each message from when it was
+ * due, so a slow answer cannot hide the messages queued behind it (no coordinated omission).
+ */
+import { Agent, request } from 'node:http';
+import autocannon from 'autocannon';
+
+export interface ConversationRequests {
+  /** The HTTP requests of one conversation, sent in a loop by one connection. */
+  requests: autocannon.Request[];
+}
+
+export interface ClosedLoopResult {
+  messagesPerSecond: number;
+  messages: number;
+  failed: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Runs autocannon with one conversation per connection, for at most `durationS` and `maxRequests`. */
+export async function closedLoop(options: {
+  url: string;
+  conversations: ConversationRequests[];
+  durationS: number;
+  maxRequests: number;
+}): Promise<ClosedLoopResult> {
+  let client = 0;
+  const result = await autocannon({
+    url: options.url,
+    connections: options.conversations.length,
+    duration: options.durationS,
+    maxOverallRequests: options.maxRequests,
+    timeout: 30,
+    setupClient: (each) => {
+      const conversation = options.conversations[client % options.conversations.length];
+      client += 1;
+      if (conversation) each.setRequests(conversation.requests);
+    },
+  });
+  const answered = result.requests.total;
+  const failed = result.non2xx + result.errors + result.timeouts;
+  return {
+    messagesPerSecond: Math.round((answered - result.non2xx) / result.duration),
+    messages: answered,
+    failed,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+  };
+}
+
+export interface OpenLoopMessage {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface OpenLoopResult {
+  sent: number;
+  failed: number;
+  achievedPerSecond: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * Sends `ratePerSecond` messages for `durationS`; `messageFor(i)` picks each one (callers rotate over
+ * conversations so one conversation rarely has two in flight). Latency counts from the due time.
+ */
+export async function openLoop(options: {
+  port: number;
+  ratePerSecond: number;
+  durationS: number;
+  messageFor: (i: number) => OpenLoopMessage;
+}): Promise<OpenLoopResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  const total = Math.max(1, Math.round(options.ratePerSecond * options.durationS));
+  const intervalMs = 1000 / options.ratePerSecond;
+  const latencies: number[] = [];
+  let failed = 0;
+  const startedAt = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i += 1) {
+    const dueAt = startedAt + i * intervalMs;
+    const wait = dueAt - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const message = options.messageFor(i);
+    inFlight.push(
+      send(agent, options.port, message).then(
+        (status) => {
+          if (status === 200) latencies.push(performance.now() - dueAt);
+          else failed += 1;
+        },
+        () => {
+          failed += 1;
+        },
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  const elapsedS = (performance.now() - startedAt) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    round1(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  return {
+    sent: total,
+    failed,
+    achievedPerSecond: Math.round(latencies.length / elapsedS),
+    p50Ms: at(0.5),
+    p90Ms: at(0.9),
+    p99Ms: at(0.99),
+    maxMs: round1(latencies.at(-1) ?? 0),
+  };
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function send(agent: Agent, port: number, message: OpenLoopMessage): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: message.path,
+        method: 'POST',
+        agent,
+        headers: { ...message.headers, 'content-length': Buffer.byteLength(message.body) },
+        timeout: 30_000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(message.body);
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * The server under test, in a process of its own so the load generator never shares its event loop:
+ * `node --expose-gc --import tsx bench/support/server-process.ts relevo|echo`. `relevo` is the composed
+ * server of bots/relevo.ts with the real agent on `REDIS_URL`; `echo` is a bare botbuilder echo bot
+ * (CloudAdapter on restify) replying to the Bot Connector at `BENCH_SERVICE_URL`. It reports its port
+ * over IPC and answers `{type: 'memory'}` with its heap and RSS after a full garbage collection.
+ */
+import type { AddressInfo } from 'node:net';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import restify from 'restify';
+import { loadConfig } from '../../bots/config.js';
+import { createRelevo } from '../../bots/relevo.js';
+import { silentLogger } from '../../core/logger.js';
+
+export interface MemorySample {
+  heapUsed: number;
+  rss: number;
+  external: number;
+}
+
+async function echo(context: TurnContext): Promise<void> {
+  if (context.activity.type === 'message') await context.sendActivity(`echo: ${context.activity.text}`);
+}
+
+async function startEcho(): Promise<{ port: number; close: () => Promise<void> }> {
+  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
+  const server = restify.createServer();
+  server.use(restify.plugins.bodyParser());
+  server.post('/api/messages', async (req, res) => {
+    await adapter.process(req, res, echo);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function startRelevo(): Promise<{ port: number; close: () => Promise<void> }> {
+  const relevo = await createRelevo({
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      REDIS_URL: process.env.REDIS_URL,
+      REDIS_KEY_PREFIX: 'bench',
+    }),
+    logger: silentLogger,
+  });
+  const { port } = await relevo.listen();
+  return { port, close: () => relevo.close() };
+}
+
+function memory(): MemorySample {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const usage = process.memoryUsage();
+  return { heapUsed: usage.heapUsed, rss: usage.rss, external: usage.external };
+}
+
+const mode = process.argv[2];
+const server = mode === 'echo' ? await startEcho() : await startRelevo();
+process.on('message', (message: { type?: string }) => {
+  if (message.type === 'memory') process.send?.({ type: 'memory', sample: memory() });
+  if (message.type === 'stop')
+    void server.close().finally(() => process.send?.({ type: 'stopped' }, () => process.exit(0)));
+});
+process.send?.({ type: 'ready', port: server.port });
