@@ -39,6 +39,10 @@ export interface HandoffPolicyOptions {
   requestWords: string[];
   /** Complaint intent that hands VIP members to a person at once. */
   complaintIntent: string;
+  /** A top intent at least this confident (other than a complaint) is a task the customer asks for. */
+  taskConfidence: number;
+  /** Sentiment at or below this counts as anger even on a confident task turn ("cancel my order" is not). */
+  taskNegativeScoreThreshold: number;
   /** Tiers treated as VIP. */
   vipTiers: string[];
   /** Failed dialogs (in a row of the conversation) that trigger a handoff. */
@@ -56,6 +60,8 @@ export const defaultPolicyOptions: HandoffPolicyOptions = {
   requestIntent: 'handoff.request',
   requestWords: ['agent', 'agente', 'human', 'humano', 'person', 'persona', 'representative', 'asesor'],
   complaintIntent: 'feedback.complaint',
+  taskConfidence: 0.8,
+  taskNegativeScoreThreshold: -0.9,
   vipTiers: ['vip', 'gold', 'platinum'],
   dialogFailures: 2,
 };
@@ -159,21 +165,26 @@ export function evaluateTurn(
       });
     }
 
-    // The score, not the label: a short neutral reply ("ok") can be labelled negative at -0.05. And a
-    // one- or two-word command ("cancel", "no") says what to do, not how the customer feels: it counts
-    // only when it is angry enough on its own.
+    // The score, not the label: a short neutral reply ("ok") can be labelled negative at -0.05.
+    // A one- or two-word command ("cancel", "no") says what to do, not how the customer feels, and the
+    // lexicons read "cancel" as angry: it does not count. When a confident task intent explains the words
+    // ("cancel my order"), only a much stronger score counts as anger.
     const { score, confidence: sentimentConfidence } = nlu.sentiment;
-    const isCommand = turn.text.trim().split(/\s+/).length < MIN_WORDS_FOR_TREND;
-    if (
-      sentimentConfidence >= options.minSentimentConfidence &&
-      (!isCommand || score <= options.negativeScoreThreshold)
-    ) {
+    const isCommand = turn.text.trim().split(/\s+/).length < MIN_WORDS_FOR_SENTIMENT;
+    const isTask =
+      !nlu.isOutOfScope &&
+      nlu.topIntent !== options.complaintIntent &&
+      topScore(nlu) >= options.taskConfidence;
+    const threshold = isTask
+      ? Math.min(options.negativeScoreThreshold, options.taskNegativeScoreThreshold)
+      : options.negativeScoreThreshold;
+    if (sentimentConfidence >= options.minSentimentConfidence && !isCommand) {
       signals.lastSentiment = round(score);
       signals.sentimentScores = [...signals.sentimentScores, round(score)].slice(-options.trendTurns);
-      if (score <= options.negativeScoreThreshold) {
+      if (score <= threshold) {
         fired.push({
           trigger: 'negative-sentiment',
-          values: { score: round(score), threshold: options.negativeScoreThreshold },
+          values: { score: round(score), threshold },
         });
       }
       const trend = fallingTrend(signals.sentimentScores, options);
@@ -199,8 +210,8 @@ export function evaluateTurn(
   return { signals, reason: fired[0] };
 }
 
-/** Messages shorter than this feed the sentiment trend only when angry on their own. */
-const MIN_WORDS_FOR_TREND = 3;
+/** Messages shorter than this are commands: their sentiment is not read. */
+const MIN_WORDS_FOR_SENTIMENT = 3;
 
 const ORDER: HandoffTrigger[] = [
   'explicit-request',

@@ -50,8 +50,34 @@ describe('handoff policy', () => {
   });
 
   it('hands off an angry customer on one turn by the sentiment score', () => {
-    const { reasons } = run([{ text: 'this is terrible', nlu: nluResult({ sentiment: -0.82 }) }]);
+    const { reasons } = run([
+      { text: 'this is terrible', nlu: nluResult({ intent: 'feedback.complaint', sentiment: -0.82 }) },
+    ]);
     expect(reasons[0]).toEqual({ trigger: 'negative-sentiment', values: { score: -0.82, threshold: -0.6 } });
+  });
+
+  it('does not read anger into a confident task such as "cancel my order", unless the score is extreme', () => {
+    const calm = run([
+      { text: 'cancel my order', nlu: nluResult({ intent: 'order.cancel', score: 1, sentiment: -0.63 }) },
+    ]);
+    expect(calm.reasons[0]).toBeUndefined();
+    const furious = run([
+      {
+        text: 'cancel my order right now, this is a joke',
+        nlu: nluResult({ intent: 'order.cancel', score: 0.9, sentiment: -0.97 }),
+      },
+    ]);
+    expect(furious.reasons[0]).toEqual({
+      trigger: 'negative-sentiment',
+      values: { score: -0.97, threshold: -0.9 },
+    });
+  });
+
+  it('does not read anger into one-word commands', () => {
+    const { reasons } = run([
+      { text: 'cancel', nlu: nluResult({ intent: 'agent.cancel', score: 0.92, sentiment: -0.98 }) },
+    ]);
+    expect(reasons[0]).toBeUndefined();
   });
 
   it('does not hand off a short reply labelled negative with a score near zero', () => {

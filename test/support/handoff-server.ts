@@ -25,7 +25,12 @@ export function keywordNlu(text: string): NluResult {
   const angry = /\b(terrible|angry|awful|worst|horrible|furioso|fatal)\b/i.test(text);
   const gibberish = !/[aeiou]/i.test(text) || /\b(blorp|zzq|qwx)\b/i.test(text);
   const spanish = /\b(hola|quiero|pedido|gracias)\b/i.test(text);
-  const intent = /\border\b|\bpedido\b/i.test(text) ? 'orders.status' : 'chitchat.greet';
+  // Like the real NLU, an angry message reads as a complaint.
+  const intent = angry
+    ? 'feedback.complaint'
+    : /\border\b|\bpedido\b/i.test(text)
+      ? 'orders.status'
+      : 'chitchat.greet';
   const score = gibberish ? 0.2 : 0.9;
   return {
     text,
