@@ -69,4 +69,28 @@ describe('linking an account by an emailed code', () => {
     expect(balance).toMatch(/^You have (\d+) points/);
     expect(Number(/You have (\d+) points/.exec(balance ?? '')?.[1])).toBeGreaterThanOrEqual(100);
   });
+
+  it('links an account in Spanish, and a wrong code five times voids it', async () => {
+    const webchat = {
+      userId: 'webchat:anon-visitor-2',
+      channelId: 'webchat',
+      conversationId: 'web-2',
+      locale: 'es-ES',
+    };
+    await adapter.say('quiero vincular mi cuenta', webchat);
+    expect(replies()).toEqual(['¿Cuál es el correo de tu cuenta? Te enviaré un código de 6 cifras.']);
+    await adapter.say('luis@example.com', webchat);
+    expect(replies()).toEqual(['He enviado un código a luis@example.com. Escríbelo aquí (vale 10 minutos).']);
+    const mail = (await smtp.waitFor(2)).find((each) => each.envelopeTo.includes('luis@example.com'));
+    const code = /\b(\d{6})\b/.exec(mail?.parsed.text ?? '')?.[1] as string;
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (const left of [4, 3, 2, 1]) {
+      await adapter.say(wrong, webchat);
+      expect(replies()).toEqual([`Ese código no es correcto. Te quedan ${left} intentos.`]);
+    }
+    await adapter.say(wrong, webchat);
+    expect(replies()).toEqual(['No he podido vincular las cuentas: el código no es correcto']);
+    // The right code no longer works: the customer must ask for a new one.
+    expect(await agent.identity.members.findByKey('email:luis@example.com')).toBeUndefined();
+  });
 });
