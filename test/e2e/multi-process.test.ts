@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { type RoundRobinProxy, startRoundRobinProxy } from '../support/round-robin-proxy.js';
+import { type RelevoProcess, spawnRelevo } from '../support/spawn-relevo.js';
+
+interface Grant {
+  conversationId: string;
+  token: string;
+  streamUrl: string;
+}
+
+describe('two Relevo processes on one Redis behind a round-robin balancer', () => {
+  let processes: RelevoProcess[];
+  let proxy: RoundRobinProxy;
+
+  beforeAll(async () => {
+    const env = {
+      PORT: '0',
+      REDIS_URL: inject('redisUrl'),
+      REDIS_KEY_PREFIX: `multi-${randomUUID().slice(0, 8)}`,
+    };
+    processes = [spawnRelevo(env), spawnRelevo(env)];
+    const ports = await Promise.all(processes.map((each) => each.listening()));
+    proxy = await startRoundRobinProxy(ports);
+  }, 60_000);
+
+  afterAll(async () => {
+    await proxy?.close();
+    for (const each of processes ?? []) each.child.kill('SIGTERM');
+    await Promise.all((processes ?? []).map((each) => each.exited()));
+  });
+
+  it('holds one customer conversation across both processes: every message gets exactly one reply, in order', async () => {
+    const grant = (await (
+      await fetch(`${proxy.url}/v3/directline/conversations`, { method: 'POST' })
+    ).json()) as Grant;
+    // The stream goes through the balancer to whichever process it picks; replies made by the other
+    // process reach it over Redis pub/sub.
+    const streamUrl = grant.streamUrl.replace(/^ws:\/\/[^/]+/, proxy.url.replace('http', 'ws'));
+    const pushed: { text: string; role: string }[] = [];
+    const socket = new WebSocket(streamUrl);
+    socket.on('message', (data) => {
+      for (const activity of (
+        JSON.parse(String(data)) as { activities: { type: string; text?: string; from: { role: string } }[] }
+      ).activities) {
+        if (activity.type === 'message') pushed.push({ text: activity.text ?? '', role: activity.from.role });
+      }
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+
+    const orders = ['ORD-100001', 'ORD-100002', 'ORD-100003', 'ORD-100005'];
+    for (const order of orders) {
+      const response = await fetch(
+        `${proxy.url}/v3/directline/conversations/${grant.conversationId}/activities`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'message', text: `where is my order ${order}`, locale: 'en-US' }),
+        },
+      );
+      expect(response.status).toBe(200);
+    }
+    await expect
+      .poll(() => pushed.filter((each) => each.role === 'bot' && each.text.startsWith('Order ')).length, {
+        timeout: 15_000,
+      })
+      .toBe(orders.length);
+    // Each status answer follows its own question, once.
+    const answers = pushed
+      .filter((each) => each.role === 'bot' && each.text.startsWith('Order '))
+      .map((each) => each.text.slice(6, 16));
+    expect(answers).toEqual(orders);
+    expect(new Set(proxy.served).size).toBe(2);
+    socket.close();
+  });
+
+  it('keeps the turns of one conversation apart when two messages arrive at both processes at once', async () => {
+    const grant = (await (
+      await fetch(`${proxy.url}/v3/directline/conversations`, { method: 'POST' })
+    ).json()) as Grant;
+    const post = (text: string) =>
+      fetch(`${proxy.url}/v3/directline/conversations/${grant.conversationId}/activities`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'message', text, locale: 'en-US' }),
+      });
+    const responses = await Promise.all([
+      post('where is my order ORD-100002'),
+      post('where is my order ORD-100003'),
+    ]);
+    expect(responses.map((response) => response.status)).toEqual([200, 200]);
+    const { activities } = (await (
+      await fetch(`${proxy.url}/v3/directline/conversations/${grant.conversationId}/activities`, {
+        headers: { authorization: `Bearer ${grant.token}` },
+      })
+    ).json()) as { activities: { text?: string; from: { role: string } }[] };
+    const statuses = activities
+      .filter((a) => a.from.role === 'bot' && a.text?.startsWith('Order '))
+      .map((a) => a.text?.slice(6, 16));
+    expect(statuses.sort()).toEqual(['ORD-100002', 'ORD-100003']);
+  });
+});
