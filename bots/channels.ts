@@ -26,7 +26,11 @@ export interface ChannelDependencies {
 export function createChannels(deps: ChannelDependencies): Channel[] {
   const { config, ...shared } = deps;
   return [
-    createWebChatChannel({ ...shared, secret: config.DIRECTLINE_SECRET }),
+    createWebChatChannel({
+      ...shared,
+      secret: config.DIRECTLINE_SECRET,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+    }),
     createBotFrameworkChannel({
       ...shared,
       credentials: {
@@ -35,6 +39,7 @@ export function createChannels(deps: ChannelDependencies): Channel[] {
         appType: config.MicrosoftAppType,
         tenantId: config.MicrosoftAppTenantId,
       },
+      maxBodyBytes: config.MAX_BODY_BYTES,
     }),
     createSlackChannel({
       ...shared,
@@ -42,6 +47,7 @@ export function createChannels(deps: ChannelDependencies): Channel[] {
       signingSecret: config.SLACK_SIGNING_SECRET,
       botToken: config.SLACK_BOT_TOKEN,
       apiUrl: config.SLACK_API_URL,
+      maxBodyBytes: config.MAX_BODY_BYTES,
     }),
     createTwitterChannel({
       ...shared,
@@ -52,6 +58,7 @@ export function createChannels(deps: ChannelDependencies): Channel[] {
       accessSecret: config.X_ACCESS_SECRET,
       userId: config.X_USER_ID,
       apiUrl: config.X_API_URL,
+      maxBodyBytes: config.MAX_BODY_BYTES,
     }),
     createEmailChannel({
       ...shared,

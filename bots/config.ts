@@ -106,6 +106,22 @@ const schema = z
     HANDOFF_NEGATIVE_SCORE: optional(
       z.coerce.number({ error: 'a number from -1 to 0' }).min(-1).max(0),
     ).default(-0.6),
+    // Largest body a channel route (Direct Line, /api/messages, Slack, X) reads: Azure caps an
+    // activity at 256 KB, Slack's and X's payloads are far smaller.
+    MAX_BODY_BYTES: optional(
+      z.coerce
+        .number({ error: 'a whole number of bytes from 1024 to 10485760' })
+        .int('a whole number of bytes from 1024 to 10485760')
+        .min(1024, 'a whole number of bytes from 1024 to 10485760')
+        .max(10 * 1024 * 1024, 'a whole number of bytes from 1024 to 10485760'),
+    ).default(256 * 1024),
+    RATE_LIMIT_PER_MINUTE: optional(
+      z.coerce
+        .number({ error: 'a whole number of messages from 0 (off) to 10000' })
+        .int('a whole number of messages from 0 (off) to 10000')
+        .min(0, 'a whole number of messages from 0 (off) to 10000')
+        .max(10_000, 'a whole number of messages from 0 (off) to 10000'),
+    ).default(30),
   })
   .superRefine((env, ctx) => {
     if (env.REDIS_CLUSTER_URLS !== undefined) {

@@ -26,7 +26,13 @@ export interface DeskPrincipal {
 export function readCookie(headers: IncomingHttpHeaders, name: string): string | undefined {
   for (const part of (headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      // Malformed percent-encoding (`%E0%A4%A`) is no session, not a server error.
+      return undefined;
+    }
   }
   return undefined;
 }

@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { TranscriptStore } from 'botbuilder';
 import type { Request, Response, Server } from 'restify';
+import { BodyErrorCode, parseJsonBody, readRawBody } from '../connectors/shared/read-body.js';
 import { requireApiToken } from '../core/api-auth.js';
+import { hasCode } from '../core/errors.js';
 import type { OpenApiOperation, OpenApiRegistry } from '../core/openapi.js';
 import { IdentityErrorCode, identityError } from './errors.js';
 import type { Journey } from './journey/journey.js';
@@ -133,20 +135,14 @@ async function latestMerge(members: Members, member: MemberRecord): Promise<stri
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES)
-      throw identityError(IdentityErrorCode.invalidRequest, 'The body is too large', 413);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return undefined;
   try {
-    return JSON.parse(text);
-  } catch {
-    throw identityError(IdentityErrorCode.invalidRequest, 'The body is not valid JSON', 400);
+    return parseJsonBody(await readRawBody(req, MAX_BODY_BYTES));
+  } catch (error) {
+    if (hasCode(error, BodyErrorCode.tooLarge))
+      throw identityError(IdentityErrorCode.invalidRequest, 'The body is too large', 413);
+    if (hasCode(error, BodyErrorCode.invalidJson))
+      throw identityError(IdentityErrorCode.invalidRequest, 'The body is not valid JSON', 400);
+    throw error;
   }
 }
 

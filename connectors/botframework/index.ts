@@ -14,6 +14,8 @@ export interface BotFrameworkChannelOptions {
   bot: TurnLogic;
   inFlight: InFlightWork;
   logger: Logger;
+  /** `MAX_BODY_BYTES`: largest request body accepted (default 1 MiB). */
+  maxBodyBytes?: number | undefined;
 }
 
 /**
@@ -35,6 +37,7 @@ export function createBotFrameworkChannel(options: BotFrameworkChannelOptions): 
         inFlight: options.inFlight,
         logger,
         loopbackOnly,
+        ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
       }),
     start: async () => {},
     close: async () => {},

@@ -4,7 +4,7 @@ import type { TurnLogic } from '../../core/channel.js';
 import { RelevoError } from '../../core/errors.js';
 import type { InFlightWork } from '../../core/in-flight.js';
 import type { Logger } from '../../core/logger.js';
-import { parseJsonBody, readRawBody } from '../shared/read-body.js';
+import { closeAfterTooLarge, parseJsonBody, readRawBody } from '../shared/read-body.js';
 import type { BotFrameworkAdapter } from './adapter.js';
 import { requireActivity } from './inbound.js';
 import { isLoopbackAddress, isLoopbackUrl } from './verify.js';
@@ -19,6 +19,8 @@ export interface BotFrameworkRouteOptions {
   logger: Logger;
   /** Without an app id there is no JWT to check: accept callers on this machine only (the Emulator). */
   loopbackOnly: boolean;
+  /** Largest body accepted (default 1 MiB). */
+  maxBodyBytes?: number;
 }
 
 /** `POST /api/messages`, the Bot Framework messaging endpoint. */
@@ -28,7 +30,9 @@ export function mountBotFramework(server: Server, options: BotFrameworkRouteOpti
       if (options.loopbackOnly && !isLoopbackAddress(req.socket.remoteAddress)) {
         throw forbidden('Without MicrosoftAppId, /api/messages accepts callers on this machine only');
       }
-      const activity = requireActivity(parseJsonBody(await readRawBody(req, MAX_BODY_BYTES)));
+      const activity = requireActivity(
+        parseJsonBody(await readRawBody(req, options.maxBodyBytes ?? MAX_BODY_BYTES)),
+      );
       if (options.loopbackOnly && !isLoopbackUrl(activity.serviceUrl)) {
         throw forbidden('Without MicrosoftAppId, replies can only go to a service URL on this machine');
       }
@@ -41,6 +45,7 @@ export function mountBotFramework(server: Server, options: BotFrameworkRouteOpti
     } catch (error) {
       const known = toRelevoError(error);
       if (known.statusCode >= 500) options.logger.error({ err: error }, 'Bot Framework request failed');
+      closeAfterTooLarge(res, known.statusCode);
       res.status(known.statusCode);
       res.json(known.toJSON());
     }

@@ -26,6 +26,8 @@ export interface SlackChannelOptions {
   bot: TurnLogic;
   idempotency: IdempotencyStore;
   clock?: Clock;
+  /** `MAX_BODY_BYTES`: largest request body accepted (default 1 MiB). */
+  maxBodyBytes?: number | undefined;
 }
 
 /**
@@ -59,6 +61,7 @@ export function createSlackChannel(options: SlackChannelOptions): Channel {
         idempotency: options.idempotency,
         logic: options.bot,
         logger: options.logger,
+        ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
         inFlight: options.inFlight,
         ...(options.clock ? { clock: options.clock } : {}),
       }),

@@ -35,6 +35,8 @@ export interface TwitterChannelOptions {
   httpsAgent?: Agent;
   sleep?: (ms: number) => Promise<void>;
   sentiment?: SentimentOf;
+  /** `MAX_BODY_BYTES`: largest request body accepted (default 1 MiB). */
+  maxBodyBytes?: number | undefined;
 }
 
 /**
@@ -78,6 +80,7 @@ export function createTwitterChannel(options: TwitterChannelOptions): Channel {
         logger: options.logger,
         inFlight: options.inFlight,
         ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
       }),
     start: async () => {},
     close: async () => {},

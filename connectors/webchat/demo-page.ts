@@ -25,6 +25,7 @@ export function mountDemoPage(
   service: DirectLineService,
   signingKey: () => Promise<Buffer>,
   logger: Logger,
+  maxBodyBytes?: number,
 ): void {
   const text = (type: string, body: string) => async (_req: Request, res: Response) => {
     res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-cache' });
@@ -57,7 +58,7 @@ export function mountDemoPage(
       const key = await signingKey();
       const known = visitorFromCookie(req.headers.cookie, key);
       const visitor = known ?? newVisitorId();
-      const body = (await readJson(req)) as { locale?: unknown } | undefined;
+      const body = (await readJson(req, maxBodyBytes)) as { locale?: unknown } | undefined;
       const locale = typeof body?.locale === 'string' ? body.locale : undefined;
       const grant = await service.grantForVisitor(visitor, locale);
       if (!known) res.header('set-cookie', visitorCookie(visitor, key, req.isSecure()));

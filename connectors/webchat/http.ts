@@ -2,19 +2,20 @@ import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'restify';
 import { hasCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { BodyErrorCode, parseJsonBody, readRawBody } from '../shared/read-body.js';
+import { BodyErrorCode, closeAfterTooLarge, parseJsonBody, readRawBody } from '../shared/read-body.js';
 import { DirectLineError } from './errors.js';
 
 /** Largest body a Direct Line client may post. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Reads and parses a JSON body; an empty body is `undefined`. Oversized or broken JSON is a 4xx. */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
+export async function readJson(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
   try {
-    return parseJsonBody(await readRawBody(req, MAX_BODY_BYTES));
+    return parseJsonBody(await readRawBody(req, maxBytes));
   } catch (error) {
     if (hasCode(error, BodyErrorCode.tooLarge)) throw new DirectLineError('MessageSizeTooBig', error.message);
     if (hasCode(error, BodyErrorCode.invalidJson)) throw new DirectLineError('BadSyntax', error.message);
+    if (hasCode(error, BodyErrorCode.incomplete)) throw new DirectLineError('BadArgument', error.message);
     throw error;
   }
 }
@@ -35,6 +36,7 @@ export function directLineRoute(logger: Logger, handler: (req: Request, res: Res
       if (!(error instanceof DirectLineError))
         logger.error({ err: error, url: req.url }, 'Direct Line request failed');
       if (!res.headersSent) {
+        closeAfterTooLarge(res, known.statusCode);
         res.status(known.statusCode);
         res.json(known.body);
       }

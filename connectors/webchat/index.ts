@@ -31,6 +31,8 @@ export interface WebChatChannelOptions {
   clock?: Clock;
   /** Serve the storefront demo page at `/` (default true). */
   demoPage?: boolean;
+  /** `MAX_BODY_BYTES`: largest body a client may post (default 256 KiB, Azure's activity limit). */
+  maxBodyBytes?: number | undefined;
 }
 
 /**
@@ -57,9 +59,9 @@ export function createWebChatChannel(options: WebChatChannelOptions): Channel {
     adapter,
     health: () => ({ status: 'on', detail: service.isAnonymous ? 'anonymous' : 'secret' }),
     mount: (server) => {
-      mountDirectLine(server, service, streams, options.logger);
+      mountDirectLine(server, service, streams, options.logger, options.maxBodyBytes);
       if (options.demoPage !== false)
-        mountDemoPage(server, service, () => store.signingKey(), options.logger);
+        mountDemoPage(server, service, () => store.signingKey(), options.logger, options.maxBodyBytes);
     },
     start: async () => {},
     close: () => streams.close(),

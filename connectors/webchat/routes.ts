@@ -17,7 +17,9 @@ export function mountDirectLine(
   service: DirectLineService,
   streams: DirectLineStreams,
   logger: Logger,
+  maxBodyBytes?: number,
 ): void {
+  const readBody = (req: Request) => readJson(req, maxBodyBytes);
   const route = (handler: (req: Request, res: Response) => Promise<void>) => directLineRoute(logger, handler);
   const caller = (req: Request) => service.authenticate(req.headers.authorization);
   const withStream = (req: Request, grant: ConversationGrant, watermark?: string) => ({
@@ -28,7 +30,7 @@ export function mountDirectLine(
   server.post(
     `${BASE}/conversations`,
     route(async (req, res) => {
-      const { grant, created } = await service.start(await caller(req), await readJson(req));
+      const { grant, created } = await service.start(await caller(req), await readBody(req));
       res.status(created ? 201 : 200);
       res.json(withStream(req, grant));
     }),
@@ -47,7 +49,7 @@ export function mountDirectLine(
     `${BASE}/conversations/:conversationId/activities`,
     route(async (req, res) => {
       const conversation = await service.conversationFor(await caller(req), req.params.conversationId);
-      const id = await service.post(conversation, await readJson(req));
+      const id = await service.post(conversation, await readBody(req));
       res.json({ id });
     }),
   );
@@ -65,7 +67,7 @@ export function mountDirectLine(
   server.post(
     `${BASE}/tokens/generate`,
     route(async (req, res) => {
-      res.json(await service.generateToken(await caller(req), await readJson(req)));
+      res.json(await service.generateToken(await caller(req), await readBody(req)));
     }),
   );
 
