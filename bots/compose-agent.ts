@@ -31,6 +31,8 @@ import { identityPort } from './identity-port.js';
 import { loyaltyPort } from './loyalty-port.js';
 import { NluStage } from './nlu-stage.js';
 import { createPipeline } from './pipeline.js';
+import { MemoryRateCounter, RedisRateCounter } from '../storage/rate-counter.js';
+import { RateLimitMiddleware } from '../storage/rate-limit-middleware.js';
 
 export interface ComposeAgentOptions {
   config: Config;
@@ -142,6 +144,13 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
   const pipeline = createPipeline({
     stores,
     logger,
+    rateLimit: new RateLimitMiddleware({
+      counter: stores.redis
+        ? new RedisRateCounter(stores.redis, { prefix: stores.prefix })
+        : new MemoryRateCounter(options.clock),
+      limit: config.RATE_LIMIT_PER_MINUTE,
+      logger,
+    }),
     state,
     identity: identity.middleware,
     references,

@@ -26,6 +26,8 @@ export interface PipelineStages {
   analytics?: Middleware;
   /** Rewrites what the transcript keeps (PII redaction); the customer still sees the original. */
   redact?: (activity: Activity) => Activity;
+  /** Messages per identity key and minute (storage/rate-limit-middleware.ts); absent: no limit. */
+  rateLimit?: Middleware;
 }
 
 /**
@@ -43,10 +45,13 @@ export function createPipeline({
   analytics,
   references,
   redact,
+  rateLimit,
 }: PipelineStages): Pipeline {
   return [
     // 1. Dedupe: a platform retry must never cause a second reply or point credit.
     new DedupeMiddleware(stores.idempotency, logger),
+    // 1b. A customer over the rate limit is told once and dropped, before any lock, NLU or points.
+    ...(rateLimit ? [rateLimit] : []),
     // 2. One turn of a conversation at a time, in order.
     new ConversationLockMiddleware(stores.locks, { logger }),
     // 3. Outcome events and metrics: it times the rest of the turn and reads what the later stages left.

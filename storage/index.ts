@@ -29,3 +29,9 @@ export {
   StateMiddleware,
   type StateMiddlewareOptions,
 } from './state-middleware.js';
+export { MemoryRateCounter, type RateCounter, RedisRateCounter } from './rate-counter.js';
+export {
+  defaultRateLimitNotice,
+  RateLimitMiddleware,
+  type RateLimitOptions,
+} from './rate-limit-middleware.js';

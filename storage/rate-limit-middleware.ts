@@ -1,0 +1,60 @@
+import type { Middleware, TurnContext } from 'botbuilder';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import type { RateCounter } from './rate-counter.js';
+
+export interface RateLimitOptions {
+  counter: RateCounter;
+  /** Messages one identity key may send per window; 0 turns the limit off. */
+  limit: number;
+  /** Length of a window (default one minute). */
+  windowMs?: number;
+  /** The one answer a customer gets when they pass the limit, in their language. */
+  notice?: (locale: string | undefined) => string;
+  logger?: Logger;
+}
+
+/** What a customer over the limit is told, once per window. */
+export function defaultRateLimitNotice(locale: string | undefined): string {
+  return locale?.toLowerCase().startsWith('es')
+    ? 'Estás enviando mensajes más rápido de lo que puedo responder. Espera un minuto y vuelve a escribirme, por favor.'
+    : 'You are sending messages faster than I can answer. Please wait a minute and write to me again.';
+}
+
+/**
+ * Caps the messages one customer (one identity key, `activity.from.id`) may send per window, on every
+ * channel and across processes when the counter is on Redis. The first message over the limit gets
+ * one polite answer; the rest of the window is dropped unanswered, before it takes a lock, runs the
+ * NLU or earns points. Runs right after dedupe, so a platform's retry is never counted twice. A
+ * counter that fails lets the message through (and is logged): the limit protects, never blocks.
+ */
+export class RateLimitMiddleware implements Middleware {
+  private readonly windowMs: number;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: RateLimitOptions) {
+    this.windowMs = options.windowMs ?? 60_000;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const { type, from, locale } = context.activity;
+    if (this.options.limit <= 0 || type !== 'message' || !from?.id) return next();
+    let count: number;
+    try {
+      count = await this.options.counter.hit(`message:${from.id}`, this.windowMs);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'rate counter unavailable; message let through');
+      return next();
+    }
+    if (count <= this.options.limit) return next();
+    if (count === this.options.limit + 1) {
+      // The identity key is personal data (an email address, a phone): the log names the channel only.
+      this.logger.warn(
+        { channelId: context.activity.channelId, limit: this.options.limit },
+        'rate limit reached',
+      );
+      await context.sendActivity((this.options.notice ?? defaultRateLimitNotice)(locale));
+    }
+  }
+}
