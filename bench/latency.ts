@@ -56,7 +56,7 @@ try {
   });
   process.stdout.write(
     `latency at ${Math.round(SHARE_OF_PEAK * 100)} % of peak (${peak} msg/s): ${rate} msg/s for ${SECONDS} s, open loop over ${CONVERSATIONS} conversations\n` +
-      `  achieved ${result.achievedPerSecond} msg/s, failed ${result.failed}\n` +
+      `  achieved ${result.achievedPerSecond} msg/s, failed ${result.failed} ${JSON.stringify(result.failures)}\n` +
       `  p50 ${result.p50Ms} ms   p90 ${result.p90Ms} ms   p99 ${result.p99Ms} ms (goal < 50)   max ${result.maxMs} ms\n`,
   );
   process.stdout.write(

@@ -53,6 +53,7 @@ export function stageOf(key: string): string {
     [/^dl:.*:meta$/, 'Direct Line conversation record'],
     [/^(dl:.*:log|bus:webchat)/, 'echo + replies out (log append, pub/sub)'],
     [/^once:/, 'dedupe'],
+    [/^rate:/, 'rate limit (per identity key)'],
     [/^lock:/, 'conversation lock'],
     [/^identity:/, 'identity (key -> member, timers)'],
     [/^(progress:|ledger:|lb:)/, 'loyalty (progress, ledger, leaderboards)'],

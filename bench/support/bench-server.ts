@@ -43,7 +43,11 @@ export async function startBenchServer(
   mode: 'relevo' | 'echo',
   env: Record<string, string> = {},
 ): Promise<BenchServer> {
-  const command = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" --expose-gc --disable-warning=DEP0111 --import tsx bench/support/server-process.ts ${mode}`;
+  // BENCH_CPU_PROFILE_DIR=dir: each server writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROFILE_DIR
+    ? `--cpu-prof --cpu-prof-dir='${process.env.BENCH_CPU_PROFILE_DIR}'`
+    : '';
+  const command = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" --expose-gc ${profile} --disable-warning=DEP0111 --import tsx bench/support/server-process.ts ${mode}`;
   const child = spawn('sh', ['-c', command], {
     cwd: root,
     env: { ...process.env, ...env },

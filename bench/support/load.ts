@@ -60,6 +60,8 @@ export interface OpenLoopMessage {
 export interface OpenLoopResult {
   sent: number;
   failed: number;
+  /** Why the failed ones failed: HTTP status or error code → count. */
+  failures: Record<string, number>;
   achievedPerSecond: number;
   p50Ms: number;
   p90Ms: number;
@@ -82,6 +84,11 @@ export async function openLoop(options: {
   const intervalMs = 1000 / options.ratePerSecond;
   const latencies: number[] = [];
   let failed = 0;
+  const failures: Record<string, number> = {};
+  const fail = (reason: string) => {
+    failed += 1;
+    failures[reason] = (failures[reason] ?? 0) + 1;
+  };
   const startedAt = performance.now();
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < total; i += 1) {
@@ -93,11 +100,9 @@ export async function openLoop(options: {
       send(agent, options.port, message).then(
         (status) => {
           if (status === 200) latencies.push(performance.now() - dueAt);
-          else failed += 1;
+          else fail(String(status));
         },
-        () => {
-          failed += 1;
-        },
+        (error: NodeJS.ErrnoException) => fail(error.code ?? error.message),
       ),
     );
   }
@@ -110,6 +115,7 @@ export async function openLoop(options: {
   return {
     sent: total,
     failed,
+    failures,
     achievedPerSecond: Math.round(latencies.length / elapsedS),
     p50Ms: at(0.5),
     p90Ms: at(0.9),

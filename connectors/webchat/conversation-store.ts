@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Activity } from 'botbuilder';
+import { type Clock, systemClock } from '../../core/clock.js';
 import type { RedisConnection } from '../../storage/redis-connection.js';
 
 /** A Direct Line conversation: who it belongs to. */
@@ -78,16 +79,22 @@ export class MemoryConversationStore implements ConversationStore {
 
 /** Conversations are kept this long after their last activity. */
 const RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** How long a process uses the signing key it read before reading it again. */
+export const SIGNING_KEY_CACHE_MS = 60_000;
 
 /** {@link ConversationStore} on Redis: a hash per conversation and a list as its log. */
 export class RedisConversationStore implements ConversationStore {
   private readonly prefix: string;
+  private readonly clock: Clock;
+  /** The signing key as last read, and until when it is trusted without asking Redis again. */
+  private cachedKey: { key: Promise<Buffer>; until: number } | undefined;
 
   constructor(
     private readonly client: RedisConnection,
-    options: { prefix?: string } = {},
+    options: { prefix?: string; clock?: Clock } = {},
   ) {
     this.prefix = `${options.prefix ?? 'relevo'}:dl`;
+    this.clock = options.clock ?? systemClock;
   }
 
   async create(record: ConversationRecord): Promise<void> {
@@ -124,7 +131,25 @@ export class RedisConversationStore implements ConversationStore {
     return toSet(conversationId, entries, watermark);
   }
 
-  async signingKey(): Promise<Buffer> {
+  /**
+   * The key every process signs tokens with: created once (`SET NX`), then read. Every Direct Line
+   * request checks a token, so the key is kept for a minute instead of costing two Redis round trips
+   * per request; it never changes unless Redis loses its data, and then processes agree again within
+   * {@link SIGNING_KEY_CACHE_MS}.
+   */
+  signingKey(): Promise<Buffer> {
+    const now = this.clock.now();
+    if (this.cachedKey && now < this.cachedKey.until) return this.cachedKey.key;
+    const key = this.readSigningKey();
+    this.cachedKey = { key, until: now + SIGNING_KEY_CACHE_MS };
+    // A failed read is not kept: the next request asks Redis again.
+    key.catch(() => {
+      if (this.cachedKey?.key === key) this.cachedKey = undefined;
+    });
+    return key;
+  }
+
+  private async readSigningKey(): Promise<Buffer> {
     const key = `${this.prefix}:signing-key`;
     await this.client.set(key, randomBytes(32).toString('base64'), { condition: 'NX' });
     const stored = await this.client.get(key);
