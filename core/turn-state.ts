@@ -34,6 +34,11 @@ export interface MemberSnapshot {
   tier?: string | undefined;
   /** Points balance, shown to agents and weighed in the handoff queue's priority. */
   points?: number | undefined;
+  /**
+   * Set when the member contacted us about one intent 3 times in 7 days (identity's churn rule): the
+   * handoff queue serves them sooner and agents see why.
+   */
+  churnRisk?: { intent: string; since: number } | undefined;
 }
 
 export function turnMember(context: TurnContext): MemberSnapshot | undefined {

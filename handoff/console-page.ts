@@ -129,6 +129,7 @@ export const CONSOLE_JS = `(() => {
       const li = el('li', { 'data-id': h.id, className: selected && selected.id === h.id ? 'selected' : '', onclick: () => open(h.id) },
         el('div', {}, (h.member.displayName || h.member.id) + ' · ' + h.channelId + ' · ' + h.language),
         el('div', { className: 'meta reason' }, reasonText(h.reason)),
+        ...(h.member.churnRisk ? [el('div', { className: 'meta churn' }, 'churn risk: ' + h.member.churnRisk.intent)] : []),
         el('div', { className: 'meta' }, (h.queuePosition ? '#' + h.queuePosition + ' · ' : '') + 'waiting ' + wait(waited) + (h.agentId ? ' · ' + h.agentId : '')));
       ul.append(li);
     }
@@ -136,7 +137,7 @@ export const CONSOLE_JS = `(() => {
 
   async function refreshQueues() {
     const [pending, active] = await Promise.all([api('/api/handoffs?status=pending'), api('/api/handoffs?status=active')]);
-    // The queue's own order: priority (tier, value, anger) weighed against waiting time.
+    // The queue's own order: priority (tier, value, churn risk, anger) weighed against waiting time.
     lists.pending = pending.handoffs.sort((a, b) => (a.queuePosition ?? 1e9) - (b.queuePosition ?? 1e9));
     lists.active = active.handoffs;
     renderList('pending');
@@ -173,7 +174,7 @@ export const CONSOLE_JS = `(() => {
     $('title').textContent = (handoff.member.displayName || handoff.member.id) + ' — ' + handoff.status;
     $('reason').textContent = 'Reason: ' + reasonText(handoff.reason) + ' · waiting ' + wait(handoff.waitingMs);
     $('keys').textContent = handoff.identityKeys.join(', ');
-    $('member').textContent = 'tier ' + (handoff.member.tier || '—') + ' · points ' + (handoff.member.points ?? '—') + ' · language ' + handoff.language;
+    $('member').textContent = 'tier ' + (handoff.member.tier || '—') + ' · points ' + (handoff.member.points ?? '—') + ' · language ' + handoff.language + (handoff.member.churnRisk ? ' · churn risk: ' + handoff.member.churnRisk.intent : '');
     $('profile').textContent = profileText(handoff.profile);
     $('transcript').replaceChildren(...transcript.activities.filter((a) => a.type === 'message').map((a) => transcriptItem(a, transcript.turns)));
     $('transcript').scrollTop = $('transcript').scrollHeight;

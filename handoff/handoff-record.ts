@@ -23,7 +23,14 @@ export interface HandoffRecord {
   /** Where the desk's replies go, through the customer's own channel adapter. */
   reference: Partial<ConversationReference>;
   identityKeys: string[];
-  member: { id: string; tier: string | null; points: number | null; displayName: string | null };
+  member: {
+    id: string;
+    tier: string | null;
+    points: number | null;
+    displayName: string | null;
+    /** Identity's churn flag (3 contacts in 7 days about one intent); absent on older records. */
+    churnRisk?: { intent: string; since: number } | null;
+  };
   language: string;
   topic: string;
   priority: number;

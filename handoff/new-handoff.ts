@@ -34,11 +34,17 @@ export function newHandoffRecord(input: {
       tier: member?.tier ?? null,
       points: member?.points ?? null,
       displayName: member?.displayName ?? activity.from.name ?? null,
+      churnRisk: member?.churnRisk ? { ...member.churnRisk } : null,
     },
     language: nlu?.language ?? member?.language ?? activity.locale?.slice(0, 2) ?? 'en',
     topic: topicOf(nlu?.topIntent),
     priority: priorityOf(
-      { tier: member?.tier, points: member?.points, sentiment: input.signals.sentiment },
+      {
+        tier: member?.tier,
+        points: member?.points,
+        sentiment: input.signals.sentiment,
+        isChurnRisk: member?.churnRisk !== undefined,
+      },
       input.priority,
     ),
     createdAt: input.now,
@@ -62,7 +68,12 @@ export function packetValue(
     reason: record.reason,
     signals: record.signals,
     identityKeys: record.identityKeys,
-    member: { id: record.member.id, tier: record.member.tier, points: record.member.points },
+    member: {
+      id: record.member.id,
+      tier: record.member.tier,
+      points: record.member.points,
+      churnRisk: record.member.churnRisk ?? null,
+    },
     language: record.language,
     topIntents: Object.entries(nlu?.intents ?? {})
       .map(([name, { score }]) => ({ name, score }))

@@ -13,7 +13,13 @@ export interface HandoffPacketValue {
   reason: HandoffReason;
   signals: SignalSummary;
   identityKeys: string[];
-  member: { id: string; tier: string | null; points: number | null };
+  member: {
+    id: string;
+    tier: string | null;
+    points: number | null;
+    /** Set when identity flagged the member: 3 contacts in 7 days about `intent`. */
+    churnRisk: { intent: string; since: number } | null;
+  };
   language: string;
   topIntents: { name: string; score: number }[];
   /** Sentiment scores of the conversation's last turns, oldest first. */

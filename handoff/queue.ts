@@ -61,6 +61,12 @@ export interface PriorityOptions {
   maxValueWeight: number;
   /** Points for a sentiment score of -1 (scaled linearly; positive scores weigh 0). */
   negativeSentimentWeight: number;
+  /**
+   * Points for a member identity flagged at churn risk (3 contacts in 7 days about one intent):
+   * someone coming back about the same problem should not wait behind first-time questions.
+   * Optional so options written before it keep compiling; absent = the default.
+   */
+  churnRiskWeight?: number;
   /** What one priority point is worth in waiting time. */
   msPerPriorityPoint: number;
 }
@@ -70,12 +76,18 @@ export const defaultPriorityOptions: PriorityOptions = {
   valueWeightPerThousand: 0.5,
   maxValueWeight: 2,
   negativeSentimentWeight: 2,
+  churnRiskWeight: 2,
   msPerPriorityPoint: 60_000,
 };
 
-/** The priority of a handoff from the member's tier and value and the customer's sentiment. */
+/** The priority of a handoff from the member's tier, value and churn risk and the customer's sentiment. */
 export function priorityOf(
-  input: { tier?: string | undefined; points?: number | undefined; sentiment?: number | null | undefined },
+  input: {
+    tier?: string | undefined;
+    points?: number | undefined;
+    sentiment?: number | null | undefined;
+    isChurnRisk?: boolean | undefined;
+  },
   options: PriorityOptions = defaultPriorityOptions,
 ): number {
   const tier = options.tierWeights[input.tier?.toLowerCase() ?? ''] ?? 0;
@@ -84,7 +96,10 @@ export function priorityOf(
     ((input.points ?? 0) / 1000) * options.valueWeightPerThousand,
   );
   const mood = Math.max(0, -(input.sentiment ?? 0)) * options.negativeSentimentWeight;
-  return Math.round((tier + value + mood) * 1000) / 1000;
+  const churn = input.isChurnRisk
+    ? (options.churnRiskWeight ?? defaultPriorityOptions.churnRiskWeight ?? 0)
+    : 0;
+  return Math.round((tier + value + mood + churn) * 1000) / 1000;
 }
 
 /**

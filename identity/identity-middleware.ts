@@ -1,7 +1,8 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { TurnStateKey } from '../core/turn-state.js';
+import { type MemberSnapshot, TurnStateKey } from '../core/turn-state.js';
+import { addIntentContact, type ChurnRisk, contactOf, evaluateChurn, qualifyingIntent } from './churn.js';
 import { isBlockedValue } from './identity-rules.js';
 import type { MemberRecord } from './member-record.js';
 import { toSnapshot } from './member-record.js';
@@ -18,7 +19,7 @@ export interface IdentityMiddlewareOptions {
  * anonymous one the first time, and leaves a `MemberSnapshot` on `context.turnState` under
  * `TurnStateKey.member`. For each message it records the contact (channel, time, conversation,
  * locale, display name, and a suspect flag when the connector doubted the sender); once the turn ran,
- * a language the NLU found is recorded too. Recording is side work: a failure is logged, not fatal.
+ * a language the NLU found is recorded too, and the top intent for the churn rule (identity/churn.ts). Recording is side work: a failure is logged, not fatal.
  */
 export class IdentityMiddleware implements Middleware {
   private readonly logger: Logger;
@@ -53,12 +54,73 @@ export class IdentityMiddleware implements Middleware {
         isSuspect,
       });
     }
-    context.turnState.set(TurnStateKey.member, toSnapshot(member, isSuspect));
+    const at = this.members.clock.now();
+    const contact =
+      isContact && activity.conversation?.id
+        ? { channelId: activity.channelId, conversationId: activity.conversation.id, at }
+        : undefined;
+    context.turnState.set(TurnStateKey.member, this.snapshot(context, member, isSuspect, contact));
     await next();
-    const detected = (context.turnState.get(TurnStateKey.nlu) as { language?: unknown } | undefined)
-      ?.language;
+    const nlu = context.turnState.get(TurnStateKey.nlu) as
+      | { language?: unknown; topIntent?: unknown; isOutOfScope?: unknown }
+      | undefined;
+    const detected = nlu?.language;
     if (isContact && typeof detected === 'string' && detected !== member.profile.language) {
       await this.saveLanguage(member.id, detected);
+    }
+    const intent = contact && qualifyingIntent(nlu, this.members.churnRule);
+    if (contact && intent) await this.saveIntent(member.id, { ...contact, intent });
+  }
+
+  /**
+   * The member snapshot of this turn. Its `churnRisk` is read when a later stage asks: the NLU runs
+   * after this stage and the handoff policy reads the member after the NLU, so the turn that makes
+   * the third contact about an intent already counts (an angry third contact is handed off with the
+   * churn bonus), while the record itself is updated after the turn.
+   */
+  private snapshot(
+    context: TurnContext,
+    member: MemberRecord,
+    isSuspect: boolean,
+    contact: { channelId: string; conversationId: string; at: number } | undefined,
+  ): MemberSnapshot {
+    const snapshot = toSnapshot(member, isSuspect);
+    const rule = this.members.churnRule;
+    const churnNow = (): ChurnRisk | undefined => {
+      const now = this.members.clock.now();
+      const intent = contact && qualifyingIntent(context.turnState.get(TurnStateKey.nlu), rule);
+      const contacts =
+        contact && intent
+          ? addIntentContact(
+              member.intentContacts,
+              {
+                contact: contactOf(contact.channelId, contact.conversationId, contact.at),
+                at: contact.at,
+                intent,
+              },
+              now,
+              rule,
+            )
+          : member.intentContacts;
+      return evaluateChurn(contacts, now, member.churnRisk, rule);
+    };
+    let assigned: { value: ChurnRisk | undefined } | undefined;
+    Object.defineProperty(snapshot, 'churnRisk', {
+      enumerable: true,
+      configurable: true,
+      get: () => (assigned ? assigned.value : churnNow()),
+      set: (value: ChurnRisk | undefined) => {
+        assigned = { value };
+      },
+    });
+    return snapshot;
+  }
+
+  private async saveIntent(memberId: string, entry: Parameters<Members['recordIntent']>[1]): Promise<void> {
+    try {
+      await this.members.recordIntent(memberId, entry);
+    } catch (error) {
+      this.logger.warn({ err: error, memberId }, 'could not record the intent of a contact');
     }
   }
 

@@ -1,3 +1,14 @@
+export {
+  addIntentContact,
+  type ChurnRisk,
+  type ChurnRuleOptions,
+  contactOf,
+  defaultChurnRule,
+  evaluateChurn,
+  type IntentContact,
+  qualifyingIntent,
+  recentContacts,
+} from './churn.js';
 export { createIdentity, type Identity, type IdentityOptions } from './create-identity.js';
 export { IdentityErrorCode, identityError } from './errors.js';
 export {
@@ -31,7 +42,13 @@ export {
   type VersionedMember,
 } from './member-record.js';
 export type { AuditRecord, MemberStore } from './member-store.js';
-export { type MemberContact, Members, type MembersOptions, normalizeKey } from './members.js';
+export {
+  type MemberContact,
+  type MemberIntent,
+  Members,
+  type MembersOptions,
+  normalizeKey,
+} from './members.js';
 export { MemoryMemberStore } from './memory-member-store.js';
 export { type MergeRequest, mergeMembers, unmergeMembers } from './merge.js';
 export { auditsOf, type ErasureReport, eraseMember, exportMember, type MemberExport } from './privacy.js';

@@ -1,4 +1,5 @@
 import type { MemberSnapshot } from '../core/turn-state.js';
+import type { ChurnRisk, IntentContact } from './churn.js';
 
 /** One conversation a member had: where, and when it was first and last seen. */
 export interface MemberConversation {
@@ -37,6 +38,10 @@ export interface MemberRecord {
   auditIds: string[];
   /** The latest journey events (page views, cart changes…), oldest first, at most {@link MAX_JOURNEY_EVENTS}. */
   journey?: JourneyEntry[] | undefined;
+  /** The qualifying intents of the member's contacts in the churn window (identity/churn.ts), oldest first. */
+  intentContacts?: IntentContact[] | undefined;
+  /** Set while the churn rule holds, as of the member's last contact with an intent. */
+  churnRisk?: ChurnRisk | undefined;
 }
 
 /** One journey event as kept on the member. */
@@ -83,5 +88,6 @@ export function toSnapshot(record: MemberRecord, isSuspect = false): MemberSnaps
     isSuspect,
     displayName: record.profile.displayName,
     language: record.profile.language,
+    ...(record.churnRisk ? { churnRisk: { ...record.churnRisk } } : {}),
   };
 }

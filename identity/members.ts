@@ -2,6 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import {
+  addIntentContact,
+  type ChurnRuleOptions,
+  contactOf,
+  defaultChurnRule,
+  evaluateChurn,
+} from './churn.js';
 import { IdentityErrorCode, identityError } from './errors.js';
 import { IdentityEvents } from './identity-events.js';
 import {
@@ -40,6 +47,16 @@ export interface MembersOptions {
   rules?: Partial<IdentityRules>;
   logger?: Logger;
   events?: IdentityEvents;
+  /** The churn rule (3 contacts in 7 days about one intent); partial values override the defaults. */
+  churnRule?: Partial<ChurnRuleOptions>;
+}
+
+/** The qualifying intent of one message, as the identity middleware records it after the turn. */
+export interface MemberIntent {
+  channelId: string;
+  conversationId: string;
+  at: number;
+  intent: string;
 }
 
 /** How often a conditional write is retried against concurrent writers before giving up. */
@@ -57,6 +74,7 @@ export class Members {
   readonly rules: IdentityRules;
   readonly events: IdentityEvents;
   readonly logger: Logger;
+  readonly churnRule: ChurnRuleOptions;
   private readonly newId: () => string;
 
   constructor(options: MembersOptions) {
@@ -66,6 +84,7 @@ export class Members {
     this.rules = { ...defaultIdentityRules, ...options.rules };
     this.logger = options.logger ?? silentLogger;
     this.events = options.events ?? new IdentityEvents(this.logger);
+    this.churnRule = { ...defaultChurnRule, ...options.churnRule };
   }
 
   /** The member owning `key`, created (anonymous) when nobody does. Blocked or malformed keys throw 400. */
@@ -141,6 +160,35 @@ export class Members {
       const saved = await this.update(target, (record) => {
         mergedInto = record.mergedInto;
         return mergedInto === undefined ? applyContact(record, contact) : undefined;
+      });
+      if (mergedInto === undefined) return saved;
+      target = mergedInto;
+    }
+    return this.require(target);
+  }
+
+  /**
+   * Records the qualifying intent of one message on the member's contact (identity/churn.ts) and
+   * re-evaluates the churn rule, in one compare-and-set like every change. A member merged meanwhile is
+   * followed to its survivor.
+   */
+  async recordIntent(id: string, entry: MemberIntent): Promise<MemberRecord> {
+    const contact = contactOf(entry.channelId, entry.conversationId, entry.at);
+    const now = this.clock.now();
+    let target = id;
+    for (let hops = 0; hops < 5; hops++) {
+      let mergedInto: string | undefined;
+      const saved = await this.update(target, (record) => {
+        mergedInto = record.mergedInto;
+        if (mergedInto !== undefined) return undefined;
+        const intentContacts = addIntentContact(
+          record.intentContacts,
+          { contact, at: entry.at, intent: entry.intent },
+          now,
+          this.churnRule,
+        );
+        const churnRisk = evaluateChurn(intentContacts, now, record.churnRisk, this.churnRule);
+        return { ...record, intentContacts, churnRisk };
       });
       if (mergedInto === undefined) return saved;
       target = mergedInto;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { evaluateChurn, recentContacts } from './churn.js';
 import { IdentityErrorCode, identityError } from './errors.js';
 import { checkKeyLimits, checkVerifiedEmails } from './identity-rules.js';
 import { MAX_JOURNEY_EVENTS, type MemberRecord } from './member-record.js';
@@ -66,7 +67,7 @@ export async function mergeMembers(members: Members, request: MergeRequest): Pro
   await members.store.putAudit(audit);
   for (const key of audit.movedKeys) await members.store.moveKey(key, fromMemberId, toMemberId);
   const merged = from;
-  await members.update(toMemberId, (survivor) => absorb(survivor, merged, auditId));
+  await members.update(toMemberId, (survivor) => absorb(members, survivor, merged, auditId));
   await members.events.emit('member.merged', {
     auditId,
     fromMemberId,
@@ -117,8 +118,15 @@ export async function unmergeMembers(members: Members, auditId: string, actor: s
     );
     const isUntouched =
       to.lastContactAt === fromBefore.lastContactAt && fromBefore.lastContactAt !== undefined;
+    const fromContacts = new Set((fromBefore.intentContacts ?? []).map((c) => c.contact));
+    const ownContacts = new Set((toBefore.intentContacts ?? []).map((c) => c.contact));
+    const intentContacts = (to.intentContacts ?? []).filter(
+      (c) => ownContacts.has(c.contact) || !fromContacts.has(c.contact),
+    );
     return {
       ...to,
+      intentContacts,
+      churnRisk: evaluateChurn(intentContacts, at, to.churnRisk, members.churnRule),
       identityKeys: to.identityKeys.filter((key) => !keysBack.includes(key)),
       conversations: to.conversations.filter((c) => !moved.has(conversationId(c))),
       contacts,
@@ -150,7 +158,17 @@ export async function unmergeMembers(members: Members, auditId: string, actor: s
 }
 
 /** The survivor after taking in `from`: its own values win, `from` fills the gaps. */
-function absorb(to: MemberRecord, from: MemberRecord, auditId: string): MemberRecord {
+function absorb(members: Members, to: MemberRecord, from: MemberRecord, auditId: string): MemberRecord {
+  // One customer's contacts on both members count together for the churn rule.
+  const now = members.clock.now();
+  const ownContacts = new Set((to.intentContacts ?? []).map((c) => c.contact));
+  const intentContacts = recentContacts(
+    [...(to.intentContacts ?? []), ...(from.intentContacts ?? []).filter((c) => !ownContacts.has(c.contact))],
+    now,
+    members.churnRule,
+  )
+    .sort((a, b) => a.at - b.at)
+    .slice(-members.churnRule.maxContacts);
   const contacts = { ...to.contacts };
   for (const [channel, count] of Object.entries(from.contacts))
     contacts[channel] = (contacts[channel] ?? 0) + count;
@@ -177,5 +195,7 @@ function absorb(to: MemberRecord, from: MemberRecord, auditId: string): MemberRe
     journey: [...(to.journey ?? []), ...(from.journey ?? [])]
       .sort((a, b) => a.at - b.at)
       .slice(-MAX_JOURNEY_EVENTS),
+    intentContacts,
+    churnRisk: evaluateChurn(intentContacts, now, to.churnRisk ?? from.churnRisk, members.churnRule),
   };
 }

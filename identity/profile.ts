@@ -24,6 +24,8 @@ export interface MemberProfile {
   contacts: Record<string, number>;
   lastChannel: string | undefined;
   lastContactAt: string | undefined;
+  /** Set while the churn rule holds (3 contacts in 7 days about one intent), as of the last contact. */
+  churnRisk: { intent: string; since: string } | undefined;
   conversations: (Omit<MemberConversation, 'firstAt' | 'lastAt'> & { firstAt: string; lastAt: string })[];
   audits: {
     id: string;
@@ -66,6 +68,10 @@ export async function buildProfile(
     contacts: member.contacts,
     lastChannel: member.lastChannel,
     lastContactAt: iso(member.lastContactAt),
+    churnRisk: member.churnRisk && {
+      intent: member.churnRisk.intent,
+      since: new Date(member.churnRisk.since).toISOString(),
+    },
     conversations: [...member.conversations]
       .sort((a, b) => a.firstAt - b.firstAt)
       .map((c) => ({
