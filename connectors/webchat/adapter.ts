@@ -58,22 +58,48 @@ export class WebChatAdapter extends RelevoAdapter {
       );
     }
     const responses: ResourceResponse[] = [];
+    // Activities between two delays leave together: one append and one announcement for all of them.
+    let batch: { response: ResourceResponse; activity: Partial<Activity> }[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const ids = await this.deliverAll(
+        conversation,
+        batch.map((each) => each.activity),
+      );
+      batch.forEach((each, i) => {
+        each.response.id = ids[i] ?? '';
+      });
+      batch = [];
+    };
     for (const activity of activities) {
+      const response: ResourceResponse = { id: '' };
+      responses.push(response);
       if (activity.type === 'delay') {
+        await flush();
         await sleep(typeof activity.value === 'number' ? activity.value : 1_000);
-        responses.push({ id: '' });
         continue;
       }
       const rendered = outboundActivity(activity, conversation, this.bot, new Date(this.clock.now()));
-      responses.push({ id: rendered ? await this.deliver(conversation, rendered) : '' });
+      if (rendered) batch.push({ response, activity: rendered });
     }
+    await flush();
     return responses;
   }
 
   /** Appends an activity to the conversation's log and announces it; resolves with its id. */
   async deliver(conversation: ConversationRecord, activity: Partial<Activity>): Promise<string> {
-    const { id, watermark } = await this.store.append(conversation.id, activity);
-    const delivery: Delivery = { activities: [{ ...activity, id }], watermark, after: watermark - 1 };
+    const [id] = await this.deliverAll(conversation, [activity]);
+    return id ?? '';
+  }
+
+  /** Appends activities to the conversation's log at once and announces them together; their ids. */
+  async deliverAll(conversation: ConversationRecord, activities: Partial<Activity>[]): Promise<string[]> {
+    const { ids, watermark } = await this.store.append(conversation.id, activities);
+    const delivery: Delivery = {
+      activities: activities.map((activity, i) => ({ ...activity, id: ids[i] })),
+      watermark,
+      after: watermark - activities.length,
+    };
     try {
       await this.pubsub.publish(deliveryChannel(conversation.id), JSON.stringify(delivery));
     } catch (error) {
@@ -83,6 +109,6 @@ export class WebChatAdapter extends RelevoAdapter {
         'could not announce a web chat activity',
       );
     }
-    return id;
+    return ids;
   }
 }

@@ -27,8 +27,14 @@ export interface ActivitySet {
 export interface ConversationStore {
   create(record: ConversationRecord): Promise<void>;
   get(conversationId: string): Promise<ConversationRecord | undefined>;
-  /** Appends an activity (its `id` is assigned here) and returns the id and the new watermark. */
-  append(conversationId: string, activity: Partial<Activity>): Promise<{ id: string; watermark: number }>;
+  /**
+   * Appends activities in order, at once (their `id`s are assigned here), and returns their ids and the
+   * new watermark. A turn's replies go in one call, so they cost one write, not one each.
+   */
+  append(
+    conversationId: string,
+    activities: readonly Partial<Activity>[],
+  ): Promise<{ ids: string[]; watermark: number }>;
   since(conversationId: string, watermark: number): Promise<ActivitySet>;
   /** The key tokens are signed with: one for every process sharing the store. */
   signingKey(): Promise<Buffer>;
@@ -59,12 +65,12 @@ export class MemoryConversationStore implements ConversationStore {
 
   async append(
     conversationId: string,
-    activity: Partial<Activity>,
-  ): Promise<{ id: string; watermark: number }> {
+    activities: readonly Partial<Activity>[],
+  ): Promise<{ ids: string[]; watermark: number }> {
     const log = this.logs.get(conversationId) ?? [];
     this.logs.set(conversationId, log);
-    log.push(JSON.stringify(activity));
-    return { id: activityId(conversationId, log.length), watermark: log.length };
+    for (const activity of activities) log.push(JSON.stringify(activity));
+    return { ids: idsBefore(conversationId, log.length, activities.length), watermark: log.length };
   }
 
   async since(conversationId: string, watermark: number): Promise<ActivitySet> {
@@ -109,17 +115,24 @@ export class RedisConversationStore implements ConversationStore {
 
   async append(
     conversationId: string,
-    activity: Partial<Activity>,
-  ): Promise<{ id: string; watermark: number }> {
+    activities: readonly Partial<Activity>[],
+  ): Promise<{ ids: string[]; watermark: number }> {
     const [meta, log] = this.keys(conversationId);
+    if (activities.length === 0) {
+      const length = await this.client.lLen(log);
+      return { ids: [], watermark: length };
+    }
     const replies = await this.client
       .multi()
-      .rPush(log, JSON.stringify(activity))
+      .rPush(
+        log,
+        activities.map((activity) => JSON.stringify(activity)),
+      )
       .pExpire(log, RETENTION_MS)
       .pExpire(meta, RETENTION_MS)
       .exec();
     const watermark = Number(replies[0]);
-    return { id: activityId(conversationId, watermark), watermark };
+    return { ids: idsBefore(conversationId, watermark, activities.length), watermark };
   }
 
   async since(conversationId: string, watermark: number): Promise<ActivitySet> {
@@ -160,6 +173,11 @@ export class RedisConversationStore implements ConversationStore {
     const tag = `{${conversationId}}`;
     return [`${this.prefix}:${tag}:meta`, `${this.prefix}:${tag}:log`];
   }
+}
+
+/** The ids of the last `count` activities of a log now `watermark` long. */
+function idsBefore(conversationId: string, watermark: number, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => activityId(conversationId, watermark - count + i + 1));
 }
 
 function toSet(conversationId: string, entries: string[], watermark: number): ActivitySet {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MemoryConversationStore,
   RedisConversationStore,
   SIGNING_KEY_CACHE_MS,
 } from '../../../connectors/webchat/conversation-store.js';
@@ -24,5 +25,28 @@ describe('RedisConversationStore signing key', () => {
     expect(await first.signingKey()).toEqual(key);
     now += SIGNING_KEY_CACHE_MS;
     expect(await first.signingKey()).toEqual(Buffer.alloc(32, 7));
+  });
+});
+
+describe.each([
+  ['memory', async () => new MemoryConversationStore()],
+  ['Redis', async () => new RedisConversationStore(await redis.connect(), { prefix: `${redis.prefix}-log` })],
+])('%s conversation log', (_name, makeStore) => {
+  it('appends a turn’s replies at once, in order, each with its own id and watermark', async () => {
+    const store = await makeStore();
+    await store.create({ id: 'c1', userId: 'u1', createdAt: 0 });
+    const first = await store.append('c1', [{ type: 'message', text: 'echo' }]);
+    const replies = await store.append('c1', [
+      { type: 'message', text: 'one' },
+      { type: 'message', text: 'two' },
+    ]);
+    expect(first).toEqual({ ids: ['c1|0000001'], watermark: 1 });
+    expect(replies).toEqual({ ids: ['c1|0000002', 'c1|0000003'], watermark: 3 });
+    const set = await store.since('c1', 1);
+    expect(set.activities.map((activity) => [activity.id, activity.text])).toEqual([
+      ['c1|0000002', 'one'],
+      ['c1|0000003', 'two'],
+    ]);
+    expect(set.watermark).toBe(3);
   });
 });
