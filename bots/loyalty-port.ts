@@ -57,3 +57,13 @@ export function loyaltyPort(plugin: GamificationPlugin, members: Members): Loyal
     },
   };
 }
+
+/** The loyalty part of the 360° profile agents read: points, tier and badges. */
+export function loyaltyProfileSection(plugin: GamificationPlugin) {
+  return async (member: { id: string }): Promise<Record<string, unknown>> => {
+    const profile = await plugin.gamification.profile(member.id);
+    return {
+      loyalty: { points: profile.points, tier: profile.tier.id, badges: profile.badges.map((b) => b.id) },
+    };
+  };
+}

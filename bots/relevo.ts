@@ -12,6 +12,7 @@ import { composeAgent } from './compose-agent.js';
 import { mountGamificationRoutes } from '../gamification/index.js';
 import { AgentConsole, createAgentDesk, createHandoffWaypoints } from '../handoff/index.js';
 import { buildProfile } from '../identity/index.js';
+import { loyaltyProfileSection } from './loyalty-port.js';
 import { mountHealth } from './health.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
 
@@ -81,7 +82,12 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
     profileOf: async (memberId) => {
       const member = await identity.members.get(memberId);
       return (
-        member && { ...(await buildProfile(identity.members, member, { transcripts: stores.transcripts })) }
+        member && {
+          ...(await buildProfile(identity.members, member, {
+            transcripts: stores.transcripts,
+            sections: [loyaltyProfileSection(loyalty)],
+          })),
+        }
       );
     },
   });

@@ -245,8 +245,14 @@ export class MainDialog {
         await dc.context.sendActivity(`${t(lang, 'thanks')} ${t(lang, 'anything.else')}`);
         break;
       case 'complaint':
-        await dc.context.sendActivity(t(lang, 'complaint.sorry'));
-        await this.handOff(dc.context, 'complaint');
+        // An angry complaint reaches a person through the handoff policy (sentiment, VIP); a calm one
+        // gets the offer.
+        await dc.context.sendActivity(
+          MessageFactory.suggestedActions(
+            [t(lang, 'menu.human'), t(lang, 'menu.order')],
+            t(lang, 'complaint.sorry'),
+          ),
+        );
         break;
       case 'handoff':
         await this.handOff(dc.context, 'explicit');
@@ -297,11 +303,7 @@ export class MainDialog {
     this.options.outcomes?.taskResolved(context, facts.task);
   }
 
-  private async handOff(
-    context: TurnContext,
-    reason: 'explicit' | 'not_understood' | 'complaint',
-    announce = true,
-  ) {
+  private async handOff(context: TurnContext, reason: 'explicit' | 'not_understood', announce = true) {
     const lang = replyLanguage(context);
     const accepted = (await this.options.handoff?.request(context, reason)) ?? false;
     if (accepted && announce) await context.sendActivity(t(lang, 'handoff.requested'));

@@ -94,7 +94,7 @@ export interface IdentityService {
 
 /** What the dialogs need of handoff/: ask for a person. */
 export interface HandoffService {
-  request(context: TurnContext, reason: 'explicit' | 'not_understood' | 'complaint'): Promise<boolean>;
+  request(context: TurnContext, reason: 'explicit' | 'not_understood'): Promise<boolean>;
 }
 
 /** The games of gamification/, as dialogs the games menu starts. */
