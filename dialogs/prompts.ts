@@ -37,12 +37,8 @@ function withButtons(prompt: string | Partial<Activity> | undefined, titles: str
   };
 }
 
-/**
- * A yes/no question with two buttons, answered by button, by word (English or Spanish, whatever the
- * channel's locale says) or by the NLU's `agent.yes`/`agent.no`. Channels without buttons show "1. Yes
- * 2. No", so "1" and "2" count too.
- */
-export class YesNoPrompt extends Prompt<boolean> {
+/** A prompt whose options are buttons where the channel shows them (a numbered list elsewhere). */
+abstract class ButtonPrompt<T> extends Prompt<T> {
   constructor(dialogId: string) {
     super(dialogId);
   }
@@ -59,7 +55,14 @@ export class YesNoPrompt extends Prompt<boolean> {
     const prompt = isRetry && options.retryPrompt ? options.retryPrompt : options.prompt;
     await context.sendActivity(withButtons(prompt, titles));
   }
+}
 
+/**
+ * A yes/no question with two buttons, answered by button, by word (English or Spanish, whatever the
+ * channel's locale says) or by the NLU's `agent.yes`/`agent.no`. Channels without buttons show "1. Yes
+ * 2. No", so "1" and "2" count too.
+ */
+export class YesNoPrompt extends ButtonPrompt<boolean> {
   protected async onRecognize(
     context: TurnContext,
     _state: object,
@@ -85,24 +88,7 @@ export class YesNoPrompt extends Prompt<boolean> {
  * its number in the list (the fallback channels without buttons show), or by a button's value.
  * The result is the chosen option's index.
  */
-export class ListPrompt extends Prompt<number> {
-  constructor(dialogId: string) {
-    super(dialogId);
-  }
-
-  protected async onPrompt(
-    context: TurnContext,
-    _state: object,
-    options: PromptOptions,
-    isRetry: boolean,
-  ): Promise<void> {
-    const titles = (options.choices ?? []).map((choice) =>
-      typeof choice === 'string' ? choice : choice.value,
-    );
-    const prompt = isRetry && options.retryPrompt ? options.retryPrompt : options.prompt;
-    await context.sendActivity(withButtons(prompt, titles));
-  }
-
+export class ListPrompt extends ButtonPrompt<number> {
   protected async onRecognize(
     context: TurnContext,
     _state: object,
