@@ -1,8 +1,8 @@
 /**
  * `tsx bench/latency.ts [--peak N] [--seconds S]`: p50/p99 latency of a web chat message through the
- * full Relevo server at 70 % of its peak throughput. `--peak` is the peak measured by
- * bench/throughput.ts in the same `npm run bench` (run.ts passes it); without it this file measures the
- * peak itself with autocannon first. Messages are sent open-loop at a fixed rate over 200 warm
+ * full Relevo server at 70 % of its peak throughput. The peak is measured right before, on the same
+ * server, with autocannon over the same conversations (on a shared machine, a peak from a minute ago
+ * can be one the machine no longer has); `--peak` overrides it. Messages are sent open-loop at a fixed rate over 200 warm
  * conversations and timed from when each was due, from the POST to its answer, which Direct Line sends
  * once the turn has run and its replies are in the log. The last line is one JSON object.
  */
@@ -63,7 +63,11 @@ try {
   const result = await openLoop({ port: server.port, ratePerSecond: rate, durationS: SECONDS, messageFor });
   process.stdout.write(
     `latency at ${Math.round(SHARE_OF_PEAK * 100)} % of peak (${peak} msg/s): ${rate} msg/s for ${SECONDS} s, open loop over ${CONVERSATIONS} conversations\n` +
-      `  achieved ${result.achievedPerSecond} msg/s, failed ${result.failed} ${JSON.stringify(result.failures)}\n` +
+      `  achieved ${result.achievedPerSecond} msg/s, failed ${result.failed} ${JSON.stringify(result.failures)}` +
+      (result.achievedPerSecond < rate * 0.9
+        ? ' (OVERLOADED: the machine got busier than when the peak was measured)'
+        : '') +
+      '\n' +
       `  p50 ${result.p50Ms} ms   p90 ${result.p90Ms} ms   p99 ${result.p99Ms} ms (goal < 50)   max ${result.maxMs} ms\n` +
       `  for scale, at 10 % of peak: p50 ${light.p50Ms} ms   p99 ${light.p99Ms} ms\n`,
   );

@@ -1,8 +1,7 @@
 /**
  * `npm run bench`: runs each benchmark in its own process (so one cannot warm or slow another), prints
  * what each printed, then a summary table and, as the last line, one JSON object with every figure.
- * Each benchmark measures its baseline in the same run; bench/latency.ts loads the server at 70 % of
- * the peak bench/throughput.ts measured just before. Every process runs through `sh` with `ulimit -n`
+ * Each benchmark measures its baseline in the same run. Every process runs through `sh` with `ulimit -n`
  * raised to the hard limit, as bench/sockets.ts holds 10,000 sockets open.
  */
 import { spawnSync } from 'node:child_process';
@@ -19,14 +18,7 @@ interface Benchmark {
 const root = fileURLToPath(new URL('..', import.meta.url));
 const benchmarks: Benchmark[] = [
   { name: 'throughput', file: 'bench/throughput.ts', args: () => [] },
-  {
-    name: 'latency',
-    file: 'bench/latency.ts',
-    args: (figures) => {
-      const peak = figures.throughput?.relevoMessagesPerSecond;
-      return peak ? ['--peak', String(peak)] : [];
-    },
-  },
+  { name: 'latency', file: 'bench/latency.ts', args: () => [] },
   { name: 'redis', file: 'bench/redis-round-trips.ts', args: () => [] },
   { name: 'sockets', file: 'bench/sockets.ts', args: () => [] },
   { name: 'nlu', file: 'bench/nlu.ts', args: () => [] },
