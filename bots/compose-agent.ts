@@ -175,7 +175,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
       state,
       ...(options.orders ? { orders: options.orders } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
-      identity: identityPort(identity, stores.transcripts),
+      identity: identityPort(identity),
       loyalty: loyaltyPort(loyalty, identity.members),
       handoff: handoffPort(handoffs, memberOf),
       games: createGameDialogs(loyalty, {

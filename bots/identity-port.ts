@@ -1,9 +1,9 @@
-import type { TranscriptStore, TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import { hasCode } from '../core/errors.js';
 import { type MemberSnapshot, TurnStateKey, turnMember } from '../core/turn-state.js';
 import { recordLoyaltyEvent } from '../gamification/index.js';
 import type { IdentityService, LinkFailure } from '../dialogs/index.js';
-import { eraseMember, type Identity, IdentityErrorCode } from '../identity/index.js';
+import { type Identity, IdentityErrorCode } from '../identity/index.js';
 
 const FAILURES: [string, LinkFailure][] = [
   [IdentityErrorCode.invalidEmail, 'invalid_email'],
@@ -21,7 +21,7 @@ const FAILURES: [string, LinkFailure][] = [
 ];
 
 /** The dialogs' view of identity/: linking with a code by email, and "forget me". */
-export function identityPort(identity: Identity, transcripts: TranscriptStore): IdentityService {
+export function identityPort(identity: Identity): IdentityService {
   const failure = (error: unknown): LinkFailure => {
     const found = FAILURES.find(([code]) => hasCode(error, code));
     if (!found) throw error;
@@ -69,11 +69,8 @@ export function identityPort(identity: Identity, transcripts: TranscriptStore): 
     async forget(context) {
       const member = memberOf(context);
       if (member)
-        await eraseMember(identity.members, member.id, {
-          actor: 'customer',
-          reason: 'forget me',
-          transcripts,
-        });
+        // identity.erase: transcripts, state documents and references too, on the agent's stores.
+        await identity.erase(member.id, { actor: 'customer', reason: 'forget me' }, context);
     },
   };
 }

@@ -1,14 +1,16 @@
+import type { TurnContext } from 'botbuilder';
 import type { Server } from 'restify';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { OpenApiRegistry } from '../core/openapi.js';
 import type { Stores } from '../storage/stores.js';
-import { IdentityMiddleware } from './identity-middleware.js';
+import { IdentityMiddleware, runAfterTurn } from './identity-middleware.js';
 import type { IdentityRules } from './identity-rules.js';
 import { MemoryDurableTimers, RedisDurableTimers } from './journey/durable-timers.js';
 import { Journey } from './journey/journey.js';
 import { parseWaypointRules } from './journey/waypoint-rules.js';
+import { type ErasureReport, eraseMember } from './privacy.js';
 import { LinkService, type RateLimit } from './link-service.js';
 import type { MemberStore } from './member-store.js';
 import { Members } from './members.js';
@@ -18,8 +20,11 @@ import { RedisMemberStore } from './redis-member-store.js';
 import { mountIdentityRoutes } from './routes.js';
 
 export interface IdentityOptions {
-  /** The agent's stores: members live on the same Redis (or in memory), transcripts feed the profile. */
-  stores: Pick<Stores, 'kind' | 'prefix' | 'redis' | 'transcripts'>;
+  /**
+   * The agent's stores: members live on the same Redis (or in memory), transcripts feed the profile,
+   * and an erase deletes the member's items in `storage` (turn state, conversation state, references).
+   */
+  stores: Pick<Stores, 'kind' | 'prefix' | 'redis' | 'transcripts'> & { storage?: Stores['storage'] };
   logger?: Logger;
   clock?: Clock;
   rules?: Partial<IdentityRules>;
@@ -44,6 +49,17 @@ export interface Identity {
   linkService: LinkService | undefined;
   /** Journey events and waypoints; `journey.onWaypoint(…)` sends the proactive message. */
   journey: Journey;
+  /**
+   * Erases a member with everything the agent's stores hold of it (identity/privacy.ts `eraseMember`
+   * with the stores' transcripts and storage): what `DELETE /api/members/{id}` and "forget me" do.
+   * Inside a turn, pass it: the storage items and transcripts go once the turn is over, after the
+   * stages that still write them in this turn.
+   */
+  erase(
+    memberId: string,
+    request: { actor: string; reason: string },
+    turn?: TurnContext,
+  ): Promise<ErasureReport>;
   /** Starts polling the waypoint timers (once the server listens). */
   start(): void;
   /** Mounts `/api/members/…` and registers them in the OpenAPI document. */
@@ -92,12 +108,28 @@ export function createIdentity(options: IdentityOptions): Identity {
     members,
     journey,
     start: () => journey.start(),
+    erase: (memberId, request, turn) =>
+      eraseMember(members, memberId, {
+        ...request,
+        transcripts: options.stores.transcripts,
+        storage: options.stores.storage,
+        ...(turn
+          ? {
+              afterTurn: (work: () => Promise<void>) => {
+                runAfterTurn(turn, work).catch((error: unknown) =>
+                  logger.warn({ err: error, memberId }, 'could not finish erasing a member after the turn'),
+                );
+              },
+            }
+          : {}),
+      }),
     middleware: new IdentityMiddleware(members, { logger }),
     linkService,
     mount(server, openapi) {
       mountIdentityRoutes(server, {
         members,
         transcripts: options.stores.transcripts,
+        storage: options.stores.storage,
         linkService,
         apiToken: options.apiToken,
         openapi,

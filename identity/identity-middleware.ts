@@ -9,6 +9,18 @@ import { toSnapshot } from './member-record.js';
 import type { Members } from './members.js';
 import { parseIdentityKey } from '../core/identity-key.js';
 
+const AFTER_TURN = Symbol.for('relevo.identity.afterTurn');
+
+/**
+ * Queues work for the identity stage to run once the rest of the turn is over (state saved, transcript
+ * logged): an erase asked for inside the turn. Without the identity stage on the turn, it runs now.
+ */
+export async function runAfterTurn(context: TurnContext, work: () => Promise<void>): Promise<void> {
+  const queued = context.turnState.get(AFTER_TURN) as (() => Promise<void>)[] | undefined;
+  if (queued) queued.push(work);
+  else await work();
+}
+
 export interface IdentityMiddlewareOptions {
   logger?: Logger;
 }
@@ -60,7 +72,27 @@ export class IdentityMiddleware implements Middleware {
         ? { channelId: activity.channelId, conversationId: activity.conversation.id, at }
         : undefined;
     context.turnState.set(TurnStateKey.member, this.snapshot(context, member, isSuspect, contact));
-    await next();
+    const afterTurn: (() => Promise<void>)[] = [];
+    context.turnState.set(AFTER_TURN, afterTurn);
+    try {
+      await next();
+    } finally {
+      context.turnState.delete(AFTER_TURN);
+    }
+    if (afterTurn.length > 0) {
+      // The member was erased during the turn: finish the erase, and record nothing more of them.
+      for (const work of afterTurn) {
+        try {
+          await work();
+        } catch (error) {
+          this.logger.warn(
+            { err: error, memberId: member.id },
+            'could not finish erasing a member after the turn',
+          );
+        }
+      }
+      return;
+    }
     const nlu = context.turnState.get(TurnStateKey.nlu) as
       | { language?: unknown; topIntent?: unknown; isOutOfScope?: unknown }
       | undefined;

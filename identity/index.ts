@@ -51,7 +51,16 @@ export {
 } from './members.js';
 export { MemoryMemberStore } from './memory-member-store.js';
 export { type MergeRequest, mergeMembers, unmergeMembers } from './merge.js';
-export { auditsOf, type ErasureReport, eraseMember, exportMember, type MemberExport } from './privacy.js';
+export {
+  auditsOf,
+  defaultErasableStorageKeys,
+  type ErasableStorageKeys,
+  type EraseOptions,
+  type ErasureReport,
+  eraseMember,
+  exportMember,
+  type MemberExport,
+} from './privacy.js';
 export { buildProfile, type MemberProfile, type ProfileSection } from './profile.js';
 export { isLuhnValid, isValidIban, redactActivity, redactPii } from './redact.js';
 export { RedisMemberStore } from './redis-member-store.js';

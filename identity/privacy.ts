@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { TranscriptStore } from 'botbuilder';
-import type { MemberRecord } from './member-record.js';
+import type { Storage, TranscriptStore } from 'botbuilder';
+import type { MemberConversation, MemberRecord } from './member-record.js';
 import type { AuditRecord } from './member-store.js';
 import type { Members } from './members.js';
 import { type ConversationTranscript, readTranscripts } from './transcripts.js';
@@ -45,19 +45,68 @@ export interface ErasureReport {
     mergedMembers: number;
     linkCodes: number;
     auditsScrubbed: number;
+    /** Items deleted from botbuilder `Storage`: turn state, conversation state and references. */
+    storageItems: number;
   };
 }
 
+/** Where other stages keep a member's data in botbuilder `Storage`, to erase it. */
+export interface ErasableStorageKeys {
+  /** Items of one member (its own or a merged member's id). */
+  ofMember(memberId: string): string[];
+  /** Items of one of the member's conversations. */
+  ofConversation(conversation: Pick<MemberConversation, 'channelId' | 'conversationId'>): string[];
+}
+
 /**
- * Erases a member (GDPR art. 17): every identity key, the transcripts of its conversations, a pending
- * link code, the records of members merged into it, and the personal data in its merge audits. An
+ * Relevo's own layout (kept in step with the writers; the erase test scans Redis to prove it):
+ * - `members/<id>/state`: the member's turn state (storage/state-middleware.ts `defaultStateKeys`);
+ * - `<channelId>/conversations/<id>`: the conversation's state, dialog state included (same file);
+ * - `references/<channelId>/<id>`: the conversation reference for proactive messages
+ *   (bots/conversation-references.ts; it holds the customer's identity key and name);
+ * - `handoff/conversation/<channelId>/<id>`: the handoff signals and per-turn NLU of the conversation
+ *   (handoff/conversation-state.ts): scores and intents only, but keyed by the conversation id and
+ *   holding message ids, which name the customer's conversation.
+ */
+export const defaultErasableStorageKeys: ErasableStorageKeys = {
+  ofMember: (memberId) => [`members/${memberId}/state`],
+  ofConversation: ({ channelId, conversationId }) => [
+    `${channelId}/conversations/${conversationId}`,
+    `references/${channelId}/${conversationId}`,
+    `handoff/conversation/${channelId}/${conversationId}`,
+  ],
+};
+
+/** What {@link eraseMember} needs besides the member. */
+export interface EraseOptions {
+  actor: string;
+  reason: string;
+  transcripts: TranscriptStore | undefined;
+  /** The agent's botbuilder `Storage` (`stores.storage`); absent, nothing there is erased. */
+  storage?: Storage | undefined;
+  /** Which `storage` items belong to a member; default {@link defaultErasableStorageKeys}. */
+  storageKeys?: ErasableStorageKeys | undefined;
+  /**
+   * For an erase inside a turn ("forget me"): receives the work to run once the turn is over. The
+   * state stage saves this conversation's state after the dialog, and the transcript stage logs the
+   * goodbye, so the storage items and transcripts are erased (again) after them, not under them.
+   */
+  afterTurn?: ((work: () => Promise<void>) => void) | undefined;
+}
+
+/**
+ * Erases a member (GDPR art. 17): every identity key, the transcripts of its conversations, their
+ * state, references and handoff state in `storage`, the member's turn state, a pending link code, the
+ * records of members merged into it, and the personal data in its merge audits. Dedupe keys, turn locks
+ * and rate-limit counters are not touched: they hold activity, conversation or identity-key names only
+ * for seconds to hours and expire on their own (docs/identity.md). An
  * erase audit records who/when/why and the counts, under the member's random id only. Emits
  * `member.erased` so the ledger anonymises its entries.
  */
 export async function eraseMember(
   members: Members,
   id: string,
-  options: { actor: string; reason: string; transcripts: TranscriptStore | undefined },
+  options: EraseOptions,
 ): Promise<ErasureReport> {
   const member = await members.require(id);
   const audits = await auditsOf(members, member);
@@ -73,6 +122,27 @@ export async function eraseMember(
   if (options.transcripts) {
     for (const c of conversations) await options.transcripts.deleteTranscript(c.channelId, c.conversationId);
   }
+  const storage = options.storage;
+  const storageKeys = storage
+    ? erasableKeys(
+        options.storageKeys ?? defaultErasableStorageKeys,
+        [id, ...merged.map((m) => m.id)],
+        conversations,
+      )
+    : [];
+  let storageItems = 0;
+  if (storage && options.afterTurn) {
+    for (let i = 0; i < storageKeys.length; i += 100) {
+      storageItems += Object.keys(await storage.read(storageKeys.slice(i, i + 100))).length;
+    }
+    const { transcripts } = options;
+    options.afterTurn(async () => {
+      await eraseStorage(storage, storageKeys);
+      if (transcripts) {
+        for (const c of conversations) await transcripts.deleteTranscript(c.channelId, c.conversationId);
+      }
+    });
+  } else if (storage) storageItems = await eraseStorage(storage, storageKeys);
   const hadCode = (await members.store.getSecret(`link:${id}`)) !== undefined;
   await members.store.deleteSecret(`link:${id}`);
   for (const audit of audits) {
@@ -94,6 +164,7 @@ export async function eraseMember(
     mergedMembers: merged.length,
     linkCodes: hadCode ? 1 : 0,
     auditsScrubbed: audits.length,
+    storageItems,
   };
   const auditId = randomUUID();
   await members.store.putAudit({
@@ -110,6 +181,29 @@ export async function eraseMember(
   });
   await members.events.emit('member.erased', { auditId, memberId: id, actor: options.actor, at });
   return { memberId: id, auditId, erased };
+}
+
+/** The storage items of the members and their conversations. */
+function erasableKeys(
+  keysOf: ErasableStorageKeys,
+  memberIds: string[],
+  conversations: MemberConversation[],
+): string[] {
+  return [
+    ...new Set([...memberIds.flatMap(keysOf.ofMember), ...conversations.flatMap(keysOf.ofConversation)]),
+  ];
+}
+
+/** Deletes storage items; answers how many existed. */
+async function eraseStorage(storage: Storage, keys: string[]): Promise<number> {
+  let found = 0;
+  // In batches: a member may have up to 200 conversations per record.
+  for (let i = 0; i < keys.length; i += 100) {
+    const batch = keys.slice(i, i + 100);
+    found += Object.keys(await storage.read(batch)).length;
+    await storage.delete(batch);
+  }
+  return found;
 }
 
 /** The audits a member took part in, oldest first. */

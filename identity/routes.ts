@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { TranscriptStore } from 'botbuilder';
+import type { Storage, TranscriptStore } from 'botbuilder';
 import type { Request, Response, Server } from 'restify';
 import { BodyErrorCode, parseJsonBody, readRawBody } from '../connectors/shared/read-body.js';
 import { requireApiToken } from '../core/api-auth.js';
@@ -18,6 +18,8 @@ export interface IdentityRouteOptions {
   members: Members;
   /** Transcripts for the 360° profile, the export and the erase (`stores.transcripts`). */
   transcripts?: TranscriptStore | undefined;
+  /** The agent's botbuilder `Storage`: the erase deletes the member's state and references there. */
+  storage?: Storage | undefined;
   /** Absent: the link routes are not mounted (no SMTP configured). */
   linkService?: LinkService | undefined;
   /** `RELEVO_API_TOKEN`; without it every route answers 503 (closed, never open). */
@@ -79,6 +81,7 @@ export function mountIdentityRoutes(server: Server, options: IdentityRouteOption
         actor: stringField(body, 'actor') ?? 'api',
         reason: stringField(body, 'reason') ?? 'erase requested through the API',
         transcripts: options.transcripts,
+        storage: options.storage,
       }),
     );
   });

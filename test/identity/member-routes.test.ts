@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type Activity, TestAdapter } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ConversationReferences } from '../../bots/conversation-references.js';
 import { createHttpServer, type HttpServer } from '../../bots/http-server.js';
 import { silentLogger } from '../../core/logger.js';
 import { OpenApiRegistry } from '../../core/openapi.js';
+import { ConversationStateStore } from '../../handoff/conversation-state.js';
 import { createIdentity, type Identity } from '../../identity/create-identity.js';
 import { redactActivity } from '../../identity/redact.js';
+import { StateMiddleware } from '../../storage/state-middleware.js';
 import { createStores, type Stores } from '../../storage/stores.js';
 import { TranscriptMiddleware } from '../../storage/transcript-middleware.js';
 import { type CapturingSmtpServer, startSmtpServer } from '../support/smtp-server.js';
@@ -45,12 +48,29 @@ afterAll(async () => {
   await smtp.stop();
 });
 
-/** One customer turn through the identity and (redacting) transcript stages, answered "ok". */
+/**
+ * One customer turn through the identity, conversation-reference, state and (redacting) transcript
+ * stages, answered "ok". The bot keeps the text in the member's and the conversation's state, and
+ * the handoff stage's per-conversation state is written as the handoff middleware does, so the erase
+ * test sees every place a turn leaves personal data in `Storage`.
+ */
 async function turn(channelId: string, from: string, conversationId: string, text: string): Promise<void> {
+  const state = new StateMiddleware(stores.storage);
+  const lastSaid = state.userProperty<string>('lastSaid');
+  const topic = state.conversationProperty<string>('topic');
+  const handoffState = new ConversationStateStore(stores.storage);
   const adapter = new TestAdapter(async (context) => {
+    await lastSaid.set(context, `${context.activity.from.id} said ${context.activity.text}`);
+    await topic.set(context, `${context.activity.conversation.id}: ${context.activity.text}`);
+    await handoffState.update(channelId, conversationId, (current) => ({
+      state: { ...current, turns: [...current.turns, annotation(`${conversationId}|0001`)] },
+      result: undefined,
+    }));
     await context.sendActivity('ok');
   })
     .use(identity.middleware)
+    .use(new ConversationReferences(stores.storage, silentLogger))
+    .use(state)
     .use(new TranscriptMiddleware(stores.transcripts, { redact: redactActivity }));
   await adapter
     .send({
@@ -61,6 +81,17 @@ async function turn(channelId: string, from: string, conversationId: string, tex
       conversation: { id: conversationId },
     } as Activity)
     .assertReply('ok');
+}
+
+function annotation(activityId: string) {
+  return {
+    activityId,
+    topIntent: 'orders.status',
+    confidence: 0.9,
+    sentiment: 0,
+    sentimentLabel: 'neutral',
+    language: 'en',
+  };
 }
 
 async function api(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
@@ -170,16 +201,40 @@ describe('member REST API', () => {
     expect(exported.body.conversations[0].activities.map((a: Activity) => a.text)).toEqual(['hello', 'ok']);
 
     // The scan sees the member before the erase, so its silence afterwards means something.
-    expect(await redisContents()).toContain('erase.me@example.com');
+    const before = await redisContents();
+    for (const seen of [
+      'erase.me@example.com',
+      // The anonymous member's turn state, merged into the email member by the link code.
+      `members/${web.body.id}/state`,
+      `members/${slack.body.id}/state`,
+      'references/webchat/wc-erase',
+      'webchat/conversations/wc-erase',
+      'handoff/conversation/webchat/wc-erase',
+      'handoff/conversation/slack/D1',
+    ]) {
+      expect(before).toContain(seen);
+    }
     for (const id of [member.id, slack.body.id]) {
       const erased = await api('DELETE', `/api/members/${id}`, {
         actor: 'dpo',
         reason: 'GDPR art. 17 request',
       });
       expect(erased.status).toBe(200);
+      expect(erased.body.erased.storageItems).toBeGreaterThan(0);
     }
     const contents = await redisContents();
-    for (const identifier of ['erase.me', 'anon-erase', 'U77', 'wc-erase', '612 345']) {
+    for (const identifier of [
+      'erase.me',
+      'anon-erase',
+      'U77',
+      'wc-erase',
+      '612 345',
+      `members/${web.body.id}/`,
+      `members/${slack.body.id}/`,
+      'references/slack/D1',
+      'slack/conversations/D1',
+      'handoff/conversation/slack/D1',
+    ]) {
       expect(contents).not.toContain(identifier);
     }
     expect((await api('GET', `/api/members/${member.id}`)).status).toBe(404);
