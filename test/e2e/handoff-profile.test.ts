@@ -42,12 +42,11 @@ describe('the handoff seen from the agent desk of the running agent', () => {
     await say('my package never arrived and nobody answers, this is terrible service');
 
     const desk = { authorization: `Bearer ${TOKEN}`, 'x-relevo-agent': 'sam' };
-    const pending = (await (
-      await fetch(`${base}/api/handoffs?status=pending`, { headers: desk })
-    ).json()) as {
-      handoffs?: { id: string; reason: { trigger: string }; identityKeys: string[] }[];
-    } & { id: string; reason: { trigger: string }; identityKeys: string[] }[];
-    const list = Array.isArray(pending) ? pending : (pending.handoffs ?? []);
+    type Listed = { id: string; reason: { trigger: string }; identityKeys: string[] };
+    const pending = (await (await fetch(`${base}/api/handoffs?status=pending`, { headers: desk })).json()) as
+      | Listed[]
+      | { handoffs: Listed[] };
+    const list = Array.isArray(pending) ? pending : pending.handoffs;
     expect(list).toHaveLength(1);
     const [handoff] = list;
     expect(handoff?.reason.trigger).toBe('negative-sentiment');
