@@ -141,6 +141,10 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
             main?.resumeAfterHandoff(context, toLang(record.language) ?? 'en'),
         }),
   });
+  // Forgetting a member forgets their handoffs too: identity keys, name, notes and transcript.
+  identity.members.events.on('member.erased', async ({ memberId }) => {
+    await handoffs.eraseMember(memberId);
+  });
   const pipeline = createPipeline({
     stores,
     logger,

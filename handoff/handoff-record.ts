@@ -76,6 +76,11 @@ export class HandoffRecords {
     });
   }
 
+  /** Deletes the records and packets of these handoffs (a member's right to be forgotten). */
+  async delete(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.storage.delete(ids.flatMap((id) => [recordKey(id), packetKey(id)]));
+  }
+
   async packet(id: string): Promise<Activity | undefined> {
     const item = (await this.storage.read([packetKey(id)]))[packetKey(id)] as
       | { packet: Activity }

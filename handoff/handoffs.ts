@@ -16,7 +16,7 @@ import type { HandoffsOptions, HandoffSummary } from './handoffs-options.js';
 import { newHandoffRecord, packetValue } from './new-handoff.js';
 import { buildHandoffPacket, type ConversationKey, collectTranscript, defaultRedact } from './packet.js';
 import { emptySignals, type HandoffReason, summarizeSignals } from './policy.js';
-import { defaultPriorityOptions, type HandoffQueue, type HandoffStatus } from './queue.js';
+import { defaultPriorityOptions, HANDOFF_STATUSES, type HandoffQueue, type HandoffStatus } from './queue.js';
 
 /**
  * The handoff service every part shares: starts handoffs with their packet, queues and assigns them,
@@ -153,6 +153,20 @@ export class Handoffs {
   }
 
   /** The handoff pending or active on a conversation, if any. */
+  /**
+   * Erases every handoff of a member: record (identity keys, name, notes) and packet (the transcript).
+   * The queue keeps only ids, which then point at nothing. Answers how many handoffs were erased.
+   */
+  async eraseMember(memberId: string): Promise<number> {
+    const ids = (
+      await Promise.all(HANDOFF_STATUSES.map((status) => this.queue.listByStatus(status, 10_000)))
+    ).flat();
+    const records = await this.records.many([...new Set(ids)]);
+    const theirs = records.filter((record) => record.member?.id === memberId).map((record) => record.id);
+    await this.records.delete(theirs);
+    return theirs.length;
+  }
+
   async activeFor(channelId: string, conversationId: string): Promise<HandoffRecord | undefined> {
     const { activeHandoffId } = await this.conversations.read(channelId, conversationId);
     const record = activeHandoffId ? await this.records.find(activeHandoffId) : undefined;

@@ -53,7 +53,11 @@ describe('the handoff seen from the agent desk of the running agent', () => {
     expect(handoff?.identityKeys[0]).toMatch(/^webchat:anon-/);
 
     const detail = (await (await fetch(`${base}/api/handoffs/${handoff?.id}`, { headers: desk })).json()) as {
-      packet: { name: string; attachments: { name: string; content: { activities: { text?: string }[] } }[] };
+      packet: {
+        name: string;
+        value: { member: { id: string } };
+        attachments: { name: string; content: { activities: { text?: string }[] } }[];
+      };
       profile: { loyalty?: { points: number; tier: string } };
     };
     expect(detail.packet.name).toBe('handoff.initiate');
@@ -62,5 +66,14 @@ describe('the handoff seen from the agent desk of the running agent', () => {
     expect(transcript.map((a) => a.text)).toContain('where is my order ORD-100002');
     expect(detail.profile.loyalty).toMatchObject({ tier: 'bronze' });
     expect(detail.profile.loyalty?.points).toBeGreaterThan(0);
+
+    // The customer asks to be forgotten: the handoff (their keys, name and transcript) goes too.
+    const erased = await fetch(`${base}/api/members/${detail.packet.value.member.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ actor: 'privacy-team', reason: 'customer request' }),
+    });
+    expect(erased.status).toBe(200);
+    expect((await fetch(`${base}/api/handoffs/${handoff?.id}`, { headers: desk })).status).toBe(404);
   });
 });
