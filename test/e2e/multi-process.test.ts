@@ -23,7 +23,7 @@ describe('two Relevo processes on one Redis behind a round-robin balancer', () =
     processes = [spawnRelevo(env), spawnRelevo(env)];
     const ports = await Promise.all(processes.map((each) => each.listening()));
     proxy = await startRoundRobinProxy(ports);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await proxy?.close();

@@ -36,14 +36,15 @@ export function spawnRelevo(env: Record<string, string>, options: { built?: bool
     output: () => output,
     exited: () => exit,
     listening: async () => {
-      const deadline = Date.now() + 20_000;
+      // Generous: a first start on a busy machine trains the NLU model before it listens.
+      const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         const match = /"port":(\d+)[^\n]*Relevo is listening/.exec(output);
         if (match) return Number(match[1]);
         if (child.exitCode !== null) throw new Error(`Relevo exited early:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
-      throw new Error(`Relevo did not start within 20 s:\n${output}`);
+      throw new Error(`Relevo did not start within 60 s:\n${output}`);
     },
   };
 }
