@@ -34,10 +34,15 @@ try {
   const run = (durationS: number, count: number) =>
     closedLoop({ url, conversations: conversations.slice(0, count), durationS, maxRequests: 100_000 });
   // Each closed loop leaves turns in flight: let them finish, so no run starts behind a queue.
-  await run(5, CONVERSATIONS);
+  const warm = await run(5, CONVERSATIONS);
+  process.stdout.write(`warm-up: ${warm.messagesPerSecond} msg/s over ${CONVERSATIONS} conversations\n`);
   await sleep(3_000);
-  const peak = flag('--peak', 0) || (await run(5, PEAK_CONVERSATIONS)).messagesPerSecond;
-  await sleep(3_000);
+  // The peak: the best of three 4 s runs with 64 conversations, as in bench/throughput.ts.
+  let peak = flag('--peak', 0);
+  for (let round = 0; round < 3 && !flag('--peak', 0); round += 1) {
+    peak = Math.max(peak, (await run(4, PEAK_CONVERSATIONS)).messagesPerSecond);
+    await sleep(2_000);
+  }
   const rate = Math.max(1, Math.round(peak * SHARE_OF_PEAK));
   const sent = new Array<number>(CONVERSATIONS).fill(0);
   const messageFor = (i: number) => {
