@@ -13,3 +13,14 @@ declare module '@nlpjs/lang-es' {
     stem(tokens: string[]): string[];
   }
 }
+
+declare module '@nlpjs/neural' {
+  /** NLP.js's classifier: one leaky-ReLU perceptron per intent over a bag of features. */
+  export class NeuralNetwork {
+    constructor(settings?: Record<string, unknown>);
+    train(corpus: { input: Record<string, number>; output: Record<string, number> }[]): unknown;
+    run(input: Record<string, number>): Record<string, number> | undefined;
+    toJSON(): unknown;
+    fromJSON(json: unknown): void;
+  }
+}

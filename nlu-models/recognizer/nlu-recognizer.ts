@@ -108,6 +108,10 @@ export class NluRecognizer {
             language,
             softmax: { seed },
             fallbackThreshold: 0.3,
+            // Linear model only: with NLP.js's model averaged in (weight 0.2 chosen by the folds), two
+            // conversation fixtures changed ("tengo un problema con mi pedido" went straight to order
+            // status instead of asking order status or payment problem). Kept off until reviewed.
+            ensemble: false,
             onProgress: progress(i),
           }).toJSON();
           done += 1;
