@@ -29,6 +29,7 @@ import { DEFAULT_WAYPOINT_RULES } from './default-waypoints.js';
 import { handoffPort } from './handoff-port.js';
 import { identityPort } from './identity-port.js';
 import { loyaltyPort } from './loyalty-port.js';
+import { withRedemptionOutcomes } from './outcome-hooks.js';
 import { NluStage } from './nlu-stage.js';
 import { createPipeline } from './pipeline.js';
 import { MemoryRateCounter, RedisRateCounter } from '../storage/rate-counter.js';
@@ -72,7 +73,7 @@ export interface AgentComposition {
 export async function composeAgent(options: ComposeAgentOptions): Promise<AgentComposition> {
   const { config, logger, stores } = options;
   const recognizer = options.recognizer ?? (await NluRecognizer.create({ logger }));
-  const loyalty = await createGamification({
+  const plugin = await createGamification({
     stores,
     config: loadGamificationConfig(),
     logger,
@@ -92,7 +93,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     // The agent's 360° view shows the member's points, tier and badges beside their conversations.
     profileSections: [
       async (member) => {
-        const profile = await loyalty.gamification.profile(member.id);
+        const profile = await plugin.gamification.profile(member.id);
         return {
           loyalty: { points: profile.points, tier: profile.tier.id, badges: profile.badges.map((b) => b.id) },
         };
@@ -102,7 +103,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
 
   // One customer, one balance: a merge moves the merged member's points, badges and streak.
   identity.members.events.on('member.merged', (event) =>
-    loyalty.gamification.mergeMembers(event.fromMemberId, event.toMemberId, `merge:${event.auditId}`),
+    plugin.gamification.mergeMembers(event.fromMemberId, event.toMemberId, `merge:${event.auditId}`),
   );
   const analytics = await createAnalytics({
     stores,
@@ -110,6 +111,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     ...(options.clock ? { clock: options.clock } : {}),
     queueLength: async () => (await handoffs.queue.waiting()).length,
   });
+  const loyalty = withRedemptionOutcomes(plugin, analytics);
   const references = new ConversationReferences(stores.storage, logger);
   const state = new StateMiddleware(stores.storage, { logger });
   const language = state.userProperty<string | undefined>('language');
@@ -204,7 +206,12 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     bot = (context) => agent.run(context);
   }
   // A journey waypoint (an abandoned cart…) speaks up on the member's last active channel.
-  identity.journey.onWaypoint(async ({ conversation, message }) => {
+  identity.journey.onWaypoint(async ({ rule, member, conversation, message }) => {
+    await analytics.record({
+      type: 'waypoint.fired',
+      waypoint: rule.name,
+      member: analytics.service.hashMember(member.id),
+    });
     if (!conversation) return;
     const reference = await references.get(conversation.channelId, conversation.conversationId);
     const adapter = adapters.get(conversation.channelId);
