@@ -1,5 +1,6 @@
 import type { Activity, CardAction } from 'botbuilder';
 import { actionTitle } from '../shared/choices-as-text.js';
+import { classifyOutbound } from '../shared/outbound-content.js';
 import { CHOICE_ACTION_PREFIX, type SlackConversation } from './inbound.js';
 
 /** The `chat.postMessage` arguments Relevo sends (a subset of Slack's). */
@@ -27,13 +28,6 @@ export type SlackOutbound =
   | { kind: 'delay'; ms: number }
   | { kind: 'skip'; reason: string };
 
-/** The kinds of outbound activity a connector must decide about; anything else is skipped visibly. */
-type OutboundContent =
-  | { kind: 'message'; activity: Partial<Activity> }
-  | { kind: 'typing' }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'other'; type: string };
-
 // Block Kit limits: https://api.slack.com/reference/block-kit/block-elements#button
 const MAX_BUTTONS = 25;
 const MAX_BUTTON_TEXT = 75;
@@ -49,7 +43,7 @@ const MAX_SECTION_TEXT = 3000;
  * @see https://api.slack.com/methods/chat.postMessage
  */
 export function renderSlackActivity(activity: Partial<Activity>, target: SlackConversation): SlackOutbound {
-  const content = classify(activity);
+  const content = classifyOutbound(activity);
   switch (content.kind) {
     case 'message':
       return { kind: 'post', message: renderMessage(content.activity, target) };
@@ -61,19 +55,6 @@ export function renderSlackActivity(activity: Partial<Activity>, target: SlackCo
       return { kind: 'skip', reason: `activity type ${content.type} has no Slack rendering` };
     default:
       return assertNever(content);
-  }
-}
-
-function classify(activity: Partial<Activity>): OutboundContent {
-  switch (activity.type) {
-    case 'message':
-      return { kind: 'message', activity };
-    case 'typing':
-      return { kind: 'typing' };
-    case 'delay':
-      return { kind: 'delay', ms: typeof activity.value === 'number' ? activity.value : 1000 };
-    default:
-      return { kind: 'other', type: String(activity.type) };
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Activity } from 'botbuilder';
 import { choicesAsText } from '../shared/choices-as-text.js';
+import { classifyOutbound } from '../shared/outbound-content.js';
 
 /** What to do with one outbound activity on X. */
 export type XOutbound =
@@ -7,12 +8,6 @@ export type XOutbound =
   | { kind: 'reply'; tweetId: string; text: string }
   | { kind: 'delay'; ms: number }
   | { kind: 'skip'; reason: string };
-
-type OutboundContent =
-  | { kind: 'message'; activity: Partial<Activity> }
-  | { kind: 'typing' }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'other'; type: string };
 
 // https://docs.x.com/x-api/direct-messages/manage/introduction : a DM holds up to 10,000 characters.
 const MAX_DM_TEXT = 10_000;
@@ -36,7 +31,7 @@ export interface XRenderTarget {
  * @see https://docs.x.com/x-api/direct-messages/manage/api-reference/post-dm_conversations-with-participant_id-messages
  */
 export function renderXActivity(activity: Partial<Activity>, target: XRenderTarget): XOutbound {
-  const content = classify(activity);
+  const content = classifyOutbound(activity);
   switch (content.kind) {
     case 'message': {
       const text = messageText(content.activity);
@@ -67,19 +62,6 @@ export function publicInvitation(lang: string | undefined, ourUserId: string): s
   return lang === 'es'
     ? `Gracias por escribirnos. Para ayudarte sin compartir tus datos en público, seguimos por mensaje directo: ${link}`
     : `Thanks for reaching out. So we can help without sharing your details in public, let's continue by DM: ${link}`;
-}
-
-function classify(activity: Partial<Activity>): OutboundContent {
-  switch (activity.type) {
-    case 'message':
-      return { kind: 'message', activity };
-    case 'typing':
-      return { kind: 'typing' };
-    case 'delay':
-      return { kind: 'delay', ms: typeof activity.value === 'number' ? activity.value : 1000 };
-    default:
-      return { kind: 'other', type: String(activity.type) };
-  }
 }
 
 function messageText(activity: Partial<Activity>): string {
