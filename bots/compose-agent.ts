@@ -28,7 +28,7 @@ import { ConversationReferences } from './conversation-references.js';
 import { DEFAULT_WAYPOINT_RULES } from './default-waypoints.js';
 import { handoffPort } from './handoff-port.js';
 import { identityPort } from './identity-port.js';
-import { loyaltyPort } from './loyalty-port.js';
+import { loyaltyPort, loyaltyProfileSection } from './loyalty-port.js';
 import { withRedemptionOutcomes } from './outcome-hooks.js';
 import { NluStage } from './nlu-stage.js';
 import { createPipeline } from './pipeline.js';
@@ -91,14 +91,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
       ? JSON.parse(readFileSync(config.WAYPOINT_RULES_FILE, 'utf8'))
       : DEFAULT_WAYPOINT_RULES,
     // The agent's 360° view shows the member's points, tier and badges beside their conversations.
-    profileSections: [
-      async (member) => {
-        const profile = await plugin.gamification.profile(member.id);
-        return {
-          loyalty: { points: profile.points, tier: profile.tier.id, badges: profile.badges.map((b) => b.id) },
-        };
-      },
-    ],
+    profileSections: [loyaltyProfileSection(plugin)],
   });
 
   // One customer, one balance: a merge moves the merged member's points, badges and streak.

@@ -2,7 +2,7 @@ import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from 'bot
 import { addYesNoPrompt, confirm, refusal } from './confirm.js';
 import { formatItems, formatMoney } from './format.js';
 import { replyLanguage, t } from './i18n.js';
-import { addOrderNumberPrompt, findOrderSteps, orderOf } from './order-steps.js';
+import { addOrderNumberPrompt, findOrderSteps, keepAsIs, orderOf } from './order-steps.js';
 import type { OrderService } from './services.js';
 
 export const CANCEL_ORDER_DIALOG = 'cancelOrder';
@@ -38,10 +38,7 @@ export class CancelOrderDialog extends ComponentDialog {
         async (step: WaterfallStepContext) => {
           const lang = replyLanguage(step.context);
           const order = orderOf(step);
-          if (step.result !== true) {
-            await step.context.sendActivity(t(lang, 'kept.as.is', { order: order.id }));
-            return step.endDialog({ resolved: true });
-          }
+          if (step.result !== true) return keepAsIs(step);
           const outcome = await orders.cancel(order.id);
           await step.context.sendActivity(
             outcome.ok

@@ -1,7 +1,7 @@
 import { ComponentDialog, TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { addYesNoPrompt, confirm, refusal } from './confirm.js';
 import { replyLanguage, t } from './i18n.js';
-import { addOrderNumberPrompt, findOrderSteps, orderOf } from './order-steps.js';
+import { addOrderNumberPrompt, findOrderSteps, keepAsIs, orderOf } from './order-steps.js';
 import type { OrderService } from './services.js';
 
 export const CHANGE_ADDRESS_DIALOG = 'changeAddress';
@@ -51,10 +51,7 @@ export class ChangeAddressDialog extends ComponentDialog {
           const lang = replyLanguage(step.context);
           const order = orderOf(step);
           const address = (step.values as { address: string }).address;
-          if (step.result !== true) {
-            await step.context.sendActivity(t(lang, 'kept.as.is', { order: order.id }));
-            return step.endDialog({ resolved: true });
-          }
+          if (step.result !== true) return keepAsIs(step);
           const outcome = await orders.changeAddress(order.id, address);
           await step.context.sendActivity(
             outcome.ok

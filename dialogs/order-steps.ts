@@ -58,3 +58,9 @@ export function findOrderSteps(orders: OrderService): WaterfallStep[] {
 export function orderOf(step: WaterfallStepContext): Order {
   return (step.values as { order: Order }).order;
 }
+
+/** The customer declined the change: say the order stays as it was, and end the task. */
+export async function keepAsIs(step: WaterfallStepContext) {
+  await step.context.sendActivity(t(replyLanguage(step.context), 'kept.as.is', { order: orderOf(step).id }));
+  return step.endDialog({ resolved: true });
+}

@@ -2,7 +2,7 @@ import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from 'bot
 import { addYesNoPrompt, confirm, refusal } from './confirm.js';
 import { formatItems } from './format.js';
 import { replyLanguage, t } from './i18n.js';
-import { addOrderNumberPrompt, findOrderSteps, orderOf } from './order-steps.js';
+import { addOrderNumberPrompt, findOrderSteps, keepAsIs, orderOf } from './order-steps.js';
 import type { OrderService } from './services.js';
 
 export const RETURN_ITEM_DIALOG = 'returnItem';
@@ -37,10 +37,7 @@ export class ReturnItemDialog extends ComponentDialog {
         async (step: WaterfallStepContext) => {
           const lang = replyLanguage(step.context);
           const order = orderOf(step);
-          if (step.result !== true) {
-            await step.context.sendActivity(t(lang, 'kept.as.is', { order: order.id }));
-            return step.endDialog({ resolved: true });
-          }
+          if (step.result !== true) return keepAsIs(step);
           const outcome = await orders.requestReturn(order.id);
           await step.context.sendActivity(
             outcome.ok
