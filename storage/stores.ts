@@ -1,12 +1,15 @@
 import type { Storage, TranscriptStore } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import type { InboundBackend } from './inbound-queue.js';
+import { MemoryInboundBackend } from './memory-inbound-backend.js';
 import { MemoryIdempotencyStore } from './memory-idempotency.js';
 import { MemoryLockManager } from './memory-lock.js';
 import { MemoryPubSub } from './memory-pubsub.js';
 import { MemoryStorage } from './memory-storage.js';
 import { MemoryTranscriptStore } from './memory-transcript-store.js';
 import { connectRedis, type RedisConnection } from './redis-connection.js';
+import { RedisInboundBackend } from './redis-inbound-backend.js';
 import { RedisIdempotencyStore } from './redis-idempotency.js';
 import { RedisLockManager } from './redis-lock.js';
 import { RedisPubSub } from './redis-pubsub.js';
@@ -24,6 +27,8 @@ export interface Stores {
   readonly idempotency: IdempotencyStore;
   readonly locks: LockManager;
   readonly pubsub: PubSub;
+  /** The durable inbound queue's backend of one channel (`webchat`, `botframework`…), made once per name. */
+  inbound(name: string): InboundBackend;
   /** The Redis client, when on Redis: other stores (ledger, queue) build on it. */
   readonly redis: RedisConnection | undefined;
   /** Answers whether the backing store is reachable right now. */
@@ -44,6 +49,7 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
   const logger = options.logger ?? silentLogger;
   if (!options.redisUrl) {
     const pubsub = new MemoryPubSub();
+    const inbound = new Map<string, InboundBackend>();
     return {
       kind: 'memory',
       prefix: options.prefix ?? 'relevo',
@@ -52,6 +58,7 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
       idempotency: new MemoryIdempotencyStore(),
       locks: new MemoryLockManager(),
       pubsub,
+      inbound: (name) => once(inbound, name, () => new MemoryInboundBackend()),
       redis: undefined,
       ping: async () => true,
       close: () => pubsub.close(),
@@ -60,6 +67,7 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
   const client = await connectRedis({ url: options.redisUrl, logger });
   const keys = { prefix: options.prefix ?? 'relevo' };
   const pubsub = new RedisPubSub(client, keys);
+  const inbound = new Map<string, InboundBackend>();
   return {
     kind: 'redis',
     prefix: keys.prefix,
@@ -68,6 +76,7 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
     idempotency: new RedisIdempotencyStore(client, keys),
     locks: new RedisLockManager(client, keys),
     pubsub,
+    inbound: (name) => once(inbound, name, () => new RedisInboundBackend(client, { ...keys, name })),
     redis: client,
     ping: async () => {
       if (!client.isReady) return false;
@@ -82,4 +91,12 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
       if (client.isOpen) await client.close();
     },
   };
+}
+
+function once<T>(made: Map<string, T>, name: string, make: () => T): T {
+  const existing = made.get(name);
+  if (existing) return existing;
+  const value = make();
+  made.set(name, value);
+  return value;
 }

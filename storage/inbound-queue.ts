@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Activity } from 'botbuilder';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import type { LockManager } from './types.js';
+
+/** One queued inbound activity as a handler receives it. */
+export interface InboundEntry {
+  /** The activity's idempotency key (the platform's id): queued once however often it is posted. */
+  id: string;
+  /** What keeps its order: one conversation (`<channel>:<conversation id>`). */
+  partition: string;
+  activity: Partial<Activity>;
+  /** 1 on the first run; more when an earlier run failed or its process died. */
+  attempt: number;
+}
+
+/** Runs one entry's turn; rejecting leaves the entry at the head of its partition for a later attempt. */
+export type InboundHandler = (entry: InboundEntry) => Promise<void>;
+
+/** An entry as a backend keeps it. */
+export interface StoredEntry {
+  /** The backend's own key of the entry (a stream id), for `remove`. */
+  key: string;
+  id: string;
+  json: string;
+  attempt: number;
+}
+
+/** A wake-up: "partition P has entries", delivered to one consumer until acknowledged. */
+export interface Wake {
+  key: string;
+  partition: string;
+}
+
+/**
+ * Where a queue keeps its entries: per partition an ordered log, plus one stream of wake-ups read by
+ * every process as a consumer group. Memory and Redis implementations pass the same contract suite.
+ */
+export interface InboundBackend {
+  /** Appends unless `id` was appended within the retention; resolves `true` when it was new. */
+  append(partition: string, id: string, json: string): Promise<boolean>;
+  /** Records a wake-up for the partition (after every append, new or not: it is harmless twice). */
+  wake(partition: string): Promise<void>;
+  /** The partition's oldest entry with its attempt count raised by one, or `undefined` when empty. */
+  head(partition: string): Promise<StoredEntry | undefined>;
+  /** Removes a finished (or given-up) entry. */
+  remove(partition: string, key: string): Promise<void>;
+  /** New wake-ups for `consumer`, and wake-ups another consumer left unacknowledged for `idleMs`. */
+  claimWakes(consumer: string, count: number, idleMs: number): Promise<Wake[]>;
+  /** Acknowledges a wake-up: its partition was drained. */
+  ack(key: string): Promise<void>;
+}
+
+export interface InboundQueueOptions {
+  backend: InboundBackend;
+  /** Serialises the drain of a partition across processes; the lock `turn:<partition>` is held. */
+  locks: LockManager;
+  logger?: Logger;
+  /**
+   * A wake-up whose consumer has not acknowledged it for this long is taken over by another process;
+   * it is also the lifetime of a drain's lock (extended while alive), so a killed process holds a
+   * conversation for at most this long. Default 10 s.
+   */
+  visibilityMs?: number;
+  /** How often a consumer looks for wake-ups. Default 250 ms. */
+  pollMs?: number;
+  /** Partitions one process drains at once. Default 16. */
+  concurrency?: number;
+  /** Runs of an entry before it is given up (logged at error and removed). Default 5. */
+  maxAttempts?: number;
+  /** How long a drain waits for the partition's lock before leaving the work to a later wake-up. */
+  lockWaitMs?: number;
+}
+
+/** The lock a drain holds; the pipeline's ConversationLockMiddleware uses the same name. */
+export function turnLockResource(partition: string): string {
+  return `turn:${partition}`;
+}
+
+/**
+ * A durable inbound queue: a connector `enqueue`s an activity and acknowledges the platform only
+ * after that resolves; the activity's turn runs later (usually right away, in this process) and is
+ * removed only after it succeeded. Each partition (conversation) is drained in arrival order by one
+ * holder of its lock at a time, so a redelivered entry is never overtaken by a later message of its
+ * conversation. A process that dies mid-turn leaves its wake-up unacknowledged; another process claims
+ * it after `visibilityMs` and runs the entry again, so handlers must be idempotent in effect.
+ */
+export class InboundQueue {
+  private readonly backend: InboundBackend;
+  private readonly locks: LockManager;
+  private readonly logger: Logger;
+  private readonly visibilityMs: number;
+  private readonly pollMs: number;
+  private readonly concurrency: number;
+  private readonly maxAttempts: number;
+  private readonly lockWaitMs: number;
+  private readonly consumer = randomUUID();
+  /** Drains running in this process, per partition: a second one waits for the first. */
+  private readonly draining = new Map<string, Promise<void>>();
+  private handler: InboundHandler | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(options: InboundQueueOptions) {
+    this.backend = options.backend;
+    this.locks = options.locks;
+    this.logger = options.logger ?? silentLogger;
+    this.visibilityMs = options.visibilityMs ?? 10_000;
+    this.pollMs = options.pollMs ?? 250;
+    this.concurrency = options.concurrency ?? 16;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.lockWaitMs = options.lockWaitMs ?? 3 * this.visibilityMs;
+  }
+
+  /**
+   * Queues an activity durably; resolves `true` when it is new and `false` when `id` was queued before
+   * (a client's retry). Either way the activity is safely queued once the promise resolves.
+   */
+  async enqueue(partition: string, id: string, activity: Partial<Activity>): Promise<boolean> {
+    const isNew = await this.backend.append(partition, id, JSON.stringify(activity));
+    await this.backend.wake(partition);
+    return isNew;
+  }
+
+  /**
+   * Runs the partition's queued entries in order, here and now (the connector calls this right after
+   * `enqueue`, so a turn does not wait for a poll). Resolves once the partition is empty, or rejects
+   * when a turn failed: that entry stays queued and a wake-up retries it after `visibilityMs`.
+   */
+  drain(partition: string): Promise<void> {
+    const handler = this.handler;
+    if (!handler) return Promise.resolve();
+    const previous = this.draining.get(partition) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(() => this.drainLocked(partition, handler));
+    this.draining.set(partition, current);
+    const forget = () => {
+      if (this.draining.get(partition) === current) this.draining.delete(partition);
+    };
+    current.then(forget, forget);
+    return current;
+  }
+
+  /** Starts consuming wake-ups with `handler` (what runs each entry's turn). */
+  start(handler: InboundHandler): void {
+    this.handler = handler;
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.consume();
+  }
+
+  /** Stops taking wake-ups and waits for the drains in progress; unstarted work stays queued. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await Promise.allSettled([...this.draining.values()]);
+  }
+
+  private async consume(): Promise<void> {
+    while (this.running) {
+      const free = this.concurrency - this.draining.size;
+      let wakes: Wake[] = [];
+      if (free > 0) {
+        try {
+          wakes = await this.backend.claimWakes(this.consumer, free, this.visibilityMs);
+        } catch (error) {
+          this.logger.warn({ err: error }, 'could not read inbound wake-ups; retrying');
+        }
+      }
+      for (const wake of wakes) {
+        this.drain(wake.partition)
+          .then(
+            () => this.backend.ack(wake.key),
+            (error: unknown) => {
+              // Left unacknowledged: another consumer (or this one) claims it after visibilityMs.
+              this.logger.warn({ err: error, partition: wake.partition }, 'inbound drain failed; will retry');
+            },
+          )
+          .catch((error: unknown) => {
+            this.logger.warn({ err: error }, 'could not acknowledge an inbound wake-up');
+          });
+      }
+      if (wakes.length === 0 && this.running) await sleep(this.pollMs);
+    }
+  }
+
+  private async drainLocked(partition: string, handler: InboundHandler): Promise<void> {
+    const lock = await this.locks.acquire(turnLockResource(partition), {
+      ttlMs: this.visibilityMs,
+      waitMs: this.lockWaitMs,
+    });
+    const keepAlive = setInterval(() => {
+      lock.extend(this.visibilityMs).catch((error: unknown) => {
+        this.logger.warn({ err: error, partition }, 'could not extend an inbound drain lock');
+      });
+    }, this.visibilityMs / 3);
+    try {
+      for (;;) {
+        const stored = await this.backend.head(partition);
+        if (!stored) return;
+        if (stored.attempt > this.maxAttempts) {
+          this.logger.error(
+            { partition, id: stored.id, attempts: stored.attempt - 1 },
+            'inbound activity given up after repeated failures',
+          );
+          await this.backend.remove(partition, stored.key);
+          continue;
+        }
+        const activity = JSON.parse(stored.json) as Partial<Activity>;
+        await handler({ id: stored.id, partition, activity, attempt: stored.attempt });
+        await this.backend.remove(partition, stored.key);
+      }
+    } finally {
+      clearInterval(keepAlive);
+      await lock.release().catch((error: unknown) => {
+        this.logger.warn({ err: error, partition }, 'could not release an inbound drain lock');
+      });
+    }
+  }
+}

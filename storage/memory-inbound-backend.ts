@@ -1,0 +1,73 @@
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import type { InboundBackend, StoredEntry, Wake } from './inbound-queue.js';
+
+/** How long an inbound id is remembered after it was queued, so a late retry is not queued again. */
+export const INBOUND_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+interface Partition {
+  entries: StoredEntry[];
+  /** When each id was queued: the dedupe record, kept for the retention after the entry is done. */
+  seen: Map<string, number>;
+}
+
+/**
+ * {@link InboundBackend} in process memory, for the embedded mode: the same order, dedupe and
+ * wake-up semantics as on Redis (several queues sharing one backend behave like several processes),
+ * but nothing survives a restart.
+ */
+export class MemoryInboundBackend implements InboundBackend {
+  private readonly partitions = new Map<string, Partition>();
+  private readonly wakes = new Map<string, { partition: string; deliveredAt?: number }>();
+  private sequence = 0;
+
+  constructor(
+    private readonly clock: Clock = systemClock,
+    private readonly retentionMs = INBOUND_RETENTION_MS,
+  ) {}
+
+  async append(partition: string, id: string, json: string): Promise<boolean> {
+    const now = this.clock.now();
+    const state = this.partitions.get(partition) ?? { entries: [], seen: new Map<string, number>() };
+    this.partitions.set(partition, state);
+    for (const [seenId, at] of state.seen) if (at <= now - this.retentionMs) state.seen.delete(seenId);
+    if (state.seen.has(id)) return false;
+    state.seen.set(id, now);
+    state.entries.push({ key: String(++this.sequence), id, json, attempt: 0 });
+    return true;
+  }
+
+  async wake(partition: string): Promise<void> {
+    this.wakes.set(String(++this.sequence), { partition });
+  }
+
+  async head(partition: string): Promise<StoredEntry | undefined> {
+    const first = this.partitions.get(partition)?.entries[0];
+    if (!first) return undefined;
+    first.attempt++;
+    return { ...first };
+  }
+
+  async remove(partition: string, key: string): Promise<void> {
+    const state = this.partitions.get(partition);
+    if (!state) return;
+    state.entries = state.entries.filter((entry) => entry.key !== key);
+  }
+
+  async claimWakes(_consumer: string, count: number, idleMs: number): Promise<Wake[]> {
+    const now = this.clock.now();
+    const claimed: Wake[] = [];
+    for (const [key, wake] of this.wakes) {
+      if (claimed.length >= count) break;
+      const isIdle = wake.deliveredAt === undefined || now - wake.deliveredAt >= idleMs;
+      if (!isIdle) continue;
+      wake.deliveredAt = now;
+      claimed.push({ key, partition: wake.partition });
+    }
+    return claimed;
+  }
+
+  async ack(key: string): Promise<void> {
+    this.wakes.delete(key);
+  }
+}

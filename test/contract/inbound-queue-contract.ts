@@ -1,0 +1,165 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type InboundBackend,
+  type InboundEntry,
+  InboundQueue,
+  turnLockResource,
+} from '../../storage/inbound-queue.js';
+import type { LockManager } from '../../storage/types.js';
+
+/** What a contract run needs: a backend and a lock manager shared the way two processes share Redis. */
+export interface QueueWorld {
+  backend: () => InboundBackend;
+  locks: LockManager;
+}
+
+const text = (entry: InboundEntry) => String(entry.activity.text);
+
+/** The durable inbound queue's contract, run against every backend. */
+export function inboundQueueContract(name: string, createWorld: () => Promise<QueueWorld>): void {
+  describe(`${name} inbound queue`, () => {
+    const started: InboundQueue[] = [];
+    const queueOf = (world: QueueWorld, visibilityMs = 300) => {
+      const queue = new InboundQueue({
+        backend: world.backend(),
+        locks: world.locks,
+        visibilityMs,
+        pollMs: 20,
+      });
+      started.push(queue);
+      return queue;
+    };
+    afterEach(async () => {
+      await Promise.all(started.splice(0).map((queue) => queue.stop()));
+    });
+
+    it('runs the messages of one conversation once each, in the order they were queued', async () => {
+      const world = await createWorld();
+      const queue = queueOf(world);
+      const seen: string[] = [];
+      queue.start(async (entry) => {
+        await sleep(Math.random() * 5);
+        seen.push(text(entry));
+      });
+      for (let i = 1; i <= 20; i++) await queue.enqueue('webchat:c1', `m${i}`, { text: `m${i}` });
+      await queue.drain('webchat:c1');
+      expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => `m${i + 1}`));
+    });
+
+    it('queues an id posted twice once, and tells the second caller it was a repeat', async () => {
+      const world = await createWorld();
+      const queue = queueOf(world);
+      const seen: string[] = [];
+      queue.start(async (entry) => {
+        seen.push(entry.id);
+      });
+      expect(await queue.enqueue('webchat:c1', 'm1', { text: 'hi' })).toBe(true);
+      expect(await queue.enqueue('webchat:c1', 'm1', { text: 'hi' })).toBe(false);
+      await queue.drain('webchat:c1');
+      // Even once it ran, a late retry of the same id is not queued again.
+      expect(await queue.enqueue('webchat:c1', 'm1', { text: 'hi' })).toBe(false);
+      await queue.drain('webchat:c1');
+      expect(seen).toEqual(['m1']);
+    });
+
+    it('retries a failed turn before the next message of its conversation, which never overtakes it', async () => {
+      const world = await createWorld();
+      const queue = queueOf(world, 100);
+      const runs: string[] = [];
+      queue.start(async (entry) => {
+        runs.push(`${text(entry)}#${entry.attempt}`);
+        if (text(entry) === 'first' && entry.attempt === 1) throw new Error('Redis went away mid-turn');
+      });
+      await queue.enqueue('webchat:c1', 'a', { text: 'first' });
+      await queue.enqueue('webchat:c1', 'b', { text: 'second' });
+      await queue.drain('webchat:c1').catch(() => undefined);
+      // The failed entry stays at the head: the next drain (or the wake-up claimed again once idle)
+      // runs it again before the message behind it.
+      await expect.poll(() => runs, { timeout: 5_000 }).toEqual(['first#1', 'first#2', 'second#1']);
+    });
+
+    it('gives up on an activity that fails every attempt, and goes on with the conversation', async () => {
+      const world = await createWorld();
+      const queue = new InboundQueue({
+        backend: world.backend(),
+        locks: world.locks,
+        visibilityMs: 50,
+        pollMs: 10,
+        maxAttempts: 2,
+      });
+      started.push(queue);
+      const done: string[] = [];
+      queue.start(async (entry) => {
+        if (text(entry) === 'poison') throw new Error('the bot cannot handle this');
+        done.push(text(entry));
+      });
+      await queue.enqueue('webchat:c1', 'p', { text: 'poison' });
+      await queue.enqueue('webchat:c1', 'q', { text: 'fine' });
+      await expect.poll(() => done, { timeout: 5_000 }).toEqual(['fine']);
+    });
+
+    it('does not hold one conversation up behind a slow turn of another', async () => {
+      const world = await createWorld();
+      const queue = queueOf(world);
+      const done: string[] = [];
+      let releaseSlow: () => void = () => {};
+      const slow = new Promise<void>((resolve) => {
+        releaseSlow = resolve;
+      });
+      queue.start(async (entry) => {
+        if (entry.partition === 'webchat:slow') await slow;
+        done.push(entry.partition);
+      });
+      await queue.enqueue('webchat:slow', 's1', { text: 'slow' });
+      const slowDrain = queue.drain('webchat:slow');
+      await queue.enqueue('webchat:fast', 'f1', { text: 'fast' });
+      await queue.drain('webchat:fast');
+      expect(done).toEqual(['webchat:fast']);
+      releaseSlow();
+      await slowDrain;
+      expect(done).toEqual(['webchat:fast', 'webchat:slow']);
+    });
+
+    it('lets another process finish the work of one that died after taking it', async () => {
+      const world = await createWorld();
+      // The dead process: it queued a message, read the wake-up and held the conversation's lock.
+      const dead = world.backend();
+      await dead.append('webchat:c1', 'm1', JSON.stringify({ text: 'orphan' }));
+      await dead.wake('webchat:c1');
+      expect(await dead.claimWakes('dead-consumer', 10, 60_000)).toHaveLength(1);
+      await world.locks.acquire(turnLockResource('webchat:c1'), { ttlMs: 400 });
+
+      const survivor = queueOf(world, 300);
+      const seen: string[] = [];
+      survivor.start(async (entry) => {
+        seen.push(`${text(entry)}#${entry.attempt}`);
+      });
+      await expect.poll(() => seen, { timeout: 5_000 }).toEqual(['orphan#1']);
+    });
+
+    it('stops taking work on shutdown but finishes the turn in progress; the rest waits in the queue', async () => {
+      const world = await createWorld();
+      const first = queueOf(world);
+      const seen: string[] = [];
+      first.start(async (entry) => {
+        await sleep(100);
+        seen.push(`first:${text(entry)}`);
+      });
+      await first.enqueue('webchat:c1', 'm1', { text: 'one' });
+      const running = first.drain('webchat:c1');
+      await sleep(20);
+      const stopped = first.stop();
+      await first.enqueue('webchat:c2', 'm2', { text: 'two' });
+      await stopped;
+      await running;
+      expect(seen).toEqual(['first:one']);
+
+      const second = queueOf(world);
+      second.start(async (entry) => {
+        seen.push(`second:${text(entry)}`);
+      });
+      await expect.poll(() => seen, { timeout: 5_000 }).toEqual(['first:one', 'second:two']);
+    });
+  });
+}

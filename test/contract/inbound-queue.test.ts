@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import { MemoryInboundBackend } from '../../storage/memory-inbound-backend.js';
+import { MemoryLockManager } from '../../storage/memory-lock.js';
+import { RedisInboundBackend } from '../../storage/redis-inbound-backend.js';
+import { RedisLockManager } from '../../storage/redis-lock.js';
+import { useRedis } from '../support/redis-fixture.js';
+import { inboundQueueContract } from './inbound-queue-contract.js';
+
+const redis = useRedis();
+
+inboundQueueContract('memory', async () => {
+  const backend = new MemoryInboundBackend();
+  return { backend: () => backend, locks: new MemoryLockManager() };
+});
+inboundQueueContract('Redis', async () => {
+  const client = await redis.connect();
+  const keys = { prefix: `${redis.prefix}-${randomUUID()}` };
+  return {
+    backend: () => new RedisInboundBackend(client, { ...keys, name: 'webchat' }),
+    locks: new RedisLockManager(client, keys),
+  };
+});
