@@ -1,16 +1,18 @@
 /**
- * `tsx bench/redis-round-trips.ts [--messages N]`: Redis commands the Relevo server sends per web chat
- * message, read with `MONITOR` on the bench's private redis-server while N retail messages go through
- * Direct Line one after another (conversations already greeted and warm). Commands run inside a Lua
- * script are not round trips and are counted apart; `INFO commandstats` before and after is printed as a
- * cross-check. Commands are grouped by name and key shape, so the table shows which stage sends what.
- * The last line is one JSON object.
+ * `tsx bench/redis-round-trips.ts [--messages N]`: Redis round trips and commands the Relevo server
+ * sends per web chat message while N retail messages go through Direct Line one after another
+ * (conversations already greeted and warm). The server talks to its private redis-server through a
+ * counting proxy (bench/support/redis-proxy.ts): a round trip is a burst of commands written on one
+ * connection before a reply came back, so commands node-redis pipelines count as one and commands that
+ * wait for each other count one each. Commands run inside Lua scripts are not round trips; they are
+ * `INFO commandstats` minus what was sent. Commands are grouped by name and key shape, and round trips
+ * by the stage of their keys, so the tables show which stage sends what. The last line is one JSON object.
  */
-import { createConnection, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedis } from '../storage/redis-connection.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { startBenchServer } from './support/bench-server.js';
+import { startRedisProxy } from './support/redis-proxy.js';
 import { messageBody, openConversations, postJson, RETAIL_MESSAGES } from './support/directline.js';
 
 function flag(name: string, fallback: number): number {
@@ -20,30 +22,7 @@ function flag(name: string, fallback: number): number {
 
 const MESSAGES = flag('--messages', 120);
 const CONVERSATIONS = 10;
-
-/** One `MONITOR` connection collecting the command lines it is sent until stopped. */
-async function monitor(port: number): Promise<{ lines: string[]; stop: () => Promise<void> }> {
-  const socket: Socket = createConnection({ port, host: '127.0.0.1' });
-  const lines: string[] = [];
-  let buffered = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    buffered += chunk;
-    const parts = buffered.split('\r\n');
-    buffered = parts.pop() ?? '';
-    for (const part of parts) if (part.startsWith('+') && part !== '+OK') lines.push(part.slice(1));
-  });
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  socket.write('MONITOR\r\n');
-  await sleep(100);
-  return {
-    lines,
-    stop: async () => {
-      await sleep(300);
-      socket.destroy();
-    },
-  };
-}
+const SETTLE_MS = 500;
 
 /** Which pipeline stage a key belongs to, from its prefix (storage/keys.ts and each store's own). */
 export function stageOf(key: string): string {
@@ -66,27 +45,24 @@ export function stageOf(key: string): string {
   return stages.find(([pattern]) => pattern.test(rest))?.[1] ?? `other (${rest.slice(0, 30)})`;
 }
 
-/** `"evalsha" "ab12…" "2" "bench:x:abc"` → command, its first key and the key's shape (ids replaced). */
-export function shapeOf(line: string): {
-  command: string;
-  key: string;
-  shape: string;
-  isLua: boolean;
-  client: string;
-} {
-  const isLua = / \[\d+ lua\] /.test(line);
-  const client = /\[\d+ ([^\]]+)\]/.exec(line)?.[1] ?? '';
-  const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((match) => match[1] ?? '');
+const KEYLESS = new Set(['multi', 'exec', 'discard', 'ping', 'hello', 'client', 'select', 'info', 'script']);
+
+/** A command's name, its first key (none for MULTI, EXEC, PING…) and its key shape (ids replaced). */
+export function shapeOf(args: string[]): { command: string; key: string | undefined; shape: string } {
   const command = (args[0] ?? '?').toLowerCase();
-  let key = args[1] ?? '';
-  if (command === 'evalsha' || command === 'eval')
-    key = `${args[3] ?? ''}  (script ${(args[1] ?? '').slice(0, 8)})`;
-  const shape = key
+  const isScript = command === 'evalsha' || command === 'eval';
+  const key = KEYLESS.has(command)
+    ? undefined
+    : isScript
+      ? Number(args[2]) > 0
+        ? args[3]
+        : undefined
+      : args[1];
+  const shape = `${key ?? ''}${isScript ? `  (script ${(args[1] ?? '').slice(0, 8)})` : ''}`
     .replace(/[A-Za-z0-9_-]{12,}/g, '<id>')
     .replace(/\d+/g, '<n>')
     .slice(0, 70);
-  const firstKey = command === 'evalsha' || command === 'eval' ? (args[3] ?? '') : (args[1] ?? '');
-  return { command, key: firstKey, shape, isLua, client };
+  return { command, key, shape };
 }
 
 async function commandStats(url: string): Promise<Map<string, number>> {
@@ -103,7 +79,8 @@ async function commandStats(url: string): Promise<Map<string, number>> {
 }
 
 const redis = await startRedisServer();
-const server = await startBenchServer('relevo', { REDIS_URL: redis.url });
+const proxy = await startRedisProxy(redis.port);
+const server = await startBenchServer('relevo', { REDIS_URL: proxy.url });
 try {
   const base = `http://127.0.0.1:${server.port}`;
   const grants = await openConversations(base, CONVERSATIONS, CONVERSATIONS);
@@ -124,63 +101,54 @@ try {
   await sleep(500);
 
   // Background: what the server sends with no message at all (timers, pollers), over the same time.
-  const idle = await monitor(redis.port);
+  proxy.take();
   const idleStartedAt = performance.now();
   await sleep(2_000);
-  await idle.stop();
+  const idle = proxy.take();
   const idleMs = performance.now() - idleStartedAt;
 
   const before = await commandStats(redis.url);
-  const busy = await monitor(redis.port);
   const startedAt = performance.now();
   for (let i = 0; i < MESSAGES; i += 1) {
     const { status } = await post(i);
     if (status !== 200) throw new Error(`message ${i} answered ${status}`);
   }
   const busyMs = performance.now() - startedAt;
-  await busy.stop();
+  // Work a turn leaves behind (batched writes) lands shortly after its answer.
+  await sleep(SETTLE_MS);
+  const bursts = proxy.take();
   const after = await commandStats(redis.url);
 
   const byShape = new Map<string, number>();
   const byStage = new Map<string, { commands: number; roundTrips: number }>();
-  const openBlocks = new Map<string, { stage: string; commands: number }>();
-  let sent = 0;
-  let inLua = 0;
-  let roundTrips = 0;
-  const count = (stage: string, commands: number, trips: number) => {
-    const entry = byStage.get(stage) ?? { commands: 0, roundTrips: 0 };
-    entry.commands += commands;
-    entry.roundTrips += trips;
-    byStage.set(stage, entry);
+  const stage = (name: string) => {
+    const entry = byStage.get(name) ?? { commands: 0, roundTrips: 0 };
+    byStage.set(name, entry);
+    return entry;
   };
-  for (const line of busy.lines) {
-    const { command, shape, isLua, client, key } = shapeOf(line);
-    if (isLua) {
-      inLua += 1;
-      continue;
+  let sent = 0;
+  for (const burst of bursts) {
+    const keyed: string[] = [];
+    for (const args of burst.commands) {
+      const { command, key, shape } = shapeOf(args);
+      sent += 1;
+      byShape.set(`${command.padEnd(10)} ${shape}`, (byShape.get(`${command.padEnd(10)} ${shape}`) ?? 0) + 1);
+      if (key !== undefined) keyed.push(stageOf(key));
     }
-    sent += 1;
-    const name = `${command.padEnd(10)} ${shape}`;
-    byShape.set(name, (byShape.get(name) ?? 0) + 1);
-    // MULTI … EXEC leaves in one write: its commands are one round trip, of the stage of its keys.
-    const block = openBlocks.get(client);
-    if (command === 'multi') openBlocks.set(client, { stage: '?', commands: 1 });
-    else if (command === 'exec' && block) {
-      openBlocks.delete(client);
-      count(block.stage, block.commands + 1, 1);
-      roundTrips += 1;
-    } else if (block) {
-      block.commands += 1;
-      if (block.stage === '?') block.stage = stageOf(key);
-    } else {
-      count(stageOf(key), 1, 1);
-      roundTrips += 1;
+    // The burst's round trip is shared by the stages of its keyed commands (MULTI, EXEC ride along).
+    const owners = keyed.length > 0 ? keyed : ['other (keyless)'];
+    for (const owner of owners) stage(owner).roundTrips += 1 / owners.length;
+    for (const args of burst.commands) {
+      const { key } = shapeOf(args);
+      stage(key === undefined ? (owners[0] ?? 'other (keyless)') : stageOf(key)).commands += 1;
     }
   }
-  const idleSent = idle.lines.filter((line) => !shapeOf(line).isLua).length;
-  const backgroundPerMessage = (idleSent * (busyMs / idleMs)) / MESSAGES;
+  const roundTrips = bursts.length;
+  const backgroundPerMessage = (idle.length * (busyMs / idleMs)) / MESSAGES;
   let statsTotal = 0;
   for (const [name, calls] of after) statsTotal += calls - (before.get(name) ?? 0);
+  // INFO commandstats also counts commands run inside scripts; the first INFO counts itself.
+  const inLua = Math.max(0, statsTotal - sent - 1);
 
   const perMessage = sent / MESSAGES;
   process.stdout.write(
@@ -188,16 +156,17 @@ try {
   );
   for (const [name, calls] of [...byShape].sort((a, b) => b[1] - a[1]))
     process.stdout.write(`  ${(calls / MESSAGES).toFixed(2).padStart(6)}  ${name}\n`);
-  process.stdout.write('by stage: commands / round trips per message (MULTI...EXEC = one round trip)\n');
-  for (const [stage, figures] of [...byStage].sort((a, b) => b[1].commands - a[1].commands))
+  process.stdout.write(
+    'by stage: commands / round trips per message (a round trip = a burst written before a reply; shared bursts split)\n',
+  );
+  for (const [name, figures] of [...byStage].sort((a, b) => b[1].roundTrips - a[1].roundTrips))
     process.stdout.write(
-      `  ${(figures.commands / MESSAGES).toFixed(2).padStart(6)} / ${(figures.roundTrips / MESSAGES).toFixed(2).padStart(5)}  ${stage}\n`,
+      `  ${(figures.commands / MESSAGES).toFixed(2).padStart(6)} / ${(figures.roundTrips / MESSAGES).toFixed(2).padStart(5)}  ${name}\n`,
     );
   process.stdout.write(
     `  total ${perMessage.toFixed(1)} commands, ${(roundTrips / MESSAGES).toFixed(1)} round trips per message (goal <= 4); ` +
       `${(inLua / MESSAGES).toFixed(1)} more run inside Lua scripts; ` +
-      `background with no traffic ${backgroundPerMessage.toFixed(2)}/message; ` +
-      `INFO commandstats delta ${(statsTotal / MESSAGES).toFixed(1)}/message (counts script-internal calls too, and INFO itself)\n`,
+      `background with no traffic ${backgroundPerMessage.toFixed(2)} round trips/message\n`,
   );
   process.stdout.write(
     `${JSON.stringify({
@@ -211,5 +180,6 @@ try {
   );
 } finally {
   await server.stop();
+  await proxy.close();
   await redis.stop();
 }

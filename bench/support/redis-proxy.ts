@@ -1,0 +1,117 @@
+/**
+ * A loopback TCP proxy between a server under test and Redis that counts round trips honestly: on each
+ * connection, a **round trip** is a burst of requests the client writes before it reads a reply. Two
+ * commands node-redis writes in one tick (or in two ticks before Redis answers the first) travel
+ * together and wait together: one round trip. A command written after a reply arrived — typically
+ * because it needed that reply — starts a new one. The proxy also decodes the commands of each burst
+ * (RESP arrays of bulk strings), so a burst can be attributed to the stages whose keys it touches.
+ */
+import { createServer, createConnection, type Server, type Socket } from 'node:net';
+
+/** The commands (name and arguments) one burst carried, on one client connection. */
+export interface Burst {
+  connection: number;
+  commands: string[][];
+}
+
+export interface RedisProxy {
+  readonly port: number;
+  readonly url: string;
+  /** Bursts recorded since the last `take()`, oldest first; empties the record. */
+  take(): Burst[];
+  close(): Promise<void>;
+}
+
+/** Incremental RESP decoder of client requests: arrays of bulk strings (all node-redis sends). */
+class RequestDecoder {
+  private buffer: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): string[][] {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const commands: string[][] = [];
+    for (;;) {
+      const parsed = this.parseOne();
+      if (!parsed) break;
+      commands.push(parsed.command);
+      this.buffer = this.buffer.subarray(parsed.end);
+    }
+    return commands;
+  }
+
+  private parseOne(): { command: string[]; end: number } | undefined {
+    const buffer = this.buffer;
+    const line = (from: number): { text: string; next: number } | undefined => {
+      const at = buffer.indexOf('\r\n', from);
+      return at < 0 ? undefined : { text: buffer.toString('latin1', from, at), next: at + 2 };
+    };
+    const header = line(0);
+    if (!header) return undefined;
+    if (!header.text.startsWith('*')) {
+      // An inline command (telnet style): its words are the command.
+      return { command: header.text.split(' '), end: header.next };
+    }
+    const count = Number(header.text.slice(1));
+    const command: string[] = [];
+    let offset = header.next;
+    for (let i = 0; i < count; i++) {
+      const size = line(offset);
+      if (!size) return undefined;
+      const length = Number(size.text.slice(1));
+      if (buffer.length < size.next + length + 2) return undefined;
+      command.push(buffer.toString('utf8', size.next, size.next + length));
+      offset = size.next + length + 2;
+    }
+    return { command, end: offset };
+  }
+}
+
+/** Starts a proxy on an ephemeral loopback port forwarding to Redis on `redisPort`. */
+export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
+  let bursts: Burst[] = [];
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const connection = ++connections;
+    const upstream = createConnection({ port: redisPort, host: '127.0.0.1' });
+    sockets.add(client).add(upstream);
+    const decoder = new RequestDecoder();
+    // The burst being written: open until Redis sends anything back on this connection.
+    let open: Burst | undefined;
+    client.on('data', (chunk: Buffer) => {
+      if (!open) {
+        open = { connection, commands: [] };
+        bursts.push(open);
+      }
+      open.commands.push(...decoder.push(chunk));
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      open = undefined;
+      client.write(chunk);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    take: () => {
+      const taken = bursts;
+      bursts = [];
+      return taken;
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
