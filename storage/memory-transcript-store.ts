@@ -1,4 +1,4 @@
-import type { Activity, PagedResult, TranscriptInfo, TranscriptStore } from 'botbuilder';
+import type { Activity, PagedResult, TranscriptInfo } from 'botbuilder';
 import { toJson } from './errors.js';
 import {
   decodeToken,
@@ -8,6 +8,7 @@ import {
   TRANSCRIPT_PAGE_SIZE,
   timestampOf,
 } from './transcript-paging.js';
+import type { BatchTranscriptStore } from './types.js';
 
 interface Transcript {
   created: number;
@@ -18,7 +19,7 @@ interface Transcript {
  * botbuilder `TranscriptStore` in process memory, with the same paging, ordering and copying rules as
  * {@link RedisTranscriptStore}: activities come back oldest first, as copies, 20 a page.
  */
-export class MemoryTranscriptStore implements TranscriptStore {
+export class MemoryTranscriptStore implements BatchTranscriptStore {
   private readonly channels = new Map<string, Map<string, Transcript>>();
 
   async logActivity(activity: Activity): Promise<void> {
@@ -33,6 +34,11 @@ export class MemoryTranscriptStore implements TranscriptStore {
     let index = transcript.entries.length;
     while (index > 0 && (transcript.entries[index - 1]?.at ?? 0) > at) index--;
     transcript.entries.splice(index, 0, { at, json });
+  }
+
+  async logActivities(activities: Activity[]): Promise<void> {
+    for (const activity of activities) requireLoggable(activity);
+    for (const activity of activities) await this.logActivity(activity);
   }
 
   async getTranscriptActivities(

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Activity, PagedResult, TranscriptInfo, TranscriptStore } from 'botbuilder';
+import type { Activity, PagedResult, TranscriptInfo } from 'botbuilder';
 import { toJson } from './errors.js';
 import type { RedisConnection } from './redis-connection.js';
 import { RedisScript } from './redis-script.js';
+import type { BatchTranscriptStore } from './types.js';
 import {
   decodeToken,
   page,
@@ -15,10 +16,14 @@ import {
 // One sorted set per conversation, scored by timestamp; each member is a 12-digit sequence number
 // followed by the activity JSON, so equal timestamps keep their logging order and members stay unique.
 // The sequence counter shares the conversation's hash tag, so the script stays on one cluster slot.
+// ARGV: (score, JSON) pairs, appended in order.
 const appendScript = new RedisScript(`
-local seq = redis.call('INCR', KEYS[2])
-redis.call('ZADD', KEYS[1], ARGV[1], string.format('%012d', seq) .. ARGV[2])
-return seq
+local n = #ARGV / 2
+local seq = redis.call('INCRBY', KEYS[2], n) - n
+for i = 1, n do
+  redis.call('ZADD', KEYS[1], ARGV[2 * i - 1], string.format('%012d', seq + i) .. ARGV[2 * i])
+end
+return seq + n
 `);
 const SEQUENCE_DIGITS = 12;
 
@@ -27,7 +32,7 @@ const SEQUENCE_DIGITS = 12;
  * `startDate` answered by the sorted set's score range; a per-channel index lists conversations by
  * the time they started.
  */
-export class RedisTranscriptStore implements TranscriptStore {
+export class RedisTranscriptStore implements BatchTranscriptStore {
   private readonly prefix: string;
 
   constructor(
@@ -38,16 +43,41 @@ export class RedisTranscriptStore implements TranscriptStore {
   }
 
   async logActivity(activity: Activity): Promise<void> {
-    const { channelId, conversationId } = requireLoggable(activity);
-    const at = timestampOf(activity);
-    const json = toJson(conversationId, { ...activity, timestamp: new Date(at) });
-    const [log, sequence] = this.conversationKeys(channelId, conversationId);
-    await appendScript.run(this.client, [log, sequence], [String(at), json]);
-    await this.client.zAdd(
-      this.indexKey(channelId),
-      { score: at, value: conversationId },
-      { condition: 'NX' },
-    );
+    await this.logActivities([activity]);
+  }
+
+  /**
+   * Logs several activities in order in one round trip: one append script per conversation and the
+   * channel index, all issued together so node-redis pipelines them (in a cluster, one per node).
+   */
+  async logActivities(activities: Activity[]): Promise<void> {
+    const conversations = new Map<string, { channelId: string; conversationId: string; args: string[] }>();
+    const index = new Map<string, Map<string, number>>();
+    for (const activity of activities) {
+      const { channelId, conversationId } = requireLoggable(activity);
+      const at = timestampOf(activity);
+      const json = toJson(conversationId, { ...activity, timestamp: new Date(at) });
+      const id = JSON.stringify([channelId, conversationId]);
+      const batch = conversations.get(id) ?? { channelId, conversationId, args: [] };
+      conversations.set(id, batch);
+      batch.args.push(String(at), json);
+      const channel = index.get(channelId) ?? new Map<string, number>();
+      index.set(channelId, channel);
+      channel.set(conversationId, Math.min(channel.get(conversationId) ?? at, at));
+    }
+    if (conversations.size === 0) return;
+    await Promise.all([
+      ...[...conversations.values()].map(({ channelId, conversationId, args }) =>
+        appendScript.run(this.client, this.conversationKeys(channelId, conversationId), args),
+      ),
+      ...[...index].map(([channelId, entries]) =>
+        this.client.zAdd(
+          this.indexKey(channelId),
+          [...entries].map(([value, score]) => ({ score, value })),
+          { condition: 'NX' },
+        ),
+      ),
+    ]);
   }
 
   async getTranscriptActivities(

@@ -1,6 +1,7 @@
 import type { Activity, Middleware, TranscriptStore, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import type { BatchTranscriptStore } from './types.js';
 
 const LOGGING = Symbol.for('relevo.transcriptLogging');
 
@@ -13,7 +14,9 @@ export interface TranscriptMiddlewareOptions {
 /**
  * Logs every inbound activity and every activity the bot really sends to a `TranscriptStore`.
  * Unlike botbuilder's TranscriptLoggerMiddleware it awaits each write (so a transcript read right after
- * a turn is complete) and reports failures to the injected logger without failing the turn.
+ * a turn is complete) and reports failures to the injected logger without failing the turn. The
+ * inbound activity is written while the turn runs (its write travels with the next stage's reads) and
+ * awaited before the turn ends; the replies of one send are written together.
  */
 export class TranscriptMiddleware implements Middleware {
   private readonly logger: Logger;
@@ -31,29 +34,44 @@ export class TranscriptMiddleware implements Middleware {
     // A turn run again (StateMiddleware after a conflict) is logged once.
     if (context.turnState.get(LOGGING)) return next();
     context.turnState.set(LOGGING, true);
-    if (context.activity.name !== 'continueConversation') await this.log(context.activity);
+    const inbound =
+      context.activity.name !== 'continueConversation' ? this.log([context.activity]) : Promise.resolve();
     context.onSendActivities(async (_context, activities, sendNext) => {
       const responses = await sendNext();
+      const sent: Activity[] = [];
       for (const [i, activity] of activities.entries()) {
         // Typing indicators and traces are not part of what the customer and the agent read back.
         if (activity.type !== 'message' && activity.type !== 'event') continue;
-        await this.log({
+        sent.push({
           ...activity,
           id: responses[i]?.id ?? activity.id,
           timestamp: activity.timestamp ?? new Date(),
         } as Activity);
       }
+      // A reply sent while the inbound write is still on its way is logged after it.
+      await inbound;
+      if (sent.length > 0) await this.log(sent);
       return responses;
     });
-    await next();
+    try {
+      await next();
+    } finally {
+      await inbound;
+    }
   }
 
-  private async log(activity: Activity): Promise<void> {
+  /** Logs the activities in order; a failure is reported, never thrown. */
+  private async log(activities: Activity[]): Promise<void> {
+    const redacted = activities.map((activity) =>
+      this.redact({ ...activity, timestamp: activity.timestamp ?? new Date() }),
+    );
     try {
-      await this.store.logActivity(this.redact({ ...activity, timestamp: activity.timestamp ?? new Date() }));
+      if ('logActivities' in this.store) await (this.store as BatchTranscriptStore).logActivities(redacted);
+      else for (const activity of redacted) await this.store.logActivity(activity);
     } catch (error) {
+      const first = activities[0];
       this.logger.warn(
-        { err: error, channelId: activity.channelId, conversationId: activity.conversation?.id },
+        { err: error, channelId: first?.channelId, conversationId: first?.conversation?.id },
         'could not log activity to the transcript',
       );
     }

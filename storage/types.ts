@@ -1,3 +1,5 @@
+import type { Activity, TranscriptStore } from 'botbuilder';
+
 /** Default time an idempotency key is remembered: X may re-deliver an event up to 5 days later. */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 6 * 24 * 60 * 60 * 1000;
 
@@ -41,4 +43,9 @@ export interface PubSub {
   /** Subscribes `handler`; resolves once the subscription is active, with a function that removes it. */
   subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** A transcript store that can log several activities at once (one round trip on Redis), in order. */
+export interface BatchTranscriptStore extends TranscriptStore {
+  logActivities(activities: Activity[]): Promise<void>;
 }

@@ -1,7 +1,8 @@
-import type { Activity, TranscriptStore } from 'botbuilder';
+import type { Activity } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../../core/errors.js';
 import { StorageErrorCode } from '../../storage/errors.js';
+import type { BatchTranscriptStore } from '../../storage/types.js';
 
 function message(conversationId: string, i: number, at: number, channelId = 'test'): Activity {
   return {
@@ -17,7 +18,7 @@ function message(conversationId: string, i: number, at: number, channelId = 'tes
 }
 
 /** The botbuilder `TranscriptStore` contract, run against every implementation. */
-export function transcriptContract(name: string, create: () => Promise<TranscriptStore>): void {
+export function transcriptContract(name: string, create: () => Promise<BatchTranscriptStore>): void {
   describe(`${name} transcript store`, () => {
     it('returns an empty page for a conversation it has never seen', async () => {
       const store = await create();
@@ -103,6 +104,34 @@ export function transcriptContract(name: string, create: () => Promise<Transcrip
       expect((await store.getTranscriptActivities('del', 'drop')).items).toEqual([]);
       expect((await store.getTranscriptActivities('del', 'keep')).items).toHaveLength(1);
       expect((await store.listTranscripts('del')).items.map((t) => t.id)).toEqual(['keep']);
+    });
+
+    it('logs a batch of activities of two conversations in order, after what was logged before', async () => {
+      const store = await create();
+      const at = Date.UTC(2026, 0, 1);
+      await store.logActivity(message('batch-a', 0, at, 'batch'));
+      await store.logActivities(
+        [message('batch-a', 1, at), message('batch-b', 0, at + 5, 'batch'), message('batch-a', 2, at)].map(
+          (activity) => ({ ...activity, channelId: 'batch' }) as Activity,
+        ),
+      );
+      const a = await store.getTranscriptActivities('batch', 'batch-a');
+      expect(a.items.map((activity) => activity.id)).toEqual(['a0', 'a1', 'a2']);
+      expect((await store.getTranscriptActivities('batch', 'batch-b')).items.map((x) => x.id)).toEqual([
+        'a0',
+      ]);
+      expect((await store.listTranscripts('batch')).items.map((t) => [t.id, t.created])).toEqual([
+        ['batch-a', new Date(at)],
+        ['batch-b', new Date(at + 5)],
+      ]);
+    });
+
+    it('logs nothing of a batch that holds an activity without a conversation', async () => {
+      const store = await create();
+      await expect(
+        store.logActivities([message('half', 0, Date.UTC(2026, 0, 1)), { type: 'message' } as Activity]),
+      ).rejects.toSatisfy((error) => hasCode(error, StorageErrorCode.invalidArgument));
+      expect((await store.getTranscriptActivities('test', 'half')).items).toEqual([]);
     });
 
     it('rejects activities without a conversation, and forged continuation tokens, with typed errors', async () => {
