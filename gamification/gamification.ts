@@ -97,13 +97,15 @@ export class Gamification {
       event.timeZone !== undefined && isTimeZone(event.timeZone) ? event.timeZone : this.config.timeZone;
     const today = localDay(at, zone);
     const countsForStreak = this.config.streakEvents.includes(event.type);
-    const progress = await this.progress.record({
+    // Progress and the first credit are independent: sent together, they share a round trip.
+    const recorded = this.progress.record({
       memberId: event.memberId,
       eventId: event.id,
       type: event.type,
       at,
       ...(countsForStreak ? { streakDay: { today, yesterday: previousDay(today) } } : {}),
     });
+    recorded.catch(() => {}); // awaited below; a credit failing first must not leave it unhandled
 
     const programWeek = isoWeek(localDay(at, this.config.timeZone));
     let lifetime: number | undefined;
@@ -112,16 +114,24 @@ export class Gamification {
       if (rule.event !== event.type || !isValidAt(rule, at)) continue;
       const outcome = await this.credit(rule, event, { today, week: isoWeek(today), programWeek });
       if (outcome === undefined) continue;
+      // A replayed credit changed no score: its boards were raised when it was first applied (and
+      // the member's next real credit raises them to the whole lifetime again).
+      if (outcome.replayed) continue;
       lifetime = outcome.lifetime;
       weekly = outcome.weekly ?? weekly;
-      if (outcome.entry !== undefined && !outcome.replayed) {
+      if (outcome.entry !== undefined) {
         result.credits.push({ ruleId: rule.id, points: outcome.entry.delta, entry: outcome.entry });
       }
     }
+    const progress = await recorded;
     if (lifetime !== undefined) {
-      await this.leaderboards.raise('all-time', event.memberId, lifetime, at);
-      if (weekly !== undefined)
-        await this.leaderboards.raise(`weekly:${programWeek}`, event.memberId, weekly, at);
+      // Different boards live in different hash slots: raised side by side.
+      await Promise.all([
+        this.leaderboards.raise('all-time', event.memberId, lifetime, at),
+        ...(weekly !== undefined
+          ? [this.leaderboards.raise(`weekly:${programWeek}`, event.memberId, weekly, at)]
+          : []),
+      ]);
     }
 
     const due = this.config.badges

@@ -228,15 +228,16 @@ export class RedisLedger implements Ledger {
     return JSON.parse(String(raw)) as ScriptReply;
   }
 
-  /** Claims `key` for `memberId` for ever, and lists the member for `members()`. */
+  /**
+   * Claims `key` for `memberId` for ever, and lists the member for `members()`: one round trip
+   * (`SET NX GET` answers the owner when the key was already claimed).
+   */
   async claim(key: string, memberId: string): Promise<void> {
-    const [claimed] = await Promise.all([
-      this.client.set(`${this.prefix}:ledger:key:${key}`, memberId, { condition: 'NX' }),
+    const [owner] = await Promise.all([
+      this.client.set(`${this.prefix}:ledger:key:${key}`, memberId, { condition: 'NX', GET: true }),
       this.client.sAdd(`${this.prefix}:ledger:members`, memberId),
     ]);
-    if (claimed === 'OK') return;
-    const owner = await this.client.get(`${this.prefix}:ledger:key:${key}`);
-    if (owner !== memberId) throw idempotencyConflict(key);
+    if (owner !== null && owner !== memberId) throw idempotencyConflict(key);
   }
 
   /** Maps a script reply to a result, or throws the typed error its status stands for. */

@@ -3,11 +3,15 @@ import { RedisScript } from '../../storage/redis-script.js';
 import { EVENT_MEMORY_MS, type MemberProgress, type ProgressEvent, type ProgressStore } from './types.js';
 
 /**
- * KEYS: seen marker of this event, counts (hash type → n), streak (hash current, best, lastDay).
- * ARGV: type, today or '', yesterday or '', marker TTL ms. Returns 1 when the event was new.
+ * KEYS: seen marker of this event, counts (hash type → n), streak (hash current, best, lastDay), badges.
+ * ARGV: type, today or '', yesterday or '', marker TTL ms. Returns 1 when the event was new, 0 if not,
+ * followed by the counts, streak and badges after it (flat field/value lists), so no second read is needed.
  */
 const RECORD_LUA = `
-if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[4]) then return 0 end
+local function after(isNew)
+  return { isNew, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4]) }
+end
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[4]) then return after(0) end
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 local today, yesterday = ARGV[2], ARGV[3]
 if today ~= '' then
@@ -19,7 +23,7 @@ if today ~= '' then
     redis.call('HSET', KEYS[3], 'current', current, 'best', best, 'lastDay', today)
   end
 end
-return 1
+return after(1)
 `;
 const record = new RedisScript(RECORD_LUA);
 
@@ -58,12 +62,12 @@ export class RedisProgressStore implements ProgressStore {
 
   async record(event: ProgressEvent): Promise<MemberProgress & { isNew: boolean }> {
     const keys = this.keys(event.memberId);
-    const isNew = await record.run(
+    const [isNew, counts, streak, badges] = (await record.run(
       this.client,
-      [`${keys.base}:seen:${event.eventId}`, keys.counts, keys.streak],
+      [`${keys.base}:seen:${event.eventId}`, keys.counts, keys.streak, keys.badges],
       [event.type, event.streakDay?.today ?? '', event.streakDay?.yesterday ?? '', String(EVENT_MEMORY_MS)],
-    );
-    return { ...(await this.read(event.memberId)), isNew: isNew === 1 };
+    )) as [number, string[], string[], string[]];
+    return { ...toProgress(pairs(counts), pairs(streak), pairs(badges)), isNew: isNew === 1 };
   }
 
   async read(memberId: string): Promise<MemberProgress> {
@@ -73,17 +77,7 @@ export class RedisProgressStore implements ProgressStore {
       this.client.hGetAll(keys.streak),
       this.client.hGetAll(keys.badges),
     ]);
-    return {
-      counts: Object.fromEntries(Object.entries(counts).map(([type, n]) => [type, Number(n)])),
-      streak: {
-        current: Number(streak.current ?? 0),
-        best: Number(streak.best ?? 0),
-        lastDay: streak.lastDay ?? '',
-      },
-      badges: Object.entries(badges)
-        .map(([id, at]) => ({ id, at: Number(at) }))
-        .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id)),
-    };
+    return toProgress(counts, streak, badges);
   }
 
   async award(memberId: string, badgeIds: string[], at: number): Promise<string[]> {
@@ -107,4 +101,29 @@ export class RedisProgressStore implements ProgressStore {
     const base = `${this.prefix}:progress:{m:${memberId}}`;
     return { base, counts: `${base}:counts`, streak: `${base}:streak`, badges: `${base}:badges` };
   }
+}
+
+/** A flat `[field, value, …]` reply (HGETALL inside Lua) as an object. */
+function pairs(flat: string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) record[flat[i] as string] = flat[i + 1] as string;
+  return record;
+}
+
+function toProgress(
+  counts: Record<string, string>,
+  streak: Record<string, string>,
+  badges: Record<string, string>,
+): MemberProgress {
+  return {
+    counts: Object.fromEntries(Object.entries(counts).map(([type, n]) => [type, Number(n)])),
+    streak: {
+      current: Number(streak.current ?? 0),
+      best: Number(streak.best ?? 0),
+      lastDay: streak.lastDay ?? '',
+    },
+    badges: Object.entries(badges)
+      .map(([id, at]) => ({ id, at: Number(at) }))
+      .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id)),
+  };
 }
