@@ -29,7 +29,7 @@ import { DEFAULT_WAYPOINT_RULES } from './default-waypoints.js';
 import { handoffPort } from './handoff-port.js';
 import { identityPort } from './identity-port.js';
 import { loyaltyPort, loyaltyProfileSection } from './loyalty-port.js';
-import { withRedemptionOutcomes } from './outcome-hooks.js';
+import { recordExpiredPoints, withRedemptionOutcomes } from './outcome-hooks.js';
 import { NluStage } from './nlu-stage.js';
 import { createPipeline } from './pipeline.js';
 import { MemoryRateCounter, RedisRateCounter } from '../storage/rate-counter.js';
@@ -105,6 +105,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     queueLength: async () => (await handoffs.queue.waiting()).length,
   });
   const loyalty = withRedemptionOutcomes(plugin, analytics);
+  recordExpiredPoints(plugin.ledger, analytics);
   const references = new ConversationReferences(stores.storage, logger);
   const state = new StateMiddleware(stores.storage, { logger });
   const language = state.userProperty<string | undefined>('language');

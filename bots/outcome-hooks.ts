@@ -1,5 +1,5 @@
 import type { Analytics } from '../analytics/index.js';
-import type { GamificationPlugin } from '../gamification/index.js';
+import type { GamificationPlugin, Ledger, PointsWrite } from '../gamification/index.js';
 
 /**
  * The loyalty plugin with its redemptions recorded as outcome events (`points.redeemed`) for the
@@ -29,5 +29,45 @@ export function withRedemptionOutcomes(plugin: GamificationPlugin, analytics: An
         return result;
       },
     },
+  };
+}
+
+/**
+ * Records the points the ledger expires (`points.expired`), whichever read, write or sweep noticed
+ * them. The event id is derived from the member and the expiry entry's id and the event is dated at
+ * the expiry itself, so an expiry reported twice (a replayed write reports it again) is stored once.
+ */
+export function recordExpiredPoints(ledger: Ledger, analytics: Analytics): void {
+  ledger.onExpired(async (entries) => {
+    for (const entry of entries) {
+      await analytics.record({
+        type: 'points.expired',
+        id: analytics.service.eventId('points.expired', entry.memberId, entry.id),
+        at: entry.at,
+        member: analytics.service.hashMember(entry.memberId),
+        points: -entry.delta,
+      });
+    }
+  });
+}
+
+/**
+ * Records a manual credit, debit or reversal made through the admin API: `points.credited` /
+ * `points.debited` with reason `admin`, or `reversal` for a reversal (of a credit: points taken back;
+ * of a debit: points given back). The id comes from the idempotency key and the event is dated at the
+ * ledger entry, so a replayed request (which answers the same entry) is stored once.
+ */
+export function adminPointsOutcomes(analytics: Analytics): (write: PointsWrite) => Promise<void> {
+  return async ({ memberId, idempotencyKey, result }) => {
+    const { entry } = result;
+    if (entry === undefined || entry.delta === 0) return;
+    await analytics.record({
+      type: entry.delta > 0 ? 'points.credited' : 'points.debited',
+      id: analytics.service.eventId('points.admin', memberId, idempotencyKey),
+      at: entry.at,
+      member: analytics.service.hashMember(memberId),
+      points: Math.abs(entry.delta),
+      reason: entry.kind === 'reversal' ? 'reversal' : 'admin',
+    });
   };
 }

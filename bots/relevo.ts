@@ -13,6 +13,7 @@ import { mountGamificationRoutes } from '../gamification/index.js';
 import { AgentConsole, createAgentDesk, createHandoffWaypoints } from '../handoff/index.js';
 import { buildProfile } from '../identity/index.js';
 import { loyaltyProfileSection } from './loyalty-port.js';
+import { adminPointsOutcomes } from './outcome-hooks.js';
 import { mountHealth } from './health.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
 
@@ -71,7 +72,12 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
     res.json(openapi.document(RELEVO_VERSION));
   });
   identity.mount(server, openapi);
-  mountGamificationRoutes(server, { ...loyalty, apiToken: config.RELEVO_API_TOKEN, openapi });
+  mountGamificationRoutes(server, {
+    ...loyalty,
+    apiToken: config.RELEVO_API_TOKEN,
+    openapi,
+    onPointsWritten: adminPointsOutcomes(analytics),
+  });
   const desk = createAgentDesk({
     handoffs,
     stores,

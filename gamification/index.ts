@@ -30,6 +30,7 @@ export { RedisLedger, type RedisLedgerOptions } from './ledger/redis-ledger.js';
 export type {
   CreditRequest,
   DebitRequest,
+  ExpiryListener,
   HistoryOptions,
   Ledger,
   LedgerBalance,
@@ -68,7 +69,12 @@ export {
   type RewardListing,
   type RewardStore,
 } from './rewards/types.js';
-export { type GamificationRoutesOptions, mountGamificationRoutes, RoutesErrorCode } from './routes.js';
+export {
+  type GamificationRoutesOptions,
+  mountGamificationRoutes,
+  type PointsWrite,
+  RoutesErrorCode,
+} from './routes.js';
 export { type Tier, tierFor } from './tiers.js';
 export {
   DailyGames,

@@ -14,6 +14,19 @@ export interface GamificationRoutesOptions {
   /** `RELEVO_API_TOKEN`; absent closes these routes (503), never opens them. */
   apiToken: string | undefined;
   openapi: OpenApiRegistry;
+  /**
+   * Told every manual credit, debit and reversal the API applied, replays included (same result,
+   * `replayed: true`), so a recorder keyed by the idempotency key counts each one once even when the
+   * first answer was lost. Must not throw.
+   */
+  onPointsWritten?: (write: PointsWrite) => Promise<void>;
+}
+
+/** A ledger write made through the admin API. */
+export interface PointsWrite {
+  memberId: string;
+  idempotencyKey: string;
+  result: LedgerResult;
 }
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -137,6 +150,7 @@ export function mountGamificationRoutes(server: Server, options: GamificationRou
               ...(validForDays === undefined ? {} : { validForDays }),
             })
           : await gamification.ledger.debit(request);
+      await options.onPointsWritten?.({ memberId, idempotencyKey: key, result });
       wrote(res, result, points(result));
     }),
   );
@@ -146,12 +160,9 @@ export function mountGamificationRoutes(server: Server, options: GamificationRou
     guarded(async (req, res) => {
       const key = idempotencyKey(req);
       const { entryId, reason } = await body(req, reversalBody);
-      const result = await gamification.ledger.reverse({
-        memberId: String(req.params.id),
-        entryId,
-        reason,
-        idempotencyKey: key,
-      });
+      const memberId = String(req.params.id);
+      const result = await gamification.ledger.reverse({ memberId, entryId, reason, idempotencyKey: key });
+      await options.onPointsWritten?.({ memberId, idempotencyKey: key, result });
       wrote(res, result, points(result));
     }),
   );

@@ -7,16 +7,21 @@
  * id → JSON), log (list of ids in append order), lots (zset: score = expiresAt or +inf, member =
  * zero-padded seq, so equal expiries keep earn order), lotdata (hash seq → {r, x, e} and e:<entry> →
  * seq), keys (hash idempotency key → fingerprint "\n" first result). ARGV[1] member id, ARGV[2] now.
+ *
+ * Every reply carries `expired`, the expiry entries this run wrote (absent when none), also inside a
+ * remembered result, so a replayed write reports the expiry of its first run again.
  */
 export const LEDGER_PRELUDE = `
 local state, entries, log, lots, lotdata, idem = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local member, now = ARGV[1], tonumber(ARGV[2])
+local expired = {}
 
 local function num(field) return tonumber(redis.call('HGET', state, field) or '0') end
 
 local function reply(status, fields)
   fields = fields or {}
   fields.status = status
+  if #expired > 0 then fields.expired = expired end
   return cjson.encode(fields)
 end
 
@@ -46,8 +51,8 @@ local function expire_due()
   for _, field in ipairs(redis.call('ZRANGEBYSCORE', lots, '-inf', now)) do
     local lot = cjson.decode(redis.call('HGET', lotdata, field))
     if lot.r > 0 then
-      append({ id = 'sys:expire:' .. lot.e .. '#' .. tonumber(field), delta = -lot.r, reason = 'expired',
-        at = lot.x, kind = 'expiry', compensates = lot.e })
+      expired[#expired + 1] = append({ id = 'sys:expire:' .. lot.e .. '#' .. tonumber(field), delta = -lot.r,
+        reason = 'expired', at = lot.x, kind = 'expiry', compensates = lot.e })
     end
     remove_lot(field, lot.e)
   end
@@ -82,6 +87,7 @@ local function replayed(key, fp)
 end
 
 local function remember(key, fp, result)
+  if #expired > 0 then result.expired = expired end
   local json = cjson.encode(result)
   redis.call('HSET', idem, key, fp .. '\\n' .. json)
   return '{"status":"ok","result":' .. json .. '}'
@@ -219,7 +225,7 @@ if total > 0 or moved.lifetime > 0 then
   redis.call('HINCRBY', state, 'lifetime', moved.lifetime)
   expire_due()
 end
-return remember(key, fp, true)
+return remember(key, fp, {})
 `;
 
 export const BALANCE_LUA = `${LEDGER_PRELUDE}

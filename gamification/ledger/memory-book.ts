@@ -30,7 +30,8 @@ export class MemberBook {
   readonly entries: LedgerEntry[] = [];
   private readonly byId = new Map<string, LedgerEntry>();
   private lots: Lot[] = [];
-  private readonly keys = new Map<string, { fingerprint: string; result: unknown }>();
+  /** Idempotency key → first result, and the expiry entries that call wrote (reported again on replay). */
+  private readonly keys = new Map<string, { fingerprint: string; result: unknown; expired: LedgerEntry[] }>();
   /** Expiry a refunded debit's points get back: the latest expiry among the lots it consumed. */
   private readonly refundExpiry = new Map<string, number | undefined>();
   private readonly reversed = new Set<string>();
@@ -38,23 +39,32 @@ export class MemberBook {
 
   constructor(readonly memberId: string) {}
 
-  /** The first result stored under `key`, or `undefined`; throws when the parameters differ. */
-  replay<T>(key: string, fingerprint: string): T | undefined {
+  /**
+   * The first result stored under `key` and the expiry entries its call wrote, or `undefined`; throws
+   * when the parameters differ.
+   */
+  replay<T>(key: string, fingerprint: string): { result: T; expired: LedgerEntry[] } | undefined {
     const prior = this.keys.get(key);
     if (prior === undefined) return undefined;
     if (prior.fingerprint !== fingerprint) throw idempotencyConflict(key);
-    return structuredClone(prior.result) as T;
+    return structuredClone({ result: prior.result as T, expired: prior.expired });
   }
 
-  remember(key: string, fingerprint: string, result: unknown): void {
-    this.keys.set(key, { fingerprint, result: structuredClone(result) });
+  remember(key: string, fingerprint: string, result: unknown, expired: readonly LedgerEntry[]): void {
+    this.keys.set(key, {
+      fingerprint,
+      result: structuredClone(result),
+      expired: structuredClone([...expired]),
+    });
   }
 
-  expireDue(now: number): void {
+  /** Writes the expiry entries of the lots due by `now` and returns them. */
+  expireDue(now: number): LedgerEntry[] {
+    const expired: LedgerEntry[] = [];
     while (this.lots[0] !== undefined && (this.lots[0].expiresAt ?? Number.POSITIVE_INFINITY) <= now) {
       const lot = this.lots.shift() as Lot;
       if (lot.remaining > 0) {
-        this.append({
+        const entry = this.append({
           id: `sys:expire:${lot.entryId}#${lot.seq}`,
           delta: -lot.remaining,
           reason: 'expired',
@@ -62,8 +72,10 @@ export class MemberBook {
           kind: 'expiry',
           compensates: lot.entryId,
         });
+        expired.push(entry);
       }
     }
+    return expired;
   }
 
   credit(request: ResolvedCredit, now: number): StoredResult {
@@ -161,13 +173,14 @@ export class MemberBook {
     return moved;
   }
 
-  moveIn(id: string, fromMemberId: string, moved: MovedLots, now: number): void {
+  /** Takes the lots in; returns the expiry entries of those already due. */
+  moveIn(id: string, fromMemberId: string, moved: MovedLots, now: number): LedgerEntry[] {
     const total = moved.lots.reduce((sum, lot) => sum + lot.remaining, 0);
-    if (total === 0 && moved.lifetime === 0) return;
+    if (total === 0 && moved.lifetime === 0) return [];
     this.append({ id, delta: total, reason: `moved from member ${fromMemberId}`, at: now, kind: 'move' });
     for (const lot of moved.lots) this.addLot(lot.remaining, lot.expiresAt, id);
     this.lifetime += moved.lifetime;
-    this.expireDue(now);
+    return this.expireDue(now);
   }
 
   verify(): LedgerVerification {

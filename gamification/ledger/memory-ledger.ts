@@ -14,6 +14,7 @@ import {
 import type {
   CreditRequest,
   DebitRequest,
+  ExpiryListener,
   HistoryOptions,
   Ledger,
   LedgerBalance,
@@ -40,6 +41,9 @@ export class MemoryLedger implements Ledger {
   private readonly keyOwners = new Map<string, string>();
   private readonly clock: Clock;
   private readonly validDays: number;
+  private readonly expiryListeners: ExpiryListener[] = [];
+  /** Expiry entries written but not yet told to the listeners (the synchronous calls cannot await). */
+  private unreported: LedgerEntry[] = [];
 
   constructor(options: LedgerOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -49,16 +53,18 @@ export class MemoryLedger implements Ledger {
   async credit(request: CreditRequest): Promise<LedgerResult> {
     const now = this.clock.now();
     const credit = resolveCredit(request, now, this.validDays);
-    return this.apply(credit.memberId, credit.key, credit.fingerprint, (book) => book.credit(credit, now));
+    return this.reporting(() =>
+      this.apply(credit.memberId, credit.key, credit.fingerprint, (book) => book.credit(credit, now)),
+    );
   }
 
   async debit(request: DebitRequest): Promise<LedgerResult> {
-    return this.debitNow(request);
+    return this.reporting(() => this.debitNow(request));
   }
 
   /**
    * The debit, synchronously: the memory rewards store calls it between its own stock checks so the
-   * pair stays atomic. Throws like {@link debit}.
+   * pair stays atomic, then {@link reportExpired}. Throws like {@link debit}.
    */
   debitNow(request: DebitRequest): LedgerResult {
     const debit = resolveDebit(request);
@@ -68,7 +74,7 @@ export class MemoryLedger implements Ledger {
   }
 
   async reverse(request: ReverseRequest): Promise<LedgerResult> {
-    return this.reverseNow(request);
+    return this.reporting(() => this.reverseNow(request));
   }
 
   /** The reversal, synchronously (see {@link debitNow}). */
@@ -81,21 +87,24 @@ export class MemoryLedger implements Ledger {
 
   async balance(memberId: string): Promise<LedgerBalance> {
     const book = this.books.get(requireMemberId(memberId));
-    book?.expireDue(this.clock.now());
-    return { memberId, balance: book?.balance ?? 0, lifetime: book?.lifetime ?? 0 };
+    return this.reporting(() => {
+      if (book !== undefined) this.unreport(book.expireDue(this.clock.now()));
+      return { memberId, balance: book?.balance ?? 0, lifetime: book?.lifetime ?? 0 };
+    });
   }
 
   /** The balance, synchronously, after expiring what is due (see {@link debitNow}). */
   balanceNow(memberId: string): number {
     const book = this.books.get(memberId);
-    book?.expireDue(this.clock.now());
+    if (book !== undefined) this.unreport(book.expireDue(this.clock.now()));
     return book?.balance ?? 0;
   }
 
   async history(memberId: string, options: HistoryOptions = {}): Promise<LedgerEntry[]> {
     const book = this.books.get(requireMemberId(memberId));
     if (book === undefined) return [];
-    book.expireDue(this.clock.now());
+    this.unreport(book.expireDue(this.clock.now()));
+    await this.reportExpired();
     const offset = clampOffset(options.offset);
     const newest = book.entries.slice().reverse();
     return structuredClone(newest.slice(offset, offset + clampLimit(options.limit)));
@@ -110,29 +119,68 @@ export class MemoryLedger implements Ledger {
     const to = requireMemberId(toMemberId);
     const key = requireKey(idempotencyKey);
     const fingerprint = moveFingerprint(from, to);
-    this.claimKey(key, from);
-    const source = this.book(from);
-    const now = this.clock.now();
-    let moved = source.replay<MovedLots>(key, fingerprint);
-    const replayed = moved !== undefined;
-    if (moved === undefined) {
-      source.expireDue(now);
-      moved = source.moveOut(key, to, now);
-      source.remember(key, fingerprint, moved);
-    }
-    const target = this.book(to);
-    const inKey = `sys:move-in:${key}`;
-    if (target.replay(inKey, fingerprint) === undefined) {
-      target.expireDue(now);
-      target.moveIn(inKey, from, moved, now);
-      target.remember(inKey, fingerprint, true);
-    }
-    const total = moved.lots.reduce((sum, lot) => sum + lot.remaining, 0);
-    return { fromMemberId: from, toMemberId: to, moved: total, lifetimeMoved: moved.lifetime, replayed };
+    return this.reporting(() => {
+      this.claimKey(key, from);
+      const source = this.book(from);
+      const now = this.clock.now();
+      const prior = source.replay<MovedLots>(key, fingerprint);
+      let moved = prior?.result;
+      if (prior === undefined) {
+        const expired = source.expireDue(now);
+        moved = source.moveOut(key, to, now);
+        source.remember(key, fingerprint, moved, expired);
+        this.unreport(expired);
+      } else this.unreport(prior.expired);
+      const lots = moved as MovedLots;
+      const target = this.book(to);
+      const inKey = `sys:move-in:${key}`;
+      const priorIn = target.replay(inKey, fingerprint);
+      if (priorIn === undefined) {
+        const expired = [...target.expireDue(now), ...target.moveIn(inKey, from, lots, now)];
+        target.remember(inKey, fingerprint, true, expired);
+        this.unreport(expired);
+      } else this.unreport(priorIn.expired);
+      const total = lots.lots.reduce((sum, lot) => sum + lot.remaining, 0);
+      return {
+        fromMemberId: from,
+        toMemberId: to,
+        moved: total,
+        lifetimeMoved: lots.lifetime,
+        replayed: prior !== undefined,
+      };
+    });
   }
 
   async *members(): AsyncIterable<string> {
     yield* [...this.books.keys()];
+  }
+
+  onExpired(listener: ExpiryListener): void {
+    this.expiryListeners.push(listener);
+  }
+
+  /**
+   * Tells the listeners the expiry entries the synchronous calls ({@link debitNow}, {@link reverseNow},
+   * {@link balanceNow}) wrote; every asynchronous method does it before it resolves.
+   */
+  async reportExpired(): Promise<void> {
+    if (this.unreported.length === 0) return;
+    const entries = this.unreported;
+    this.unreported = [];
+    for (const listener of this.expiryListeners) await listener(entries);
+  }
+
+  /** Runs a synchronous step, then reports what it expired, whether it succeeded or threw. */
+  private async reporting<T>(step: () => T): Promise<T> {
+    try {
+      return step();
+    } finally {
+      await this.reportExpired();
+    }
+  }
+
+  private unreport(entries: readonly LedgerEntry[]): void {
+    if (this.expiryListeners.length > 0) this.unreported.push(...structuredClone([...entries]));
   }
 
   private apply(
@@ -144,10 +192,14 @@ export class MemoryLedger implements Ledger {
     this.claimKey(key, memberId);
     const book = this.book(memberId);
     const prior = book.replay<Omit<LedgerResult, 'replayed'>>(key, fingerprint);
-    if (prior !== undefined) return { ...prior, replayed: true };
-    book.expireDue(this.clock.now());
+    if (prior !== undefined) {
+      this.unreport(prior.expired);
+      return { ...prior.result, replayed: true };
+    }
+    const expired = book.expireDue(this.clock.now());
+    this.unreport(expired);
     const result = operation(book);
-    book.remember(key, fingerprint, result);
+    book.remember(key, fingerprint, result, expired);
     return { ...structuredClone(result), replayed: false };
   }
 

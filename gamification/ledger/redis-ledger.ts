@@ -25,6 +25,7 @@ import {
 import type {
   CreditRequest,
   DebitRequest,
+  ExpiryListener,
   HistoryOptions,
   Ledger,
   LedgerBalance,
@@ -61,6 +62,8 @@ export interface ScriptReply {
   /** `ok`, `replay`, `conflict`, `insufficient`, `not_found`, `not_reversible`, or a status of a script built on the prelude. */
   status: string;
   result?: unknown;
+  /** Expiry entries the script wrote (also inside `result` when it was remembered). */
+  expired?: unknown;
   balance?: number;
   needed?: number;
   why?: string;
@@ -77,6 +80,7 @@ export class RedisLedger implements Ledger {
   readonly prefix: string;
   private readonly clock: Clock;
   private readonly validDays: number;
+  private readonly expiryListeners: ExpiryListener[] = [];
 
   constructor(
     private readonly client: RedisConnection,
@@ -212,7 +216,14 @@ export class RedisLedger implements Ledger {
     }
   }
 
-  /** Runs a ledger script for one member; `extraKeys` and `args` follow the script's own layout. */
+  onExpired(listener: ExpiryListener): void {
+    this.expiryListeners.push(listener);
+  }
+
+  /**
+   * Runs a ledger script for one member; `extraKeys` and `args` follow the script's own layout. Tells
+   * the expiry listeners what the script expired before answering.
+   */
   async run(
     script: RedisScript,
     memberId: string,
@@ -225,7 +236,14 @@ export class RedisLedger implements Ledger {
       [...memberKeys(this.prefix, memberId), ...extraKeys],
       [memberId, String(now), ...args],
     );
-    return JSON.parse(String(raw)) as ScriptReply;
+    const reply = JSON.parse(String(raw)) as ScriptReply;
+    const stored = reply.result as { expired?: unknown } | null | undefined;
+    const expired = reply.expired ?? (typeof stored === 'object' ? stored?.expired : undefined);
+    if (Array.isArray(expired) && expired.length > 0) {
+      const entries = expired.map(toEntry);
+      for (const listener of this.expiryListeners) await listener(entries);
+    }
+    return reply;
   }
 
   /**

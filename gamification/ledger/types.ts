@@ -103,6 +103,13 @@ export interface HistoryOptions {
 }
 
 /**
+ * Told the expiry entries one ledger call wrote (expiry is lazy: any read or write of a member may
+ * write them). Awaited before that call resolves; a replayed write calls it again with the entries its
+ * first run wrote, so a listener that keys what it records by entry id records each expiry once.
+ */
+export type ExpiryListener = (entries: readonly LedgerEntry[]) => Promise<void> | void;
+
+/**
  * The points ledger: balances change only through append-only entries, every write carries an
  * idempotency key (same key twice applies once; same key with other parameters is rejected), and a
  * balance can never go below zero. Implemented on memory and on Redis, both held to one contract suite.
@@ -122,4 +129,6 @@ export interface Ledger {
   moveAll(fromMemberId: string, toMemberId: string, idempotencyKey: string): Promise<MoveResult>;
   /** Every member that has ever had an entry. */
   members(): AsyncIterable<string>;
+  /** Reports every expiry entry written from now on to `listener` (see {@link ExpiryListener}). */
+  onExpired(listener: ExpiryListener): void;
 }

@@ -54,6 +54,23 @@ export class MemoryRewardStore implements RewardStore {
   }
 
   async redeem(request: RedeemRequest): Promise<RedemptionResult> {
+    try {
+      return this.redeemNow(request);
+    } finally {
+      await this.ledger.reportExpired();
+    }
+  }
+
+  async cancel(memberId: string, code: string, reason = 'redemption cancelled'): Promise<RedemptionResult> {
+    try {
+      return this.cancelNow(memberId, code, reason);
+    } finally {
+      await this.ledger.reportExpired();
+    }
+  }
+
+  /** Stock and points in one synchronous step, so two redemptions cannot interleave. */
+  private redeemNow(request: RedeemRequest): RedemptionResult {
     const memberId = requireMemberId(request.memberId);
     const key = requireKey(request.idempotencyKey);
     const reward = this.rewards.find((r) => r.id === request.rewardId);
@@ -91,7 +108,7 @@ export class MemoryRewardStore implements RewardStore {
     return { redemption: structuredClone(redemption), balance: debit.balance, replayed: false };
   }
 
-  async cancel(memberId: string, code: string, reason = 'redemption cancelled'): Promise<RedemptionResult> {
+  private cancelNow(memberId: string, code: string, reason: string): RedemptionResult {
     const redemption = this.byCode.get(code);
     if (redemption === undefined || redemption.memberId !== memberId) throw redemptionNotFound(code);
     if (redemption.status === 'cancelled') {

@@ -23,7 +23,7 @@ describe('points on the running agent, as the KPIs count them', () => {
   });
   afterAll(() => relevo?.close());
 
-  it('counts points issued and a redemption once in the KPIs, even when the redemption is replayed', async () => {
+  it('counts points issued, debited and redeemed once in the KPIs, even when the admin requests are replayed', async () => {
     // A customer writes on web chat: a member exists, with the first-message-of-the-day points.
     const grant = (await (await fetch(`${base}/v3/directline/conversations`, { method: 'POST' })).json()) as {
       conversationId: string;
@@ -44,12 +44,27 @@ describe('points on the running agent, as the KPIs count them', () => {
       id: string;
     };
 
-    const credit = await api(`/api/members/${member.id}/points`, {
-      method: 'POST',
-      headers: { 'idempotency-key': 'goodwill-1' },
-      body: JSON.stringify({ delta: 300, reason: 'goodwill' }),
-    });
-    expect(credit.status).toBeLessThan(300);
+    const before = (await (await api('/api/kpis')).json()) as { points: { issued: number } };
+    const write = (path: string, key: string, body: unknown) =>
+      api(`/api/members/${member.id}${path}`, {
+        method: 'POST',
+        headers: { 'idempotency-key': key },
+        body: JSON.stringify(body),
+      });
+    let creditEntry = '';
+    for (let i = 0; i < 2; i++) {
+      const credit = await write('/points', 'goodwill-1', { delta: 300, reason: 'goodwill gesture' });
+      expect(credit.status).toBe(i === 0 ? 201 : 200);
+      const mistaken = await write('/points', 'mistake-1', { delta: 40, reason: 'typo' });
+      creditEntry = ((await mistaken.json()) as { entry: { id: string } }).entry.id;
+      expect((await write('/points', 'fix-1', { delta: -15, reason: 'manual fix' })).status).toBeLessThan(
+        300,
+      );
+    }
+    for (let i = 0; i < 2; i++) {
+      const reversed = await write('/points/reversals', 'undo-1', { entryId: creditEntry, reason: 'typo' });
+      expect(reversed.status).toBe(i === 0 ? 201 : 200);
+    }
     for (let i = 0; i < 2; i++) {
       const redeemed = await api(`/api/members/${member.id}/redemptions`, {
         method: 'POST',
@@ -59,8 +74,12 @@ describe('points on the running agent, as the KPIs count them', () => {
       expect(redeemed.status).toBeLessThan(300);
     }
 
-    const kpis = (await (await api('/api/kpis')).json()) as { points: { issued: number; redeemed: number } };
+    const kpis = (await (await api('/api/kpis')).json()) as {
+      points: { issued: number; debited: number; redeemed: number };
+    };
     expect(kpis.points.redeemed).toBe(200);
-    expect(kpis.points.issued).toBeGreaterThanOrEqual(5);
+    // 300 goodwill + 40 mistaken, on top of what chatting earned; 15 debited and the 40 reversed.
+    expect(kpis.points.issued).toBe(before.points.issued + 340);
+    expect(kpis.points.debited).toBe(55);
   });
 });

@@ -5,11 +5,11 @@ import type { RewardConfig } from '../../gamification/config/schema.js';
 import { LedgerErrorCode } from '../../gamification/ledger/errors.js';
 import { MemoryLedger } from '../../gamification/ledger/memory-ledger.js';
 import { RedisLedger } from '../../gamification/ledger/redis-ledger.js';
-import type { Ledger } from '../../gamification/ledger/types.js';
+import type { Ledger, LedgerEntry } from '../../gamification/ledger/types.js';
 import { MemoryRewardStore } from '../../gamification/rewards/memory-rewards.js';
 import { RedisRewardStore } from '../../gamification/rewards/redis-rewards.js';
 import { RewardErrorCode, type RewardStore } from '../../gamification/rewards/types.js';
-import { manualClock } from '../contract/ledger-contract.js';
+import { type ManualClock, manualClock } from '../contract/ledger-contract.js';
 import { useRedis } from '../support/redis-fixture.js';
 
 const redis = useRedis();
@@ -18,7 +18,7 @@ const CATALOGUE: RewardConfig[] = [
   { id: 'sticker', name: 'Sticker', price: 10, stock: 0 },
 ];
 
-type Setup = () => Promise<{ ledger: Ledger; rewards: RewardStore }>;
+type Setup = () => Promise<{ ledger: Ledger; rewards: RewardStore; clock: ManualClock }>;
 
 const setups: [string, Setup][] = [
   [
@@ -26,7 +26,7 @@ const setups: [string, Setup][] = [
     async () => {
       const clock = manualClock();
       const ledger = new MemoryLedger({ clock });
-      return { ledger, rewards: new MemoryRewardStore(ledger, CATALOGUE, { clock }) };
+      return { ledger, rewards: new MemoryRewardStore(ledger, CATALOGUE, { clock }), clock };
     },
   ],
   [
@@ -37,7 +37,7 @@ const setups: [string, Setup][] = [
       const ledger = new RedisLedger(client, { clock, prefix: `${redis.prefix}-${randomUUID()}` });
       const rewards = new RedisRewardStore(client, ledger, CATALOGUE, { clock });
       await rewards.initialise();
-      return { ledger, rewards };
+      return { ledger, rewards, clock };
     },
   ],
 ];
@@ -46,6 +46,20 @@ const fails = (code: string) => (error: unknown) => hasCode(error, code);
 
 for (const [name, setup] of setups) {
   describe(`${name} rewards`, () => {
+    it('reports the points that expired before a redemption, even one the balance no longer covers', async () => {
+      const { ledger, rewards, clock } = await setup();
+      const heard: LedgerEntry[] = [];
+      ledger.onExpired((entries) => void heard.push(...entries));
+      await ledger.credit({ memberId: 'ana', amount: 150, reason: 'earn', idempotencyKey: 'c' });
+      clock.advance(366 * 86_400_000);
+      await expect(
+        rewards.redeem({ memberId: 'ana', rewardId: 'mug', idempotencyKey: 'r1' }),
+      ).rejects.toSatisfy(fails(LedgerErrorCode.insufficientPoints));
+      expect(heard.map((e) => [e.memberId, e.kind, e.delta, e.compensates])).toEqual([
+        ['ana', 'expiry', -150, 'c'],
+      ]);
+    });
+
     it('takes the points and one unit together and returns a unique redemption code, once per key', async () => {
       const { ledger, rewards } = await setup();
       await ledger.credit({ memberId: 'ana', amount: 250, reason: 'earn', idempotencyKey: 'c' });
