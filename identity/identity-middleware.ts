@@ -53,10 +53,10 @@ export class IdentityMiddleware implements Middleware {
       return;
     }
     const isSuspect = isFlaggedSender(activity.channelData);
-    let member: MemberRecord = await this.members.resolve(key);
     const isContact = activity.type === 'message' && activity.name !== 'continueConversation';
+    let member: MemberRecord;
     if (isContact && activity.conversation?.id) {
-      member = await this.record(member, {
+      const recorded = await this.members.resolveWithContact(key, {
         channel: parsed.channel,
         channelId: activity.channelId,
         conversationId: activity.conversation.id,
@@ -65,6 +65,14 @@ export class IdentityMiddleware implements Middleware {
         displayName: activity.from.name && activity.from.name !== key ? activity.from.name : undefined,
         isSuspect,
       });
+      member = recorded.member;
+      if (recorded.error !== undefined)
+        this.logger.warn(
+          { err: recorded.error, memberId: member.id },
+          'could not record the contact of a member',
+        );
+    } else {
+      member = await this.members.resolve(key);
     }
     const at = this.members.clock.now();
     const contact =
@@ -153,15 +161,6 @@ export class IdentityMiddleware implements Middleware {
       await this.members.recordIntent(memberId, entry);
     } catch (error) {
       this.logger.warn({ err: error, memberId }, 'could not record the intent of a contact');
-    }
-  }
-
-  private async record(member: MemberRecord, contact: Parameters<Members['recordContact']>[1]) {
-    try {
-      return await this.members.recordContact(member.id, contact);
-    } catch (error) {
-      this.logger.warn({ err: error, memberId: member.id }, 'could not record the contact of a member');
-      return member;
     }
   }
 

@@ -23,6 +23,7 @@ import {
   newMemberRecord,
   type VersionedMember,
 } from './member-record.js';
+import { MemberHints } from './member-hints.js';
 import type { MemberStore } from './member-store.js';
 
 /** One inbound message of a member, as the identity middleware records it. */
@@ -51,6 +52,11 @@ export interface MembersOptions {
   churnRule?: Partial<ChurnRuleOptions>;
 }
 
+export interface UpdateOptions {
+  /** The record as this process last saw it: written against without reading it first. */
+  hint?: VersionedMember | undefined;
+}
+
 /** The qualifying intent of one message, as the identity middleware records it after the turn. */
 export interface MemberIntent {
   channelId: string;
@@ -76,6 +82,8 @@ export class Members {
   readonly logger: Logger;
   readonly churnRule: ChurnRuleOptions;
   private readonly newId: () => string;
+  /** Recent keys and records of this process, for the turn path only (validated by every write). */
+  private readonly hints: MemberHints;
 
   constructor(options: MembersOptions) {
     this.store = options.store;
@@ -85,19 +93,60 @@ export class Members {
     this.logger = options.logger ?? silentLogger;
     this.events = options.events ?? new IdentityEvents(this.logger);
     this.churnRule = { ...defaultChurnRule, ...options.churnRule };
+    this.hints = new MemberHints(() => this.clock.now());
   }
 
   /** The member owning `key`, created (anonymous) when nobody does. Blocked or malformed keys throw 400. */
   async resolve(key: string): Promise<MemberRecord> {
+    return (await this.resolveVersioned(key)).record;
+  }
+
+  /**
+   * The turn path of one inbound message: the member owning `key` (created when nobody does), with
+   * the contact recorded. A member this process saw in the last seconds is not looked up again: the
+   * contact is written with a compare-and-set on the version it saw, which also proves the hint right
+   * (the record still owns the key and was not merged or erased). A contact that could not be recorded
+   * leaves the member as resolved, with the error, for the caller to log.
+   */
+  async resolveWithContact(
+    key: string,
+    contact: MemberContact,
+  ): Promise<{ member: MemberRecord; error?: unknown }> {
+    const normalized = normalizeKey(key);
+    const owner = this.hints.owner(normalized);
+    const hinted = owner === undefined ? undefined : this.hints.record(owner);
+    if (hinted && hinted.record.mergedInto === undefined) {
+      try {
+        const member = await this.recordContact(hinted.record.id, contact, { hint: hinted, key: normalized });
+        if (member.identityKeys.includes(normalized)) return { member };
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== IdentityErrorCode.memberNotFound)
+          return { member: hinted.record, error };
+      }
+      this.hints.forget(normalized, owner);
+    }
+    const resolved = await this.resolveVersioned(key);
+    try {
+      return { member: await this.recordContact(resolved.record.id, contact, { hint: resolved }) };
+    } catch (error) {
+      return { member: resolved.record, error };
+    }
+  }
+
+  private async resolveVersioned(key: string): Promise<VersionedMember> {
     const normalized = normalizeKey(key);
     checkIdentityKey(normalized, this.rules);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const owner = await this.store.ownerOf(normalized);
       if (owner !== undefined) {
-        const found = await this.get(owner);
+        const found = await this.read(owner);
         // Inside a merge, between the tombstone and the key move: answer the survivor already.
-        if (found?.mergedInto !== undefined) return (await this.get(found.mergedInto)) ?? found;
-        if (found) return found;
+        if (found?.record.mergedInto !== undefined)
+          return (await this.read(found.record.mergedInto)) ?? found;
+        if (found) {
+          this.hints.rememberOwner(normalized, owner);
+          return found;
+        }
         // The index names a member that is gone (an erase racing this turn): free the key and retry.
         await this.store.releaseKey(normalized, owner);
         continue;
@@ -107,10 +156,20 @@ export class Members {
       const record = newMemberRecord(this.newId(), [normalized], this.clock.now());
       await this.store.create(record);
       const winner = await this.store.claimKey(normalized, record.id);
-      if (winner === record.id) return record;
+      if (winner === record.id) {
+        this.hints.rememberOwner(normalized, record.id);
+        return { record, version: 1 };
+      }
       await this.store.delete(record.id);
     }
     throw identityError(IdentityErrorCode.conflict, 'Could not resolve the identity key; try again', 503);
+  }
+
+  /** The stored record with its version, remembered as a hint for this process's turns. */
+  private async read(id: string): Promise<VersionedMember | undefined> {
+    const found = await this.store.get(id);
+    if (found) this.hints.remember(found);
+    return found;
   }
 
   /** The member with this id (a merged member's record too, with `mergedInto` set). */
@@ -138,13 +197,24 @@ export class Members {
   async update(
     id: string,
     change: (record: MemberRecord) => MemberRecord | undefined,
+    options: UpdateOptions = {},
   ): Promise<MemberRecord> {
+    let hint = options.hint?.record.id === id ? options.hint : undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current: VersionedMember | undefined = await this.store.get(id);
+      // A hint saves the read; if it is stale the compare-and-set fails and the record is read.
+      const current: VersionedMember | undefined = hint ?? (await this.read(id));
+      const isHint = hint !== undefined;
+      hint = undefined;
       if (!current) throw identityError(IdentityErrorCode.memberNotFound, `No member "${id}"`, 404);
       const next = change(structuredClone(current.record));
-      if (next === undefined) return current.record;
-      if (await this.store.replace(next, current.version)) return next;
+      if (next === undefined) {
+        if (isHint) continue;
+        return current.record;
+      }
+      if (await this.store.replace(next, current.version)) {
+        this.hints.remember({ record: next, version: current.version + 1 });
+        return next;
+      }
     }
     throw identityError(IdentityErrorCode.conflict, `Member "${id}" is changing too often; try again`, 503);
   }
@@ -153,14 +223,24 @@ export class Members {
    * Records one inbound message: contact count per channel, last channel and time, language, name,
    * the conversation, and a suspect flag. A member merged meanwhile is followed to its survivor.
    */
-  async recordContact(id: string, contact: MemberContact): Promise<MemberRecord> {
+  async recordContact(
+    id: string,
+    contact: MemberContact,
+    options: UpdateOptions & { key?: string } = {},
+  ): Promise<MemberRecord> {
     let target = id;
     for (let hops = 0; hops < 5; hops++) {
       let mergedInto: string | undefined;
-      const saved = await this.update(target, (record) => {
-        mergedInto = record.mergedInto;
-        return mergedInto === undefined ? applyContact(record, contact) : undefined;
-      });
+      const saved = await this.update(
+        target,
+        (record) => {
+          mergedInto = record.mergedInto;
+          // A hinted owner that no longer holds the key: change nothing, the caller resolves afresh.
+          if (options.key !== undefined && !record.identityKeys.includes(options.key)) return undefined;
+          return mergedInto === undefined ? applyContact(record, contact) : undefined;
+        },
+        hops === 0 ? options : {},
+      );
       if (mergedInto === undefined) return saved;
       target = mergedInto;
     }
@@ -178,18 +258,24 @@ export class Members {
     let target = id;
     for (let hops = 0; hops < 5; hops++) {
       let mergedInto: string | undefined;
-      const saved = await this.update(target, (record) => {
-        mergedInto = record.mergedInto;
-        if (mergedInto !== undefined) return undefined;
-        const intentContacts = addIntentContact(
-          record.intentContacts,
-          { contact, at: entry.at, intent: entry.intent },
-          now,
-          this.churnRule,
-        );
-        const churnRisk = evaluateChurn(intentContacts, now, record.churnRisk, this.churnRule);
-        return { ...record, intentContacts, churnRisk };
-      });
+      // This process's last sight of the member (usually this turn's contact) saves the read.
+      const hint = this.hints.record(target);
+      const saved = await this.update(
+        target,
+        (record) => {
+          mergedInto = record.mergedInto;
+          if (mergedInto !== undefined) return undefined;
+          const intentContacts = addIntentContact(
+            record.intentContacts,
+            { contact, at: entry.at, intent: entry.intent },
+            now,
+            this.churnRule,
+          );
+          const churnRisk = evaluateChurn(intentContacts, now, record.churnRisk, this.churnRule);
+          return { ...record, intentContacts, churnRisk };
+        },
+        hint ? { hint } : {},
+      );
       if (mergedInto === undefined) return saved;
       target = mergedInto;
     }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { mergeMembers } from '../../identity/merge.js';
+import { MemoryMemberStore } from '../../identity/memory-member-store.js';
+import { type MemberContact, Members } from '../../identity/members.js';
+import { eraseMember } from '../../identity/privacy.js';
+
+/** Two processes on one member store: each keeps its own hints of recent members. */
+function twoProcesses() {
+  const store = new MemoryMemberStore();
+  let now = Date.UTC(2026, 10, 22, 9);
+  const clock = { now: () => now };
+  return {
+    store,
+    one: new Members({ store, clock }),
+    two: new Members({ store, clock }),
+    later: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+const contact = (conversationId: string): MemberContact => ({
+  channel: 'webchat',
+  channelId: 'webchat',
+  conversationId,
+  at: Date.UTC(2026, 10, 22, 9),
+});
+
+describe('member hints on the turn path', () => {
+  it('counts every contact once when two processes take turns of one member', async () => {
+    const { one, two } = twoProcesses();
+    const first = await one.resolveWithContact('webchat:anon-1', contact('c1'));
+    for (let i = 0; i < 3; i++) {
+      await two.resolveWithContact('webchat:anon-1', contact('c1'));
+      await one.resolveWithContact('webchat:anon-1', contact('c1'));
+    }
+    const stored = await one.get(first.member.id);
+    expect(stored?.contacts.webchat).toBe(7);
+  });
+
+  it('follows a merge another process made since this one last saw the member', async () => {
+    const { one, two } = twoProcesses();
+    const anonymous = (await one.resolveWithContact('webchat:anon-2', contact('c2'))).member;
+    const known = await two.createForKey('email:ana@example.com', false);
+    await mergeMembers(two, {
+      fromMemberId: anonymous.id,
+      toMemberId: known.id,
+      actor: 'test',
+      reason: 'linked',
+    });
+    const next = await one.resolveWithContact('webchat:anon-2', contact('c2'));
+    expect(next.error).toBeUndefined();
+    expect(next.member.id).toBe(known.id);
+    expect((await one.get(known.id))?.contacts.webchat).toBeGreaterThanOrEqual(1);
+  });
+
+  it('gives an erased member key a new anonymous member, even right after this process saw it', async () => {
+    const { one, two } = twoProcesses();
+    const before = (await one.resolveWithContact('webchat:anon-3', contact('c3'))).member;
+    await eraseMember(two, before.id, { actor: 'test', reason: 'asked', transcripts: undefined });
+    const after = await one.resolveWithContact('webchat:anon-3', contact('c3'));
+    expect(after.error).toBeUndefined();
+    expect(after.member.id).not.toBe(before.id);
+    expect(after.member.identityKeys).toEqual(['webchat:anon-3']);
+    expect((await two.findByKey('webchat:anon-3'))?.id).toBe(after.member.id);
+  });
+
+  it('reads the member again once its hint is older than ten seconds', async () => {
+    const { one, store, later } = twoProcesses();
+    const member = (await one.resolveWithContact('webchat:anon-4', contact('c4'))).member;
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = async (id) => {
+      reads++;
+      return get(id);
+    };
+    await one.resolveWithContact('webchat:anon-4', contact('c4'));
+    expect(reads).toBe(0);
+    later(10_001);
+    await one.resolveWithContact('webchat:anon-4', contact('c4'));
+    expect(reads).toBe(1);
+    expect((await one.get(member.id))?.contacts.webchat).toBe(3);
+  });
+});
