@@ -17,6 +17,8 @@ export interface AnalyticsServiceOptions {
   hashKey: string;
   clock?: Clock;
   logger?: Logger;
+  /** Longest time an outcome given to `recordLater` waits to be written with others (default 100 ms). */
+  flushMs?: number;
 }
 
 /**
@@ -31,6 +33,10 @@ export class AnalyticsService {
   readonly clock: Clock;
   private readonly logger: Logger;
   private readonly hashKey: string;
+  private readonly flushMs: number;
+  private queued: OutcomeEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<unknown> = Promise.resolve();
 
   constructor(options: AnalyticsServiceOptions) {
     this.events = options.events;
@@ -39,6 +45,7 @@ export class AnalyticsService {
     this.hashKey = options.hashKey;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
+    this.flushMs = options.flushMs ?? 100;
   }
 
   /**
@@ -47,11 +54,35 @@ export class AnalyticsService {
    * or could not be stored (then logged).
    */
   async record(input: OutcomeInput): Promise<boolean> {
-    const event = {
-      ...input,
-      id: input.id ?? randomUUID(),
-      at: input.at ?? this.clock.now(),
-    } as OutcomeEvent;
+    return this.store(this.toEvent(input));
+  }
+
+  /**
+   * Records one outcome off the caller's path: queued, and written within `flushMs` together with
+   * every other outcome queued meanwhile (one round trip for the lot). {@link flush} writes the queue
+   * now; KPI reads flush first, and the server flushes on shutdown, after its last turn.
+   */
+  recordLater(input: OutcomeInput): void {
+    this.queued.push(this.toEvent(input));
+    this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
+  }
+
+  /** Writes every queued outcome; resolves once they (and earlier batches) are written or logged. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.queued;
+    this.queued = [];
+    // Issued in one tick, the writes travel together; batches are written in order.
+    this.writing = this.writing.then(() => Promise.all(batch.map((event) => this.store(event))));
+    await this.writing;
+  }
+
+  private toEvent(input: OutcomeInput): OutcomeEvent {
+    return { ...input, id: input.id ?? randomUUID(), at: input.at ?? this.clock.now() } as OutcomeEvent;
+  }
+
+  private async store(event: OutcomeEvent): Promise<boolean> {
     try {
       const stored = await this.events.append(event);
       this.metrics.countRecorded(event.type, stored);
@@ -75,6 +106,7 @@ export class AnalyticsService {
 
   /** KPIs of a window, reading the events first-contact resolution needs after it too. */
   async kpis(query: KpiQuery): Promise<Kpis> {
+    await this.flush();
     const fcr = query.fcrWindowMs ?? DEFAULT_FCR_WINDOW_MS;
     const events = await this.events.range(query.from, query.to + fcr);
     return computeKpis(events, query);

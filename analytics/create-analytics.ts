@@ -36,6 +36,8 @@ export interface CreateAnalyticsOptions {
   processMetrics?: boolean;
   /** A top intent scoring below this counts as not understood (default 0.3, as the dialogs do). */
   notUnderstoodBelow?: number;
+  /** Longest time a turn's outcomes wait to be written in one batch with others' (default 100 ms). */
+  flushMs?: number;
 }
 
 /** What the composition root wires: the stage, the recording API, the routes and the handoff bridge. */
@@ -57,7 +59,9 @@ export interface Analytics {
   watchHandoffs(source: HandoffEventSource): Promise<void>;
   /** Mounts `/api/kpis`, `/metrics` and `/dashboard`. */
   mount(server: Server, options?: Omit<AnalyticsRoutesOptions, 'queueLength'>): void;
-  /** Stops watching handoffs, waiting for outcomes being recorded. */
+  /** Writes the outcomes the turns queued (they wait up to `flushMs`); shutdown calls it after the last turn. */
+  flush(): Promise<void>;
+  /** Stops watching handoffs, waiting for outcomes being recorded, and writes the queued ones. */
   close(): Promise<void>;
 }
 
@@ -86,6 +90,7 @@ export async function createAnalytics(options: CreateAnalyticsOptions): Promise<
     hashKey: options.hashKey ?? (await loadHashKey(stores.storage)),
     clock,
     logger,
+    ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }),
   });
   const middleware = new AnalyticsMiddleware(service, {
     logger,
@@ -108,6 +113,10 @@ export async function createAnalytics(options: CreateAnalyticsOptions): Promise<
     watchHandoffs: (source) => handoffs.watch(source),
     mount: (server, routeOptions = {}) =>
       mountAnalyticsRoutes(server, service, { ...routeOptions, queueLength: options.queueLength }),
-    close: () => handoffs.close(),
+    flush: () => service.flush(),
+    close: async () => {
+      await handoffs.close();
+      await service.flush();
+    },
   };
 }

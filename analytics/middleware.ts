@@ -195,6 +195,7 @@ export class AnalyticsMiddleware implements Middleware {
         at: input.at ?? endedAt,
       } as OutcomeInput);
     });
-    for (const input of inputs) await this.analytics.record(input);
+    // Written off the turn's path, batched with other turns' outcomes.
+    for (const input of inputs) this.analytics.recordLater(input);
   }
 }

@@ -55,14 +55,12 @@ export class RedisOutcomeEvents implements OutcomeEvents {
     const retention = this.options.retentionDays;
     const expireAt =
       retention === undefined ? '' : String(Math.ceil(((day + 1 + retention) * DAY_MS) / 1000));
-    const stored = await APPEND.run(this.client, this.keys(day), [
-      valid.id,
-      String(valid.at),
-      JSON.stringify(valid),
-      expireAt,
+    // The day index lives in another slot, so outside the script; sent alongside it (one round trip).
+    // Idempotent, and a listed day without events reads as empty.
+    const [stored] = await Promise.all([
+      APPEND.run(this.client, this.keys(day), [valid.id, String(valid.at), JSON.stringify(valid), expireAt]),
+      this.client.zAdd(this.daysKey, { score: day, value: String(day) }),
     ]);
-    // Outside the script: the day index lives in another slot. Idempotent, so a retry repairs it.
-    await this.client.zAdd(this.daysKey, { score: day, value: String(day) });
     return stored === 1;
   }
 

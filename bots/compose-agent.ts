@@ -103,6 +103,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     queueLength: async () => (await handoffs.queue.waiting()).length,
+    flushMs: config.ANALYTICS_FLUSH_MS,
   });
   const loyalty = withRedemptionOutcomes(plugin, analytics);
   recordExpiredPoints(plugin.ledger, analytics);

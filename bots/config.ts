@@ -115,6 +115,13 @@ const schema = z
         .min(1024, 'a whole number of bytes from 1024 to 10485760')
         .max(10 * 1024 * 1024, 'a whole number of bytes from 1024 to 10485760'),
     ).default(256 * 1024),
+    ANALYTICS_FLUSH_MS: optional(
+      z.coerce
+        .number({ error: 'a whole number of milliseconds from 0 to 60000' })
+        .int('a whole number of milliseconds from 0 to 60000')
+        .min(0, 'a whole number of milliseconds from 0 to 60000')
+        .max(60_000, 'a whole number of milliseconds from 0 to 60000'),
+    ).default(100),
     RATE_LIMIT_PER_MINUTE: optional(
       z.coerce
         .number({ error: 'a whole number of messages from 0 (off) to 10000' })

@@ -150,6 +150,8 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
         const drained = await inFlight.drain(config.SHUTDOWN_TIMEOUT_MS);
         if (!drained)
           logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning unfinished work');
+        // Outcomes the last turns queued, written before Redis closes.
+        await analytics.flush();
         // Keep-alive sockets still open after the drain would hold the process: end them.
         server.server.closeAllConnections();
         await stopped;

@@ -1,7 +1,7 @@
 import { type Middleware, TestAdapter, type TurnContext } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { type Analytics, createAnalytics } from '../../analytics/index.js';
-import type { OutcomeEvents } from '../../analytics/outcome-events.js';
+import { MemoryOutcomeEvents, type OutcomeEvents } from '../../analytics/outcome-events.js';
 import { type MemberSnapshot, TurnStateKey } from '../../core/turn-state.js';
 import { createStores } from '../../storage/stores.js';
 import { keywordNlu } from '../support/handoff-server.js';
@@ -44,7 +44,7 @@ async function bot(context: TurnContext): Promise<void> {
 let analytics: Analytics;
 let now = T0;
 
-async function setup(events?: OutcomeEvents) {
+async function setup(events?: OutcomeEvents, flushMs?: number) {
   now = T0;
   const stores = await createStores();
   analytics = await createAnalytics({
@@ -52,6 +52,7 @@ async function setup(events?: OutcomeEvents) {
     clock: { now: () => now },
     processMetrics: false,
     ...(events ? { events } : {}),
+    ...(flushMs === undefined ? {} : { flushMs }),
   });
   const adapter = new TestAdapter(bot);
   adapter.use(analytics.middleware);
@@ -68,6 +69,7 @@ describe('the analytics stage', () => {
     now += MINUTE;
     await adapter.send('5').assertReply('thanks');
 
+    await analytics.flush();
     const events = await analytics.events.range(T0, T0 + 10 * MINUTE);
     // Events of one instant are ordered by their (opaque) id: compare as a sorted list.
     expect(events.map((event) => event.type).sort()).toEqual([
@@ -106,6 +108,7 @@ describe('the analytics stage', () => {
     await adapter.send('hello there').assertReply('echo: hello there');
     now += 31 * MINUTE;
     await adapter.send('hello again').assertReply('echo: hello again');
+    await analytics.flush();
     const events = await analytics.events.range(T0, T0 + 60 * MINUTE);
     const started = events.filter((event) => event.type === 'conversation.started');
     const ended = events.filter((event) => event.type === 'conversation.ended');
@@ -132,7 +135,24 @@ describe('the analytics stage', () => {
     };
     const adapter = await setup(failing);
     await adapter.send('where is my order').assertReply('echo: where is my order');
+    await analytics.flush();
     const { body } = await analytics.metrics.exposition();
     expect(body).toContain('relevo_outcome_event_failures_total{type="conversation.started"} 1');
+  });
+
+  it('writes the outcomes of turns off their path, and every queued one on close', async () => {
+    const memory = new MemoryOutcomeEvents();
+    const adapter = await setup(memory, 60_000);
+    await adapter.send('where is my order').assertReply('echo: where is my order');
+    await adapter.send('blorp zzq').assertReply('echo: blorp zzq');
+    // Nothing written on the turns' path: both turns' outcomes wait for the batch.
+    expect(await memory.range(T0, T0 + MINUTE)).toEqual([]);
+    await analytics.close();
+    expect((await memory.range(T0, T0 + MINUTE)).map((event) => event.type).sort()).toEqual([
+      'conversation.started',
+      'intent.not_understood',
+      'intent.recognized',
+      'points.credited',
+    ]);
   });
 });

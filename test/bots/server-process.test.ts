@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { RedisOutcomeEvents } from '../../analytics/redis-outcome-events.js';
+import { connectRedis } from '../../storage/redis-connection.js';
 import { spawnRelevo } from '../support/spawn-relevo.js';
 
 describe('the Relevo server process', () => {
@@ -57,5 +60,42 @@ describe('the Relevo server process', () => {
     relevo.child.kill('SIGTERM');
     expect(await relevo.exited()).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('writes the outcome events its last turns queued before it exits on SIGTERM', async () => {
+    const prefix = `sigterm-${randomUUID().slice(0, 8)}`;
+    // A batch that would wait a minute: only the shutdown can have written it.
+    const relevo = spawnRelevo({
+      PORT: '0',
+      REDIS_URL: inject('redisUrl'),
+      REDIS_KEY_PREFIX: prefix,
+      ANALYTICS_FLUSH_MS: '60000',
+    });
+    const base = `http://127.0.0.1:${await relevo.listening()}`;
+    const startedAt = Date.now();
+    const grant = (await (await fetch(`${base}/v3/directline/conversations`, { method: 'POST' })).json()) as {
+      conversationId: string;
+      token: string;
+    };
+    const posted = await fetch(`${base}/v3/directline/conversations/${grant.conversationId}/activities`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'message', text: 'where is my order ORD-100001', locale: 'en-US' }),
+    });
+    expect(posted.status).toBe(200);
+    relevo.child.kill('SIGTERM');
+    expect(await relevo.exited()).toBe(0);
+    const client = await connectRedis({ url: inject('redisUrl') });
+    try {
+      const events = await new RedisOutcomeEvents(client, { prefix }).range(
+        startedAt - 1000,
+        Date.now() + 1000,
+      );
+      expect(events.map((event) => event.type)).toEqual(
+        expect.arrayContaining(['conversation.started', 'intent.recognized']),
+      );
+    } finally {
+      await client.close();
+    }
   });
 });
