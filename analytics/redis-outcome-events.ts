@@ -1,4 +1,5 @@
 import type { RedisConnection } from '../storage/redis-connection.js';
+import { sharedTag } from '../storage/redis-keys.js';
 import { RedisScript } from '../storage/redis-script.js';
 import { type OutcomeEvent, parseOutcomeEvent } from './events.js';
 import { DAY_MS, dayOf, type OutcomeEvents } from './outcome-events.js';
@@ -41,7 +42,7 @@ export class RedisOutcomeEvents implements OutcomeEvents {
   ) {}
 
   private keys(day: number): [string, string] {
-    const tag = `${this.options.prefix}:analytics:{analytics:${day}}`;
+    const tag = `${this.options.prefix}:analytics:${sharedTag(`analytics:${day}`)}`;
     return [`${tag}:at`, `${tag}:events`];
   }
 

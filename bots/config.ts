@@ -59,7 +59,24 @@ const schema = z
       z.coerce.number({ error: 'a number of milliseconds' }).int().min(0).max(60_000),
     ).default(8_000),
     REDIS_URL: optional(urlWithScheme(['redis', 'rediss'], 'redis://host:6379')),
-    REDIS_CLUSTER_URLS: optional(z.string()),
+    // Comma-separated seed nodes of a Redis Cluster: any one reachable master is enough to find the rest.
+    REDIS_CLUSTER_URLS: optional(
+      z
+        .string()
+        .transform((value) =>
+          value
+            .split(',')
+            .map((url) => url.trim())
+            .filter((url) => url !== ''),
+        )
+        .pipe(
+          z
+            .array(urlWithScheme(['redis', 'rediss'], 'redis://host:7000'), {
+              error: 'comma-separated URLs like redis://host:7000,redis://host:7001',
+            })
+            .min(1, 'comma-separated URLs like redis://host:7000,redis://host:7001'),
+        ),
+    ),
     REDIS_KEY_PREFIX: optional(z.string().regex(/^[\w.-]+$/, 'letters, digits, ".", "_" or "-"')).default(
       'relevo',
     ),
@@ -131,11 +148,12 @@ const schema = z
     ).default(30),
   })
   .superRefine((env, ctx) => {
-    if (env.REDIS_CLUSTER_URLS !== undefined) {
+    if (env.REDIS_CLUSTER_URLS !== undefined && env.REDIS_URL !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['REDIS_CLUSTER_URLS'],
-        message: 'unset (Redis Cluster mode is not available yet; use REDIS_URL)',
+        message:
+          'unset when REDIS_URL is set (REDIS_URL is one Redis server, REDIS_CLUSTER_URLS a Redis Cluster: choose one)',
       });
     }
     if (env.HANDOFF_HUB_URL && !env.HANDOFF_HUB_SECRET) {
@@ -180,5 +198,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
 /** What an error may echo of a bad value: never a secret, and URLs without their password. */
 function shownValue(name: string, value: string): string {
   if (/SECRET|PASSWORD|TOKEN|ACCOUNTS/.test(name)) return '***';
+  if (name.endsWith('_URLS'))
+    return value
+      .split(',')
+      .map((url) => redactUrl(url.trim()))
+      .join(',');
   return name.endsWith('_URL') ? redactUrl(value) : value;
 }

@@ -2,7 +2,7 @@ import type { ChannelHealth } from '../core/channel.js';
 import type { HttpServer } from './http-server.js';
 
 export interface HealthSources {
-  storage: 'memory' | 'redis';
+  storage: 'memory' | 'redis' | 'redis-cluster';
   ping(): Promise<boolean>;
   channels(): Record<string, ChannelHealth>;
 }

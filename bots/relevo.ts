@@ -50,10 +50,15 @@ export interface Relevo {
  */
 export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
   const { config, logger } = options;
-  if (!config.REDIS_URL) {
+  if (!config.REDIS_URL && !config.REDIS_CLUSTER_URLS) {
     logger.warn('REDIS_URL is not set: running on embedded in-memory stores; all data is lost on restart');
   }
-  const stores = await createStores({ redisUrl: config.REDIS_URL, prefix: config.REDIS_KEY_PREFIX, logger });
+  const stores = await createStores({
+    redisUrl: config.REDIS_URL,
+    redisClusterUrls: config.REDIS_CLUSTER_URLS,
+    prefix: config.REDIS_KEY_PREFIX,
+    logger,
+  });
   const inFlight = new InFlightWork();
   const server = createHttpServer(logger);
   const { pipeline, bot, identity, loyalty, handoffs, adapters, analytics } = await composeAgent({

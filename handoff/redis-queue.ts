@@ -1,4 +1,5 @@
 import type { RedisConnection } from '../storage/redis-connection.js';
+import { sharedTag } from '../storage/redis-keys.js';
 import { RedisScript } from '../storage/redis-script.js';
 import {
   type AgentPresence,
@@ -43,7 +44,7 @@ export class RedisHandoffQueue implements HandoffQueue {
     private readonly msPerPriorityPoint = options.msPerPriorityPoint ??
       defaultPriorityOptions.msPerPriorityPoint,
   ) {
-    this.base = `${options.prefix ?? 'relevo'}:{handoff}`;
+    this.base = `${options.prefix ?? 'relevo'}:${sharedTag('handoff')}`;
   }
 
   private key(...parts: string[]): string {

@@ -1,4 +1,5 @@
 import type { RedisConnection } from '../storage/redis-connection.js';
+import { memberTag } from '../storage/redis-keys.js';
 import { RedisScript } from '../storage/redis-script.js';
 import type { MemberRecord, VersionedMember } from './member-record.js';
 import type { AuditRecord, MemberStore } from './member-store.js';
@@ -39,7 +40,7 @@ return count
 
 /**
  * {@link MemberStore} on Redis. Everything of one member lives under the hash tag `{m:<id>}` (record,
- * link code), so a future Redis Cluster keeps it on one slot; the key index (`…:key:<identity key>`)
+ * link code), so a Redis Cluster keeps it on one slot; the key index (`…:key:<identity key>`)
  * and audits are looked up by their own name and need no tag. Every conditional write is one Lua
  * script on one key, which is atomic on a cluster too; a merge is a sequence of such steps.
  */
@@ -125,7 +126,7 @@ export class RedisMemberStore implements MemberStore {
   }
 
   private memberKey(id: string): string {
-    return `${this.prefix}{m:${id}}:member`;
+    return `${this.prefix}${memberTag(id)}:member`;
   }
 
   private indexKey(key: string): string {
@@ -135,6 +136,6 @@ export class RedisMemberStore implements MemberStore {
   /** Secrets named `link:<memberId>` share the member's hash tag. */
   private secretKey(name: string): string {
     const member = /^link:(.+)$/.exec(name)?.[1];
-    return member === undefined ? `${this.prefix}secret:${name}` : `${this.prefix}{m:${member}}:link`;
+    return member === undefined ? `${this.prefix}secret:${name}` : `${this.prefix}${memberTag(member)}:link`;
   }
 }

@@ -4,7 +4,18 @@ export { MemoryLockManager } from './memory-lock.js';
 export { MemoryPubSub } from './memory-pubsub.js';
 export { MemoryStorage } from './memory-storage.js';
 export { MemoryTranscriptStore } from './memory-transcript-store.js';
-export { connectRedis, type RedisConnection, type RedisConnectionOptions } from './redis-connection.js';
+export {
+  connectRedis,
+  isCluster,
+  masterClients,
+  type RedisCluster,
+  type RedisConnection,
+  type RedisConnectionOptions,
+  type RedisSingle,
+  scanKeys,
+  scanSet,
+} from './redis-connection.js';
+export { conversationTag, memberTag, sharedTag, slotGroupOf, storageKeyTag } from './redis-keys.js';
 export { RedisIdempotencyStore } from './redis-idempotency.js';
 export { RedisLockManager } from './redis-lock.js';
 export { RedisPubSub } from './redis-pubsub.js';

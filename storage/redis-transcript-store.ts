@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Activity, PagedResult, TranscriptInfo } from 'botbuilder';
 import { toJson } from './errors.js';
 import type { RedisConnection } from './redis-connection.js';
+import { conversationTag } from './redis-keys.js';
 import { RedisScript } from './redis-script.js';
 import type { BatchTranscriptStore } from './types.js';
 import {
@@ -117,9 +117,8 @@ export class RedisTranscriptStore implements BatchTranscriptStore {
   }
 
   private conversationKeys(channelId: string, conversationId: string): [string, string] {
-    // The hash tag is a digest, so braces inside ids can neither end it early nor make two ids collide.
     const id = JSON.stringify([channelId, conversationId]);
-    const tag = `{${createHash('sha1').update(id).digest('hex').slice(0, 16)}}`;
+    const tag = conversationTag(channelId, conversationId);
     return [`${this.prefix}:tx:${tag}:${id}`, `${this.prefix}:txseq:${tag}:${id}`];
   }
 

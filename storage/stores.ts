@@ -8,7 +8,7 @@ import { MemoryLockManager } from './memory-lock.js';
 import { MemoryPubSub } from './memory-pubsub.js';
 import { MemoryStorage } from './memory-storage.js';
 import { MemoryTranscriptStore } from './memory-transcript-store.js';
-import { connectRedis, type RedisConnection } from './redis-connection.js';
+import { connectRedis, isCluster, type RedisConnection } from './redis-connection.js';
 import { RedisInboundBackend } from './redis-inbound-backend.js';
 import { RedisIdempotencyStore } from './redis-idempotency.js';
 import { RedisLockManager } from './redis-lock.js';
@@ -17,9 +17,9 @@ import { RedisStorage } from './redis-storage.js';
 import { RedisTranscriptStore } from './redis-transcript-store.js';
 import type { IdempotencyStore, LockManager, PubSub } from './types.js';
 
-/** Every store the agent runs on, all on memory or all on one Redis. */
+/** Every store the agent runs on, all on memory or all on one Redis (a server or a cluster). */
 export interface Stores {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'redis' | 'redis-cluster';
   /** Prefix of every Redis key, for stores other folders build on the same client. */
   readonly prefix: string;
   readonly storage: Storage;
@@ -37,17 +37,19 @@ export interface Stores {
 }
 
 export interface StoresOptions {
-  /** Absent: embedded in-memory stores (data is lost on restart). */
+  /** One Redis server. Absent with `redisClusterUrls`: embedded in-memory stores (data is lost on restart). */
   redisUrl?: string | undefined;
+  /** Seed nodes of a Redis Cluster (cluster mode); never together with `redisUrl`. */
+  redisClusterUrls?: readonly string[] | undefined;
   /** Prefix of every Redis key. */
   prefix?: string;
   logger?: Logger;
 }
 
-/** Builds the stores: on Redis when a URL is given, in memory otherwise. */
+/** Builds the stores: on Redis (one server or a cluster) when a URL is given, in memory otherwise. */
 export async function createStores(options: StoresOptions = {}): Promise<Stores> {
   const logger = options.logger ?? silentLogger;
-  if (!options.redisUrl) {
+  if (!options.redisUrl && !options.redisClusterUrls?.length) {
     const pubsub = new MemoryPubSub();
     const inbound = new Map<string, InboundBackend>();
     return {
@@ -64,12 +66,12 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
       close: () => pubsub.close(),
     };
   }
-  const client = await connectRedis({ url: options.redisUrl, logger });
+  const client = await connectRedis({ url: options.redisUrl, clusterUrls: options.redisClusterUrls, logger });
   const keys = { prefix: options.prefix ?? 'relevo' };
   const pubsub = new RedisPubSub(client, keys);
   const inbound = new Map<string, InboundBackend>();
   return {
-    kind: 'redis',
+    kind: isCluster(client) ? 'redis-cluster' : 'redis',
     prefix: keys.prefix,
     storage: new RedisStorage(client, keys),
     transcripts: new RedisTranscriptStore(client, keys),

@@ -1,4 +1,5 @@
-import type { RedisConnection } from '../../storage/redis-connection.js';
+import { type RedisConnection, scanKeys } from '../../storage/redis-connection.js';
+import { sharedTag } from '../../storage/redis-keys.js';
 import { RedisScript } from '../../storage/redis-script.js';
 import type { LeaderboardRow, LeaderboardStore, Standings } from './types.js';
 
@@ -93,7 +94,7 @@ export class RedisLeaderboardStore implements LeaderboardStore {
     }
     await this.client.sAdd(this.optOutKey, memberId);
     // Boards are few (all-time and recent weeks): scan their index hashes and drop the member.
-    for await (const batch of this.client.scanIterator({ MATCH: `${this.prefix}:lb:*:index`, COUNT: 200 })) {
+    for await (const batch of scanKeys(this.client, `${this.prefix}:lb:*:index`, 200)) {
       for (const indexKey of batch) {
         const entry = await this.client.hGet(indexKey, memberId);
         if (typeof entry !== 'string') continue;
@@ -112,7 +113,7 @@ export class RedisLeaderboardStore implements LeaderboardStore {
   }
 
   private keys(board: string) {
-    const base = `${this.prefix}:lb:{lb:${board}}`;
+    const base = `${this.prefix}:lb:${sharedTag(`lb:${board}`)}`;
     return { scores: `${base}:scores`, index: `${base}:index` };
   }
 }

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../../core/clock.js';
-import type { RedisConnection } from '../../storage/redis-connection.js';
+import { type RedisConnection, scanSet } from '../../storage/redis-connection.js';
+import { memberTag } from '../../storage/redis-keys.js';
 import { RedisScript } from '../../storage/redis-script.js';
 import { entryNotFound, idempotencyConflict, insufficientPoints, notReversible } from './errors.js';
 import {
@@ -48,7 +49,7 @@ const scripts = {
 
 /** The Redis keys of one member's account; all share the hash tag `{m:<memberId>}` (Redis Cluster). */
 export function memberKeys(prefix: string, memberId: string): string[] {
-  const base = `${prefix}:ledger:{m:${memberId}}`;
+  const base = `${prefix}:ledger:${memberTag(memberId)}`;
   return ['state', 'entries', 'log', 'lots', 'lotdata', 'keys'].map((name) => `${base}:${name}`);
 }
 
@@ -96,7 +97,7 @@ export class RedisLedger implements Ledger {
     const credit = resolveCredit(request, now, this.validDays);
     await this.claim(credit.key, credit.memberId);
     const bucketKeys = credit.buckets.map(
-      (bucket) => `${this.prefix}:ledger:{m:${credit.memberId}}:bucket:${bucket.key}`,
+      (bucket) => `${this.prefix}:ledger:${memberTag(credit.memberId)}:bucket:${bucket.key}`,
     );
     const bucketArgs = credit.buckets.flatMap((b) => [
       b.key,
@@ -211,7 +212,7 @@ export class RedisLedger implements Ledger {
   }
 
   async *members(): AsyncIterable<string> {
-    for await (const batch of this.client.sScanIterator(`${this.prefix}:ledger:members`, { COUNT: 500 })) {
+    for await (const batch of scanSet(this.client, `${this.prefix}:ledger:members`)) {
       yield* batch;
     }
   }

@@ -1,4 +1,5 @@
 import type { RedisConnection } from '../../storage/redis-connection.js';
+import { memberTag } from '../../storage/redis-keys.js';
 import { RedisScript } from '../../storage/redis-script.js';
 import { EVENT_MEMORY_MS, type MemberProgress, type ProgressEvent, type ProgressStore } from './types.js';
 
@@ -98,7 +99,7 @@ export class RedisProgressStore implements ProgressStore {
   }
 
   private keys(memberId: string) {
-    const base = `${this.prefix}:progress:{m:${memberId}}`;
+    const base = `${this.prefix}:progress:${memberTag(memberId)}`;
     return { base, counts: `${base}:counts`, streak: `${base}:streak`, badges: `${base}:badges` };
   }
 }

@@ -1,4 +1,5 @@
 import type { RedisConnection } from '../../storage/redis-connection.js';
+import { sharedTag } from '../../storage/redis-keys.js';
 import { RedisScript } from '../../storage/redis-script.js';
 
 /** A timer that fired: its id and the payload it was scheduled with. */
@@ -76,7 +77,7 @@ export class RedisDurableTimers implements DurableTimers {
     private readonly client: RedisConnection,
     options: { prefix?: string; name?: string } = {},
   ) {
-    const base = `${options.prefix ?? 'relevo'}:identity:{timers:${options.name ?? 'journey'}}`;
+    const base = `${options.prefix ?? 'relevo'}:identity:${sharedTag(`timers:${options.name ?? 'journey'}`)}`;
     this.keys = [`${base}:due`, `${base}:payload`];
   }
 

@@ -8,16 +8,21 @@ import { RedisPubSub } from '../../storage/redis-pubsub.js';
 import { useRedis } from '../support/redis-fixture.js';
 import { coordinationContract } from './coordination-contract.js';
 
-const redis = useRedis();
-const prefix = () => ({ prefix: `${redis.prefix}-${randomUUID()}` });
+const backends = [
+  ['Redis', useRedis()],
+  ['Redis Cluster', useRedis('cluster')],
+] as const;
 
 coordinationContract('memory', {
   idempotency: async () => new MemoryIdempotencyStore(),
   locks: async () => new MemoryLockManager(),
   pubsub: async () => new MemoryPubSub(),
 });
-coordinationContract('Redis', {
-  idempotency: async () => new RedisIdempotencyStore(await redis.connect(), prefix()),
-  locks: async () => new RedisLockManager(await redis.connect(), prefix()),
-  pubsub: async () => new RedisPubSub(await redis.connect(), prefix()),
-});
+for (const [name, redis] of backends) {
+  const prefix = () => ({ prefix: `${redis.prefix}-${randomUUID()}` });
+  coordinationContract(name, {
+    idempotency: async () => new RedisIdempotencyStore(await redis.connect(), prefix()),
+    locks: async () => new RedisLockManager(await redis.connect(), prefix()),
+    pubsub: async () => new RedisPubSub(await redis.connect(), prefix()),
+  });
+}

@@ -4,10 +4,15 @@ import { RedisHandoffQueue } from '../../handoff/redis-queue.js';
 import { useRedis } from '../support/redis-fixture.js';
 import { handoffQueueContract } from './handoff-queue-contract.js';
 
-const redis = useRedis();
+const backends = [
+  ['Redis', useRedis()],
+  ['Redis Cluster', useRedis('cluster')],
+] as const;
 
 handoffQueueContract('memory', async () => new MemoryHandoffQueue());
-handoffQueueContract(
-  'Redis',
-  async () => new RedisHandoffQueue(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` }),
-);
+for (const [name, redis] of backends) {
+  handoffQueueContract(
+    name,
+    async () => new RedisHandoffQueue(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` }),
+  );
+}

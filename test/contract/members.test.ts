@@ -4,10 +4,15 @@ import { RedisMemberStore } from '../../identity/redis-member-store.js';
 import { useRedis } from '../support/redis-fixture.js';
 import { membersContract } from './members-contract.js';
 
-const redis = useRedis();
+const backends = [
+  ['Redis', useRedis()],
+  ['Redis Cluster', useRedis('cluster')],
+] as const;
 
 membersContract('memory', async () => new MemoryMemberStore());
-membersContract(
-  'Redis',
-  async () => new RedisMemberStore(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` }),
-);
+for (const [name, redis] of backends) {
+  membersContract(
+    name,
+    async () => new RedisMemberStore(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` }),
+  );
+}

@@ -4,10 +4,15 @@ import { RedisStorage } from '../../storage/redis-storage.js';
 import { useRedis } from '../support/redis-fixture.js';
 import { storageContract } from './storage-contract.js';
 
-const redis = useRedis();
+const backends = [
+  ['Redis', useRedis()],
+  ['Redis Cluster', useRedis('cluster')],
+] as const;
 
 storageContract('memory', async () => new MemoryStorage());
-storageContract(
-  'Redis',
-  async () => new RedisStorage(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` }),
-);
+for (const [name, redis] of backends) {
+  storageContract(
+    name,
+    async () => new RedisStorage(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` }),
+  );
+}

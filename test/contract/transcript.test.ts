@@ -4,10 +4,16 @@ import { RedisTranscriptStore } from '../../storage/redis-transcript-store.js';
 import { useRedis } from '../support/redis-fixture.js';
 import { transcriptContract } from './transcript-contract.js';
 
-const redis = useRedis();
+const backends = [
+  ['Redis', useRedis()],
+  ['Redis Cluster', useRedis('cluster')],
+] as const;
 
 transcriptContract('memory', async () => new MemoryTranscriptStore());
-transcriptContract(
-  'Redis',
-  async () => new RedisTranscriptStore(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` }),
-);
+for (const [name, redis] of backends) {
+  transcriptContract(
+    name,
+    async () =>
+      new RedisTranscriptStore(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` }),
+  );
+}

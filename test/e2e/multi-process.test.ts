@@ -10,14 +10,24 @@ interface Grant {
   streamUrl: string;
 }
 
-describe('two Relevo processes on one Redis behind a round-robin balancer', () => {
+// The same promises on one Redis server and on a 3-master Redis Cluster (REDIS_CLUSTER_URLS).
+const deployments = [
+  { name: 'one Redis', storage: 'redis', env: () => ({ REDIS_URL: inject('redisUrl') }) },
+  {
+    name: 'a Redis Cluster',
+    storage: 'redis-cluster',
+    env: () => ({ REDIS_CLUSTER_URLS: inject('redisClusterUrls').join(',') }),
+  },
+];
+
+describe.each(deployments)('two Relevo processes on $name behind a round-robin balancer', (deployment) => {
   let processes: RelevoProcess[];
   let proxy: RoundRobinProxy;
 
   beforeAll(async () => {
     const env = {
       PORT: '0',
-      REDIS_URL: inject('redisUrl'),
+      ...deployment.env(),
       REDIS_KEY_PREFIX: `multi-${randomUUID().slice(0, 8)}`,
     };
     processes = [spawnRelevo(env), spawnRelevo(env)];
@@ -72,6 +82,7 @@ describe('two Relevo processes on one Redis behind a round-robin balancer', () =
       .map((each) => each.text.slice(6, 16));
     expect(answers).toEqual(orders);
     expect(new Set(proxy.served).size).toBe(2);
+    expect(await (await fetch(`${proxy.url}/healthz`)).json()).toMatchObject({ storage: deployment.storage });
     socket.close();
   });
 

@@ -10,6 +10,7 @@ import { ConversationStateStore } from '../../handoff/conversation-state.js';
 import { createIdentity, type Identity } from '../../identity/create-identity.js';
 import { redactActivity } from '../../identity/redact.js';
 import { StateMiddleware } from '../../storage/state-middleware.js';
+import { scanKeys } from '../../storage/redis-connection.js';
 import { createStores, type Stores } from '../../storage/stores.js';
 import { TranscriptMiddleware } from '../../storage/transcript-middleware.js';
 import { type CapturingSmtpServer, startSmtpServer } from '../support/smtp-server.js';
@@ -112,7 +113,7 @@ async function redisContents(): Promise<string> {
   const client = stores.redis;
   if (!client) throw new Error('the test runs on Redis');
   const parts: string[] = [];
-  for await (const keys of client.scanIterator({ MATCH: `${stores.prefix}:*`, COUNT: 500 })) {
+  for await (const keys of scanKeys(client, `${stores.prefix}:*`)) {
     for (const key of keys) {
       parts.push(key);
       const type = await client.type(key);

@@ -60,7 +60,8 @@ async function launch(port: number): Promise<ChildProcess> {
   throw new Error(`redis-server did not accept connections on port ${port} within 10 s`);
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on the loopback `port` right now. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
     socket.once('connect', () => {

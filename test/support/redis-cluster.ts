@@ -1,0 +1,106 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { freePort } from './free-port.js';
+import { accepts } from './redis-server.js';
+
+const run = promisify(execFile);
+
+/** A private 3-master Redis Cluster on loopback, without replicas or persistence. */
+export interface RedisClusterServers {
+  /** One URL per master, each a valid seed for a cluster client. */
+  readonly urls: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts three `redis-server --cluster-enabled yes` on free loopback ports and joins them with
+ * `redis-cli --cluster create` (about 2 s, most of it redis-cli waiting for the nodes to agree).
+ */
+export async function startRedisCluster(masters = 3): Promise<RedisClusterServers> {
+  const dir = await mkdtemp(join(tmpdir(), 'relevo-cluster-'));
+  const ports = await distinctFreePorts(masters);
+  const children = await Promise.all(ports.map((port) => launch(port, dir)));
+  const stop = async () => {
+    await Promise.all(children.map(stopChild));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const addresses = ports.map((port) => `127.0.0.1:${port}`);
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+    await waitForClusterOk(ports);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { urls: ports.map((port) => `redis://127.0.0.1:${port}`), stop };
+}
+
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  // A node also listens on port + 10000 for the cluster bus, so that one must be free too (< 65536).
+  while (ports.size < count) {
+    const port = await freePort();
+    if (port + 10_000 < 65_536) ports.add(port);
+  }
+  return [...ports];
+}
+
+async function launch(port: number, dir: string): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(dir, `nodes-${port}.conf`),
+      '--cluster-node-timeout',
+      '2000',
+      '--dir',
+      dir,
+      '--loglevel',
+      'warning',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`redis-server exited with code ${child.exitCode} on port ${port}`);
+    if (await accepts(port)) return child;
+    await sleep(20);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`redis-server did not accept connections on port ${port} within 10 s`);
+}
+
+/** Waits until every node says the cluster is up and covers all 16384 slots. */
+async function waitForClusterOk(ports: number[]): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const states = await Promise.all(
+      ports.map(async (port) => (await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout),
+    );
+    if (states.every((info) => info.includes('cluster_state:ok'))) return;
+    await sleep(50);
+  }
+  throw new Error('the Redis Cluster did not reach cluster_state:ok within 15 s');
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
