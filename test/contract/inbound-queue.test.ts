@@ -6,17 +6,22 @@ import { RedisLockManager } from '../../storage/redis-lock.js';
 import { useRedis } from '../support/redis-fixture.js';
 import { inboundQueueContract } from './inbound-queue-contract.js';
 
-const redis = useRedis();
+const backends = [
+  ['Redis', useRedis()],
+  ['Redis Cluster', useRedis('cluster')],
+] as const;
 
 inboundQueueContract('memory', async () => {
   const backend = new MemoryInboundBackend();
   return { backend: () => backend, locks: new MemoryLockManager() };
 });
-inboundQueueContract('Redis', async () => {
-  const client = await redis.connect();
-  const keys = { prefix: `${redis.prefix}-${randomUUID()}` };
-  return {
-    backend: () => new RedisInboundBackend(client, { ...keys, name: 'webchat' }),
-    locks: new RedisLockManager(client, keys),
-  };
-});
+for (const [name, redis] of backends) {
+  inboundQueueContract(name, async () => {
+    const client = await redis.connect();
+    const keys = { prefix: `${redis.prefix}-${randomUUID()}` };
+    return {
+      backend: () => new RedisInboundBackend(client, { ...keys, name: 'webchat' }),
+      locks: new RedisLockManager(client, keys),
+    };
+  });
+}
