@@ -40,4 +40,4 @@ export {
 export { MemoryOutcomeEvents, type OutcomeEvents } from './outcome-events.js';
 export { RedisOutcomeEvents, type RedisOutcomeEventsOptions } from './redis-outcome-events.js';
 export { type AnalyticsRoutesOptions, type DeskAuthenticate, mountAnalyticsRoutes } from './routes.js';
-export { type ConversationSession, ConversationSessions } from './sessions.js';
+export { type ConversationSession, ConversationSessions, sessionKey } from './sessions.js';

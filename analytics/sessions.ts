@@ -20,7 +20,7 @@ export interface SessionTouch {
 }
 
 /** Storage key of a conversation's session: hashed, so no platform id (an email thread) is in the key. */
-const sessionKey = (channelId: string, conversationId: string) =>
+export const sessionKey = (channelId: string, conversationId: string) =>
   `analytics/session/${createHash('sha256').update(`${channelId}\u0000${conversationId}`).digest('base64url')}`;
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { BotAdapter, TurnContext } from 'botbuilder';
-import { type Analytics, createAnalytics, recordOutcome } from '../analytics/index.js';
+import { type Analytics, createAnalytics, recordOutcome, sessionKey } from '../analytics/index.js';
 import type { Pipeline, TurnLogic } from '../core/channel.js';
 import type { InFlightWork } from '../core/in-flight.js';
 import { type MemberSnapshot, turnMember } from '../core/turn-state.js';
@@ -17,7 +17,7 @@ import {
   recordLoyaltyEvent,
   turnLoyaltyProfile,
 } from '../gamification/index.js';
-import { createHandoffs, HandoffMiddleware, type Handoffs } from '../handoff/index.js';
+import { conversationStateKey, createHandoffs, HandoffMiddleware, type Handoffs } from '../handoff/index.js';
 import { createIdentity, type Identity, redactActivity } from '../identity/index.js';
 import { NluRecognizer } from '../nlu-models/index.js';
 import { StateMiddleware } from '../storage/state-middleware.js';
@@ -108,7 +108,17 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
   const loyalty = withRedemptionOutcomes(plugin, analytics);
   recordExpiredPoints(plugin.ledger, analytics);
   const references = new ConversationReferences(stores.storage, logger);
-  const state = new StateMiddleware(stores.storage, { logger });
+  // The state stage also reads the handoff policy and analytics session items, for the later stages.
+  const state = new StateMiddleware(stores.storage, {
+    logger,
+    prefetch: ({ activity }) =>
+      activity.type === 'message' && activity.conversation?.id
+        ? [
+            conversationStateKey(activity.channelId, activity.conversation.id),
+            sessionKey(activity.channelId, activity.conversation.id),
+          ]
+        : [],
+  });
   const language = state.userProperty<string | undefined>('language');
   // The handoff packet and the desk see the member with their loyalty tier and points.
   const memberOf = (context: TurnContext): MemberSnapshot | undefined => {

@@ -21,6 +21,7 @@ export { type AgentSession, AgentSessions, type AgentSessionsOptions } from './a
 export {
   type ConversationHandoffState,
   ConversationStateStore,
+  conversationStateKey,
   type TurnAnnotation,
 } from './conversation-state.js';
 export {

@@ -45,6 +45,11 @@ export function defaultStateKeys(context: TurnContext): StateKeys {
 
 export interface StateMiddlewareOptions {
   keys?: (context: TurnContext) => StateKeys;
+  /**
+   * Other storage items the turn's later stages read (handoff policy, analytics session): read in the
+   * same go as the state, so a `TurnCachedStorage` hands them over without another round trip.
+   */
+  prefetch?: (context: TurnContext) => string[];
   /** Attempts of a turn whose save met a conflict (default 3). */
   maxAttempts?: number;
   logger?: Logger;
@@ -59,6 +64,7 @@ export interface StateMiddlewareOptions {
  */
 export class StateMiddleware implements Middleware {
   private readonly keys: (context: TurnContext) => StateKeys;
+  private readonly prefetch: (context: TurnContext) => string[];
   private readonly maxAttempts: number;
   private readonly logger: Logger;
 
@@ -67,6 +73,7 @@ export class StateMiddleware implements Middleware {
     options: StateMiddlewareOptions = {},
   ) {
     this.keys = options.keys ?? defaultStateKeys;
+    this.prefetch = options.prefetch ?? (() => []);
     this.maxAttempts = options.maxAttempts ?? 3;
     this.logger = options.logger ?? silentLogger;
   }
@@ -110,7 +117,7 @@ export class StateMiddleware implements Middleware {
 
   private async load(context: TurnContext): Promise<TurnDocuments> {
     const keys = this.keys(context);
-    const items = await this.storage.read([keys.conversation, keys.user]);
+    const items = await this.storage.read([keys.conversation, keys.user, ...this.prefetch(context)]);
     const loaded = (key: string): Loaded => {
       const { eTag, ...data } = (items[key] ?? {}) as Record<string, unknown> & { eTag?: string };
       return { key, eTag, json: JSON.stringify(data), data };

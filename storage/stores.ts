@@ -1,4 +1,4 @@
-import type { Storage, TranscriptStore } from 'botbuilder';
+import type { TranscriptStore } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { InboundBackend } from './inbound-queue.js';
@@ -15,6 +15,7 @@ import { RedisLockManager } from './redis-lock.js';
 import { RedisPubSub } from './redis-pubsub.js';
 import { RedisStorage } from './redis-storage.js';
 import { RedisTranscriptStore } from './redis-transcript-store.js';
+import { TurnCachedStorage } from './turn-cached-storage.js';
 import type { IdempotencyStore, LockManager, PubSub } from './types.js';
 
 /** Every store the agent runs on, all on memory or all on one Redis (a server or a cluster). */
@@ -22,7 +23,8 @@ export interface Stores {
   readonly kind: 'memory' | 'redis' | 'redis-cluster';
   /** Prefix of every Redis key, for stores other folders build on the same client. */
   readonly prefix: string;
-  readonly storage: Storage;
+  /** botbuilder Storage; within a turn (its pipeline stage) it shares the turn's reads. */
+  readonly storage: TurnCachedStorage;
   readonly transcripts: TranscriptStore;
   readonly idempotency: IdempotencyStore;
   readonly locks: LockManager;
@@ -55,7 +57,7 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
     return {
       kind: 'memory',
       prefix: options.prefix ?? 'relevo',
-      storage: new MemoryStorage(),
+      storage: new TurnCachedStorage(new MemoryStorage()),
       transcripts: new MemoryTranscriptStore(),
       idempotency: new MemoryIdempotencyStore(),
       locks: new MemoryLockManager(),
@@ -73,7 +75,7 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
   return {
     kind: isCluster(client) ? 'redis-cluster' : 'redis',
     prefix: keys.prefix,
-    storage: new RedisStorage(client, keys),
+    storage: new TurnCachedStorage(new RedisStorage(client, keys)),
     transcripts: new RedisTranscriptStore(client, keys),
     idempotency: new RedisIdempotencyStore(client, keys),
     locks: new RedisLockManager(client, keys),
