@@ -132,6 +132,13 @@ const schema = z
         .min(1024, 'a whole number of bytes from 1024 to 10485760')
         .max(10 * 1024 * 1024, 'a whole number of bytes from 1024 to 10485760'),
     ).default(256 * 1024),
+    REDIS_COMMAND_TIMEOUT_MS: optional(
+      z.coerce
+        .number({ error: 'a whole number of milliseconds from 0 (none) to 600000' })
+        .int('a whole number of milliseconds from 0 (none) to 600000')
+        .min(0, 'a whole number of milliseconds from 0 (none) to 600000')
+        .max(600_000, 'a whole number of milliseconds from 0 (none) to 600000'),
+    ).default(0),
     ANALYTICS_FLUSH_MS: optional(
       z.coerce
         .number({ error: 'a whole number of milliseconds from 0 to 60000' })

@@ -58,6 +58,7 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
     redisClusterUrls: config.REDIS_CLUSTER_URLS,
     prefix: config.REDIS_KEY_PREFIX,
     logger,
+    redisCommandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
   });
   const inFlight = new InFlightWork();
   const server = createHttpServer(logger);

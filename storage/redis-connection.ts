@@ -10,14 +10,20 @@ function socketOptions(maxDelayMs: number) {
   };
 }
 
-function createRedisClient(url: string, maxDelayMs: number) {
-  return createClient({ url, socket: socketOptions(maxDelayMs) });
+// node-redis arms an AbortSignal timer per command when a command timeout is set (its default: 5 s),
+// and each timer later fires and builds a DOMException long after the command is done: about three
+// times the client's own CPU per command (measured: 22 µs instead of 8 µs per GET). Relevo sets none
+// by default; a closed or restarted Redis still fails commands at once (the socket closes), and
+// `/healthz` pings with a deadline of its own. REDIS_COMMAND_TIMEOUT_MS opts back in.
+function createRedisClient(url: string, maxDelayMs: number, timeout: number) {
+  return createClient({ url, socket: socketOptions(maxDelayMs), commandOptions: { timeout } });
 }
 
-function createRedisCluster(urls: readonly string[], maxDelayMs: number) {
+function createRedisCluster(urls: readonly string[], maxDelayMs: number, timeout: number) {
   return createCluster({
     rootNodes: urls.map((url) => ({ url })),
     defaults: { socket: socketOptions(maxDelayMs) },
+    commandOptions: { timeout },
   });
 }
 
@@ -40,6 +46,8 @@ export interface RedisConnectionOptions {
   logger?: Logger;
   /** Longest pause between reconnect attempts. */
   maxReconnectDelayMs?: number;
+  /** A command not answered within this many ms fails; 0 (default) = no per-command timer. */
+  commandTimeoutMs?: number | undefined;
 }
 
 /** Whether `connection` is a Redis Cluster client. */
@@ -65,8 +73,8 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
   const where = clusterUrls.length > 0 ? clusterUrls.map(redactUrl).join(',') : redactUrl(options.url ?? '');
   const client =
     clusterUrls.length > 0
-      ? createRedisCluster(clusterUrls, maxDelayMs)
-      : createRedisClient(options.url ?? '', maxDelayMs);
+      ? createRedisCluster(clusterUrls, maxDelayMs, options.commandTimeoutMs ?? 0)
+      : createRedisClient(options.url ?? '', maxDelayMs, options.commandTimeoutMs ?? 0);
   let wasReady = false;
   const failed = (error: Error) => {
     // Repeats on every failed reconnect attempt: log once per outage at warn, then at debug.

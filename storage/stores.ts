@@ -46,7 +46,11 @@ export interface StoresOptions {
   /** Prefix of every Redis key. */
   prefix?: string;
   logger?: Logger;
+  /** Per-command timeout of the Redis client; 0 or absent = none (storage/redis-connection.ts). */
+  redisCommandTimeoutMs?: number | undefined;
 }
+
+const PING_DEADLINE_MS = 2_000;
 
 /** Builds the stores: on Redis (one server or a cluster) when a URL is given, in memory otherwise. */
 export async function createStores(options: StoresOptions = {}): Promise<Stores> {
@@ -68,7 +72,12 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
       close: () => pubsub.close(),
     };
   }
-  const client = await connectRedis({ url: options.redisUrl, clusterUrls: options.redisClusterUrls, logger });
+  const client = await connectRedis({
+    url: options.redisUrl,
+    clusterUrls: options.redisClusterUrls,
+    logger,
+    commandTimeoutMs: options.redisCommandTimeoutMs,
+  });
   const keys = { prefix: options.prefix ?? 'relevo' };
   const pubsub = new RedisPubSub(client, keys);
   const inbound = new Map<string, InboundBackend>();
@@ -84,10 +93,17 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
     redis: client,
     ping: async () => {
       if (!client.isReady) return false;
+      // Commands have no timeout of their own: a Redis that stopped answering must not hang /healthz.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), PING_DEADLINE_MS);
+      });
       try {
-        return (await client.ping()) === 'PONG';
+        return await Promise.race([client.ping().then((reply) => reply === 'PONG'), deadline]);
       } catch {
         return false;
+      } finally {
+        clearTimeout(timer);
       }
     },
     close: async () => {

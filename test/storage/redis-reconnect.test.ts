@@ -48,4 +48,20 @@ describe('Redis stores across a Redis restart', () => {
     await pending;
     expect(await stores.storage.read(['queued'])).toMatchObject({ queued: { n: 1 } });
   });
+
+  it('says it is unhealthy within 2 s while Redis hangs, and finishes the waiting writes once it answers', async () => {
+    server.pause();
+    try {
+      const write = stores.storage.write({ during: { ok: true } });
+      const startedAt = Date.now();
+      expect(await stores.ping()).toBe(false);
+      expect(Date.now() - startedAt).toBeLessThan(4_000);
+      server.resume();
+      await write;
+    } finally {
+      server.resume();
+    }
+    expect(await stores.storage.read(['during'])).toMatchObject({ during: { ok: true } });
+    expect(await stores.ping()).toBe(true);
+  });
 });

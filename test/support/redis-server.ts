@@ -10,6 +10,9 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Stops and starts the same server on the same port (for reconnect tests). */
   restart(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered until `resume()`. */
+  pause(): void;
+  resume(): void;
 }
 
 export async function startRedisServer(port?: number): Promise<RedisServer> {
@@ -29,6 +32,8 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
       await stop();
       child = await launch(chosen);
     },
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
   };
 }
 
