@@ -1,11 +1,12 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { type MemberSnapshot, TurnStateKey } from '../core/turn-state.js';
+import { type MemberSnapshot, saveWithState, TurnStateKey } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import type { AnalyticsService } from './analytics.js';
 import type { OutcomeInput } from './events.js';
 import type { TurnOutcome } from './metrics.js';
+import type { SessionTouch } from './sessions.js';
 
 /** Keys this stage uses on `context.turnState` (Symbol.for: other folders use them without importing). */
 export const AnalyticsTurnKey = {
@@ -66,6 +67,27 @@ export class AnalyticsMiddleware implements Middleware {
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const clock = this.analytics.clock;
     const startedAt = clock.now();
+    // The session is written with the turn's state (one save); a turn that saved none touches it after.
+    const session: { touch?: SessionTouch; saved?: boolean } = {};
+    const { activity } = context;
+    if (activity.type === ActivityTypes.Message && activity.conversation?.id) {
+      const channel = activity.channelId || 'unknown';
+      saveWithState(context, {
+        items: async () => {
+          const prepared = await this.analytics.sessions.prepare(
+            channel,
+            activity.conversation.id,
+            startedAt,
+            clock.now(),
+          );
+          session.touch = prepared.touch;
+          return prepared.changes;
+        },
+        saved: () => {
+          session.saved = true;
+        },
+      });
+    }
     let failed = false;
     try {
       await next();
@@ -75,14 +97,20 @@ export class AnalyticsMiddleware implements Middleware {
     } finally {
       const endedAt = clock.now();
       try {
-        await this.afterTurn(context, startedAt, endedAt, failed);
+        await this.afterTurn(context, startedAt, endedAt, failed, session.saved ? session.touch : undefined);
       } catch (error) {
         this.logger.warn({ err: error }, 'analytics of the turn failed');
       }
     }
   }
 
-  private async afterTurn(context: TurnContext, startedAt: number, endedAt: number, failed: boolean) {
+  private async afterTurn(
+    context: TurnContext,
+    startedAt: number,
+    endedAt: number,
+    failed: boolean,
+    saved: SessionTouch | undefined,
+  ) {
     const activity = context.activity;
     if (activity.type !== ActivityTypes.Message || !activity.conversation?.id) return;
     const channel = activity.channelId || 'unknown';
@@ -108,7 +136,8 @@ export class AnalyticsMiddleware implements Middleware {
     const language = nlu?.language ?? member?.language ?? activity.locale?.split('-')[0]?.toLowerCase();
     if (nlu && confidence !== undefined) metrics.observeConfidence(nlu.language, confidence);
 
-    const touch = await this.analytics.sessions.touch(channel, activity.conversation.id, startedAt, endedAt);
+    const touch =
+      saved ?? (await this.analytics.sessions.touch(channel, activity.conversation.id, startedAt, endedAt));
     const common = {
       conversation: touch.session.id,
       channel,

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Storage } from 'botbuilder';
+import type { Storage, StoreItems } from 'botbuilder';
 import { hasCode } from '../core/errors.js';
 import { StorageErrorCode } from '../storage/errors.js';
 
@@ -43,21 +43,38 @@ export class ConversationSessions {
 
   /** Marks a turn of the conversation at `at`, starting a new session after an idle gap. */
   async touch(channelId: string, conversationId: string, at: number, endAt: number): Promise<SessionTouch> {
-    const key = sessionKey(channelId, conversationId);
     for (let attempt = 1; ; attempt++) {
-      const current = (await this.storage.read([key]))[key] as ConversationSession | undefined;
-      const isNew = current === undefined || at - current.lastAt > this.idleMs;
-      const session: ConversationSession = isNew
-        ? { id: this.newId(), startedAt: at, lastAt: endAt, turns: 1 }
-        : { ...current, lastAt: Math.max(current.lastAt, endAt), turns: current.turns + 1 };
-      if (current?.eTag) session.eTag = current.eTag;
+      const { touch, changes } = await this.prepare(channelId, conversationId, at, endAt);
       try {
-        await this.storage.write({ [key]: session });
-        const { eTag: _eTag, ...clean } = session;
-        return { session: clean, isNew, ended: isNew ? current : undefined };
+        await this.storage.write(changes);
+        return touch;
       } catch (error) {
         if (!hasCode(error, StorageErrorCode.conflict) || attempt >= 3) throw error;
       }
     }
+  }
+
+  /**
+   * The touch of a turn and the storage item that records it (under the eTag it was read with), for
+   * a caller that writes it itself, together with other items.
+   */
+  async prepare(
+    channelId: string,
+    conversationId: string,
+    at: number,
+    endAt: number,
+  ): Promise<{ touch: SessionTouch; changes: StoreItems }> {
+    const key = sessionKey(channelId, conversationId);
+    const current = (await this.storage.read([key]))[key] as ConversationSession | undefined;
+    const isNew = current === undefined || at - current.lastAt > this.idleMs;
+    const session: ConversationSession = isNew
+      ? { id: this.newId(), startedAt: at, lastAt: endAt, turns: 1 }
+      : { ...current, lastAt: Math.max(current.lastAt, endAt), turns: current.turns + 1 };
+    if (current?.eTag) session.eTag = current.eTag;
+    const { eTag: _eTag, ...clean } = session;
+    return {
+      touch: { session: clean, isNew, ended: isNew ? current : undefined },
+      changes: { [key]: session },
+    };
   }
 }

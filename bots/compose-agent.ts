@@ -108,9 +108,12 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
   const loyalty = withRedemptionOutcomes(plugin, analytics);
   recordExpiredPoints(plugin.ledger, analytics);
   const references = new ConversationReferences(stores.storage, logger);
+  // The loyalty profile is read alongside the state, not on its own (one round trip for both).
+  const loyaltyStage = new GamificationMiddleware(loyalty.gamification, { logger, loadProfile: false });
   // The state stage also reads the handoff policy and analytics session items, for the later stages.
   const state = new StateMiddleware(stores.storage, {
     logger,
+    alongside: (context) => [loyaltyStage.preload(context)],
     prefetch: ({ activity }) =>
       activity.type === 'message' && activity.conversation?.id
         ? [
@@ -165,7 +168,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     state,
     identity: identity.middleware,
     references,
-    loyalty: new GamificationMiddleware(loyalty.gamification, { logger }),
+    loyalty: loyaltyStage,
     redact: redactActivity,
     analytics: analytics.middleware,
     handoff: new HandoffMiddleware({

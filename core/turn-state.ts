@@ -18,7 +18,26 @@ export const TurnStateKey = {
    * question accepted), so the handoff policy does not count it as a misunderstanding.
    */
   understood: Symbol.for('relevo.understood'),
+  /** `SaveWithState[]`: items other stages ask the state stage to write in its one save of the turn. */
+  saveWithState: Symbol.for('relevo.saveWithState'),
 } as const;
+
+/**
+ * Storage items a stage has the state stage write in the turn's one all-or-nothing save (each under
+ * the eTag it was read with). `items` runs when the save is made, again if the turn is run again;
+ * `saved` is called once the save succeeded. Without a state stage on the turn nothing calls either.
+ */
+export interface SaveWithState {
+  items(): Promise<Record<string, unknown>>;
+  saved(): void;
+}
+
+/** Asks the state stage to write `request`'s items with its save of this turn. */
+export function saveWithState(context: TurnContext, request: SaveWithState): void {
+  const requests = (context.turnState.get(TurnStateKey.saveWithState) as SaveWithState[] | undefined) ?? [];
+  requests.push(request);
+  context.turnState.set(TurnStateKey.saveWithState, requests);
+}
 
 /** What every stage may know of the member on this turn (identity owns the full record). */
 export interface MemberSnapshot {

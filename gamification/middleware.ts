@@ -34,7 +34,10 @@ export function turnLoyaltyProfile(context: TurnContext): LoyaltyProfile | undef
 
 export interface GamificationMiddlewareOptions {
   logger?: Logger;
-  /** Load the profile before the turn for later stages (one balance read per turn). Default true. */
+  /**
+   * Load the profile before the turn for later stages (one balance read per turn). Default true;
+   * false when the composition calls {@link GamificationMiddleware.preload} itself.
+   */
   loadProfile?: boolean;
 }
 
@@ -59,14 +62,7 @@ export class GamificationMiddleware implements Middleware {
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const member = turnMember(context);
     const activity = context.activity;
-    if (member !== undefined && this.loadProfile) {
-      try {
-        const profile = await this.gamification.profile(member.id, activity.localTimezone);
-        context.turnState.set(LoyaltyTurnKey.profile, profile);
-      } catch (error) {
-        this.logger.warn({ err: error, memberId: member.id }, 'loyalty profile unavailable');
-      }
-    }
+    if (this.loadProfile) await this.preload(context);
     await next();
     // The turn may have changed who the customer is (linking merged them into another member).
     const current = turnMember(context) ?? member;
@@ -92,5 +88,20 @@ export class GamificationMiddleware implements Middleware {
       }
     }
     context.turnState.set(LoyaltyTurnKey.awarded, awarded);
+  }
+
+  /**
+   * Loads the turn member's profile onto the turn (`turnLoyaltyProfile`); a failure is logged. With
+   * `loadProfile: false` the composition calls this itself, e.g. alongside the state read.
+   */
+  async preload(context: TurnContext): Promise<void> {
+    const member = turnMember(context);
+    if (member === undefined) return;
+    try {
+      const profile = await this.gamification.profile(member.id, context.activity.localTimezone);
+      context.turnState.set(LoyaltyTurnKey.profile, profile);
+    } catch (error) {
+      this.logger.warn({ err: error, memberId: member.id }, 'loyalty profile unavailable');
+    }
   }
 }

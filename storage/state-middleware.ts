@@ -7,7 +7,7 @@ import type {
   TurnContext,
 } from 'botbuilder';
 import { RelevoError } from '../core/errors.js';
-import { turnMember } from '../core/turn-state.js';
+import { type SaveWithState, TurnStateKey, turnMember } from '../core/turn-state.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { StorageConflictError } from './errors.js';
@@ -50,6 +50,11 @@ export interface StateMiddlewareOptions {
    * same go as the state, so a `TurnCachedStorage` hands them over without another round trip.
    */
   prefetch?: (context: TurnContext) => string[];
+  /**
+   * Other reads of the turn (the loyalty profile), started together with the state read and awaited
+   * with it, so all of them travel in one round trip; each reports its own failures.
+   */
+  alongside?: (context: TurnContext) => Promise<unknown>[];
   /** Attempts of a turn whose save met a conflict (default 3). */
   maxAttempts?: number;
   logger?: Logger;
@@ -65,6 +70,7 @@ export interface StateMiddlewareOptions {
 export class StateMiddleware implements Middleware {
   private readonly keys: (context: TurnContext) => StateKeys;
   private readonly prefetch: (context: TurnContext) => string[];
+  private readonly alongside: (context: TurnContext) => Promise<unknown>[];
   private readonly maxAttempts: number;
   private readonly logger: Logger;
 
@@ -74,6 +80,7 @@ export class StateMiddleware implements Middleware {
   ) {
     this.keys = options.keys ?? defaultStateKeys;
     this.prefetch = options.prefetch ?? (() => []);
+    this.alongside = options.alongside ?? (() => []);
     this.maxAttempts = options.maxAttempts ?? 3;
     this.logger = options.logger ?? silentLogger;
   }
@@ -102,13 +109,15 @@ export class StateMiddleware implements Middleware {
       const documents = await this.load(context);
       context.turnState.set(DOCUMENTS, documents);
       await next();
+      const others = (context.turnState.get(TurnStateKey.saveWithState) as SaveWithState[] | undefined) ?? [];
       try {
-        await this.save(documents);
+        await this.save(documents, others);
       } catch (error) {
         if (!(error instanceof StorageConflictError) || attempt >= this.maxAttempts) throw error;
         this.logger.info({ key: error.key, attempt }, 'state changed during the turn; running it again');
         continue;
       }
+      for (const other of others) other.saved();
       flushing = true;
       if (outbox.length > 0) await context.sendActivities(outbox);
       return;
@@ -117,7 +126,10 @@ export class StateMiddleware implements Middleware {
 
   private async load(context: TurnContext): Promise<TurnDocuments> {
     const keys = this.keys(context);
-    const items = await this.storage.read([keys.conversation, keys.user, ...this.prefetch(context)]);
+    const [items] = await Promise.all([
+      this.storage.read([keys.conversation, keys.user, ...this.prefetch(context)]),
+      ...this.alongside(context),
+    ]);
     const loaded = (key: string): Loaded => {
       const { eTag, ...data } = (items[key] ?? {}) as Record<string, unknown> & { eTag?: string };
       return { key, eTag, json: JSON.stringify(data), data };
@@ -125,8 +137,9 @@ export class StateMiddleware implements Middleware {
     return { conversation: loaded(keys.conversation), user: loaded(keys.user) };
   }
 
-  private async save(documents: TurnDocuments): Promise<void> {
+  private async save(documents: TurnDocuments, others: SaveWithState[]): Promise<void> {
     const changes: Record<string, unknown> = {};
+    for (const other of others) Object.assign(changes, await other.items());
     for (const document of [documents.conversation, documents.user]) {
       if (JSON.stringify(document.data) === document.json) continue;
       // A document new this turn is created only if nobody created it meanwhile.

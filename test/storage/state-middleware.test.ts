@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TurnContext } from 'botbuilder';
+import type { Middleware, TurnContext } from 'botbuilder';
+import { saveWithState } from '../../core/turn-state.js';
 import { describe, expect, it } from 'vitest';
 import { ConversationLockMiddleware } from '../../storage/conversation-lock-middleware.js';
 import { MemoryLockManager } from '../../storage/memory-lock.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
 import { StateMiddleware } from '../../storage/state-middleware.js';
+import { TurnCachedStorage } from '../../storage/turn-cached-storage.js';
 import { CollectingAdapter } from '../support/collecting-adapter.js';
 
 describe('turn state', () => {
@@ -47,6 +49,45 @@ describe('turn state', () => {
     expect(
       (await storage.read(['test/conversations/conversation-1']))['test/conversations/conversation-1'],
     ).toMatchObject({ balance: 101 });
+  });
+
+  it("writes another stage's item in the turn's one save, again when the turn runs again after a conflict", async () => {
+    const inner = new MemoryStorage();
+    const storage = new TurnCachedStorage(inner);
+    // The counter is read with the state (then from the turn's reads), as the analytics session is.
+    const state = new StateMiddleware(storage, { prefetch: () => ['counter'] });
+    const visits = state.conversationProperty<number>('visits');
+    const saved: string[] = [];
+    const counter: Middleware = {
+      onTurn: async (context, next) => {
+        saveWithState(context, {
+          items: async () => {
+            const current = (await storage.read(['counter'])).counter as { n: number; eTag?: string };
+            return { counter: { n: (current?.n ?? 0) + 1, eTag: current?.eTag ?? '#new' } };
+          },
+          saved: () => saved.push(context.activity.text ?? ''),
+        });
+        await next();
+      },
+    };
+    const adapter = new CollectingAdapter({ pipeline: [storage.middleware(), counter, state] });
+    let runs = 0;
+    adapter.logic = async (context) => {
+      runs++;
+      await visits.set(context, runs);
+      // Another process counts too, during the first run of the second turn: that save conflicts.
+      if (runs === 2) {
+        const other = (await inner.read(['counter'])).counter as { n: number; eTag: string };
+        await inner.write({ counter: { n: other.n + 10, eTag: other.eTag } });
+      }
+      await context.sendActivity('ok');
+    };
+    await adapter.say('one');
+    await adapter.say('two');
+    expect(runs).toBe(3);
+    expect(saved).toEqual(['one', 'two']);
+    expect((await inner.read(['counter'])).counter).toMatchObject({ n: 12 });
+    expect(adapter.sent.map((a) => a.text)).toEqual(['ok', 'ok']);
   });
 
   it('gives up after three conflicting runs and sends nothing', async () => {
