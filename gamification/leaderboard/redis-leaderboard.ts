@@ -1,4 +1,4 @@
-import { type RedisConnection, scanKeys } from '../../storage/redis-connection.js';
+import { isCluster, type RedisConnection, scanKeys } from '../../storage/redis-connection.js';
 import { sharedTag } from '../../storage/redis-keys.js';
 import { RedisScript } from '../../storage/redis-script.js';
 import type { LeaderboardRow, LeaderboardStore, Standings } from './types.js';
@@ -7,11 +7,11 @@ import type { LeaderboardRow, LeaderboardStore, Standings } from './types.js';
  * Ties go to the earliest achiever without squeezing time into the score's 53 bits: the sorted-set
  * score is the negated points, and the member string is `<achievedAt, 15 digits>:<memberId>`, so
  * ZRANGE (ascending) lists the highest score first and, among equals, the earliest time first. A hash
- * maps member id → current member string. KEYS: zset, index hash, opt-out set. ARGV: member, score,
- * padded time, board TTL ms (0 = none).
+ * maps member id → current member string. KEYS: zset, index hash, opt-out set (absent on Redis
+ * Cluster, where it sits in another slot). ARGV: member, score, padded time, board TTL ms (0 = none).
  */
 const RAISE_LUA = `
-if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return 0 end
+if KEYS[3] and redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return 0 end
 local current = redis.call('HGET', KEYS[2], ARGV[1])
 if current then
   if -tonumber(redis.call('ZSCORE', KEYS[1], current)) >= tonumber(ARGV[2]) then return 0 end
@@ -28,6 +28,15 @@ return 1
 `;
 const raise = new RedisScript(RAISE_LUA);
 
+/** Takes a member off one board. KEYS: zset, index hash. ARGV: member. */
+const drop = new RedisScript(`
+local entry = redis.call('HGET', KEYS[2], ARGV[1])
+if not entry then return 0 end
+redis.call('ZREM', KEYS[1], entry)
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+`);
+
 export interface RedisLeaderboardOptions {
   prefix?: string;
   /** Lifetime of boards whose name starts with `weekly:` (they are per week): default 35 days. */
@@ -35,9 +44,11 @@ export interface RedisLeaderboardOptions {
 }
 
 /**
- * {@link LeaderboardStore} on Redis sorted sets. The opt-out set is checked inside the raise script;
- * on Redis Cluster the board keys (tag `{lb:<board>}`) and the opt-out set live in different slots,
- * so Cluster will need the opt-out copied per board: noted in docs/gamification.md.
+ * {@link LeaderboardStore} on Redis sorted sets. The opt-out set is checked inside the raise script.
+ * On Redis Cluster the board keys (tag `{lb:<board>}`) and the opt-out set live in different slots:
+ * the raise checks the set right after it wrote, and takes the member off again when opted out. An
+ * opt-out adds to the set before it sweeps the boards, so either the sweep sees the raise's entry or
+ * the raise's check sees the opt-out.
  */
 export class RedisLeaderboardStore implements LeaderboardStore {
   private readonly prefix: string;
@@ -53,9 +64,10 @@ export class RedisLeaderboardStore implements LeaderboardStore {
 
   async raise(board: string, memberId: string, score: number, at: number): Promise<void> {
     const keys = this.keys(board);
-    await raise.run(
+    const onCluster = isCluster(this.client);
+    const raised = await raise.run(
       this.client,
-      [keys.scores, keys.index, this.optOutKey],
+      onCluster ? [keys.scores, keys.index] : [keys.scores, keys.index, this.optOutKey],
       [
         memberId,
         String(score),
@@ -63,6 +75,9 @@ export class RedisLeaderboardStore implements LeaderboardStore {
         String(board.startsWith('weekly:') ? this.weeklyTtlMs : 0),
       ],
     );
+    if (onCluster && Number(raised) === 1 && (await this.isOptedOut(memberId))) {
+      await drop.run(this.client, [keys.scores, keys.index], [memberId]);
+    }
   }
 
   async standings(board: string, memberId?: string, size = 10): Promise<Standings> {
@@ -96,10 +111,7 @@ export class RedisLeaderboardStore implements LeaderboardStore {
     // Boards are few (all-time and recent weeks): scan their index hashes and drop the member.
     for await (const batch of scanKeys(this.client, `${this.prefix}:lb:*:index`, 200)) {
       for (const indexKey of batch) {
-        const entry = await this.client.hGet(indexKey, memberId);
-        if (typeof entry !== 'string') continue;
-        await this.client.zRem(indexKey.replace(/:index$/, ':scores'), entry);
-        await this.client.hDel(indexKey, memberId);
+        await drop.run(this.client, [indexKey.replace(/:index$/, ':scores'), indexKey], [memberId]);
       }
     }
   }

@@ -5,15 +5,13 @@ import { RedisLeaderboardStore } from '../../gamification/leaderboard/redis-lead
 import type { LeaderboardStore } from '../../gamification/leaderboard/types.js';
 import { useRedis } from '../support/redis-fixture.js';
 
-const redis = useRedis();
+const onRedis = (redis: ReturnType<typeof useRedis>) => async () =>
+  new RedisLeaderboardStore(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` });
 
 const setups: [string, () => Promise<LeaderboardStore>][] = [
   ['memory', async () => new MemoryLeaderboardStore()],
-  [
-    'Redis',
-    async () =>
-      new RedisLeaderboardStore(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` }),
-  ],
+  ['Redis', onRedis(useRedis())],
+  ['Redis Cluster', onRedis(useRedis('cluster'))],
 ];
 
 for (const [name, create] of setups) {

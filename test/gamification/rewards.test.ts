@@ -12,13 +12,23 @@ import { RewardErrorCode, type RewardStore } from '../../gamification/rewards/ty
 import { type ManualClock, manualClock } from '../contract/ledger-contract.js';
 import { useRedis } from '../support/redis-fixture.js';
 
-const redis = useRedis();
 const CATALOGUE: RewardConfig[] = [
   { id: 'mug', name: 'Mug', price: 100, stock: 3 },
   { id: 'sticker', name: 'Sticker', price: 10, stock: 0 },
 ];
 
 type Setup = () => Promise<{ ledger: Ledger; rewards: RewardStore; clock: ManualClock }>;
+
+const onRedis =
+  (redis: ReturnType<typeof useRedis>): Setup =>
+  async () => {
+    const client = await redis.connect();
+    const clock = manualClock();
+    const ledger = new RedisLedger(client, { clock, prefix: `${redis.prefix}-${randomUUID()}` });
+    const rewards = new RedisRewardStore(client, ledger, CATALOGUE, { clock });
+    await rewards.initialise();
+    return { ledger, rewards, clock };
+  };
 
 const setups: [string, Setup][] = [
   [
@@ -29,17 +39,8 @@ const setups: [string, Setup][] = [
       return { ledger, rewards: new MemoryRewardStore(ledger, CATALOGUE, { clock }), clock };
     },
   ],
-  [
-    'Redis',
-    async () => {
-      const client = await redis.connect();
-      const clock = manualClock();
-      const ledger = new RedisLedger(client, { clock, prefix: `${redis.prefix}-${randomUUID()}` });
-      const rewards = new RedisRewardStore(client, ledger, CATALOGUE, { clock });
-      await rewards.initialise();
-      return { ledger, rewards, clock };
-    },
-  ],
+  ['Redis', onRedis(useRedis())],
+  ['Redis Cluster', onRedis(useRedis('cluster'))],
 ];
 
 const fails = (code: string) => (error: unknown) => hasCode(error, code);
