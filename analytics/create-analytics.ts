@@ -76,7 +76,7 @@ export async function createAnalytics(options: CreateAnalyticsOptions): Promise<
   const { stores } = options;
   const events: OutcomeEvents =
     options.events ??
-    (stores.kind === 'redis' && stores.redis
+    (stores.redis
       ? new RedisOutcomeEvents(stores.redis, { prefix: stores.prefix, retentionDays: options.retentionDays })
       : new MemoryOutcomeEvents());
   const metrics = new AnalyticsMetrics({

@@ -73,10 +73,9 @@ export interface Identity {
  */
 export function createIdentity(options: IdentityOptions): Identity {
   const logger = (options.logger ?? silentLogger).child({ feature: 'identity' });
-  const store: MemberStore =
-    options.stores.kind === 'redis' && options.stores.redis
-      ? new RedisMemberStore(options.stores.redis, { prefix: options.stores.prefix })
-      : new MemoryMemberStore();
+  const store: MemberStore = options.stores.redis
+    ? new RedisMemberStore(options.stores.redis, { prefix: options.stores.prefix })
+    : new MemoryMemberStore();
   const members = new Members({
     store,
     logger,
@@ -93,10 +92,9 @@ export function createIdentity(options: IdentityOptions): Identity {
           ...options.link,
         })
       : undefined;
-  const timers =
-    options.stores.kind === 'redis' && options.stores.redis
-      ? new RedisDurableTimers(options.stores.redis, { prefix: options.stores.prefix })
-      : new MemoryDurableTimers();
+  const timers = options.stores.redis
+    ? new RedisDurableTimers(options.stores.redis, { prefix: options.stores.prefix })
+    : new MemoryDurableTimers();
   const journey = new Journey({
     members,
     timers,
