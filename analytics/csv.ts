@@ -34,8 +34,14 @@ function textCell(value: string): string {
 
 const numberCell = (value: number | null) => (value === null ? '' : String(Number(value.toFixed(4))));
 
-/** The KPI table (overall, then per channel, then per language) as CSV, one row per segment. */
+/**
+ * The KPI table (overall, then per channel, then per language) as CSV, one row per segment, ending
+ * with one `escalation_rate:<reason>` column per reason of the window.
+ */
 export function kpisToCsv(kpis: Kpis): string {
+  const reasons = Object.keys(kpis.escalation.byReason).sort();
+  const byReason = (f: KpiFigures, reason: string) =>
+    f.conversations === 0 ? null : (f.escalation.byReason[reason]?.rate ?? 0);
   const rows: [string, KpiFigures][] = [
     ['all', kpis],
     ...Object.entries(kpis.byChannel).map(([channel, f]): [string, KpiFigures] => [`channel:${channel}`, f]),
@@ -45,9 +51,17 @@ export function kpisToCsv(kpis: Kpis): string {
     ]),
   ];
   const lines = [
-    ['segment', ...COLUMNS.map(([name]) => name)].join(','),
+    [
+      'segment',
+      ...COLUMNS.map(([name]) => name),
+      ...reasons.map((reason) => textCell(`escalation_rate:${reason}`)),
+    ].join(','),
     ...rows.map(([segment, f]) =>
-      [textCell(segment), ...COLUMNS.map(([, get]) => numberCell(get(f)))].join(','),
+      [
+        textCell(segment),
+        ...COLUMNS.map(([, get]) => numberCell(get(f))),
+        ...reasons.map((reason) => numberCell(byReason(f, reason))),
+      ].join(','),
     ),
   ];
   return `${lines.join('\r\n')}\r\n`;

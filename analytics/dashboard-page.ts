@@ -31,6 +31,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   <figure><figcaption>CSAT (bot and human) and NPS</figcaption><canvas id="satisfaction" data-testid="chart"></canvas></figure>
   <figure><figcaption>Queue: wait for an agent and abandonment</figcaption><canvas id="queue" data-testid="chart"></canvas></figure>
 </section>
+<h2>Escalations by reason</h2>
+<div class="table"><table id="reasons-table" data-testid="reasons-table"><thead><tr><th>Reason</th><th>Escalations</th><th>Share of conversations</th></tr></thead><tbody></tbody></table></div>
 <h2>KPI table</h2>
 <div class="table"><table id="kpi-table" data-testid="kpi-table"><thead></thead><tbody></tbody></table></div>
 <script src="/dashboard/chart.umd.js"></script>
@@ -74,6 +76,8 @@ export const DASHBOARD_JS = `(() => {
     ['Escalation', (f) => pct(f.escalation.rate)],
     ['CSAT', (f) => num(f.csat.mean)],
     ['CSAT 4–5', (f) => pct(f.csat.satisfiedShare)],
+    ['CSAT bot', (f) => num(f.csat.bot.mean)],
+    ['CSAT human', (f) => num(f.csat.human.mean)],
     ['NPS', (f) => num(f.nps.score, 0)],
     ['FCR', (f) => pct(f.firstContactResolution.rate)],
     ['AHT bot', (f) => secs(f.handleTime.botMeanMs)],
@@ -85,6 +89,7 @@ export const DASHBOARD_JS = `(() => {
     ['Sentiment', (f) => num(f.sentiment.mean)],
     ['Sentiment trend / day', (f) => num(f.sentiment.trendPerDay, 3)],
     ['Points issued', (f) => String(f.points.issued)],
+    ['Points debited', (f) => String(f.points.debited)],
     ['Points redeemed', (f) => String(f.points.redeemed)],
     ['Points expired', (f) => String(f.points.expired)],
   ];
@@ -119,6 +124,8 @@ export const DASHBOARD_JS = `(() => {
       ['Containment', pct(k.containment.rate)],
       ['Escalation', pct(k.escalation.rate)],
       ['CSAT', num(k.csat.mean)],
+      ['CSAT 4–5', pct(k.csat.satisfiedShare)],
+      ['CSAT bot / human', num(k.csat.bot.mean) + ' / ' + num(k.csat.human.mean)],
       ['NPS', num(k.nps.score, 0)],
       ['First-contact resolution', pct(k.firstContactResolution.rate)],
       ['AHT bot / human', secs(k.handleTime.botMeanMs) + ' / ' + secs(k.handleTime.humanMeanMs)],
@@ -126,7 +133,9 @@ export const DASHBOARD_JS = `(() => {
       ['Abandoned while waiting', pct(k.abandonment.rate)],
       ['Not understood', pct(k.understanding.notUnderstoodShare)],
       ['Mean sentiment', num(k.sentiment.mean)],
-      ['Points issued / redeemed / expired', k.points.issued + ' / ' + k.points.redeemed + ' / ' + k.points.expired],
+      ['Sentiment trend / day', num(k.sentiment.trendPerDay, 3)],
+      ['Points issued / debited', k.points.issued + ' / ' + k.points.debited],
+      ['Points redeemed / expired', k.points.redeemed + ' / ' + k.points.expired],
     ];
     for (const [label, value] of items) {
       const card = el('div', undefined, 'card');
@@ -150,6 +159,16 @@ export const DASHBOARD_JS = `(() => {
       const tr = el('tr');
       tr.append(el('td', segment));
       for (const [, cell] of COLUMNS) tr.append(el('td', cell(f)));
+      body.append(tr);
+    }
+  }
+
+  function reasonTable(k) {
+    const body = $('reasons-table').tBodies[0];
+    body.replaceChildren();
+    for (const [reason, r] of Object.entries(k.escalation.byReason)) {
+      const tr = el('tr');
+      tr.append(el('td', reason), el('td', String(r.count)), el('td', pct(r.rate)));
       body.append(tr);
     }
   }
@@ -215,6 +234,7 @@ export const DASHBOARD_JS = `(() => {
       options: { scales: { y: { beginAtZero: true } } },
     });
     cards(k);
+    reasonTable(k);
     table(k);
     channels(k);
     $('live').textContent = k.live && k.live.queueLength !== null ? 'Waiting now: ' + k.live.queueLength : '';

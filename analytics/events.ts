@@ -80,6 +80,12 @@ export const outcomeEventSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/**
+ * The intent recorded for a turn only a dialog understood: an answer its own question accepted ("5" to
+ * the CSAT question, an order number) that the NLU alone would call out of scope.
+ */
+export const DIALOG_ANSWER_INTENT = 'dialog.answer';
+
 /** One stored outcome. Past-tense names (STYLE.md rule 6). */
 export type OutcomeEvent = z.infer<typeof outcomeEventSchema>;
 export type OutcomeEventType = OutcomeEvent['type'];

@@ -1,4 +1,4 @@
-import type { OutcomeEvent } from './events.js';
+import { DIALOG_ANSWER_INTENT, type OutcomeEvent } from './events.js';
 
 /**
  * Contact-centre KPIs (issue 11) as pure functions over outcome events: no store, no clock, so every
@@ -140,7 +140,9 @@ function indexEvents(events: readonly OutcomeEvent[]): Index {
     if (!conversation) continue;
     conversation.lastAt = Math.max(conversation.lastAt, event.at);
     if (event.type === 'conversation.ended') conversation.endedAt ??= event.at;
-    if (event.type === 'intent.recognized') conversation.firstIntent ??= event.intent;
+    // An answer to the bot's own question says nothing about what the customer came for.
+    if (event.type === 'intent.recognized' && event.intent !== DIALOG_ANSWER_INTENT)
+      conversation.firstIntent ??= event.intent;
     if (event.type === 'handoff.requested') conversation.handoff ??= { at: event.at, reason: event.reason };
   }
   const byMember = new Map<string, Conversation[]>();

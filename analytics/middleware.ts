@@ -4,7 +4,7 @@ import { silentLogger } from '../core/logger.js';
 import { type MemberSnapshot, saveWithState, TurnStateKey } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import type { AnalyticsService } from './analytics.js';
-import type { OutcomeInput } from './events.js';
+import { DIALOG_ANSWER_INTENT, type OutcomeInput } from './events.js';
 import type { TurnOutcome } from './metrics.js';
 import type { SessionTouch } from './sessions.js';
 
@@ -119,9 +119,12 @@ export class AnalyticsMiddleware implements Middleware {
     const isHuman = context.turnState.get(TurnStateKey.humanInControl) === true;
     const dialogFailed = context.turnState.get(TurnStateKey.dialogFailed) === true;
     const confidence = nlu ? (nlu.intents[nlu.topIntent]?.score ?? 0) : undefined;
-    const notUnderstood =
+    const nluMissed =
       nlu !== undefined &&
       (nlu.isOutOfScope || nlu.topIntent === 'None' || (confidence ?? 0) < this.notUnderstoodBelow);
+    // A prompt's answer is understood whatever the intent scores say (as the handoff policy counts it).
+    const answered = context.turnState.get(TurnStateKey.understood) === true;
+    const notUnderstood = nluMissed && !answered;
     const outcome: TurnOutcome = failed
       ? 'failed'
       : isHuman
@@ -184,7 +187,7 @@ export class AnalyticsMiddleware implements Middleware {
               id: idOf('nlu'),
               at: startedAt,
               type: 'intent.recognized',
-              intent: nlu.topIntent,
+              intent: nluMissed ? DIALOG_ANSWER_INTENT : nlu.topIntent,
               confidence: confidence ?? 0,
               ...sentiment,
             },

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Channel, TurnLogic } from '../core/channel.js';
+import type { Clock } from '../core/clock.js';
 import { InFlightWork } from '../core/in-flight.js';
 import { OpenApiRegistry } from '../core/openapi.js';
 import type { Logger } from '../core/logger.js';
@@ -29,6 +30,8 @@ export interface RelevoOptions {
   orders?: OrderService;
   /** A recognizer built elsewhere (tests share one); default: the retail model, cached on disk. */
   recognizer?: NluRecognizer;
+  /** The agent's clock (loyalty, handoffs, the desk, analytics); default the system's. Tests move it by hand. */
+  clock?: Clock;
 }
 
 /** A composed Relevo agent: its server, stores and lifecycle. */
@@ -116,6 +119,7 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
     stores,
     waitingMs: config.HANDOFF_WAITING_MS,
     logger,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   mountHealth(server, {
     storage: stores.kind,

@@ -49,7 +49,18 @@ describe('the KPI dashboard in Chromium', () => {
 
     const all = page.locator('#kpi-table tbody tr').first();
     const cells = await all.locator('td').allTextContents();
-    expect(cells.slice(0, 8)).toEqual(['All', '10', '70.0 %', '30.0 %', '3.80', '60.0 %', '40', '80.0 %']);
+    expect(cells.slice(0, 10)).toEqual([
+      'All',
+      '10',
+      '70.0 %',
+      '30.0 %',
+      '3.80',
+      '60.0 %',
+      '3.67',
+      '4.00',
+      '40',
+      '80.0 %',
+    ]);
     const segments = await page.locator('#kpi-table tbody tr td:first-child').allTextContents();
     expect(segments).toEqual(['All', 'Channel: slack', 'Channel: webchat', 'Language: en', 'Language: es']);
     expect(await page.locator('#channel option').allTextContents()).toEqual([

@@ -33,6 +33,12 @@ const stages: Middleware = {
 async function bot(context: TurnContext): Promise<void> {
   const text = context.activity.text ?? '';
   if (text === 'boom') throw new Error('dialog crashed');
+  if (text === '100002') {
+    // The order-number prompt took the answer: the dialogs mark the turn understood.
+    context.turnState.set(TurnStateKey.understood, true);
+    await context.sendActivity('found it');
+    return;
+  }
   if (/^[1-5]$/.test(text)) {
     analytics.recordOutcome(context, { type: 'csat.answered', score: Number(text) });
     await context.sendActivity('thanks');
@@ -101,6 +107,21 @@ describe('the analytics stage', () => {
     expect(stored).not.toContain('where is my order');
     expect(stored).not.toContain('blorp');
     expect(events[0]?.member).toMatch(/^m_[0-9a-f]{24}$/);
+  });
+
+  it("counts an answer the bot's own question accepted as understood, though the NLU calls it out of scope", async () => {
+    const adapter = await setup();
+    await adapter.send('100002').assertReply('found it');
+    now += MINUTE;
+    await adapter.send('blorp zzq').assertReply('echo: blorp zzq');
+    const events = await analytics.events.range(T0, T0 + 10 * MINUTE);
+    expect(events.find((event) => event.type === 'intent.recognized')).toMatchObject({
+      intent: 'dialog.answer',
+    });
+    const kpis = await analytics.kpis({ from: T0, to: T0 + 10 * MINUTE });
+    expect(kpis.understanding).toEqual({ turns: 2, notUnderstood: 1, notUnderstoodShare: 0.5 });
+    // An answer is not what the customer came for: no first intent, so not in first-contact resolution.
+    expect(kpis.firstContactResolution.eligible).toBe(0);
   });
 
   it('starts a new conversation after 30 idle minutes and ends the old one at its last turn', async () => {
