@@ -94,6 +94,7 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
     apiToken: config.RELEVO_API_TOKEN,
     secureCookies: config.AGENT_COOKIE_SECURE,
     hubSecret: config.HANDOFF_HUB_SECRET,
+    ...(options.clock ? { clock: options.clock } : {}),
     profileOf: async (memberId) => {
       const member = await identity.members.get(memberId);
       return (
