@@ -114,6 +114,7 @@ describe('the analytics stage', () => {
     await adapter.send('100002').assertReply('found it');
     now += MINUTE;
     await adapter.send('blorp zzq').assertReply('echo: blorp zzq');
+    await analytics.flush();
     const events = await analytics.events.range(T0, T0 + 10 * MINUTE);
     expect(events.find((event) => event.type === 'intent.recognized')).toMatchObject({
       intent: 'dialog.answer',
