@@ -30,6 +30,7 @@ export function createChannels(deps: ChannelDependencies): Channel[] {
       ...shared,
       secret: config.DIRECTLINE_SECRET,
       maxBodyBytes: config.MAX_BODY_BYTES,
+      visibilityMs: config.INBOUND_VISIBILITY_MS,
     }),
     createBotFrameworkChannel({
       ...shared,

@@ -146,6 +146,15 @@ const schema = z
         .min(0, 'a whole number of milliseconds from 0 to 60000')
         .max(60_000, 'a whole number of milliseconds from 0 to 60000'),
     ).default(100),
+    // A process killed mid-turn holds its conversations' queued turns this long before another
+    // process takes them over (storage/inbound-queue.ts).
+    INBOUND_VISIBILITY_MS: optional(
+      z.coerce
+        .number({ error: 'a number of milliseconds from 1000 to 600000' })
+        .int('a number of milliseconds from 1000 to 600000')
+        .min(1_000, 'a number of milliseconds from 1000 to 600000')
+        .max(600_000, 'a number of milliseconds from 1000 to 600000'),
+    ).default(10_000),
     RATE_LIMIT_PER_MINUTE: optional(
       z.coerce
         .number({ error: 'a whole number of messages from 0 (off) to 10000' })

@@ -20,6 +20,14 @@ export const TurnStateKey = {
   understood: Symbol.for('relevo.understood'),
   /** `SaveWithState[]`: items other stages ask the state stage to write in its one save of the turn. */
   saveWithState: Symbol.for('relevo.saveWithState'),
+  /**
+   * `InboundDelivery` of a turn run from the durable inbound queue (storage/inbound-queue.ts): the queue
+   * already deduplicated the activity and holds the conversation's turn lock, and the turn may be a
+   * re-run of one whose effects were partly stored, so its writes must be idempotent.
+   */
+  inbound: Symbol.for('relevo.inbound'),
+  /** Set by side work that failed (a transcript write, a points award): the queue runs the turn again. */
+  incomplete: Symbol.for('relevo.incomplete'),
 } as const;
 
 /**
@@ -37,6 +45,30 @@ export function saveWithState(context: TurnContext, request: SaveWithState): voi
   const requests = (context.turnState.get(TurnStateKey.saveWithState) as SaveWithState[] | undefined) ?? [];
   requests.push(request);
   context.turnState.set(TurnStateKey.saveWithState, requests);
+}
+
+/** How a queued turn was delivered: its inbound id and which run this is (1 = first). */
+export interface InboundDelivery {
+  id: string;
+  attempt: number;
+}
+
+/** The delivery of a turn run from the durable inbound queue, or `undefined` for any other turn. */
+export function inboundDelivery(context: TurnContext): InboundDelivery | undefined {
+  return context.turnState.get(TurnStateKey.inbound) as InboundDelivery | undefined;
+}
+
+/**
+ * Side work that must not fail the customer's turn but must not be lost either calls this when it
+ * fails: a turn from the durable inbound queue then stays queued and runs again (idempotently).
+ */
+export function markTurnIncomplete(context: TurnContext, reason: string): void {
+  context.turnState.set(TurnStateKey.incomplete, reason);
+}
+
+/** Why the turn is incomplete, if a stage said so. */
+export function turnIncompleteReason(context: TurnContext): string | undefined {
+  return context.turnState.get(TurnStateKey.incomplete) as string | undefined;
 }
 
 /** What every stage may know of the member on this turn (identity owns the full record). */

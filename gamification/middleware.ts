@@ -1,7 +1,7 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { turnMember } from '../core/turn-state.js';
+import { markTurnIncomplete, turnMember } from '../core/turn-state.js';
 import type { AwardResult, Gamification, LoyaltyProfile } from './gamification.js';
 
 /** Keys this stage uses on `context.turnState` (Symbol.for, so other folders read them without importing). */
@@ -85,6 +85,8 @@ export class GamificationMiddleware implements Middleware {
         );
       } catch (error) {
         this.logger.warn({ err: error, memberId: current.id, type: event.type }, 'loyalty award failed');
+        // Awards are idempotent by event id: a queued turn runs again rather than lose the points.
+        markTurnIncomplete(context, 'loyalty');
       }
     }
     context.turnState.set(LoyaltyTurnKey.awarded, awarded);

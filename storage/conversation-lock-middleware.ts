@@ -1,6 +1,7 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import { inboundDelivery } from '../core/turn-state.js';
 import type { LockManager } from './types.js';
 
 export interface ConversationLockOptions {
@@ -14,7 +15,9 @@ export interface ConversationLockOptions {
 /**
  * Turns of one conversation never interleave: a message that arrives while the previous turn is still
  * running waits for it (across processes when the locks are on Redis). The lock is extended every third
- * of its lifetime while the turn runs.
+ * of its lifetime while the turn runs. A turn from the durable inbound queue already runs under this
+ * lock (`turn:<channel>:<conversation>`, taken by the queue's drain for all of the conversation's
+ * queued messages), so it passes.
  */
 export class ConversationLockMiddleware implements Middleware {
   private readonly ttlMs: number;
@@ -31,6 +34,7 @@ export class ConversationLockMiddleware implements Middleware {
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    if (inboundDelivery(context)) return next();
     const { channelId, conversation } = context.activity;
     const lock = await this.locks.acquire(`turn:${channelId}:${conversation?.id}`, {
       ttlMs: this.ttlMs,

@@ -1,6 +1,7 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import { inboundDelivery } from '../core/turn-state.js';
 import type { IdempotencyStore } from './types.js';
 
 /**
@@ -8,6 +9,8 @@ import type { IdempotencyStore } from './types.js';
  * platform's retry (Slack `X-Slack-Retry-Num`, X re-delivery, a Direct Line client re-posting) never
  * causes a second reply or a second point credit. Connectors set `activity.id` to the platform's own
  * event id (DESIGN.md §3). A turn that fails releases its key, so the platform's retry can succeed.
+ * Turns from the durable inbound queue pass: the queue deduplicated them when they were queued, and a
+ * re-run after a crash must not be dropped.
  */
 export class DedupeMiddleware implements Middleware {
   constructor(
@@ -18,7 +21,7 @@ export class DedupeMiddleware implements Middleware {
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const { id, channelId, name } = context.activity;
     // Proactive turns (continueConversation) and activities without an id have nothing to dedupe.
-    if (!id || name === 'continueConversation') return next();
+    if (!id || name === 'continueConversation' || inboundDelivery(context)) return next();
     const key = `activity:${channelId}:${id}`;
     if (!(await this.store.claim(key))) {
       this.logger.info({ channelId, activityId: id }, 'duplicate inbound activity ignored');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Activity } from 'botbuilder';
+import { RelevoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { LockManager } from './types.js';
@@ -9,7 +10,7 @@ import type { LockManager } from './types.js';
 export interface InboundEntry {
   /** The activity's idempotency key (the platform's id): queued once however often it is posted. */
   id: string;
-  /** What keeps its order: one conversation (`<channel>:<conversation id>`). */
+  /** What keeps its order: one conversation, named `<channel>:<conversation id>`. */
   partition: string;
   activity: Partial<Activity>;
   /** 1 on the first run; more when an earlier run failed or its process died. */
@@ -55,6 +56,8 @@ export interface InboundBackend {
 
 export interface InboundQueueOptions {
   backend: InboundBackend;
+  /** Runs one entry's turn. */
+  handler: InboundHandler;
   /** Serialises the drain of a partition across processes; the lock `turn:<partition>` is held. */
   locks: LockManager;
   logger?: Logger;
@@ -99,12 +102,14 @@ export class InboundQueue {
   private readonly consumer = randomUUID();
   /** Drains running in this process, per partition: a second one waits for the first. */
   private readonly draining = new Map<string, Promise<void>>();
-  private handler: InboundHandler | undefined;
+  private readonly handler: InboundHandler;
   private running = false;
+  private stopping = false;
   private loop: Promise<void> | undefined;
 
   constructor(options: InboundQueueOptions) {
     this.backend = options.backend;
+    this.handler = options.handler;
     this.locks = options.locks;
     this.logger = options.logger ?? silentLogger;
     this.visibilityMs = options.visibilityMs ?? 10_000;
@@ -130,10 +135,8 @@ export class InboundQueue {
    * when a turn failed: that entry stays queued and a wake-up retries it after `visibilityMs`.
    */
   drain(partition: string): Promise<void> {
-    const handler = this.handler;
-    if (!handler) return Promise.resolve();
     const previous = this.draining.get(partition) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(() => this.drainLocked(partition, handler));
+    const current = previous.catch(() => undefined).then(() => this.drainLocked(partition));
     this.draining.set(partition, current);
     const forget = () => {
       if (this.draining.get(partition) === current) this.draining.delete(partition);
@@ -142,17 +145,20 @@ export class InboundQueue {
     return current;
   }
 
-  /** Starts consuming wake-ups with `handler` (what runs each entry's turn). */
-  start(handler: InboundHandler): void {
-    this.handler = handler;
-    if (this.running) return;
+  /** Starts consuming wake-ups: this process's share of the work other processes left or timed out. */
+  start(): void {
+    if (this.running || this.stopping) return;
     this.running = true;
     this.loop = this.consume();
   }
 
-  /** Stops taking wake-ups and waits for the drains in progress; unstarted work stays queued. */
+  /**
+   * Stops taking wake-ups and waits for the turns in progress; the entries behind them stay queued
+   * (their wake-ups unacknowledged) for another process, or this one after a restart.
+   */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     await this.loop;
     await Promise.allSettled([...this.draining.values()]);
   }
@@ -185,7 +191,7 @@ export class InboundQueue {
     }
   }
 
-  private async drainLocked(partition: string, handler: InboundHandler): Promise<void> {
+  private async drainLocked(partition: string): Promise<void> {
     const lock = await this.locks.acquire(turnLockResource(partition), {
       ttlMs: this.visibilityMs,
       waitMs: this.lockWaitMs,
@@ -197,6 +203,7 @@ export class InboundQueue {
     }, this.visibilityMs / 3);
     try {
       for (;;) {
+        if (this.stopping) throw new RelevoError('RELEVO_QUEUE_STOPPING', 'The inbound queue is stopping');
         const stored = await this.backend.head(partition);
         if (!stored) return;
         if (stored.attempt > this.maxAttempts) {
@@ -208,7 +215,7 @@ export class InboundQueue {
           continue;
         }
         const activity = JSON.parse(stored.json) as Partial<Activity>;
-        await handler({ id: stored.id, partition, activity, attempt: stored.attempt });
+        await this.handler({ id: stored.id, partition, activity, attempt: stored.attempt });
         await this.backend.remove(partition, stored.key);
       }
     } finally {

@@ -6,6 +6,7 @@ import {
   requireLoggable,
   reviveActivity,
   TRANSCRIPT_PAGE_SIZE,
+  loggedId,
   timestampOf,
 } from './transcript-paging.js';
 import type { BatchTranscriptStore } from './types.js';
@@ -13,6 +14,8 @@ import type { BatchTranscriptStore } from './types.js';
 interface Transcript {
   created: number;
   entries: { at: number; json: string }[];
+  /** Ids logged so far: an activity logged again (a turn run again) is kept once. */
+  ids: Set<string>;
 }
 
 /**
@@ -28,8 +31,11 @@ export class MemoryTranscriptStore implements BatchTranscriptStore {
     const json = toJson(conversationId, { ...activity, timestamp: new Date(at) });
     const conversations = this.channels.get(channelId) ?? new Map<string, Transcript>();
     this.channels.set(channelId, conversations);
-    const transcript = conversations.get(conversationId) ?? { created: at, entries: [] };
+    const transcript = conversations.get(conversationId) ?? { created: at, entries: [], ids: new Set() };
     conversations.set(conversationId, transcript);
+    const id = loggedId(activity);
+    if (id !== '' && transcript.ids.has(id)) return;
+    if (id !== '') transcript.ids.add(id);
     // Keep time order even when an activity arrives late: insert after every entry not newer than it.
     let index = transcript.entries.length;
     while (index > 0 && (transcript.entries[index - 1]?.at ?? 0) > at) index--;

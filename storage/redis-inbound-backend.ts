@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { InboundBackend, StoredEntry, Wake } from './inbound-queue.js';
 import { INBOUND_RETENTION_MS } from './memory-inbound-backend.js';
 import type { RedisConnection } from './redis-connection.js';
+import { conversationTag } from './redis-keys.js';
 import { RedisScript } from './redis-script.js';
 
 // Dedupe and append in one step: an id seen within the retention is not queued again. The seen set
@@ -130,8 +130,10 @@ export class RedisInboundBackend implements InboundBackend {
   }
 
   private keys(partition: string): { log: string; seen: string; tries: string } {
-    // The hash tag is a digest, so braces inside a conversation id cannot end it early.
-    const tag = `{${createHash('sha1').update(partition).digest('hex').slice(0, 16)}}`;
+    // A partition is `<channel>:<conversation id>`: its keys share the conversation's tag with its
+    // transcript and state, so everything of one conversation stays on one cluster slot.
+    const split = partition.indexOf(':');
+    const tag = conversationTag(partition.slice(0, split), partition.slice(split + 1));
     return {
       log: `${this.base}:${tag}:log`,
       seen: `${this.base}:${tag}:seen`,

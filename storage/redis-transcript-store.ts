@@ -10,20 +10,24 @@ import {
   requireLoggable,
   reviveActivity,
   TRANSCRIPT_PAGE_SIZE,
+  loggedId,
   timestampOf,
 } from './transcript-paging.js';
 
 // One sorted set per conversation, scored by timestamp; each member is a 12-digit sequence number
 // followed by the activity JSON, so equal timestamps keep their logging order and members stay unique.
-// The sequence counter shares the conversation's hash tag, so the script stays on one cluster slot.
-// ARGV: (score, JSON) pairs, appended in order.
+// An activity id already logged in the conversation is not logged again (a turn run again after a
+// crash). The counter and the id set share the conversation's hash tag: the script stays on one slot.
+// ARGV: (score, JSON, id or '') triples, appended in order.
 const appendScript = new RedisScript(`
-local n = #ARGV / 2
-local seq = redis.call('INCRBY', KEYS[2], n) - n
-for i = 1, n do
-  redis.call('ZADD', KEYS[1], ARGV[2 * i - 1], string.format('%012d', seq + i) .. ARGV[2 * i])
+for i = 1, #ARGV / 3 do
+  local id = ARGV[3 * i]
+  if id == '' or redis.call('SADD', KEYS[3], id) == 1 then
+    local seq = redis.call('INCR', KEYS[2])
+    redis.call('ZADD', KEYS[1], ARGV[3 * i - 2], string.format('%012d', seq) .. ARGV[3 * i - 1])
+  end
 end
-return seq + n
+return 0
 `);
 const SEQUENCE_DIGITS = 12;
 
@@ -60,7 +64,7 @@ export class RedisTranscriptStore implements BatchTranscriptStore {
       const id = JSON.stringify([channelId, conversationId]);
       const batch = conversations.get(id) ?? { channelId, conversationId, args: [] };
       conversations.set(id, batch);
-      batch.args.push(String(at), json);
+      batch.args.push(String(at), json, loggedId(activity));
       const channel = index.get(channelId) ?? new Map<string, number>();
       index.set(channelId, channel);
       channel.set(conversationId, Math.min(channel.get(conversationId) ?? at, at));
@@ -116,10 +120,14 @@ export class RedisTranscriptStore implements BatchTranscriptStore {
     await this.client.zRem(this.indexKey(channelId), conversationId);
   }
 
-  private conversationKeys(channelId: string, conversationId: string): [string, string] {
+  private conversationKeys(channelId: string, conversationId: string): [string, string, string] {
     const id = JSON.stringify([channelId, conversationId]);
     const tag = conversationTag(channelId, conversationId);
-    return [`${this.prefix}:tx:${tag}:${id}`, `${this.prefix}:txseq:${tag}:${id}`];
+    return [
+      `${this.prefix}:tx:${tag}:${id}`,
+      `${this.prefix}:txseq:${tag}:${id}`,
+      `${this.prefix}:txids:${tag}:${id}`,
+    ];
   }
 
   private indexKey(channelId: string): string {

@@ -1,6 +1,7 @@
 import type { Activity, Middleware, TranscriptStore, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import { markTurnIncomplete } from '../core/turn-state.js';
 import type { BatchTranscriptStore } from './types.js';
 
 const LOGGING = Symbol.for('relevo.transcriptLogging');
@@ -14,7 +15,9 @@ export interface TranscriptMiddlewareOptions {
 /**
  * Logs every inbound activity and every activity the bot really sends to a `TranscriptStore`.
  * Unlike botbuilder's TranscriptLoggerMiddleware it awaits each write (so a transcript read right after
- * a turn is complete) and reports failures to the injected logger without failing the turn. The
+ * a turn is complete) and reports failures to the injected logger without failing the turn (a turn
+ * from the durable inbound queue is marked incomplete instead, so it runs again and completes the
+ * transcript: the stores log an activity id once). The
  * inbound activity is written while the turn runs (its write travels with the next stage's reads) and
  * awaited before the turn ends; the replies of one send are written together.
  */
@@ -35,7 +38,9 @@ export class TranscriptMiddleware implements Middleware {
     if (context.turnState.get(LOGGING)) return next();
     context.turnState.set(LOGGING, true);
     const inbound =
-      context.activity.name !== 'continueConversation' ? this.log([context.activity]) : Promise.resolve();
+      context.activity.name !== 'continueConversation'
+        ? this.log(context, [context.activity])
+        : Promise.resolve();
     context.onSendActivities(async (_context, activities, sendNext) => {
       const responses = await sendNext();
       const sent: Activity[] = [];
@@ -50,7 +55,7 @@ export class TranscriptMiddleware implements Middleware {
       }
       // A reply sent while the inbound write is still on its way is logged after it.
       await inbound;
-      if (sent.length > 0) await this.log(sent);
+      if (sent.length > 0) await this.log(context, sent);
       return responses;
     });
     try {
@@ -61,7 +66,7 @@ export class TranscriptMiddleware implements Middleware {
   }
 
   /** Logs the activities in order; a failure is reported, never thrown. */
-  private async log(activities: Activity[]): Promise<void> {
+  private async log(context: TurnContext, activities: Activity[]): Promise<void> {
     const redacted = activities.map((activity) =>
       this.redact({ ...activity, timestamp: activity.timestamp ?? new Date() }),
     );
@@ -74,6 +79,7 @@ export class TranscriptMiddleware implements Middleware {
         { err: error, channelId: first?.channelId, conversationId: first?.conversation?.id },
         'could not log activity to the transcript',
       );
+      markTurnIncomplete(context, 'transcript');
     }
   }
 }

@@ -55,3 +55,8 @@ export function reviveActivity(json: string): Activity {
     activity.localTimestamp = new Date(activity.localTimestamp);
   return activity;
 }
+
+/** What makes an activity unique in its transcript: its type and id ('' when it has no id). */
+export function loggedId(activity: Activity): string {
+  return typeof activity.id === 'string' && activity.id !== '' ? `${activity.type ?? ''}:${activity.id}` : '';
+}

@@ -9,6 +9,7 @@ import type { ClaimsIdentity } from 'botframework-connector';
 import type { Pipeline, TurnLogic } from '../../core/channel.js';
 import { RelevoError } from '../../core/errors.js';
 import { InFlightWork } from '../../core/in-flight.js';
+import { type InboundDelivery, TurnStateKey, turnIncompleteReason } from '../../core/turn-state.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 
@@ -47,9 +48,23 @@ export abstract class RelevoAdapter extends BotAdapter {
     };
   }
 
-  /** Runs one inbound activity through the pipeline and `logic`. Rejects if the turn failed. */
-  processActivity(activity: Partial<Activity>, logic: TurnLogic): Promise<void> {
-    return this.inFlight.run(() => this.runMiddleware(new TurnContext(this, activity), logic));
+  /**
+   * Runs one inbound activity through the pipeline and `logic`. Rejects if the turn failed, and — for a
+   * turn from the durable inbound queue (`inbound` given) — if a stage marked it incomplete, so the
+   * queue runs it again.
+   */
+  processActivity(activity: Partial<Activity>, logic: TurnLogic, inbound?: InboundDelivery): Promise<void> {
+    return this.inFlight.run(async () => {
+      const context = new TurnContext(this, activity);
+      if (inbound) context.turnState.set(TurnStateKey.inbound, inbound);
+      await this.runMiddleware(context, logic);
+      const incomplete = inbound && turnIncompleteReason(context);
+      if (incomplete) {
+        throw new RelevoError('RELEVO_TURN_INCOMPLETE', `The turn's side work failed: ${incomplete}`, {
+          details: { activityId: activity.id },
+        });
+      }
+    });
   }
 
   override continueConversation(reference: Partial<ConversationReference>, logic: TurnLogic): Promise<void> {

@@ -3,6 +3,7 @@ import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { RelevoError } from '../../core/errors.js';
+import { inboundDelivery } from '../../core/turn-state.js';
 import type { PubSub } from '../../storage/types.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
 import type { ActivitySet, ConversationRecord, ConversationStore } from './conversation-store.js';
@@ -26,10 +27,15 @@ export interface Delivery extends ActivitySet {
   after: number;
 }
 
+/** How many replies a queued turn has appended so far: the index in each reply's key. */
+const REPLY_INDEX = Symbol('relevo.webchat.replyIndex');
+
 /**
  * The web chat channel's BotAdapter: what the bot sends is appended to the conversation's log (which
  * gives it its id and watermark) and announced over pub/sub, so whichever process holds the browser's
- * WebSocket pushes it, and polling clients find it with their next watermark.
+ * WebSocket pushes it, and polling clients find it with their next watermark. A turn from the durable
+ * inbound queue keys each reply by its inbound id and index, so a turn run again after a crash appends
+ * (and announces) only the replies the first run did not store.
  */
 export class WebChatAdapter extends RelevoAdapter {
   readonly store: ConversationStore;
@@ -58,13 +64,15 @@ export class WebChatAdapter extends RelevoAdapter {
       );
     }
     const responses: ResourceResponse[] = [];
+    const inbound = inboundDelivery(context);
     // Activities between two delays leave together: one append and one announcement for all of them.
-    let batch: { response: ResourceResponse; activity: Partial<Activity> }[] = [];
+    let batch: { response: ResourceResponse; activity: Partial<Activity>; key: string | undefined }[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
       const ids = await this.deliverAll(
         conversation,
         batch.map((each) => each.activity),
+        batch.map((each) => each.key),
       );
       batch.forEach((each, i) => {
         each.response.id = ids[i] ?? '';
@@ -80,7 +88,15 @@ export class WebChatAdapter extends RelevoAdapter {
         continue;
       }
       const rendered = outboundActivity(activity, conversation, this.bot, new Date(this.clock.now()));
-      if (rendered) batch.push({ response, activity: rendered });
+      if (!rendered) continue;
+      // Typing indicators are not replies: a re-run may show one again.
+      let key: string | undefined;
+      if (inbound && rendered.type !== 'typing') {
+        const index = (context.turnState.get(REPLY_INDEX) as number | undefined) ?? 0;
+        context.turnState.set(REPLY_INDEX, index + 1);
+        key = `reply:${inbound.id}:${index}`;
+      }
+      batch.push({ response, activity: rendered, key });
     }
     await flush();
     return responses;
@@ -92,13 +108,23 @@ export class WebChatAdapter extends RelevoAdapter {
     return id ?? '';
   }
 
-  /** Appends activities to the conversation's log at once and announces them together; their ids. */
-  async deliverAll(conversation: ConversationRecord, activities: Partial<Activity>[]): Promise<string[]> {
-    const { ids, watermark } = await this.store.append(conversation.id, activities);
+  /**
+   * Appends activities to the conversation's log at once and announces the new ones together; their
+   * ids. `keys` make the append idempotent (see {@link ConversationStore.append}).
+   */
+  async deliverAll(
+    conversation: ConversationRecord,
+    activities: Partial<Activity>[],
+    keys?: (string | undefined)[],
+  ): Promise<string[]> {
+    const { ids, fresh, watermark } = await this.store.append(conversation.id, activities, keys);
+    // New activities of one append are the log's last ones, in order: announce those only.
+    const announced = activities.flatMap((activity, i) => (fresh[i] ? [{ ...activity, id: ids[i] }] : []));
+    if (announced.length === 0) return ids;
     const delivery: Delivery = {
-      activities: activities.map((activity, i) => ({ ...activity, id: ids[i] })),
+      activities: announced,
       watermark,
-      after: watermark - activities.length,
+      after: watermark - announced.length,
     };
     try {
       await this.pubsub.publish(deliveryChannel(conversation.id), JSON.stringify(delivery));

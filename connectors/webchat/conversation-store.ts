@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { RedisConnection } from '../../storage/redis-connection.js';
+import { RedisScript } from '../../storage/redis-script.js';
 
 /** A Direct Line conversation: who it belongs to. */
 export interface ConversationRecord {
@@ -29,15 +30,26 @@ export interface ConversationStore {
   get(conversationId: string): Promise<ConversationRecord | undefined>;
   /**
    * Appends activities in order, at once (their `id`s are assigned here), and returns their ids and the
-   * new watermark. A turn's replies go in one call, so they cost one write, not one each.
+   * new watermark. A turn's replies go in one call, so they cost one write, not one each. An activity
+   * given a key (`keys[i]`) is appended once per key: a repeat returns the first one's id and is not
+   * `fresh` — a client's retried post, a turn run again after a crash.
    */
   append(
     conversationId: string,
     activities: readonly Partial<Activity>[],
-  ): Promise<{ ids: string[]; watermark: number }>;
+    keys?: readonly (string | undefined)[],
+  ): Promise<Appended>;
   since(conversationId: string, watermark: number): Promise<ActivitySet>;
   /** The key tokens are signed with: one for every process sharing the store. */
   signingKey(): Promise<Buffer>;
+}
+
+/** What an append did: each activity's id, whether it was new, and the log's watermark after it. */
+export interface Appended {
+  ids: string[];
+  /** `false` for an activity whose key was appended before (it was not appended again). */
+  fresh: boolean[];
+  watermark: number;
 }
 
 /** Most activities one poll returns; a client with more to fetch polls again from the new watermark. */
@@ -51,6 +63,8 @@ export function activityId(conversationId: string, sequence: number): string {
 export class MemoryConversationStore implements ConversationStore {
   private readonly records = new Map<string, ConversationRecord>();
   private readonly logs = new Map<string, string[]>();
+  /** Per conversation, the sequence of each keyed activity appended. */
+  private readonly appended = new Map<string, Map<string, number>>();
   private readonly key = randomBytes(32);
 
   async create(record: ConversationRecord): Promise<void> {
@@ -66,11 +80,21 @@ export class MemoryConversationStore implements ConversationStore {
   async append(
     conversationId: string,
     activities: readonly Partial<Activity>[],
-  ): Promise<{ ids: string[]; watermark: number }> {
+    keys: readonly (string | undefined)[] = [],
+  ): Promise<Appended> {
     const log = this.logs.get(conversationId) ?? [];
     this.logs.set(conversationId, log);
-    for (const activity of activities) log.push(JSON.stringify(activity));
-    return { ids: idsBefore(conversationId, log.length, activities.length), watermark: log.length };
+    const appended = this.appended.get(conversationId) ?? new Map<string, number>();
+    this.appended.set(conversationId, appended);
+    const sequences = activities.map((activity, i) => {
+      const key = keys[i];
+      const existing = key === undefined ? undefined : appended.get(key);
+      if (existing !== undefined) return -existing;
+      log.push(JSON.stringify(activity));
+      if (key !== undefined) appended.set(key, log.length);
+      return log.length;
+    });
+    return toAppended(conversationId, sequences, log.length);
   }
 
   async since(conversationId: string, watermark: number): Promise<ActivitySet> {
@@ -82,6 +106,30 @@ export class MemoryConversationStore implements ConversationStore {
     return this.key;
   }
 }
+
+// Appends each (key, JSON) pair of ARGV in order; a pair whose key was appended before is skipped and
+// answered with minus its first sequence. The last reply is the log's length (the watermark).
+const appendScript = new RedisScript(`
+local out = {}
+for i = 2, #ARGV, 2 do
+  local key = ARGV[i]
+  local seen = false
+  if key ~= '' then seen = redis.call('HGET', KEYS[3], key) end
+  if seen then
+    out[#out + 1] = -tonumber(seen)
+  else
+    local seq = redis.call('RPUSH', KEYS[2], ARGV[i + 1])
+    if key ~= '' then redis.call('HSET', KEYS[3], key, seq) end
+    out[#out + 1] = seq
+  end
+end
+local length = redis.call('LLEN', KEYS[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[3], ARGV[1])
+out[#out + 1] = length
+return out
+`);
 
 /** Conversations are kept this long after their last activity. */
 const RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
@@ -116,23 +164,16 @@ export class RedisConversationStore implements ConversationStore {
   async append(
     conversationId: string,
     activities: readonly Partial<Activity>[],
-  ): Promise<{ ids: string[]; watermark: number }> {
-    const [meta, log] = this.keys(conversationId);
-    if (activities.length === 0) {
-      const length = await this.client.lLen(log);
-      return { ids: [], watermark: length };
-    }
-    const replies = await this.client
-      .multi()
-      .rPush(
-        log,
-        activities.map((activity) => JSON.stringify(activity)),
-      )
-      .pExpire(log, RETENTION_MS)
-      .pExpire(meta, RETENTION_MS)
-      .exec();
-    const watermark = Number(replies[0]);
-    return { ids: idsBefore(conversationId, watermark, activities.length), watermark };
+    keys: readonly (string | undefined)[] = [],
+  ): Promise<Appended> {
+    const [meta, log, appended] = this.keys(conversationId);
+    const args = [String(RETENTION_MS)];
+    activities.forEach((activity, i) => {
+      args.push(keys[i] ?? '', JSON.stringify(activity));
+    });
+    const reply = (await appendScript.run(this.client, [meta, log, appended], args)) as number[];
+    const watermark = Number(reply.at(-1));
+    return toAppended(conversationId, reply.slice(0, -1).map(Number), watermark);
   }
 
   async since(conversationId: string, watermark: number): Promise<ActivitySet> {
@@ -169,15 +210,19 @@ export class RedisConversationStore implements ConversationStore {
     return Buffer.from(stored ?? '', 'base64');
   }
 
-  private keys(conversationId: string): [string, string] {
+  private keys(conversationId: string): [string, string, string] {
     const tag = `{${conversationId}}`;
-    return [`${this.prefix}:${tag}:meta`, `${this.prefix}:${tag}:log`];
+    return [`${this.prefix}:${tag}:meta`, `${this.prefix}:${tag}:log`, `${this.prefix}:${tag}:appended`];
   }
 }
 
-/** The ids of the last `count` activities of a log now `watermark` long. */
-function idsBefore(conversationId: string, watermark: number, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => activityId(conversationId, watermark - count + i + 1));
+/** Ids from sequences (negative: appended before under the same key). */
+function toAppended(conversationId: string, sequences: number[], watermark: number): Appended {
+  return {
+    ids: sequences.map((sequence) => activityId(conversationId, Math.abs(sequence))),
+    fresh: sequences.map((sequence) => sequence > 0),
+    watermark,
+  };
 }
 
 function toSet(conversationId: string, entries: string[], watermark: number): ActivitySet {

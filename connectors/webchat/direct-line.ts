@@ -3,6 +3,9 @@ import type { Activity } from 'botbuilder';
 import type { TurnLogic } from '../../core/channel.js';
 import type { Clock } from '../../core/clock.js';
 import { identityKey } from '../../core/identity-key.js';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
+import type { InboundQueue } from '../../storage/inbound-queue.js';
 import type { WebChatAdapter } from './adapter.js';
 import type { ActivitySet, ConversationRecord } from './conversation-store.js';
 import { DirectLineError } from './errors.js';
@@ -14,7 +17,11 @@ export type Caller = { kind: 'secret' } | { kind: 'token'; claims: TokenClaims }
 
 export interface DirectLineServiceOptions {
   adapter: WebChatAdapter;
-  bot: TurnLogic;
+  /** Where posted activities wait for their turn (durably, when on Redis). */
+  queue: InboundQueue;
+  /** How long a post waits for its turn before answering anyway (default 15 s, Azure's bot timeout). */
+  turnWaitMs?: number;
+  logger?: Logger;
   /** `DIRECTLINE_SECRET`; absent = anonymous conversations allowed. */
   secret?: string | undefined;
   clock: Clock;
@@ -29,6 +36,11 @@ export interface ConversationGrant {
 
 const USER_ID = /^[\w.@:-]{1,64}$/;
 
+/** The inbound queue's partition of a conversation: its turns run in order under `turn:<partition>`. */
+export function webChatPartition(conversationId: string): string {
+  return `${WEBCHAT_CHANNEL_ID}:${conversationId}`;
+}
+
 /**
  * Direct Line 3.0 semantics without HTTP: authentication, conversations bound to one user, tokens,
  * posting an activity (echo, then the bot's turn) and reading activities by watermark.
@@ -37,13 +49,17 @@ export class DirectLineService {
   private readonly adapter: WebChatAdapter;
   private readonly secret: string | undefined;
   private readonly clock: Clock;
-  private readonly bot: TurnLogic;
+  private readonly queue: InboundQueue;
+  private readonly turnWaitMs: number;
+  private readonly logger: Logger;
 
   constructor(options: DirectLineServiceOptions) {
     this.adapter = options.adapter;
     this.secret = options.secret;
     this.clock = options.clock;
-    this.bot = options.bot;
+    this.queue = options.queue;
+    this.turnWaitMs = options.turnWaitMs ?? 15_000;
+    this.logger = options.logger ?? silentLogger;
   }
 
   get isAnonymous(): boolean {
@@ -137,18 +153,38 @@ export class DirectLineService {
 
   /**
    * `POST /conversations/{id}/activities`: the activity is logged and echoed to every client of the
-   * conversation, then the bot's turn runs; resolves with the activity's id once the turn is done.
-   * A failed turn is a 502, as Azure answers when the bot fails.
+   * conversation and durably queued for its turn — only then is the post acknowledged. The turn runs
+   * right away in this process and the answer waits for it (as Azure waits for the bot), up to
+   * `turnWaitMs`; a turn that fails or takes longer stays queued and is retried, and its replies reach
+   * the client over the stream or the next poll. A client that retries a post with the same
+   * `channelData.clientActivityID` (as Web Chat sends) gets the first post's id; nothing is doubled.
    */
   async post(conversation: ConversationRecord, body: unknown): Promise<string> {
     const { echo, turn } = inboundActivity(body, conversation, new Date(this.clock.now()));
-    const id = await this.adapter.deliver(conversation, echo);
-    try {
-      await this.adapter.processActivity(turn(id), this.bot);
-    } catch {
-      throw new DirectLineError('BotError', 'The agent failed to process the activity');
-    }
+    const clientId = clientActivityId(body);
+    const [id = ''] = await this.adapter.deliverAll(
+      conversation,
+      [echo],
+      [clientId === undefined ? undefined : `post:${clientId}`],
+    );
+    const partition = webChatPartition(conversation.id);
+    await this.queue.enqueue(partition, id, turn(id));
+    await this.runTurns(partition);
     return id;
+  }
+
+  /** Runs a conversation's queued turns here, waiting at most `turnWaitMs`; never rejects. */
+  private async runTurns(partition: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.turnWaitMs);
+    });
+    const ran = this.queue.drain(partition).catch((error: unknown) => {
+      // The activity is queued: a wake-up retries it.
+      this.logger.warn({ err: error, partition }, 'queued web chat turn failed; it will run again');
+    });
+    await Promise.race([ran, waited]);
+    clearTimeout(timer);
   }
 
   /** `GET /conversations/{id}/activities?watermark=`. */
@@ -169,29 +205,24 @@ export class DirectLineService {
       createdAt: this.clock.now(),
     };
     await this.adapter.store.create(conversation);
-    // The bot greets from a conversationUpdate, as on Azure; its id makes a repeat a no-op downstream.
-    void this.adapter
-      .processActivity(
-        {
-          type: 'conversationUpdate',
-          id: `${id}|start`,
-          channelId: WEBCHAT_CHANNEL_ID,
-          conversation: { id } as Activity['conversation'],
-          from: { id: identityKey('webchat', conversation.userId), name: conversation.userName ?? '' },
-          recipient: { id: 'relevo', name: 'Relevo', role: 'bot' },
-          membersAdded: [
-            { id: 'relevo', name: 'Relevo' },
-            { id: identityKey('webchat', conversation.userId), name: conversation.userName ?? '' },
-          ],
-          locale,
-          timestamp: new Date(this.clock.now()),
-          serviceUrl: 'urn:relevo:webchat',
-        },
-        this.bot,
-      )
-      .catch(() => {
-        // Logged by the adapter's turn error handler; the conversation itself is usable.
-      });
+    // The bot greets from a conversationUpdate, as on Azure, queued first so it comes before any message.
+    const partition = webChatPartition(id);
+    await this.queue.enqueue(partition, `${id}|start`, {
+      type: 'conversationUpdate',
+      id: `${id}|start`,
+      channelId: WEBCHAT_CHANNEL_ID,
+      conversation: { id } as Activity['conversation'],
+      from: { id: identityKey('webchat', conversation.userId), name: conversation.userName ?? '' },
+      recipient: { id: 'relevo', name: 'Relevo', role: 'bot' },
+      membersAdded: [
+        { id: 'relevo', name: 'Relevo' },
+        { id: identityKey('webchat', conversation.userId), name: conversation.userName ?? '' },
+      ],
+      locale,
+      timestamp: new Date(this.clock.now()),
+      serviceUrl: 'urn:relevo:webchat',
+    });
+    void this.runTurns(partition);
     return conversation;
   }
 }
@@ -204,6 +235,12 @@ export function parseWatermark(value: string | undefined): number {
     throw new DirectLineError('BadArgument', '"watermark" must be a non-negative integer');
   }
   return watermark;
+}
+
+/** Web Chat's own id of a posted activity (`channelData.clientActivityID`), the key of a retried post. */
+function clientActivityId(body: unknown): string | undefined {
+  const id = (body as { channelData?: { clientActivityID?: unknown } }).channelData?.clientActivityID;
+  return typeof id === 'string' && id.length > 0 && id.length <= 100 ? id : undefined;
 }
 
 function newId(): string {

@@ -3,6 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import type { InFlightWork } from '../../core/in-flight.js';
 import type { Logger } from '../../core/logger.js';
+import { InboundQueue } from '../../storage/inbound-queue.js';
 import type { Stores } from '../../storage/stores.js';
 import { WebChatAdapter } from './adapter.js';
 import {
@@ -33,6 +34,8 @@ export interface WebChatChannelOptions {
   demoPage?: boolean;
   /** `MAX_BODY_BYTES`: largest body a client may post (default 256 KiB, Azure's activity limit). */
   maxBodyBytes?: number | undefined;
+  /** `INBOUND_VISIBILITY_MS`: how soon another process takes over a dead one's queued turns. */
+  visibilityMs?: number | undefined;
 }
 
 /**
@@ -52,7 +55,16 @@ export function createWebChatChannel(options: WebChatChannelOptions): Channel {
     inFlight: options.inFlight,
     pipeline: options.pipeline,
   });
-  const service = new DirectLineService({ adapter, bot: options.bot, secret: options.secret, clock });
+  const logger = options.logger.child({ channel: 'webchat' });
+  const queue = new InboundQueue({
+    backend: options.stores.inbound('webchat'),
+    locks: options.stores.locks,
+    logger,
+    handler: (entry) =>
+      adapter.processActivity(entry.activity, options.bot, { id: entry.id, attempt: entry.attempt }),
+    ...(options.visibilityMs === undefined ? {} : { visibilityMs: options.visibilityMs }),
+  });
+  const service = new DirectLineService({ adapter, queue, secret: options.secret, clock, logger });
   const streams = new DirectLineStreams(service, store, options.stores.pubsub, options.logger);
   return {
     name: 'webchat',
@@ -63,7 +75,12 @@ export function createWebChatChannel(options: WebChatChannelOptions): Channel {
       if (options.demoPage !== false)
         mountDemoPage(server, service, () => store.signingKey(), options.logger, options.maxBodyBytes);
     },
-    start: async () => {},
-    close: () => streams.close(),
+    start: async () => {
+      queue.start();
+    },
+    close: async () => {
+      await queue.stop();
+      await streams.close();
+    },
   };
 }

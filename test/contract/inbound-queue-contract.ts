@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   type InboundBackend,
   type InboundEntry,
+  type InboundHandler,
   InboundQueue,
+  type InboundQueueOptions,
   turnLockResource,
 } from '../../storage/inbound-queue.js';
 import type { LockManager } from '../../storage/types.js';
@@ -20,14 +22,21 @@ const text = (entry: InboundEntry) => String(entry.activity.text);
 export function inboundQueueContract(name: string, createWorld: () => Promise<QueueWorld>): void {
   describe(`${name} inbound queue`, () => {
     const started: InboundQueue[] = [];
-    const queueOf = (world: QueueWorld, visibilityMs = 300) => {
+    const queueOf = (
+      world: QueueWorld,
+      handler: InboundHandler,
+      options: Partial<InboundQueueOptions> = {},
+    ) => {
       const queue = new InboundQueue({
         backend: world.backend(),
         locks: world.locks,
-        visibilityMs,
+        handler,
+        visibilityMs: 300,
         pollMs: 20,
+        ...options,
       });
       started.push(queue);
+      queue.start();
       return queue;
     };
     afterEach(async () => {
@@ -35,10 +44,8 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
     });
 
     it('runs the messages of one conversation once each, in the order they were queued', async () => {
-      const world = await createWorld();
-      const queue = queueOf(world);
       const seen: string[] = [];
-      queue.start(async (entry) => {
+      const queue = queueOf(await createWorld(), async (entry) => {
         await sleep(Math.random() * 5);
         seen.push(text(entry));
       });
@@ -48,10 +55,8 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
     });
 
     it('queues an id posted twice once, and tells the second caller it was a repeat', async () => {
-      const world = await createWorld();
-      const queue = queueOf(world);
       const seen: string[] = [];
-      queue.start(async (entry) => {
+      const queue = queueOf(await createWorld(), async (entry) => {
         seen.push(entry.id);
       });
       expect(await queue.enqueue('webchat:c1', 'm1', { text: 'hi' })).toBe(true);
@@ -64,13 +69,15 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
     });
 
     it('retries a failed turn before the next message of its conversation, which never overtakes it', async () => {
-      const world = await createWorld();
-      const queue = queueOf(world, 100);
       const runs: string[] = [];
-      queue.start(async (entry) => {
-        runs.push(`${text(entry)}#${entry.attempt}`);
-        if (text(entry) === 'first' && entry.attempt === 1) throw new Error('Redis went away mid-turn');
-      });
+      const queue = queueOf(
+        await createWorld(),
+        async (entry) => {
+          runs.push(`${text(entry)}#${entry.attempt}`);
+          if (text(entry) === 'first' && entry.attempt === 1) throw new Error('Redis went away mid-turn');
+        },
+        { visibilityMs: 100 },
+      );
       await queue.enqueue('webchat:c1', 'a', { text: 'first' });
       await queue.enqueue('webchat:c1', 'b', { text: 'second' });
       await queue.drain('webchat:c1').catch(() => undefined);
@@ -80,34 +87,27 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
     });
 
     it('gives up on an activity that fails every attempt, and goes on with the conversation', async () => {
-      const world = await createWorld();
-      const queue = new InboundQueue({
-        backend: world.backend(),
-        locks: world.locks,
-        visibilityMs: 50,
-        pollMs: 10,
-        maxAttempts: 2,
-      });
-      started.push(queue);
       const done: string[] = [];
-      queue.start(async (entry) => {
-        if (text(entry) === 'poison') throw new Error('the bot cannot handle this');
-        done.push(text(entry));
-      });
+      const queue = queueOf(
+        await createWorld(),
+        async (entry) => {
+          if (text(entry) === 'poison') throw new Error('the bot cannot handle this');
+          done.push(text(entry));
+        },
+        { visibilityMs: 50, pollMs: 10, maxAttempts: 2 },
+      );
       await queue.enqueue('webchat:c1', 'p', { text: 'poison' });
       await queue.enqueue('webchat:c1', 'q', { text: 'fine' });
       await expect.poll(() => done, { timeout: 5_000 }).toEqual(['fine']);
     });
 
     it('does not hold one conversation up behind a slow turn of another', async () => {
-      const world = await createWorld();
-      const queue = queueOf(world);
       const done: string[] = [];
       let releaseSlow: () => void = () => {};
       const slow = new Promise<void>((resolve) => {
         releaseSlow = resolve;
       });
-      queue.start(async (entry) => {
+      const queue = queueOf(await createWorld(), async (entry) => {
         if (entry.partition === 'webchat:slow') await slow;
         done.push(entry.partition);
       });
@@ -130,9 +130,8 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
       expect(await dead.claimWakes('dead-consumer', 10, 60_000)).toHaveLength(1);
       await world.locks.acquire(turnLockResource('webchat:c1'), { ttlMs: 400 });
 
-      const survivor = queueOf(world, 300);
       const seen: string[] = [];
-      survivor.start(async (entry) => {
+      queueOf(world, async (entry) => {
         seen.push(`${text(entry)}#${entry.attempt}`);
       });
       await expect.poll(() => seen, { timeout: 5_000 }).toEqual(['orphan#1']);
@@ -140,23 +139,20 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
 
     it('stops taking work on shutdown but finishes the turn in progress; the rest waits in the queue', async () => {
       const world = await createWorld();
-      const first = queueOf(world);
       const seen: string[] = [];
-      first.start(async (entry) => {
+      const first = queueOf(world, async (entry) => {
         await sleep(100);
         seen.push(`first:${text(entry)}`);
       });
       await first.enqueue('webchat:c1', 'm1', { text: 'one' });
-      const running = first.drain('webchat:c1');
+      await first.enqueue('webchat:c1', 'm2', { text: 'two' });
+      const running = first.drain('webchat:c1').catch(() => undefined);
       await sleep(20);
-      const stopped = first.stop();
-      await first.enqueue('webchat:c2', 'm2', { text: 'two' });
-      await stopped;
+      await first.stop();
       await running;
       expect(seen).toEqual(['first:one']);
 
-      const second = queueOf(world);
-      second.start(async (entry) => {
+      queueOf(world, async (entry) => {
         seen.push(`second:${text(entry)}`);
       });
       await expect.poll(() => seen, { timeout: 5_000 }).toEqual(['first:one', 'second:two']);

@@ -55,6 +55,24 @@ export function transcriptContract(name: string, create: () => Promise<BatchTran
       expect(items.map((a) => a.id)).toEqual(['a0', 'a1', 'a2']);
     });
 
+    it('keeps an activity logged again (a turn run again after a crash) once, even after a delete', async () => {
+      const store = await create();
+      const at = Date.UTC(2026, 0, 1);
+      await store.logActivity(message('rerun', 1, at));
+      await store.logActivity(message('rerun', 1, at + 1000));
+      await store.logActivity(message('rerun', 2, at + 2000));
+      // The same id in another conversation is another activity.
+      await store.logActivity(message('other', 1, at));
+      expect((await store.getTranscriptActivities('test', 'rerun')).items.map((a) => a.id)).toEqual([
+        'a1',
+        'a2',
+      ]);
+      expect((await store.getTranscriptActivities('test', 'other')).items).toHaveLength(1);
+      await store.deleteTranscript('test', 'rerun');
+      await store.logActivity(message('rerun', 1, at));
+      expect((await store.getTranscriptActivities('test', 'rerun')).items.map((a) => a.id)).toEqual(['a1']);
+    });
+
     it('returns activities with their fields and Date timestamps intact', async () => {
       const store = await create();
       const original = {

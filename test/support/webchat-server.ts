@@ -23,6 +23,8 @@ export async function startWebChatServer(options: {
   clock?: Clock;
   redisUrl?: string;
   prefix?: string;
+  /** How soon a failed queued turn is tried again (the inbound queue's visibility timeout). */
+  visibilityMs?: number;
 }): Promise<WebChatServer> {
   const stores = await createStores({ redisUrl: options.redisUrl, prefix: options.prefix });
   const inFlight = new InFlightWork();
@@ -35,8 +37,10 @@ export async function startWebChatServer(options: {
     inFlight,
     secret: options.secret,
     clock: options.clock,
+    visibilityMs: options.visibilityMs,
   });
   channel.mount(server);
+  await channel.start();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;

@@ -40,13 +40,50 @@ describe.each([
       { type: 'message', text: 'one' },
       { type: 'message', text: 'two' },
     ]);
-    expect(first).toEqual({ ids: ['c1|0000001'], watermark: 1 });
-    expect(replies).toEqual({ ids: ['c1|0000002', 'c1|0000003'], watermark: 3 });
+    expect(first).toEqual({ ids: ['c1|0000001'], fresh: [true], watermark: 1 });
+    expect(replies).toEqual({ ids: ['c1|0000002', 'c1|0000003'], fresh: [true, true], watermark: 3 });
     const set = await store.since('c1', 1);
     expect(set.activities.map((activity) => [activity.id, activity.text])).toEqual([
       ['c1|0000002', 'one'],
       ['c1|0000003', 'two'],
     ]);
     expect(set.watermark).toBe(3);
+  });
+
+  it('appends a keyed activity once: a retried post or a turn run again gets the first id back', async () => {
+    const store = await makeStore();
+    await store.create({ id: 'c2', userId: 'u1', createdAt: 0 });
+    await store.append('c2', [{ type: 'message', text: 'hello' }], ['post:client-1']);
+    const rerun = await store.append(
+      'c2',
+      [
+        { type: 'message', text: 'hello again' },
+        { type: 'message', text: 'reply 0' },
+        { type: 'typing' },
+        { type: 'message', text: 'reply 1' },
+      ],
+      ['post:client-1', 'reply:c2|0000001:0', undefined, 'reply:c2|0000001:1'],
+    );
+    expect(rerun).toEqual({
+      ids: ['c2|0000001', 'c2|0000002', 'c2|0000003', 'c2|0000004'],
+      fresh: [false, true, true, true],
+      watermark: 4,
+    });
+    const again = await store.append(
+      'c2',
+      [
+        { type: 'message', text: 'reply 0' },
+        { type: 'message', text: 'reply 1' },
+      ],
+      ['reply:c2|0000001:0', 'reply:c2|0000001:1'],
+    );
+    expect(again).toEqual({ ids: ['c2|0000002', 'c2|0000004'], fresh: [false, false], watermark: 4 });
+    const set = await store.since('c2', 0);
+    expect(set.activities.map((activity) => activity.text ?? activity.type)).toEqual([
+      'hello',
+      'reply 0',
+      'typing',
+      'reply 1',
+    ]);
   });
 });

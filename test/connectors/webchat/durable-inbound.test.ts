@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { TurnLogic } from '../../../core/channel.js';
+import { startWebChatServer, type WebChatServer } from '../../support/webchat-server.js';
+
+describe('web chat on the durable inbound queue', () => {
+  let server: WebChatServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  async function open(bot: TurnLogic, options: { redis?: boolean; visibilityMs?: number } = {}) {
+    server = await startWebChatServer({
+      bot,
+      ...(options.redis ? { redisUrl: inject('redisUrl'), prefix: `durable-${randomUUID()}` } : {}),
+      ...(options.visibilityMs ? { visibilityMs: options.visibilityMs } : {}),
+    });
+    const domain = server.domain;
+    const grant = (await (await fetch(`${domain}/conversations`, { method: 'POST' })).json()) as {
+      conversationId: string;
+      token: string;
+    };
+    const headers = { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' };
+    const url = `${domain}/conversations/${grant.conversationId}/activities`;
+    return {
+      post: async (body: object) => {
+        const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+        expect(response.status).toBe(200);
+        return ((await response.json()) as { id: string }).id;
+      },
+      messages: async () => {
+        const set = (await (await fetch(url, { headers })).json()) as {
+          activities: { type: string; text?: string; from: { role: string }; replyToId?: string }[];
+        };
+        return set.activities.filter((activity) => activity.type === 'message');
+      },
+    };
+  }
+
+  it('answers a post retried with the same clientActivityID once, with the first post’s id', async () => {
+    let turns = 0;
+    const chat = await open(async (context) => {
+      if (context.activity.type !== 'message') return;
+      turns++;
+      await context.sendActivity(`echo: ${context.activity.text}`);
+    });
+    const body = { type: 'message', text: 'hello', channelData: { clientActivityID: 'web-1' } };
+    const first = await chat.post(body);
+    // The connection dropped before the client saw the answer: it sends the same activity again.
+    expect(await chat.post(body)).toBe(first);
+    expect(turns).toBe(1);
+    expect((await chat.messages()).map((activity) => activity.text)).toEqual(['hello', 'echo: hello']);
+  });
+
+  it('runs a turn that failed half-way again, and the customer sees each reply once, in order', async () => {
+    let attempts = 0;
+    const chat = await open(
+      async (context) => {
+        if (context.activity.type !== 'message') return;
+        await context.sendActivity('Let me look that up.');
+        if (++attempts === 1) throw new Error('the process lost Redis in the middle of the turn');
+        await context.sendActivity('Your order has shipped.');
+      },
+      { redis: true, visibilityMs: 1_000 },
+    );
+    const id = await chat.post({ type: 'message', text: 'where is my order?' });
+    // Posted while the first turn waits for its retry: its turn must not overtake the first one.
+    const next = await chat.post({ type: 'message', text: 'thanks' });
+    const replies = async () =>
+      (await chat.messages())
+        .filter((activity) => activity.from.role === 'bot')
+        .map((activity) => [activity.replyToId, activity.text]);
+    await expect.poll(replies, { timeout: 10_000 }).toEqual([
+      [id, 'Let me look that up.'],
+      [id, 'Your order has shipped.'],
+      [next, 'Let me look that up.'],
+      [next, 'Your order has shipped.'],
+    ]);
+    expect(attempts).toBe(3);
+  });
+});
