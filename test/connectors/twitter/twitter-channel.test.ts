@@ -212,6 +212,10 @@ describe('the X channel', () => {
     await webhook(dm('It is order 1234', '1700000000000000011'));
     await fake.waitFor(() => fake.dms().length === 2);
     expect(fake.replies()).toHaveLength(1);
+    // The transcript logs a reply once X confirmed it: it may land just after the fake saw the DM.
+    await expect
+      .poll(async () => (await stores.transcripts.getTranscriptActivities('x', `dm:${ANA}`)).items.length)
+      .toBe(5);
     const transcript = await stores.transcripts.getTranscriptActivities('x', `dm:${ANA}`);
     const inbound = transcript.items.filter((activity) => activity.from?.role === 'user');
     expect(inbound.map((activity) => [activity.from.id, activity.text])).toEqual([
