@@ -102,6 +102,13 @@ export async function masterClients(connection: RedisConnection): Promise<RedisS
   return Promise.all(connection.masters.map((master) => connection.nodeClient(master)));
 }
 
+/** Whether every master answers PING: a cluster with one master away cannot serve its slots. */
+export async function pingEveryMaster(connection: RedisConnection): Promise<boolean> {
+  if (!connection.isReady) return false;
+  const replies = await Promise.all((await masterClients(connection)).map((client) => client.ping()));
+  return replies.every((reply) => reply === 'PONG');
+}
+
 /**
  * The keys matching `pattern`, in batches. On a cluster each master holds only its slots' keys, so
  * every master is scanned in turn.

@@ -75,7 +75,8 @@ export interface RedisStorageOptions {
  * On Redis Cluster a batch whose items sit in several slots (a turn's conversation and member state)
  * is written slot by slot, each part atomic and eTag-checked, in a fixed order; when a later part
  * meets a stale eTag, the earlier parts are put back, so the batch is still all-or-nothing, though a
- * reader may glimpse a part for the few milliseconds before it is undone.
+ * reader may glimpse a part for the few milliseconds before it is undone. A part that fails (its
+ * master is away) undoes the earlier parts too, unless Redis refuses that as well.
  */
 export class RedisStorage implements Storage {
   private readonly prefix: string;
@@ -113,11 +114,18 @@ export class RedisStorage implements Storage {
     const script = parts.length > 1 ? writePartScript : writeScript;
     const done: { part: Write[]; old: string[] }[] = [];
     for (const part of parts) {
-      const reply = (await script.run(
-        this.client,
-        part.map((w) => w.redisKey),
-        [...part.map((w) => w.expected), ...part.flatMap((w) => [w.eTag, w.json])],
-      )) as (number | string)[];
+      let reply: (number | string)[];
+      try {
+        reply = (await script.run(
+          this.client,
+          part.map((w) => w.redisKey),
+          [...part.map((w) => w.expected), ...part.flatMap((w) => [w.eTag, w.json])],
+        )) as (number | string)[];
+      } catch (error) {
+        // A part that failed (a master away) undoes the parts before it, when Redis lets us.
+        await this.undo(done).catch(() => {});
+        throw error;
+      }
       const stale = Number(reply[0]);
       if (stale > 0) {
         await this.undo(done);

@@ -8,7 +8,7 @@ import { MemoryLockManager } from './memory-lock.js';
 import { MemoryPubSub } from './memory-pubsub.js';
 import { MemoryStorage } from './memory-storage.js';
 import { MemoryTranscriptStore } from './memory-transcript-store.js';
-import { connectRedis, isCluster, type RedisConnection } from './redis-connection.js';
+import { connectRedis, isCluster, pingEveryMaster, type RedisConnection } from './redis-connection.js';
 import { RedisInboundBackend } from './redis-inbound-backend.js';
 import { RedisIdempotencyStore } from './redis-idempotency.js';
 import { RedisLockManager } from './redis-lock.js';
@@ -92,14 +92,13 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
     inbound: (name) => once(inbound, name, () => new RedisInboundBackend(client, { ...keys, name })),
     redis: client,
     ping: async () => {
-      if (!client.isReady) return false;
       // Commands have no timeout of their own: a Redis that stopped answering must not hang /healthz.
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), PING_DEADLINE_MS);
       });
       try {
-        return await Promise.race([client.ping().then((reply) => reply === 'PONG'), deadline]);
+        return await Promise.race([pingEveryMaster(client), deadline]);
       } catch {
         return false;
       } finally {

@@ -174,6 +174,26 @@ export function storageContract(name: string, create: () => Promise<Storage>): v
       expect((await storage.read(['counter'])).counter.value).toBe(winnerValue);
     });
 
+    it('lets exactly one of 20 concurrent turns save its conversation and member state, both or neither', async () => {
+      const storage = await create();
+      // The keys of a turn's two documents: on a Redis Cluster they sit in different slots.
+      const [conversation, member] = ['webchat/conversations/c-1', 'members/m-1/state'];
+      await storage.write({ [conversation]: { turn: 0 }, [member]: { turn: 0 } });
+      const read = await storage.read([conversation, member]);
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          storage.write({
+            [conversation]: { ...read[conversation], turn: i + 1 },
+            [member]: { ...read[member], turn: i + 1 },
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const winner = results.findIndex((r) => r.status === 'fulfilled') + 1;
+      const after = await storage.read([conversation, member]);
+      expect([after[conversation]?.turn, after[member]?.turn]).toEqual([winner, winner]);
+    });
+
     it('keeps a botbuilder waterfall dialog going across turns through ConversationState', async () => {
       const state = new ConversationState(await create());
       const dialogs = new DialogSet(state.createProperty('dialogState'));

@@ -14,6 +14,10 @@ export interface RedisClusterServers {
   /** One URL per master, each a valid seed for a cluster client. */
   readonly urls: string[];
   stop(): Promise<void>;
+  /** Stops one master (SIGTERM); its slots are unreachable until `startNode`. */
+  stopNode(index: number): Promise<void>;
+  /** Starts a stopped master again on its port, with its slots (its data is gone: no persistence). */
+  startNode(index: number): Promise<void>;
 }
 
 /**
@@ -36,7 +40,15 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterServer
     await stop();
     throw error;
   }
-  return { urls: ports.map((port) => `redis://127.0.0.1:${port}`), stop };
+  return {
+    urls: ports.map((port) => `redis://127.0.0.1:${port}`),
+    stop,
+    stopNode: (index) => stopChild(children[index] as ChildProcess),
+    startNode: async (index) => {
+      children[index] = await launch(ports[index] as number, dir);
+      await waitForClusterOk(ports);
+    },
+  };
 }
 
 async function distinctFreePorts(count: number): Promise<number[]> {
