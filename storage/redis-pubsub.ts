@@ -1,25 +1,30 @@
-import type { RedisConnection } from './redis-connection.js';
+import { isCluster, type RedisConnection } from './redis-connection.js';
 import type { MessageHandler, PubSub } from './types.js';
 
 /**
  * {@link PubSub} on Redis. Subscribing needs a connection of its own (a subscribed connection can run
- * no other command), duplicated from the main client; node-redis re-subscribes after a reconnect.
+ * no other command), duplicated from the main client; node-redis re-subscribes after a reconnect. On
+ * a Redis Cluster it uses sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7): a message travels only to
+ * the master of its channel's slot instead of being broadcast to every node of the cluster.
  */
 export class RedisPubSub implements PubSub {
   private subscriber: RedisConnection | undefined;
   private connecting: Promise<RedisConnection> | undefined;
   private readonly handlers = new Map<string, Set<MessageHandler>>();
   private readonly prefix: string;
+  private readonly sharded: boolean;
 
   constructor(
     private readonly client: RedisConnection,
     options: { prefix?: string } = {},
   ) {
     this.prefix = `${options.prefix ?? 'relevo'}:bus:`;
+    this.sharded = isCluster(client);
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.client.publish(this.prefix + channel, message);
+    if (this.sharded) await this.client.sPublish(this.prefix + channel, message);
+    else await this.client.publish(this.prefix + channel, message);
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>> {
@@ -28,9 +33,11 @@ export class RedisPubSub implements PubSub {
     const handlers = this.handlers.get(channel);
     if (!handlers) {
       this.handlers.set(channel, new Set([entry]));
-      await subscriber.subscribe(this.prefix + channel, (message: string) => {
+      const listener = (message: string) => {
         for (const each of [...(this.handlers.get(channel) ?? [])]) each(message);
-      });
+      };
+      if (this.sharded) await subscriber.sSubscribe(this.prefix + channel, listener);
+      else await subscriber.subscribe(this.prefix + channel, listener);
     } else {
       handlers.add(entry);
     }
@@ -38,7 +45,8 @@ export class RedisPubSub implements PubSub {
       const current = this.handlers.get(channel);
       if (!current?.delete(entry) || current.size > 0) return;
       this.handlers.delete(channel);
-      await subscriber.unsubscribe(this.prefix + channel);
+      if (this.sharded) await subscriber.sUnsubscribe(this.prefix + channel);
+      else await subscriber.unsubscribe(this.prefix + channel);
     };
   }
 
