@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,12 +54,20 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterServer
 
 async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
-  // A node also listens on port + 10000 for the cluster bus, so that one must be free too (< 65536).
+  // A node also listens on port + 10000 for the cluster bus, so that one must be free too.
   while (ports.size < count) {
     const port = await freePort();
-    if (port + 10_000 < 65_536) ports.add(port);
+    if (port + 10_000 < 65_536 && (await isFree(port + 10_000))) ports.add(port);
   }
   return [...ports];
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 async function launch(port: number, dir: string): Promise<ChildProcess> {
