@@ -19,6 +19,7 @@ const CATALOGUE: RewardConfig[] = [
 
 type Setup = () => Promise<{ ledger: Ledger; rewards: RewardStore; clock: ManualClock }>;
 
+const cluster = useRedis('cluster');
 const onRedis =
   (redis: ReturnType<typeof useRedis>): Setup =>
   async () => {
@@ -40,7 +41,7 @@ const setups: [string, Setup][] = [
     },
   ],
   ['Redis', onRedis(useRedis())],
-  ['Redis Cluster', onRedis(useRedis('cluster'))],
+  ['Redis Cluster', onRedis(cluster)],
 ];
 
 const fails = (code: string) => (error: unknown) => hasCode(error, code);
@@ -134,3 +135,36 @@ for (const [name, setup] of setups) {
     });
   });
 }
+
+describe('Redis Cluster rewards, where stock and points sit in different slots', () => {
+  it('finishes a redemption that stopped after reserving its unit, and never takes a second unit', async () => {
+    const client = await cluster.connect();
+    const ledger = new RedisLedger(client, { prefix: `${cluster.prefix}-${randomUUID()}` });
+    const rewards = new RedisRewardStore(client, ledger, CATALOGUE);
+    await rewards.initialise();
+    await ledger.credit({ memberId: 'dee', amount: 150, reason: 'earn', idempotencyKey: 'c' });
+    // What a process that died right after reserving leaves behind: one unit held under the key.
+    const stock = `${ledger.prefix}:rewards:stock`;
+    const holdUnit = async (key: string) => {
+      await client.hIncrBy(stock, 'mug', -1);
+      await client.hSet(`{${stock}}:holds`, key, 'held');
+    };
+    const units = async () => (await rewards.catalogue()).find((r) => r.id === 'mug')?.stock;
+
+    await holdUnit('r-crash');
+    const retried = await rewards.redeem({ memberId: 'dee', rewardId: 'mug', idempotencyKey: 'r-crash' });
+    expect(retried).toMatchObject({ balance: 50, replayed: false });
+    expect(await units()).toBe(2);
+    expect(
+      (await rewards.redeem({ memberId: 'dee', rewardId: 'mug', idempotencyKey: 'r-crash' })).replayed,
+    ).toBe(true);
+    expect(await units()).toBe(2);
+
+    // A retried redemption the member cannot pay for gives its held unit back.
+    await holdUnit('r-short');
+    await expect(
+      rewards.redeem({ memberId: 'dee', rewardId: 'mug', idempotencyKey: 'r-short' }),
+    ).rejects.toSatisfy(fails(LedgerErrorCode.insufficientPoints));
+    expect(await units()).toBe(2);
+  });
+});
