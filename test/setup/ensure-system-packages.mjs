@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 
 const required = [
   { pkg: 'redis-server', binary: '/usr/bin/redis-server' },
+  // redis-cli joins the test Redis Cluster (redis-server depends on it; checked on its own anyway).
+  { pkg: 'redis-tools', binary: '/usr/bin/redis-cli' },
   { pkg: 'dovecot-imapd', binary: '/usr/sbin/dovecot' },
   { pkg: 'chromium', binary: '/usr/bin/chromium' },
 ];
