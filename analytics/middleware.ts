@@ -72,7 +72,7 @@ export class AnalyticsMiddleware implements Middleware {
     const { activity } = context;
     if (activity.type === ActivityTypes.Message && activity.conversation?.id) {
       const channel = activity.channelId || 'unknown';
-      saveWithState(context, {
+      saveWithState(context, 'analytics.session', {
         items: async () => {
           const prepared = await this.analytics.sessions.prepare(
             channel,

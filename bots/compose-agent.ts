@@ -175,6 +175,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
       handoffs,
       logger,
       memberOf,
+      saveWithTurnState: true,
       policy: {
         confidenceThreshold: config.HANDOFF_CONFIDENCE_THRESHOLD,
         lowConfidenceTurns: config.HANDOFF_LOW_CONFIDENCE_TURNS,

@@ -47,6 +47,7 @@ export function createPipeline({
   redact,
   rateLimit,
 }: PipelineStages): Pipeline {
+  const transcript = new TranscriptMiddleware(stores.transcripts, { logger, ...(redact ? { redact } : {}) });
   return [
     // 1. Dedupe: a platform retry must never cause a second reply or point credit.
     new DedupeMiddleware(stores.idempotency, logger),
@@ -64,10 +65,12 @@ export function createPipeline({
     ...(references ? [references] : []),
     // 6. Loyalty: the member's points and tier for this turn; points for what the turn achieved, after it.
     ...(loyalty ? [loyalty] : []),
+    // 7a. The customer's message goes to the transcript as the state is read (one round trip).
+    transcript.inbound(),
     // 7. State loaded once, saved once under its eTags; replies wait for the save.
     ...(state ? [state] : []),
     // 8. Transcript (PII-redacted) of what the customer sent and of what was really sent back.
-    new TranscriptMiddleware(stores.transcripts, { logger, ...(redact ? { redact } : {}) }),
+    transcript,
     // 9. A human in control keeps the bot silent; after the turn, the policy may call one in.
     ...(handoff ? [handoff] : []),
     // 10. Language, intent, entities and sentiment of the message.

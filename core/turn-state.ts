@@ -18,7 +18,7 @@ export const TurnStateKey = {
    * question accepted), so the handoff policy does not count it as a misunderstanding.
    */
   understood: Symbol.for('relevo.understood'),
-  /** `SaveWithState[]`: items other stages ask the state stage to write in its one save of the turn. */
+  /** `Map<string, SaveWithState>`: items other stages ask the state stage to write in its one save. */
   saveWithState: Symbol.for('relevo.saveWithState'),
   /**
    * `InboundDelivery` of a turn run from the durable inbound queue (storage/inbound-queue.ts): the queue
@@ -37,13 +37,19 @@ export const TurnStateKey = {
  */
 export interface SaveWithState {
   items(): Promise<Record<string, unknown>>;
-  saved(): void;
+  saved?(): void;
 }
 
-/** Asks the state stage to write `request`'s items with its save of this turn. */
-export function saveWithState(context: TurnContext, request: SaveWithState): void {
-  const requests = (context.turnState.get(TurnStateKey.saveWithState) as SaveWithState[] | undefined) ?? [];
-  requests.push(request);
+/**
+ * Asks the state stage to write `request`'s items with its save of this turn; a later request under
+ * the same `name` (the same stage in a turn run again) replaces the earlier one, `undefined` drops it.
+ */
+export function saveWithState(context: TurnContext, name: string, request: SaveWithState | undefined): void {
+  const requests =
+    (context.turnState.get(TurnStateKey.saveWithState) as Map<string, SaveWithState> | undefined) ??
+    new Map<string, SaveWithState>();
+  if (request) requests.set(name, request);
+  else requests.delete(name);
   context.turnState.set(TurnStateKey.saveWithState, requests);
 }
 

@@ -1,4 +1,4 @@
-import type { Storage } from 'botbuilder';
+import type { Storage, StoreItems } from 'botbuilder';
 import { hasCode } from '../core/errors.js';
 import { StorageErrorCode } from '../storage/errors.js';
 import { emptySignals, type PolicySignals } from './policy.js';
@@ -47,8 +47,13 @@ export class ConversationStateStore {
 
   /** Writes with the eTag it was read with; rejects with `RELEVO_STORAGE_CONFLICT` if it changed. */
   async write(channelId: string, conversationId: string, state: ConversationHandoffState): Promise<void> {
+    await this.storage.write(this.changes(channelId, conversationId, state));
+  }
+
+  /** The storage item {@link write} writes, for a caller that writes it together with others. */
+  changes(channelId: string, conversationId: string, state: ConversationHandoffState): StoreItems {
     const turns = state.turns.slice(-MAX_TURNS);
-    await this.storage.write({ [conversationStateKey(channelId, conversationId)]: { ...state, turns } });
+    return { [conversationStateKey(channelId, conversationId)]: { ...state, turns } };
   }
 
   /**

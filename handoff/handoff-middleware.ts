@@ -1,8 +1,9 @@
 import { type Activity, HandoffEventNames, type Middleware, type TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { type MemberSnapshot, TurnStateKey } from '../core/turn-state.js';
+import { type MemberSnapshot, saveWithState, TurnStateKey } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
+import type { ConversationHandoffState } from './conversation-state.js';
 import type { Handoffs } from './handoffs.js';
 import { messagesFor } from './messages.js';
 import {
@@ -28,6 +29,11 @@ export interface HandoffMiddlewareOptions {
    * `tier` and `points` from the loyalty stage here, so handoff does not depend on gamification.
    */
   memberOf?: (context: TurnContext) => MemberSnapshot | undefined;
+  /**
+   * A state stage runs around this one (storage/state-middleware.ts): a turn's signals that call no
+   * one in are written in its one save of the turn (a conflict re-runs the turn) instead of on their own.
+   */
+  saveWithTurnState?: boolean;
 }
 
 const defaultIsFromHub = (activity: Activity) =>
@@ -53,6 +59,7 @@ export class HandoffMiddleware implements Middleware {
   private readonly logger: Logger;
   private readonly isFromHub: (activity: Activity) => boolean;
   private readonly memberOf: (context: TurnContext) => MemberSnapshot | undefined;
+  private readonly saveWithTurnState: boolean;
 
   constructor(options: HandoffMiddlewareOptions) {
     this.isFromHub = options.isFromHub ?? defaultIsFromHub;
@@ -62,6 +69,7 @@ export class HandoffMiddleware implements Middleware {
     this.handoffs = options.handoffs;
     this.policy = { ...defaultPolicyOptions, ...options.policy };
     this.logger = options.logger ?? silentLogger;
+    this.saveWithTurnState = options.saveWithTurnState ?? false;
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
@@ -110,36 +118,52 @@ export class HandoffMiddleware implements Middleware {
     const member = this.memberOf(context);
     const dialogFailed = context.turnState.get(TurnStateKey.dialogFailed) as boolean | undefined;
     const understood = context.turnState.get(TurnStateKey.understood) as boolean | undefined;
-    const reason = await this.handoffs.conversations.update<HandoffReason | undefined>(
-      activity.channelId,
-      activity.conversation.id,
-      (state) => {
-        if (state.activeHandoffId) return { result: undefined };
-        if (activity.id && state.lastActivityId === activity.id) return { result: undefined };
-        const result = evaluateTurn(
-          state.signals,
-          { text: activity.text ?? '', nlu, member, dialogFailed, understood },
-          this.policy,
-        );
-        const turns = nlu
-          ? [
-              ...state.turns,
-              {
-                activityId: activity.id ?? '',
-                topIntent: nlu.topIntent,
-                confidence: Math.round(topScore(nlu) * 1000) / 1000,
-                sentiment: nlu.sentiment.score,
-                sentimentLabel: nlu.sentiment.label,
-                language: nlu.language,
-              },
-            ]
-          : state.turns;
-        return {
-          state: { ...state, signals: result.signals, turns, lastActivityId: activity.id },
-          result: result.reason,
-        };
-      },
-    );
+    const conversations = this.handoffs.conversations;
+    const change = (
+      state: ConversationHandoffState,
+    ): { state?: ConversationHandoffState; result: HandoffReason | undefined } => {
+      if (state.activeHandoffId) return { result: undefined };
+      if (activity.id && state.lastActivityId === activity.id) return { result: undefined };
+      const result = evaluateTurn(
+        state.signals,
+        { text: activity.text ?? '', nlu, member, dialogFailed, understood },
+        this.policy,
+      );
+      const turns = nlu
+        ? [
+            ...state.turns,
+            {
+              activityId: activity.id ?? '',
+              topIntent: nlu.topIntent,
+              confidence: Math.round(topScore(nlu) * 1000) / 1000,
+              sentiment: nlu.sentiment.score,
+              sentimentLabel: nlu.sentiment.label,
+              language: nlu.language,
+            },
+          ]
+        : state.turns;
+      return {
+        state: { ...state, signals: result.signals, turns, lastActivityId: activity.id },
+        result: result.reason,
+      };
+    };
+    const { channelId } = activity;
+    const conversationId = activity.conversation.id;
+    if (this.saveWithTurnState) {
+      // A run of this turn before (its save conflicted) may have asked for a write: decide afresh.
+      saveWithState(context, 'handoff.signals', undefined);
+      const planned = change(await conversations.read(channelId, conversationId));
+      if (!planned.result) {
+        const { state } = planned;
+        // Nobody to call in: the signals go with the turn's state, in its one save.
+        if (state) {
+          const items = conversations.changes(channelId, conversationId, state);
+          saveWithState(context, 'handoff.signals', { items: async () => items });
+        }
+        return;
+      }
+    }
+    const reason = await conversations.update<HandoffReason | undefined>(channelId, conversationId, change);
     if (!reason) return;
     const record = await this.handoffs.initiate(context, reason, { member, nlu });
     if (!record) return;

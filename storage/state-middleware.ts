@@ -109,7 +109,11 @@ export class StateMiddleware implements Middleware {
       const documents = await this.load(context);
       context.turnState.set(DOCUMENTS, documents);
       await next();
-      const others = (context.turnState.get(TurnStateKey.saveWithState) as SaveWithState[] | undefined) ?? [];
+      const others = [
+        ...((
+          context.turnState.get(TurnStateKey.saveWithState) as Map<string, SaveWithState> | undefined
+        )?.values() ?? []),
+      ];
       try {
         await this.save(documents, others);
       } catch (error) {
@@ -117,7 +121,7 @@ export class StateMiddleware implements Middleware {
         this.logger.info({ key: error.key, attempt }, 'state changed during the turn; running it again');
         continue;
       }
-      for (const other of others) other.saved();
+      for (const other of others) other.saved?.();
       flushing = true;
       if (outbox.length > 0) await context.sendActivities(outbox);
       return;

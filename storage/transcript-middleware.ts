@@ -5,6 +5,8 @@ import { markTurnIncomplete } from '../core/turn-state.js';
 import type { BatchTranscriptStore } from './types.js';
 
 const LOGGING = Symbol.for('relevo.transcriptLogging');
+/** The write of the turn's inbound activity, once started. */
+const INBOUND = Symbol.for('relevo.transcriptInbound');
 
 export interface TranscriptMiddlewareOptions {
   logger?: Logger;
@@ -17,9 +19,9 @@ export interface TranscriptMiddlewareOptions {
  * Unlike botbuilder's TranscriptLoggerMiddleware it awaits each write (so a transcript read right after
  * a turn is complete) and reports failures to the injected logger without failing the turn (a turn
  * from the durable inbound queue is marked incomplete instead, so it runs again and completes the
- * transcript: the stores log an activity id once). The
- * inbound activity is written while the turn runs (its write travels with the next stage's reads) and
- * awaited before the turn ends; the replies of one send are written together.
+ * transcript: the stores log an activity id once). The inbound activity is written while the turn
+ * runs (with {@link TranscriptMiddleware.inbound} before the state stage, together with the state read)
+ * and awaited before the turn ends; the replies of one send are written together.
  */
 export class TranscriptMiddleware implements Middleware {
   private readonly logger: Logger;
@@ -37,10 +39,7 @@ export class TranscriptMiddleware implements Middleware {
     // A turn run again (StateMiddleware after a conflict) is logged once.
     if (context.turnState.get(LOGGING)) return next();
     context.turnState.set(LOGGING, true);
-    const inbound =
-      context.activity.name !== 'continueConversation'
-        ? this.log(context, [context.activity])
-        : Promise.resolve();
+    const inbound = this.startInbound(context);
     context.onSendActivities(async (_context, activities, sendNext) => {
       const responses = await sendNext();
       const sent: Activity[] = [];
@@ -63,6 +62,35 @@ export class TranscriptMiddleware implements Middleware {
     } finally {
       await inbound;
     }
+  }
+
+  /**
+   * A stage that only starts the inbound write (and waits for it when the turn ends): placed right
+   * before the state stage, the write travels with the state read instead of on its own. This
+   * middleware, later in the pipeline, then logs the replies as usual.
+   */
+  inbound(): Middleware {
+    return {
+      onTurn: async (context: TurnContext, next: () => Promise<void>) => {
+        const inbound = this.startInbound(context);
+        try {
+          await next();
+        } finally {
+          await inbound;
+        }
+      },
+    };
+  }
+
+  private startInbound(context: TurnContext): Promise<void> {
+    const started = context.turnState.get(INBOUND) as Promise<void> | undefined;
+    if (started) return started;
+    const inbound =
+      context.activity.name !== 'continueConversation'
+        ? this.log(context, [context.activity])
+        : Promise.resolve();
+    context.turnState.set(INBOUND, inbound);
+    return inbound;
   }
 
   /** Logs the activities in order; a failure is reported, never thrown. */

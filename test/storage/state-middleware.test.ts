@@ -60,7 +60,7 @@ describe('turn state', () => {
     const saved: string[] = [];
     const counter: Middleware = {
       onTurn: async (context, next) => {
-        saveWithState(context, {
+        saveWithState(context, 'counter', {
           items: async () => {
             const current = (await storage.read(['counter'])).counter as { n: number; eTag?: string };
             return { counter: { n: (current?.n ?? 0) + 1, eTag: current?.eTag ?? '#new' } };
