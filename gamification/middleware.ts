@@ -1,7 +1,7 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { markTurnIncomplete, turnMember } from '../core/turn-state.js';
+import { markTurnIncomplete, type MemberSnapshot, saveWithState, turnMember } from '../core/turn-state.js';
 import type { AwardResult, Gamification, LoyaltyProfile } from './gamification.js';
 
 /** Keys this stage uses on `context.turnState` (Symbol.for, so other folders read them without importing). */
@@ -61,12 +61,31 @@ export class GamificationMiddleware implements Middleware {
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const member = turnMember(context);
-    const activity = context.activity;
     if (this.loadProfile) await this.preload(context);
-    await next();
+    // Awarding starts once the turn's state is saved, alongside the replies being sent (a turn without
+    // a state stage awards after it).
+    let awarding: Promise<AwardResult[]> | undefined;
+    saveWithState(context, 'loyalty.award', {
+      items: async () => ({}),
+      saved: () => {
+        awarding = this.awardTurn(context, member);
+      },
+    });
+    try {
+      await next();
+    } catch (error) {
+      await awarding;
+      throw error;
+    }
+    context.turnState.set(LoyaltyTurnKey.awarded, await (awarding ?? this.awardTurn(context, member)));
+  }
+
+  /** Awards the turn's events (its message and what dialogs recorded); failures are logged. */
+  private async awardTurn(context: TurnContext, member: MemberSnapshot | undefined): Promise<AwardResult[]> {
+    const activity = context.activity;
     // The turn may have changed who the customer is (linking merged them into another member).
     const current = turnMember(context) ?? member;
-    if (current === undefined || !activity.id) return;
+    if (current === undefined || !activity.id) return [];
     const events: RecordedLoyaltyEvent[] = [
       ...(activity.type === ActivityTypes.Message ? [{ type: 'message.received', id: activity.id }] : []),
       ...((context.turnState.get(LoyaltyTurnKey.events) as RecordedLoyaltyEvent[] | undefined) ?? []),
@@ -89,7 +108,7 @@ export class GamificationMiddleware implements Middleware {
         markTurnIncomplete(context, 'loyalty');
       }
     }
-    context.turnState.set(LoyaltyTurnKey.awarded, awarded);
+    return awarded;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { type MemberSnapshot, TurnStateKey } from '../core/turn-state.js';
+import { type MemberSnapshot, saveWithState, TurnStateKey } from '../core/turn-state.js';
 import { addIntentContact, type ChurnRisk, contactOf, evaluateChurn, qualifyingIntent } from './churn.js';
 import { isBlockedValue } from './identity-rules.js';
 import type { MemberRecord } from './member-record.js';
@@ -82,8 +82,22 @@ export class IdentityMiddleware implements Middleware {
     context.turnState.set(TurnStateKey.member, this.snapshot(context, member, isSuspect, contact));
     const afterTurn: (() => Promise<void>)[] = [];
     context.turnState.set(AFTER_TURN, afterTurn);
+    // The language and intent are recorded once the turn's state is saved, alongside the replies
+    // being sent (a turn without a state stage records them after it).
+    let recording: Promise<void> | undefined;
+    if (isContact) {
+      saveWithState(context, 'identity.record', {
+        items: async () => ({}),
+        saved: () => {
+          if (afterTurn.length === 0) recording = this.recordTurn(context, member, contact);
+        },
+      });
+    }
     try {
       await next();
+    } catch (error) {
+      await recording;
+      throw error;
     } finally {
       context.turnState.delete(AFTER_TURN);
     }
@@ -99,13 +113,23 @@ export class IdentityMiddleware implements Middleware {
           );
         }
       }
+      await recording;
       return;
     }
+    await (recording ?? (isContact ? this.recordTurn(context, member, contact) : undefined));
+  }
+
+  /** Records what the turn learnt of the member: the language the NLU found, the intent for churn. */
+  private async recordTurn(
+    context: TurnContext,
+    member: MemberRecord,
+    contact: { channelId: string; conversationId: string; at: number } | undefined,
+  ): Promise<void> {
     const nlu = context.turnState.get(TurnStateKey.nlu) as
       | { language?: unknown; topIntent?: unknown; isOutOfScope?: unknown }
       | undefined;
     const detected = nlu?.language;
-    if (isContact && typeof detected === 'string' && detected !== member.profile.language) {
+    if (typeof detected === 'string' && detected !== member.profile.language) {
       await this.saveLanguage(member.id, detected);
     }
     const intent = contact && qualifyingIntent(nlu, this.members.churnRule);
