@@ -13,8 +13,19 @@ import { createHash } from 'node:crypto';
  */
 export function conversationTag(channelId: string, conversationId: string): string {
   const id = JSON.stringify([channelId, conversationId]);
-  return `{${createHash('sha1').update(id).digest('hex').slice(0, 16)}}`;
+  let tag = recentTags.get(id);
+  if (tag === undefined) {
+    tag = `{${createHash('sha1').update(id).digest('hex').slice(0, 16)}}`;
+    // A turn names its conversation's keys several times: remember recent tags (a digest costs
+    // about 2.4 µs, a lookup 0.3 µs), and start afresh rather than grow without bound.
+    if (recentTags.size >= RECENT_TAGS) recentTags.clear();
+    recentTags.set(id, tag);
+  }
+  return tag;
 }
+
+const RECENT_TAGS = 10_000;
+const recentTags = new Map<string, string>();
 
 /** The tag of one member: `{m:<memberId>}` (ids are Relevo's own, without braces). */
 export function memberTag(memberId: string): string {
