@@ -55,8 +55,6 @@ export function createPipeline({
     ...(rateLimit ? [rateLimit] : []),
     // 2. One turn of a conversation at a time, in order.
     new ConversationLockMiddleware(stores.locks, { logger }),
-    // 2b. From here on the turn shares what it read from Storage (the state stage reads it all at once).
-    stores.storage.middleware(),
     // 3. Outcome events and metrics: it times the rest of the turn and reads what the later stages left.
     ...(analytics ? [analytics] : []),
     // 4. Identity key → member, on the turn for every later stage.

@@ -4,6 +4,7 @@ import type {
   ResourceResponse,
   StatePropertyAccessor,
   Storage,
+  StoreItems,
   TurnContext,
 } from 'botbuilder';
 import { RelevoError } from '../core/errors.js';
@@ -12,6 +13,7 @@ import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { StorageConflictError } from './errors.js';
 import { NEW_ITEM_ETAG } from './keys.js';
+import { TurnCachedStorage } from './turn-cached-storage.js';
 
 /** The storage keys of a turn's two state documents. */
 export interface StateKeys {
@@ -47,7 +49,7 @@ export interface StateMiddlewareOptions {
   keys?: (context: TurnContext) => StateKeys;
   /**
    * Other storage items the turn's later stages read (handoff policy, analytics session): read in the
-   * same go as the state, so a `TurnCachedStorage` hands them over without another round trip.
+   * same go as the state and, on a {@link TurnCachedStorage}, kept for them until the turn is over.
    */
   prefetch?: (context: TurnContext) => string[];
   /**
@@ -104,36 +106,48 @@ export class StateMiddleware implements Middleware {
       return activities.map((): ResourceResponse => ({ id: '' }));
     });
 
-    for (let attempt = 1; ; attempt++) {
-      outbox = [];
-      const documents = await this.load(context);
-      context.turnState.set(DOCUMENTS, documents);
-      await next();
-      const others = [
-        ...((
-          context.turnState.get(TurnStateKey.saveWithState) as Map<string, SaveWithState> | undefined
-        )?.values() ?? []),
-      ];
-      try {
-        await this.save(documents, others);
-      } catch (error) {
-        if (!(error instanceof StorageConflictError) || attempt >= this.maxAttempts) throw error;
-        this.logger.info({ key: error.key, attempt }, 'state changed during the turn; running it again');
-        continue;
+    // Items read for later stages are kept for them until the turn is over.
+    const releases: (() => void)[] = [];
+    try {
+      for (let attempt = 1; ; attempt++) {
+        outbox = [];
+        const documents = await this.load(context, releases);
+        context.turnState.set(DOCUMENTS, documents);
+        await next();
+        const others = [
+          ...((
+            context.turnState.get(TurnStateKey.saveWithState) as Map<string, SaveWithState> | undefined
+          )?.values() ?? []),
+        ];
+        try {
+          await this.save(documents, others);
+        } catch (error) {
+          if (!(error instanceof StorageConflictError) || attempt >= this.maxAttempts) throw error;
+          this.logger.info({ key: error.key, attempt }, 'state changed during the turn; running it again');
+          continue;
+        }
+        for (const other of others) other.saved?.();
+        flushing = true;
+        if (outbox.length > 0) await context.sendActivities(outbox);
+        return;
       }
-      for (const other of others) other.saved?.();
-      flushing = true;
-      if (outbox.length > 0) await context.sendActivities(outbox);
-      return;
+    } finally {
+      for (const release of releases) release();
     }
   }
 
-  private async load(context: TurnContext): Promise<TurnDocuments> {
+  private async load(context: TurnContext, releases: (() => void)[]): Promise<TurnDocuments> {
     const keys = this.keys(context);
-    const [items] = await Promise.all([
-      this.storage.read([keys.conversation, keys.user, ...this.prefetch(context)]),
-      ...this.alongside(context),
-    ]);
+    const own = [keys.conversation, keys.user];
+    const read = async (): Promise<StoreItems> => {
+      if (!(this.storage instanceof TurnCachedStorage)) {
+        return this.storage.read([...own, ...this.prefetch(context)]);
+      }
+      const { items, release } = await this.storage.readForTurn(own, this.prefetch(context));
+      releases.push(release);
+      return items;
+    };
+    const [items] = await Promise.all([read(), ...this.alongside(context)]);
     const loaded = (key: string): Loaded => {
       const { eTag, ...data } = (items[key] ?? {}) as Record<string, unknown> & { eTag?: string };
       return { key, eTag, json: JSON.stringify(data), data };

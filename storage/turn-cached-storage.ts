@@ -1,78 +1,90 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Middleware, Storage, StoreItems, TurnContext } from 'botbuilder';
+import type { Storage, StoreItems } from 'botbuilder';
 
-interface TurnReads {
-  open: boolean;
-  /** key → the item as read this turn (`undefined`: not stored), shared by every reader of the turn. */
-  items: Map<string, Promise<unknown>>;
+interface Kept {
+  item: Promise<unknown>;
+  holders: number;
 }
 
 /**
- * botbuilder `Storage` that remembers, for the length of one turn, what the turn read: the state stage
- * reads the turn's items (conversation, member, handoff policy, analytics session) in one go and the
- * later stages find them there instead of reading each on its own. Only reads are shared: every write
- * and delete goes through at once, with the eTag its caller holds, and forgets the items it touches, so
- * a conflict (another process wrote meanwhile) is seen as before and the caller's retry reads afresh.
- * Outside a turn, and after it, this is the wrapped storage unchanged.
+ * botbuilder `Storage` that keeps, while a turn runs, the items its state stage read on behalf of later
+ * stages (handoff policy, analytics session): those stages read them from here instead of each on its
+ * own. Only reads are shared: every write and delete goes through at once, with the eTag its caller
+ * holds, and forgets the items it touches, so a conflict (another process wrote meanwhile) shows as
+ * before and the caller's retry reads afresh. A kept item is dropped when the last turn holding it
+ * ends; a conversation's items belong to one running turn at a time (the conversation lock).
  */
 export class TurnCachedStorage implements Storage {
-  private readonly turns = new AsyncLocalStorage<TurnReads>();
+  private readonly kept = new Map<string, Kept>();
 
   constructor(readonly inner: Storage) {}
 
-  /** The pipeline stage that gives each turn its own reads (place it before the first stage that reads). */
-  middleware(): Middleware {
-    return { onTurn: (_context: TurnContext, next: () => Promise<void>) => this.run(next) };
-  }
-
-  /** Runs `work` (a turn) with a read cache of its own, closed when it ends. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const reads: TurnReads = { open: true, items: new Map() };
+  /**
+   * Reads `keys` and `keep` in one go: `keys`' items are returned (the caller's own), `keep`'s are kept
+   * for later readers until `release()`.
+   */
+  async readForTurn(keys: string[], keep: string[]): Promise<{ items: StoreItems; release: () => void }> {
+    const fresh = keep.filter((key) => !this.kept.has(key) && !keys.includes(key));
+    const read = this.inner.read([...new Set([...keys, ...fresh])]);
+    const held: [string, Kept][] = [];
+    for (const key of keep) {
+      let entry = this.kept.get(key);
+      if (!entry && fresh.includes(key)) {
+        entry = { item: read.then((items) => items[key]), holders: 0 };
+        // A failed read keeps nothing; the readers that wait on it see the error.
+        entry.item.catch(() => this.drop(key, entry));
+        this.kept.set(key, entry);
+      }
+      if (entry) {
+        entry.holders++;
+        held.push([key, entry]);
+      }
+    }
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      for (const [key, entry] of held) if (--entry.holders <= 0) this.drop(key, entry);
+    };
     try {
-      return await this.turns.run(reads, work);
-    } finally {
-      // Timers and callbacks the turn started keep its async context: they must not see its reads.
-      reads.open = false;
+      return { items: await read, release };
+    } catch (error) {
+      release();
+      throw error;
     }
   }
 
   async read(keys: string[]): Promise<StoreItems> {
-    const reads = this.turns.getStore();
-    if (!reads?.open || !Array.isArray(keys)) return this.inner.read(keys);
+    if (!Array.isArray(keys) || !keys.some((key) => this.kept.has(key))) return this.inner.read(keys);
     const unique = [...new Set(keys)];
-    const missing = unique.filter((key) => !reads.items.has(key));
-    if (missing.length > 0) {
-      const read = this.inner.read(missing);
-      for (const key of missing)
-        reads.items.set(
-          key,
-          read.then((items) => items[key]),
-        );
-      read.catch(() => {
-        for (const key of missing) reads.items.delete(key);
-      });
-    }
-    const result: StoreItems = {};
-    for (const key of unique) {
-      const item = await reads.items.get(key);
+    const others = unique.filter((key) => !this.kept.has(key));
+    const [read, kept] = await Promise.all([
+      others.length > 0 ? this.inner.read(others) : {},
+      Promise.all(unique.map((key) => this.kept.get(key)?.item)),
+    ]);
+    const result: StoreItems = { ...read };
+    unique.forEach((key, i) => {
       // A copy each time: readers change what they read.
-      if (item !== undefined) result[key] = structuredClone(item);
-    }
+      if (kept[i] !== undefined) result[key] = structuredClone(kept[i]);
+    });
     return result;
   }
 
   async write(changes: StoreItems): Promise<void> {
-    this.forget(changes !== null && typeof changes === 'object' ? Object.keys(changes) : []);
+    if (changes !== null && typeof changes === 'object')
+      for (const key of Object.keys(changes)) this.forget(key);
     await this.inner.write(changes);
   }
 
   async delete(keys: string[]): Promise<void> {
-    this.forget(Array.isArray(keys) ? keys : []);
+    if (Array.isArray(keys)) for (const key of keys) this.forget(key);
     await this.inner.delete(keys);
   }
 
-  private forget(keys: string[]): void {
-    const reads = this.turns.getStore();
-    if (reads?.open) for (const key of keys) reads.items.delete(key);
+  private forget(key: string): void {
+    this.kept.delete(key);
+  }
+
+  private drop(key: string, entry: Kept | undefined): void {
+    if (this.kept.get(key) === entry) this.kept.delete(key);
   }
 }

@@ -70,7 +70,7 @@ describe('turn state', () => {
         await next();
       },
     };
-    const adapter = new CollectingAdapter({ pipeline: [storage.middleware(), counter, state] });
+    const adapter = new CollectingAdapter({ pipeline: [counter, state] });
     let runs = 0;
     adapter.logic = async (context) => {
       runs++;

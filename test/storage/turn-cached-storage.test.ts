@@ -23,21 +23,22 @@ async function processStorage(prefix: string) {
   return { storage: new TurnCachedStorage(counting), readKeys };
 }
 
-describe('storage shared within a turn', () => {
-  it('hands what the turn read to every later reader without reading Redis again, as copies', async () => {
+describe('storage that keeps a turn’s reads for its later stages', () => {
+  it('reads the state and the kept items in one go, and hands the kept ones out as copies until released', async () => {
     const prefix = `${redis.prefix}-${randomUUID()}`;
     const { storage, readKeys } = await processStorage(prefix);
-    await storage.write({ a: { n: 1 }, b: { n: 2 } });
-    await storage.run(async () => {
-      const first = await storage.read(['a', 'b', 'missing']);
-      (first.a as { n: number }).n = 99;
-      const again = await storage.read(['b', 'a', 'missing']);
-      expect(again).toEqual({ a: expect.objectContaining({ n: 1 }), b: expect.objectContaining({ n: 2 }) });
-    });
-    expect(readKeys).toEqual(['a', 'b', 'missing']);
-    // After the turn (a timer it started, the next turn) every read goes to Redis again.
+    await storage.write({ own: { n: 0 }, a: { n: 1 } });
+    const { items, release } = await storage.readForTurn(['own'], ['a', 'missing']);
+    expect(items).toMatchObject({ own: { n: 0 }, a: { n: 1 } });
+    expect(readKeys).toEqual(['own', 'a', 'missing']);
+    const first = await storage.read(['a', 'missing']);
+    (first.a as { n: number }).n = 99;
+    expect(await storage.read(['missing', 'a'])).toEqual({ a: expect.objectContaining({ n: 1 }) });
+    expect(readKeys).toEqual(['own', 'a', 'missing']);
+    // Once the turn is over every read goes to Redis again.
+    release();
     await storage.read(['a']);
-    expect(readKeys).toEqual(['a', 'b', 'missing', 'a']);
+    expect(readKeys).toEqual(['own', 'a', 'missing', 'a']);
   });
 
   it('still rejects a stale eTag when another process wrote after the turn read, and the retry reads the new item', async () => {
@@ -47,35 +48,35 @@ describe('storage shared within a turn', () => {
     const handoffOne = new ConversationStateStore(one.storage);
     const handoffTwo = new ConversationStateStore(two.storage);
     await handoffOne.write('webchat', 'c1', await handoffOne.read('webchat', 'c1'));
-    await one.storage.run(async () => {
-      await handoffOne.read('webchat', 'c1');
-      // Another process changes the item after this turn read it.
-      await handoffTwo.update('webchat', 'c1', (state) => ({
-        state: { ...state, activeHandoffId: 'h-2' },
-        result: undefined,
-      }));
-      let attempts = 0;
-      await handoffOne.update('webchat', 'c1', (state) => {
-        attempts++;
-        return { state: { ...state, lastActivityId: 'a-1' }, result: undefined };
-      });
-      expect(attempts).toBe(2);
+    const { release } = await one.storage.readForTurn([], ['handoff/conversation/webchat/c1']);
+    await handoffOne.read('webchat', 'c1');
+    // Another process changes the item after this turn read it.
+    await handoffTwo.update('webchat', 'c1', (state) => ({
+      state: { ...state, activeHandoffId: 'h-2' },
+      result: undefined,
+    }));
+    let attempts = 0;
+    await handoffOne.update('webchat', 'c1', (state) => {
+      attempts++;
+      return { state: { ...state, lastActivityId: 'a-1' }, result: undefined };
     });
+    release();
+    expect(attempts).toBe(2);
     expect(await handoffTwo.read('webchat', 'c1')).toMatchObject({
       activeHandoffId: 'h-2',
       lastActivityId: 'a-1',
     });
   });
 
-  it('reads an item again within the turn once the turn wrote or deleted it', async () => {
+  it('reads a kept item again once it was written or deleted', async () => {
     const prefix = `${redis.prefix}-${randomUUID()}`;
     const { storage } = await processStorage(prefix);
-    await storage.run(async () => {
-      expect(await storage.read(['k'])).toEqual({});
-      await storage.write({ k: { v: 'written' } });
-      expect(await storage.read(['k'])).toEqual({ k: expect.objectContaining({ v: 'written' }) });
-      await storage.delete(['k']);
-      expect(await storage.read(['k'])).toEqual({});
-    });
+    const { release } = await storage.readForTurn([], ['k']);
+    expect(await storage.read(['k'])).toEqual({});
+    await storage.write({ k: { v: 'written' } });
+    expect(await storage.read(['k'])).toEqual({ k: expect.objectContaining({ v: 'written' }) });
+    await storage.delete(['k']);
+    expect(await storage.read(['k'])).toEqual({});
+    release();
   });
 });
