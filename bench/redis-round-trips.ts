@@ -31,6 +31,7 @@ export function stageOf(key: string): string {
     [/^dl:signing-key/, 'Direct Line token check (signing key)'],
     [/^dl:.*:meta$/, 'Direct Line conversation record'],
     [/^(dl:.*:log|bus:webchat)/, 'echo + replies out (log append, pub/sub)'],
+    [/^inq:/, 'durable inbound queue (log, wake-up stream)'],
     [/^once:/, 'dedupe'],
     [/^rate:/, 'rate limit (per identity key)'],
     [/^lock:/, 'conversation lock'],
@@ -51,13 +52,17 @@ const KEYLESS = new Set(['multi', 'exec', 'discard', 'ping', 'hello', 'client', 
 export function shapeOf(args: string[]): { command: string; key: string | undefined; shape: string } {
   const command = (args[0] ?? '?').toLowerCase();
   const isScript = command === 'evalsha' || command === 'eval';
+  // XREADGROUP GROUP g c [COUNT n] [BLOCK ms] STREAMS key… id…: the key follows STREAMS.
+  const streams = args.findIndex((arg) => arg.toUpperCase() === 'STREAMS');
   const key = KEYLESS.has(command)
     ? undefined
     : isScript
       ? Number(args[2]) > 0
         ? args[3]
         : undefined
-      : args[1];
+      : command === 'xreadgroup' || command === 'xread'
+        ? args[streams + 1]
+        : args[1];
   const shape = `${key ?? ''}${isScript ? `  (script ${(args[1] ?? '').slice(0, 8)})` : ''}`
     .replace(/[A-Za-z0-9_-]{12,}/g, '<id>')
     .replace(/\d+/g, '<n>')
