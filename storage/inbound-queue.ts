@@ -33,6 +33,8 @@ export interface StoredEntry {
 export interface Wake {
   key: string;
   partition: string;
+  /** When it was recorded (ms since the epoch). */
+  createdAt: number;
 }
 
 /**
@@ -43,14 +45,14 @@ export interface InboundBackend {
   /** Appends unless `id` was appended within the retention; resolves `true` when it was new. */
   append(partition: string, id: string, json: string): Promise<boolean>;
   /** Records a wake-up for the partition (after every append, new or not: it is harmless twice). */
-  wake(partition: string): Promise<void>;
+  wake(partition: string): Promise<string>;
   /** The partition's oldest entry with its attempt count raised by one, or `undefined` when empty. */
   head(partition: string): Promise<StoredEntry | undefined>;
   /** Removes a finished (or given-up) entry. */
   remove(partition: string, key: string): Promise<void>;
   /** New wake-ups for `consumer`, and wake-ups another consumer left unacknowledged for `idleMs`. */
   claimWakes(consumer: string, count: number, idleMs: number): Promise<Wake[]>;
-  /** Acknowledges a wake-up: its partition was drained. */
+  /** Acknowledges (and forgets) a wake-up, delivered or not: its partition was drained. */
   ack(key: string): Promise<void>;
 }
 
@@ -69,7 +71,7 @@ export interface InboundQueueOptions {
   visibilityMs?: number;
   /** How often a consumer looks for wake-ups. Default 250 ms. */
   pollMs?: number;
-  /** Partitions one process drains at once. Default 16. */
+  /** Partitions one process's consumer drains at once for wake-ups (besides the connector's own). Default 16. */
   concurrency?: number;
   /** Runs of an entry before it is given up (logged at error and removed). Default 5. */
   maxAttempts?: number;
@@ -102,6 +104,10 @@ export class InboundQueue {
   private readonly consumer = randomUUID();
   /** Drains running in this process, per partition: a second one waits for the first. */
   private readonly draining = new Map<string, Promise<void>>();
+  /** Drains the consumer started (the connector's own drains do not take its capacity). */
+  private consumerDrains = 0;
+  /** Wake-ups this process recorded, per partition: a drain here that empties it acknowledges them. */
+  private readonly ownWakes = new Map<string, string[]>();
   private readonly handler: InboundHandler;
   private running = false;
   private stopping = false;
@@ -125,7 +131,8 @@ export class InboundQueue {
    */
   async enqueue(partition: string, id: string, activity: Partial<Activity>): Promise<boolean> {
     const isNew = await this.backend.append(partition, id, JSON.stringify(activity));
-    await this.backend.wake(partition);
+    const wake = await this.backend.wake(partition);
+    this.ownWakes.set(partition, [...(this.ownWakes.get(partition) ?? []), wake]);
     return isNew;
   }
 
@@ -136,7 +143,23 @@ export class InboundQueue {
    */
   drain(partition: string): Promise<void> {
     const previous = this.draining.get(partition) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(() => this.drainLocked(partition));
+    const current = previous
+      .catch(() => undefined)
+      .then(async () => {
+        // Wake-ups recorded before this drain are for entries it will run: once it emptied the
+        // partition, nobody needs to be woken for them (most never reach another consumer).
+        const wakes = this.ownWakes.get(partition) ?? [];
+        this.ownWakes.delete(partition);
+        try {
+          await this.drainLocked(partition);
+        } catch (error) {
+          this.ownWakes.set(partition, [...wakes, ...(this.ownWakes.get(partition) ?? [])]);
+          throw error;
+        }
+        await Promise.all(wakes.map((wake) => this.backend.ack(wake))).catch((error: unknown) => {
+          this.logger.warn({ err: error, partition }, 'could not acknowledge inbound wake-ups');
+        });
+      });
     this.draining.set(partition, current);
     const forget = () => {
       if (this.draining.get(partition) === current) this.draining.delete(partition);
@@ -165,7 +188,7 @@ export class InboundQueue {
 
   private async consume(): Promise<void> {
     while (this.running) {
-      const free = this.concurrency - this.draining.size;
+      const free = this.concurrency - this.consumerDrains;
       let wakes: Wake[] = [];
       if (free > 0) {
         try {
@@ -174,7 +197,12 @@ export class InboundQueue {
           this.logger.warn({ err: error }, 'could not read inbound wake-ups; retrying');
         }
       }
+      const now = Date.now();
       for (const wake of wakes) {
+        // A fresh wake-up is most likely being drained by the process that queued it: it stays pending
+        // and is claimed again (then run) only if still there once idle for visibilityMs.
+        if (now - wake.createdAt < this.visibilityMs) continue;
+        this.consumerDrains++;
         this.drain(wake.partition)
           .then(
             () => this.backend.ack(wake.key),
@@ -185,6 +213,9 @@ export class InboundQueue {
           )
           .catch((error: unknown) => {
             this.logger.warn({ err: error }, 'could not acknowledge an inbound wake-up');
+          })
+          .finally(() => {
+            this.consumerDrains--;
           });
       }
       if (wakes.length === 0 && this.running) await sleep(this.pollMs);

@@ -18,7 +18,7 @@ interface Partition {
  */
 export class MemoryInboundBackend implements InboundBackend {
   private readonly partitions = new Map<string, Partition>();
-  private readonly wakes = new Map<string, { partition: string; deliveredAt?: number }>();
+  private readonly wakes = new Map<string, { partition: string; createdAt: number; deliveredAt?: number }>();
   private sequence = 0;
 
   constructor(
@@ -37,8 +37,10 @@ export class MemoryInboundBackend implements InboundBackend {
     return true;
   }
 
-  async wake(partition: string): Promise<void> {
-    this.wakes.set(String(++this.sequence), { partition });
+  async wake(partition: string): Promise<string> {
+    const key = String(++this.sequence);
+    this.wakes.set(key, { partition, createdAt: this.clock.now() });
+    return key;
   }
 
   async head(partition: string): Promise<StoredEntry | undefined> {
@@ -62,7 +64,7 @@ export class MemoryInboundBackend implements InboundBackend {
       const isIdle = wake.deliveredAt === undefined || now - wake.deliveredAt >= idleMs;
       if (!isIdle) continue;
       wake.deliveredAt = now;
-      claimed.push({ key, partition: wake.partition });
+      claimed.push({ key, partition: wake.partition, createdAt: wake.createdAt });
     }
     return claimed;
   }

@@ -61,8 +61,8 @@ export class RedisInboundBackend implements InboundBackend {
     return Number(added) === 1;
   }
 
-  async wake(partition: string): Promise<void> {
-    await this.client.xAdd(this.wakeKey, '*', { p: partition });
+  async wake(partition: string): Promise<string> {
+    return this.client.xAdd(this.wakeKey, '*', { p: partition });
   }
 
   async head(partition: string): Promise<StoredEntry | undefined> {
@@ -104,7 +104,7 @@ export class RedisInboundBackend implements InboundBackend {
       COUNT: count,
     });
     for (const message of stalled.messages) {
-      if (message) wakes.push({ key: message.id, partition: String(message.message.p) });
+      if (message) wakes.push(toWake(message));
     }
     if (wakes.length >= count) return wakes;
     const fresh = await this.client.xReadGroup(
@@ -114,8 +114,7 @@ export class RedisInboundBackend implements InboundBackend {
       { COUNT: count - wakes.length },
     );
     for (const stream of (fresh ?? []) as { messages: { id: string; message: Record<string, string> }[] }[]) {
-      for (const message of stream.messages)
-        wakes.push({ key: message.id, partition: String(message.message.p) });
+      for (const message of stream.messages) wakes.push(toWake(message));
     }
     return wakes;
   }
@@ -140,4 +139,13 @@ export class RedisInboundBackend implements InboundBackend {
       tries: `${this.base}:${tag}:tries`,
     };
   }
+}
+
+/** A stream entry as a wake-up; its id starts with the time it was added. */
+function toWake(message: { id: string; message: Record<string, unknown> }): Wake {
+  return {
+    key: message.id,
+    partition: String(message.message.p),
+    createdAt: Number(message.id.split('-')[0]),
+  };
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Activity } from 'botbuilder';
-import type { TurnLogic } from '../../core/channel.js';
 import type { Clock } from '../../core/clock.js';
 import { identityKey } from '../../core/identity-key.js';
 import type { Logger } from '../../core/logger.js';
