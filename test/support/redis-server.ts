@@ -3,7 +3,10 @@ import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port.js';
 
-/** A private redis-server on a loopback port, without persistence; stopped by `stop()`. */
+/**
+ * A private redis-server on a loopback port, without persistence unless `appendOnlyDir` is given (then
+ * with `appendonly yes` in that folder, so a restart keeps every acknowledged write); stopped by `stop()`.
+ */
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
@@ -15,9 +18,15 @@ export interface RedisServer {
   resume(): void;
 }
 
-export async function startRedisServer(port?: number): Promise<RedisServer> {
+export async function startRedisServer(
+  port?: number,
+  options: { appendOnlyDir?: string } = {},
+): Promise<RedisServer> {
   const chosen = port ?? (await freePort());
-  let child = await launch(chosen);
+  const persistence = options.appendOnlyDir
+    ? ['--appendonly', 'yes', '--dir', options.appendOnlyDir]
+    : ['--appendonly', 'no'];
+  let child = await launch(chosen, persistence);
   const stop = async () => {
     if (child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -30,28 +39,17 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
     stop,
     restart: async () => {
       await stop();
-      child = await launch(chosen);
+      child = await launch(chosen, persistence);
     },
     pause: () => child.kill('SIGSTOP'),
     resume: () => child.kill('SIGCONT'),
   };
 }
 
-async function launch(port: number): Promise<ChildProcess> {
+async function launch(port: number, persistence: string[]): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--loglevel',
-      'warning',
-    ],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--loglevel', 'warning'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const deadline = Date.now() + 10_000;

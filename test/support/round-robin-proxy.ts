@@ -12,6 +12,7 @@ export interface RoundRobinProxy {
   close(): Promise<void>;
 }
 
+/** `ports` is read on every request, so a test may put a new process in a backend's place. */
 export async function startRoundRobinProxy(ports: number[]): Promise<RoundRobinProxy> {
   let next = 0;
   const served: number[] = [];
