@@ -26,12 +26,16 @@ export async function startRoundRobinProxy(ports: number[]): Promise<RoundRobinP
       { host: '127.0.0.1', port: pick(), method: req.method, path: req.url, headers: req.headers },
       (response) => {
         res.writeHead(response.statusCode ?? 502, response.headers);
+        // A backend killed mid-answer: the client sees its connection cut, as behind a real balancer.
+        response.on('error', () => res.destroy());
         response.pipe(res);
       },
     );
     upstream.on('error', () => {
-      res.writeHead(502).end();
+      if (res.headersSent) res.destroy();
+      else res.writeHead(502).end();
     });
+    req.on('error', () => upstream.destroy());
     req.pipe(upstream);
   });
   server.on('upgrade', (req, socket, head) => {
