@@ -22,7 +22,7 @@ export type InboundHandler = (entry: InboundEntry) => Promise<void>;
 
 /** An entry as a backend keeps it. */
 export interface StoredEntry {
-  /** The backend's own key of the entry (a stream id), for `remove`. */
+  /** The backend's own key of the entry (a stream id), to remove it with `next`. */
   key: string;
   id: string;
   json: string;
@@ -46,10 +46,11 @@ export interface InboundBackend {
   append(partition: string, id: string, json: string): Promise<boolean>;
   /** Records a wake-up for the partition (after every append, new or not: it is harmless twice). */
   wake(partition: string): Promise<string>;
-  /** The partition's oldest entry with its attempt count raised by one, or `undefined` when empty. */
-  head(partition: string): Promise<StoredEntry | undefined>;
-  /** Removes a finished (or given-up) entry. */
-  remove(partition: string, key: string): Promise<void>;
+  /**
+   * Removes the finished (or given-up) entry `done`, if given, and answers the partition's oldest entry
+   * with its attempt count raised by one, or `undefined` when empty — one round trip per turn.
+   */
+  next(partition: string, done?: string): Promise<StoredEntry | undefined>;
   /** New wake-ups for `consumer`, and wake-ups another consumer left unacknowledged for `idleMs`. */
   claimWakes(consumer: string, count: number, idleMs: number): Promise<Wake[]>;
   /** Acknowledges (and forgets) a wake-up, delivered or not: its partition was drained. */
@@ -130,8 +131,12 @@ export class InboundQueue {
    * (a client's retry). Either way the activity is safely queued once the promise resolves.
    */
   async enqueue(partition: string, id: string, activity: Partial<Activity>): Promise<boolean> {
-    const isNew = await this.backend.append(partition, id, JSON.stringify(activity));
-    const wake = await this.backend.wake(partition);
+    // Issued together, so the client sends both in one round trip; a wake-up for an append that failed
+    // only wakes a drain that finds nothing.
+    const [isNew, wake] = await Promise.all([
+      this.backend.append(partition, id, JSON.stringify(activity)),
+      this.backend.wake(partition),
+    ]);
     this.ownWakes.set(partition, [...(this.ownWakes.get(partition) ?? []), wake]);
     return isNew;
   }
@@ -151,14 +156,11 @@ export class InboundQueue {
         const wakes = this.ownWakes.get(partition) ?? [];
         this.ownWakes.delete(partition);
         try {
-          await this.drainLocked(partition);
+          await this.drainLocked(partition, wakes);
         } catch (error) {
           this.ownWakes.set(partition, [...wakes, ...(this.ownWakes.get(partition) ?? [])]);
           throw error;
         }
-        await Promise.all(wakes.map((wake) => this.backend.ack(wake))).catch((error: unknown) => {
-          this.logger.warn({ err: error, partition }, 'could not acknowledge inbound wake-ups');
-        });
       });
     this.draining.set(partition, current);
     const forget = () => {
@@ -222,7 +224,8 @@ export class InboundQueue {
     }
   }
 
-  private async drainLocked(partition: string): Promise<void> {
+  /** Runs the partition's entries under its lock; once it is empty, acknowledges `wakes` as the lock goes. */
+  private async drainLocked(partition: string, wakes: string[]): Promise<void> {
     const lock = await this.locks.acquire(turnLockResource(partition), {
       ttlMs: this.visibilityMs,
       waitMs: this.lockWaitMs,
@@ -232,28 +235,36 @@ export class InboundQueue {
         this.logger.warn({ err: error, partition }, 'could not extend an inbound drain lock');
       });
     }, this.visibilityMs / 3);
+    let emptied = false;
     try {
-      for (;;) {
+      let stored = await this.backend.next(partition);
+      while (stored) {
         if (this.stopping) throw new RelevoError('RELEVO_QUEUE_STOPPING', 'The inbound queue is stopping');
-        const stored = await this.backend.head(partition);
-        if (!stored) return;
         if (stored.attempt > this.maxAttempts) {
           this.logger.error(
             { partition, id: stored.id, attempts: stored.attempt - 1 },
             'inbound activity given up after repeated failures',
           );
-          await this.backend.remove(partition, stored.key);
-          continue;
+        } else {
+          const activity = JSON.parse(stored.json) as Partial<Activity>;
+          await this.handler({ id: stored.id, partition, activity, attempt: stored.attempt });
         }
-        const activity = JSON.parse(stored.json) as Partial<Activity>;
-        await this.handler({ id: stored.id, partition, activity, attempt: stored.attempt });
-        await this.backend.remove(partition, stored.key);
+        stored = await this.backend.next(partition, stored.key);
       }
+      emptied = true;
     } finally {
       clearInterval(keepAlive);
-      await lock.release().catch((error: unknown) => {
-        this.logger.warn({ err: error, partition }, 'could not release an inbound drain lock');
-      });
+      // Sent together: the lock's release and the wake-ups' acknowledgements cost one round trip.
+      await Promise.all([
+        lock.release().catch((error: unknown) => {
+          this.logger.warn({ err: error, partition }, 'could not release an inbound drain lock');
+        }),
+        ...(emptied ? wakes : []).map((wake) =>
+          this.backend.ack(wake).catch((error: unknown) => {
+            this.logger.warn({ err: error, partition }, 'could not acknowledge an inbound wake-up');
+          }),
+        ),
+      ]);
     }
   }
 }

@@ -43,17 +43,14 @@ export class MemoryInboundBackend implements InboundBackend {
     return key;
   }
 
-  async head(partition: string): Promise<StoredEntry | undefined> {
-    const first = this.partitions.get(partition)?.entries[0];
+  async next(partition: string, done?: string): Promise<StoredEntry | undefined> {
+    const state = this.partitions.get(partition);
+    if (!state) return undefined;
+    if (done !== undefined) state.entries = state.entries.filter((entry) => entry.key !== done);
+    const first = state.entries[0];
     if (!first) return undefined;
     first.attempt++;
     return { ...first };
-  }
-
-  async remove(partition: string, key: string): Promise<void> {
-    const state = this.partitions.get(partition);
-    if (!state) return;
-    state.entries = state.entries.filter((entry) => entry.key !== key);
   }
 
   async claimWakes(_consumer: string, count: number, idleMs: number): Promise<Wake[]> {

@@ -18,8 +18,13 @@ redis.call('PEXPIRE', KEYS[1], retention)
 return 1
 `);
 
-// The oldest entry and its attempt count, raised, in one round trip.
-const headScript = new RedisScript(`
+// Removes the finished entry ARGV[2] (if any), then answers the oldest one with its attempt count
+// raised: one round trip per turn.
+const nextScript = new RedisScript(`
+if ARGV[2] ~= '' then
+  redis.call('XDEL', KEYS[1], ARGV[2])
+  redis.call('HDEL', KEYS[2], ARGV[2])
+end
 local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
 if not first then return false end
 local attempt = redis.call('HINCRBY', KEYS[2], first[1], 1)
@@ -65,9 +70,9 @@ export class RedisInboundBackend implements InboundBackend {
     return this.client.xAdd(this.wakeKey, '*', { p: partition });
   }
 
-  async head(partition: string): Promise<StoredEntry | undefined> {
+  async next(partition: string, done?: string): Promise<StoredEntry | undefined> {
     const { log, tries } = this.keys(partition);
-    const reply = (await headScript.run(this.client, [log, tries], [String(this.retentionMs)])) as
+    const reply = (await nextScript.run(this.client, [log, tries], [String(this.retentionMs), done ?? ''])) as
       | [string, number, string[]]
       | null;
     if (!reply) return undefined;
@@ -75,11 +80,6 @@ export class RedisInboundBackend implements InboundBackend {
     const values: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i] as string] = fields[i + 1] as string;
     return { key, id: values.id ?? '', json: values.a ?? '{}', attempt: Number(attempt) };
-  }
-
-  async remove(partition: string, key: string): Promise<void> {
-    const { log, tries } = this.keys(partition);
-    await this.client.multi().xDel(log, key).hDel(tries, key).exec();
   }
 
   async claimWakes(consumer: string, count: number, idleMs: number): Promise<Wake[]> {
