@@ -42,7 +42,7 @@ function main(): void {
   out.write(`model: ${trainPath ?? 'shipped (UMSAB train + customer-service data)'}, language ${language}\n`);
   out.write(`test ${testPath}: ${test.length} utterances\n`);
   out.write(
-    `validation slice macro-F1 (carved from train): ${model.validationMacroF1?.toFixed(3) ?? '-'}, negative bias ${model.negativeBias}\n\n`,
+    `out-of-fold macro-F1 on the training data: ${model.validationMacroF1?.toFixed(3) ?? '-'}, biases negative ${model.biases.negative} / positive ${model.biases.positive}\n\n`,
   );
   out.write(
     `${formatTable(
