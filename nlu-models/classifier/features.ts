@@ -23,9 +23,13 @@ export interface FeatureOptions {
   minDocumentFrequency: number;
 }
 
-/** Defaults chosen on BANKING77 and CLINC150 validation slices carved from train. */
+/**
+ * Defaults chosen on validation data: character 1–4-grams rather than 2–5-grams gave CLINC150 val
+ * 92.40 → 92.77 %, Schuster es eval 97.88 → 98.13 %, a 15 % BANKING77 slice carved from train
+ * 91.13 → 91.20 % (top-1, no threshold), with fewer features to score.
+ */
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
-  charNgrams: [2, 5],
+  charNgrams: [1, 4],
   wordBigrams: true,
   minDocumentFrequency: 1,
 };
