@@ -45,6 +45,14 @@ export interface IntentTrainingOptions {
    * chosen on the out-of-fold predictions of the calibration folds; at weight 0 it is not kept.
    */
   ensemble?: boolean;
+  /**
+   * A validation split of the data set (labelled like the training data, never test data): when
+   * given, the temperature, ensemble weight and threshold are fitted on it instead of on k folds of
+   * the training data. Held-out folds of a templated training set look more alike than new
+   * utterances do (CLINC150: 93.8 % in-scope on train folds, 91.5 % on val at the same threshold),
+   * so a real validation split calibrates closer to what the test will see.
+   */
+  calibration?: readonly LabelledText[];
   /** Progress in units of epochs: (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -128,8 +136,10 @@ export class IntentClassifier {
     const features = { ...DEFAULT_FEATURE_OPTIONS, ...options.features };
     const softmax = { ...DEFAULT_SOFTMAX_OPTIONS, ...options.softmax };
     // Classes rarer than k simply miss from some folds: calibration stays fair for the others.
-    const folds = options.folds ?? 3;
-    const total = softmax.epochs * (folds >= 2 ? folds + 1 : 1);
+    const calibration = options.calibration;
+    const folds = calibration === undefined ? (options.folds ?? 3) : 1;
+    const calibrates = calibration !== undefined || folds >= 2;
+    const total = softmax.epochs * (calibration !== undefined ? 1 : folds >= 2 ? folds + 1 : 1);
     let done = 0;
     const onEpoch = () => {
       done += 1;
@@ -157,22 +167,30 @@ export class IntentClassifier {
     let validation: ValidationFigures | null = null;
     let ensembleWeight = 0;
     let ensembleTemperature = 1;
-    const useEnsemble = (options.ensemble ?? true) && folds >= 2;
-    if (folds >= 2) {
+    const useEnsemble = (options.ensemble ?? true) && calibrates;
+    // With a validation split, the one model trained on all examples is both calibrated and kept.
+    let trained: { extractor: FeatureExtractor; model: SoftmaxRegression } | null = null;
+    let trainedNeural: NeuralIntents | null = null;
+    if (calibrates) {
       const held: HeldOutPrediction[] = [];
       const heldNeural: HeldOutPrediction[] = [];
-      const assignment = stratifiedFolds(examples, folds, softmax.seed);
-      for (let k = 0; k < folds; k += 1) {
-        const rows = examples.filter((_, i) => assignment[i] !== k);
-        const { extractor, model } = trainOn(rows);
-        const neural = useEnsemble ? NeuralIntents.train(rows, labels, options.language) : null;
-        examples.forEach((e, i) => {
-          if (assignment[i] === k) {
-            const truth = labels.indexOf(e.label);
-            held.push({ logits: model.logits(extractor.transform(e.text)), truth });
-            if (neural !== null) heldNeural.push({ logits: neural.scores(e.text), truth });
-          }
-        });
+      const partitions =
+        calibration === undefined
+          ? foldPartitions(examples, folds, softmax.seed)
+          : [{ train: examples, held: calibration }];
+      for (const partition of partitions) {
+        const { extractor, model } = trainOn(partition.train);
+        const neural = useEnsemble ? NeuralIntents.train(partition.train, labels, options.language) : null;
+        if (calibration !== undefined) {
+          trained = { extractor, model };
+          trainedNeural = neural;
+        }
+        for (const e of partition.held) {
+          // A label the training data lacks counts as out of scope (-1).
+          const truth = labels.indexOf(e.label);
+          held.push({ logits: model.logits(extractor.transform(e.text)), truth });
+          if (neural !== null) heldNeural.push({ logits: neural.scores(e.text), truth });
+        }
       }
       temperature = fitTemperature(held);
       // The held-out predictions the threshold is chosen on: log-probabilities of the average.
@@ -188,6 +206,7 @@ export class IntentClassifier {
         for (const weight of ENSEMBLE_WEIGHTS) {
           let loss = 0;
           held.forEach((h, i) => {
+            if (h.truth < 0) return;
             const p = mix(linear[i] as Float64Array, neural[i] as Float64Array, weight)[h.truth] as number;
             loss -= Math.log(Math.max(p, 1e-12));
           });
@@ -212,7 +231,7 @@ export class IntentClassifier {
         threshold,
         options.outOfScopeRate,
       );
-      const outOfScopeHeld = held.filter((h) => h.truth === outOfScopeClass).length;
+      const outOfScopeHeld = held.filter((h) => h.truth < 0 || h.truth === outOfScopeClass).length;
       if (outOfScopeHeld < (options.minOutOfScopeExamples ?? 30) && chosen.threshold > threshold) {
         chosen = thresholdFigures(calibrated, calibratedTemperature, outOfScopeClass, threshold);
       }
@@ -220,13 +239,13 @@ export class IntentClassifier {
       const right = calibrated.filter((h) => argmax(h.logits) === h.truth).length;
       validation = { examples: held.length, accuracy: right / held.length, ...chosen, temperature };
     }
-    const { extractor, model } = trainOn(examples);
+    const { extractor, model } = trained ?? trainOn(examples);
     const ensemble =
       ensembleWeight > 0
         ? {
             weight: ensembleWeight,
             temperature: ensembleTemperature,
-            model: NeuralIntents.train(examples, labels, options.language),
+            model: trainedNeural ?? NeuralIntents.train(examples, labels, options.language),
           }
         : null;
     return new IntentClassifier(labels, extractor, model, temperature, threshold, validation, ensemble);
@@ -321,6 +340,19 @@ function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i += 1) if ((values[i] as number) > (values[best] as number)) best = i;
   return best;
+}
+
+/** The k (train, held-out) partitions of stratified k-fold cross-validation. */
+function foldPartitions(
+  examples: readonly LabelledText[],
+  folds: number,
+  seed: number,
+): { train: LabelledText[]; held: LabelledText[] }[] {
+  const assignment = stratifiedFolds(examples, folds, seed);
+  return Array.from({ length: folds }, (_, k) => ({
+    train: examples.filter((_, i) => assignment[i] !== k),
+    held: examples.filter((_, i) => assignment[i] === k),
+  }));
 }
 
 /** Fold number of every example, each class spread evenly over the folds. */

@@ -1,6 +1,7 @@
 /**
- * `npm run nlu:eval -- --train F --test F [--lang en|es]`: trains the intent model on a JSONL file
- * (k-fold calibration inside the training file only), recognises every test utterance through the
+ * `npm run nlu:eval -- --train F[,F…] [--validation F] --test F [--lang en|es]`: trains the intent
+ * model on JSONL files (several joined with commas), calibrated on the data set's validation split
+ * where given (else on k folds of the training data), recognises every test utterance through the
  * full NluRecognizer (intent + entities + sentiment), prints a table and, as its last line, one JSON
  * object: accuracy, inScopeAccuracy, oosRecall, macroF1, utterancesPerSecond.
  */
@@ -15,19 +16,26 @@ import { createProgressBar } from './progress-bar.js';
 const SPEED_UTTERANCES = 3000;
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['train', 'test', 'lang']);
+  const args = parseArgs(process.argv.slice(2), ['train', 'validation', 'test', 'lang']);
+  const validationPath = args.get('validation');
   const trainPath = args.get('train');
   const testPath = args.get('test');
   const language = args.get('lang') ?? 'en';
   if (trainPath === undefined || testPath === undefined || !isLanguage(language)) {
-    process.stderr.write('usage: npm run nlu:eval -- --train F --test F [--lang en|es]\n');
+    process.stderr.write(
+      'usage: npm run nlu:eval -- --train F[,F…] [--validation F] --test F [--lang en|es]\n',
+    );
     process.exitCode = 2;
     return;
   }
-  const train = readJsonl(trainPath, 'intent');
+  const train = trainPath.split(',').flatMap((path) => readJsonl(path, 'intent'));
   const test = readJsonl(testPath, 'intent');
   const trainingStartedAt = Date.now();
-  const classifier = IntentClassifier.train(train, { language, onProgress: createProgressBar('training') });
+  const classifier = IntentClassifier.train(train, {
+    language,
+    ...(validationPath === undefined ? {} : { calibration: readJsonl(validationPath, 'intent') }),
+    onProgress: createProgressBar('training'),
+  });
   const trainingSeconds = (Date.now() - trainingStartedAt) / 1000;
   const recognizer = await NluRecognizer.create({
     intentClassifiers: { [language]: classifier },
@@ -75,10 +83,11 @@ async function main(): Promise<void> {
   out.write(
     `train ${trainPath}: ${train.length} utterances, ${classifier.labels.length} intents, ${trainingSeconds.toFixed(1)} s\n`,
   );
+  if (validationPath !== undefined) out.write(`calibrated on ${validationPath}\n`);
   out.write(`test  ${testPath}: ${test.length} utterances, language ${language}\n\n`);
   out.write(
     `${formatTable(
-      ['figure', 'k-fold validation (train)', 'test'],
+      ['figure', validationPath === undefined ? 'k-fold validation (train)' : 'validation', 'test'],
       [
         ['accuracy', validation === null ? '-' : percent(validation.accuracy), percent(figures.accuracy)],
         [

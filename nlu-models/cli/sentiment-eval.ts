@@ -1,7 +1,7 @@
 /**
- * `npm run sentiment:eval -- --test F --lang en|es [--train F]`: measures the sentiment model on a
- * JSONL file. Without `--train` it uses the shipped model (UMSAB train + customer-service data);
- * with it, a model trained on that file alone. Prints a table and, as its last line, one JSON
+ * `npm run sentiment:eval -- --test F --lang en|es [--train F[,F…]]`: measures the sentiment model on
+ * a JSONL file. Without `--train` it uses the shipped model (UMSAB train + val + customer-service
+ * data); with it, a model trained on those files alone (several joined with commas). Prints a table and, as its last line, one JSON
  * object: accuracy, macroF1, negativeRecall, negativePrecision.
  */
 import { accuracy, classFigures, macroF1 } from '../classifier/metrics.js';
@@ -18,7 +18,7 @@ function main(): void {
   const language = args.get('lang');
   const trainPath = args.get('train');
   if (testPath === undefined || !isLanguage(language)) {
-    process.stderr.write('usage: npm run sentiment:eval -- --test F --lang en|es [--train F]\n');
+    process.stderr.write('usage: npm run sentiment:eval -- --test F --lang en|es [--train F[,F…]]\n');
     process.exitCode = 2;
     return;
   }
@@ -26,7 +26,10 @@ function main(): void {
   const model =
     trainPath === undefined
       ? (SentimentAnalyzer.train([language], {}, progress).model(language) as SentimentModel)
-      : SentimentModel.train(readJsonl(trainPath, 'sentiment'), { language, onProgress: progress });
+      : SentimentModel.train(
+          trainPath.split(',').flatMap((path) => readJsonl(path, 'sentiment')),
+          { language, onProgress: progress },
+        );
   const test = readJsonl(testPath, 'sentiment');
   const truth = test.map((r) => r.label);
   const predicted = test.map((r) => model.analyze(r.text).label);
@@ -39,7 +42,9 @@ function main(): void {
     negativePrecision: negative?.precision ?? null,
   };
   const out = process.stdout;
-  out.write(`model: ${trainPath ?? 'shipped (UMSAB train + customer-service data)'}, language ${language}\n`);
+  out.write(
+    `model: ${trainPath ?? 'shipped (UMSAB train + val + customer-service data)'}, language ${language}\n`,
+  );
   out.write(`test ${testPath}: ${test.length} utterances\n`);
   out.write(
     `out-of-fold macro-F1 on the training data: ${model.validationMacroF1?.toFixed(3) ?? '-'}, biases negative ${model.biases.negative} / positive ${model.biases.positive}\n\n`,

@@ -30,6 +30,22 @@ describe('evaluation CLIs', () => {
     expect(figures.utterancesPerSecond).toBeGreaterThan(0);
   }, 60_000);
 
+  it('nlu:eval trains on every file of a comma-separated --train', async () => {
+    const { stdout } = await run(
+      'npx',
+      [
+        'tsx',
+        'nlu-models/cli/nlu-eval.ts',
+        '--train',
+        `${fixture('tiny.train.jsonl')},${fixture('tiny.train.jsonl')}`,
+        '--test',
+        fixture('tiny.test.jsonl'),
+      ],
+      { timeout: 55_000 },
+    );
+    expect(stdout).toMatch(/: 60 utterances, \d+ intents/);
+  }, 60_000);
+
   it('sentiment:eval prints negative recall and precision on the last line', async () => {
     const figures = await lastLine('sentiment-eval.ts', [
       '--test',
