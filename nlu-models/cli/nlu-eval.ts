@@ -1,7 +1,8 @@
 /**
- * `npm run nlu:eval -- --train F[,F…] [--validation F] --test F [--lang en|es]`: trains the intent
- * model on JSONL files (several joined with commas), calibrated on the data set's validation split
- * where given (else on k folds of the training data), recognises every test utterance through the
+ * `npm run nlu:eval -- --train F[,F…] [--validation F] [--oos-rate R] --test F [--lang en|es]`:
+ * trains the intent model on JSONL files (several joined with commas), calibrated on the data set's
+ * validation split where given (else on k folds of the training data), the out-of-scope threshold
+ * weighing an expected share R of out-of-scope traffic (default 0.05), recognises every test utterance through the
  * full NluRecognizer (intent + entities + sentiment), prints a table and, as its last line, one JSON
  * object: accuracy, inScopeAccuracy, oosRecall, macroF1, utterancesPerSecond.
  */
@@ -16,14 +17,20 @@ import { createProgressBar } from './progress-bar.js';
 const SPEED_UTTERANCES = 3000;
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['train', 'validation', 'test', 'lang']);
+  const args = parseArgs(process.argv.slice(2), ['train', 'validation', 'oos-rate', 'test', 'lang']);
+  const outOfScopeRate = Number(args.get('oos-rate') ?? '0.05');
   const validationPath = args.get('validation');
   const trainPath = args.get('train');
   const testPath = args.get('test');
   const language = args.get('lang') ?? 'en';
-  if (trainPath === undefined || testPath === undefined || !isLanguage(language)) {
+  if (
+    trainPath === undefined ||
+    testPath === undefined ||
+    !isLanguage(language) ||
+    !(outOfScopeRate >= 0 && outOfScopeRate <= 1)
+  ) {
     process.stderr.write(
-      'usage: npm run nlu:eval -- --train F[,F…] [--validation F] --test F [--lang en|es]\n',
+      'usage: npm run nlu:eval -- --train F[,F…] [--validation F] [--oos-rate 0..1] --test F [--lang en|es]\n',
     );
     process.exitCode = 2;
     return;
@@ -33,6 +40,7 @@ async function main(): Promise<void> {
   const trainingStartedAt = Date.now();
   const classifier = IntentClassifier.train(train, {
     language,
+    outOfScopeRate,
     ...(validationPath === undefined ? {} : { calibration: readJsonl(validationPath, 'intent') }),
     onProgress: createProgressBar('training'),
   });
