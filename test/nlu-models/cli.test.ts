@@ -46,6 +46,24 @@ describe('evaluation CLIs', () => {
     expect(stdout).toMatch(/: 60 utterances, \d+ intents/);
   }, 60_000);
 
+  it('nlu:eval refuses an out-of-scope rate outside [0, 1] with its usage and exit code 2', async () => {
+    const failure = await run(
+      'npx',
+      [
+        'tsx',
+        'nlu-models/cli/nlu-eval.ts',
+        '--train',
+        fixture('tiny.train.jsonl'),
+        '--oos-rate',
+        '2',
+        '--test',
+        fixture('tiny.test.jsonl'),
+      ],
+      { timeout: 55_000 },
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2, stderr: expect.stringContaining('--oos-rate') });
+  }, 60_000);
+
   it('sentiment:eval prints negative recall and precision on the last line', async () => {
     const figures = await lastLine('sentiment-eval.ts', [
       '--test',
