@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
+import { inkOf, launchChromium } from '../support/browser.js';
 import { type AnalyticsServer, startAnalyticsServer } from './analytics-server.js';
 
 let env: AnalyticsServer;
@@ -16,17 +16,6 @@ afterAll(async () => {
   await browser?.close();
   await env?.close();
 });
-
-/** Share of a canvas's pixels that are not transparent: 0 for a chart that never drew. */
-const inkOf = (page: Page, index: number): Promise<number> =>
-  // A string runs in the page (no DOM types in this Node project).
-  page.evaluate(`(() => {
-    const canvas = document.querySelectorAll('canvas')[${index}];
-    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-    let drawn = 0;
-    for (let p = 3; p < data.length; p += 4) if (data[p] > 0) drawn++;
-    return drawn / (data.length / 4);
-  })()`);
 
 describe('the KPI dashboard in Chromium', () => {
   it('sends a visitor who is not logged in to the agent console login', async () => {

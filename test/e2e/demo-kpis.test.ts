@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
+import { inkOf, launchChromium } from '../support/browser.js';
 import { ENGLISH, OVERALL, SLACK, SPANISH, sentimentOf, WEBCHAT } from './demo-expected.js';
 import { type DemoAgent, DAY, MINUTE, startDemoAgent } from './demo-session.js';
 
@@ -355,13 +355,3 @@ async function texts(page: Page, selector: string, parts: string): Promise<strin
   )) as string[][];
   return found.map((cells) => cells.join(' | '));
 }
-
-/** Share of a canvas's pixels that are not transparent: 0 for a chart that never drew. */
-const inkOf = (page: Page, index: number): Promise<number> =>
-  page.evaluate(`(() => {
-    const canvas = document.querySelectorAll('canvas')[${index}];
-    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-    let drawn = 0;
-    for (let p = 3; p < data.length; p += 4) if (data[p] > 0) drawn++;
-    return drawn / (data.length / 4);
-  })()`);

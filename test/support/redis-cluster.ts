@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.js';
-import { accepts } from './redis-server.js';
+import { untilAccepting } from './redis-server.js';
 
 const run = promisify(execFile);
 
@@ -95,15 +95,7 @@ async function launch(port: number, dir: string): Promise<ChildProcess> {
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`redis-server exited with code ${child.exitCode} on port ${port}`);
-    if (await accepts(port)) return child;
-    await sleep(20);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`redis-server did not accept connections on port ${port} within 10 s`);
+  return untilAccepting(child, port);
 }
 
 /** Waits until every node says the cluster is up and covers all 16384 slots. */

@@ -52,6 +52,11 @@ async function launch(port: number, persistence: string[]): Promise<ChildProcess
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--loglevel', 'warning'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
+  return untilAccepting(child, port);
+}
+
+/** Resolves with a freshly spawned redis-server once it accepts connections; kills it after 10 s. */
+export async function untilAccepting(child: ChildProcess, port: number): Promise<ChildProcess> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
