@@ -75,7 +75,9 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
   const recognizer = options.recognizer ?? (await NluRecognizer.create({ logger }));
   const plugin = await createGamification({
     stores,
-    config: loadGamificationConfig(),
+    config: config.LOYALTY_CONFIG_FILE
+      ? loadGamificationConfig(config.LOYALTY_CONFIG_FILE)
+      : loadGamificationConfig(),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.random ? { random: options.random } : {}),

@@ -103,6 +103,11 @@ const schema = z
         .string()
         .refine(isReadableJson, { error: 'a readable JSON file of waypoint rules (see docs/identity.md)' }),
     ),
+    LOYALTY_CONFIG_FILE: optional(
+      z.string().refine(isReadableJson, {
+        error: 'a readable JSON file of loyalty rules, tiers and badges (see docs/gamification.md)',
+      }),
+    ),
     AGENT_ACCOUNTS: optional(
       z.string().refine(isJsonArray, { error: 'a JSON array of agent accounts (see docs/handoff.md)' }),
     ),
