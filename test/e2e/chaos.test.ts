@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +19,8 @@ const MESSAGES_EACH = 20;
 const KILL_EVERY_MS = 2_000;
 /** What `first-contact-of-day` pays a member for their first message of a UTC day. */
 const FIRST_CONTACT_POINTS = 5;
+/** What the chaos run's extra rule pays for every message (each message id once). */
+const MESSAGE_POINTS = 3;
 const QUESTIONS = [
   'where is my order ORD-100001',
   'where is my order ORD-100002',
@@ -59,6 +61,11 @@ describe('chaos: processes killed every 2 s and a Redis restart while 500 custom
     // Trains the retail model into the on-disk cache if no earlier run did, so servers start quickly.
     await NluRecognizer.create({});
     dataDir = await mkdtemp(join(tmpdir(), 'relevo-chaos-'));
+    // The shipped programme plus a rule that pays every message, so each message's credit is checked.
+    const loyalty = JSON.parse(await readFile('gamification/config/loyalty.json', 'utf8'));
+    loyalty.rules.push({ id: 'chaos-message', event: 'message.received', points: MESSAGE_POINTS });
+    const loyaltyFile = join(dataDir, 'loyalty.json');
+    await writeFile(loyaltyFile, JSON.stringify(loyalty));
     redis = await startRedisServer(undefined, { appendOnlyDir: dataDir });
     client = await connectRedis({ url: redis.url });
     env = {
@@ -69,6 +76,7 @@ describe('chaos: processes killed every 2 s and a Redis restart while 500 custom
       INBOUND_VISIBILITY_MS: '2000',
       // 500 customers on one machine: the limiter is on but never in the way.
       RATE_LIMIT_PER_MINUTE: '10000',
+      LOYALTY_CONFIG_FILE: loyaltyFile,
     };
     servers.push(...(await Promise.all([start(), start()])));
     ports.push(...servers.map((server) => server.port));
@@ -190,6 +198,7 @@ describe('chaos: processes killed every 2 s and a Redis restart while 500 custom
   it('answers every message exactly once and in order, loses and doubles no points, and keeps every transcript whole', async () => {
     let done = false;
     const killer = chaos(() => done);
+    const began = Date.now();
     const chats = Array.from({ length: CONVERSATIONS }, (_, index) => chat(index));
     // Redis restarts (same port, same AOF folder) once the customers are well under way.
     await sleep(8_000);
@@ -199,7 +208,7 @@ describe('chaos: processes killed every 2 s and a Redis restart while 500 custom
     await killer.finished;
     expect(killer.kills()).toBeGreaterThan(0);
     process.stdout.write(
-      `chaos: ${CONVERSATIONS * MESSAGES_EACH} messages, ${killer.kills()} processes killed\n`,
+      `chaos: ${CONVERSATIONS * MESSAGES_EACH} messages in ${Math.round((Date.now() - began) / 1000)} s, ${killer.kills()} processes killed\n`,
     );
 
     // Every acknowledged message is answered, however its turn was interrupted.
@@ -259,13 +268,18 @@ describe('chaos: processes killed every 2 s and a Redis restart while 500 custom
       }
     }
 
-    // Each customer earned the first-contact points once a day: none lost, none doubled.
+    // Each customer earned the first-contact points once and every message's points once: a credit
+    // lost or doubled anywhere would show in the balance and the number of ledger entries.
     const ledger = new RedisLedger(client, { prefix });
     const balances: number[] = [];
-    for await (const memberId of ledger.members()) balances.push((await ledger.balance(memberId)).balance);
+    const entries: number[] = [];
+    for await (const memberId of ledger.members()) {
+      balances.push((await ledger.balance(memberId)).balance);
+      entries.push((await ledger.history(memberId, { limit: 100 })).length);
+    }
     expect(balances).toHaveLength(CONVERSATIONS);
-    expect(new Set(balances.map((balance) => balance % FIRST_CONTACT_POINTS))).toEqual(new Set([0]));
-    expect(Math.min(...balances)).toBe(FIRST_CONTACT_POINTS);
+    expect(new Set(balances)).toEqual(new Set([FIRST_CONTACT_POINTS + MESSAGES_EACH * MESSAGE_POINTS]));
+    expect(new Set(entries)).toEqual(new Set([1 + MESSAGES_EACH]));
     const verify = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'gamification/cli/ledger-verify.ts', '--redis-url', redis.url, '--prefix', prefix],
