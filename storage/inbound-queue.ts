@@ -26,7 +26,10 @@ export interface StoredEntry {
   key: string;
   id: string;
   json: string;
+  /** Runs started, this one included (a run cut short by a dying process counts too). */
   attempt: number;
+  /** Runs whose handler rejected. */
+  failures: number;
 }
 
 /** A wake-up: "partition P has entries", delivered to one consumer until acknowledged. */
@@ -51,6 +54,8 @@ export interface InboundBackend {
    * with its attempt count raised by one, or `undefined` when empty — one round trip per turn.
    */
   next(partition: string, done?: string): Promise<StoredEntry | undefined>;
+  /** Counts a run of the entry `key` whose handler rejected. */
+  fail(partition: string, key: string): Promise<void>;
   /** New wake-ups for `consumer`, and wake-ups another consumer left unacknowledged for `idleMs`. */
   claimWakes(consumer: string, count: number, idleMs: number): Promise<Wake[]>;
   /** Acknowledges (and forgets) a wake-up, delivered or not: its partition was drained. */
@@ -74,8 +79,14 @@ export interface InboundQueueOptions {
   pollMs?: number;
   /** Partitions one process's consumer drains at once for wake-ups (besides the connector's own). Default 16. */
   concurrency?: number;
-  /** Runs of an entry before it is given up (logged at error and removed). Default 5. */
+  /** Failed runs (the handler rejected) of an entry before it is given up (logged at error and removed). Default 5. */
   maxAttempts?: number;
+  /**
+   * Runs of an entry of any outcome before it is given up, counting runs cut short because their process
+   * died: only a message that kills every process taking it gets there. Processes killed while running it
+   * are no fault of the message, so they do not count toward `maxAttempts`. Default 50.
+   */
+  maxRuns?: number;
   /** How long a drain waits for the partition's lock before leaving the work to a later wake-up. */
   lockWaitMs?: number;
 }
@@ -101,6 +112,7 @@ export class InboundQueue {
   private readonly pollMs: number;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
+  private readonly maxRuns: number;
   private readonly lockWaitMs: number;
   private readonly consumer = randomUUID();
   /** Drains running in this process, per partition: a second one waits for the first. */
@@ -123,6 +135,7 @@ export class InboundQueue {
     this.pollMs = options.pollMs ?? 250;
     this.concurrency = options.concurrency ?? 16;
     this.maxAttempts = options.maxAttempts ?? 5;
+    this.maxRuns = options.maxRuns ?? 50;
     this.lockWaitMs = options.lockWaitMs ?? 3 * this.visibilityMs;
   }
 
@@ -240,14 +253,20 @@ export class InboundQueue {
       let stored = await this.backend.next(partition);
       while (stored) {
         if (this.stopping) throw new RelevoError('RELEVO_QUEUE_STOPPING', 'The inbound queue is stopping');
-        if (stored.attempt > this.maxAttempts) {
+        if (stored.failures >= this.maxAttempts || stored.attempt > this.maxRuns) {
           this.logger.error(
-            { partition, id: stored.id, attempts: stored.attempt - 1 },
+            { partition, id: stored.id, failures: stored.failures, runs: stored.attempt - 1 },
             'inbound activity given up after repeated failures',
           );
         } else {
           const activity = JSON.parse(stored.json) as Partial<Activity>;
-          await this.handler({ id: stored.id, partition, activity, attempt: stored.attempt });
+          const { key } = stored;
+          await this.handler({ id: stored.id, partition, activity, attempt: stored.attempt }).catch(
+            async (error: unknown) => {
+              await this.backend.fail(partition, key);
+              throw error;
+            },
+          );
         }
         stored = await this.backend.next(partition, stored.key);
       }

@@ -33,7 +33,7 @@ export class MemoryInboundBackend implements InboundBackend {
     for (const [seenId, at] of state.seen) if (at <= now - this.retentionMs) state.seen.delete(seenId);
     if (state.seen.has(id)) return false;
     state.seen.set(id, now);
-    state.entries.push({ key: String(++this.sequence), id, json, attempt: 0 });
+    state.entries.push({ key: String(++this.sequence), id, json, attempt: 0, failures: 0 });
     return true;
   }
 
@@ -51,6 +51,11 @@ export class MemoryInboundBackend implements InboundBackend {
     if (!first) return undefined;
     first.attempt++;
     return { ...first };
+  }
+
+  async fail(partition: string, key: string): Promise<void> {
+    const entry = this.partitions.get(partition)?.entries.find((stored) => stored.key === key);
+    if (entry) entry.failures++;
   }
 
   async claimWakes(_consumer: string, count: number, idleMs: number): Promise<Wake[]> {

@@ -18,18 +18,19 @@ redis.call('PEXPIRE', KEYS[1], retention)
 return 1
 `);
 
-// Removes the finished entry ARGV[2] (if any), then answers the oldest one with its attempt count
-// raised: one round trip per turn.
+// Removes the finished entry ARGV[2] (if any), then answers the oldest one with its run count raised
+// and its failed runs (field `<id>:f`): one round trip per turn.
 const nextScript = new RedisScript(`
 if ARGV[2] ~= '' then
   redis.call('XDEL', KEYS[1], ARGV[2])
-  redis.call('HDEL', KEYS[2], ARGV[2])
+  redis.call('HDEL', KEYS[2], ARGV[2], ARGV[2] .. ':f')
 end
 local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
 if not first then return false end
 local attempt = redis.call('HINCRBY', KEYS[2], first[1], 1)
+local failures = tonumber(redis.call('HGET', KEYS[2], first[1] .. ':f') or '0')
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
-return {first[1], attempt, first[2]}
+return {first[1], attempt, first[2], failures}
 `);
 
 const GROUP = 'relevo';
@@ -73,13 +74,24 @@ export class RedisInboundBackend implements InboundBackend {
   async next(partition: string, done?: string): Promise<StoredEntry | undefined> {
     const { log, tries } = this.keys(partition);
     const reply = (await nextScript.run(this.client, [log, tries], [String(this.retentionMs), done ?? ''])) as
-      | [string, number, string[]]
+      | [string, number, string[], number]
       | null;
     if (!reply) return undefined;
-    const [key, attempt, fields] = reply;
+    const [key, attempt, fields, failures] = reply;
     const values: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i] as string] = fields[i + 1] as string;
-    return { key, id: values.id ?? '', json: values.a ?? '{}', attempt: Number(attempt) };
+    return {
+      key,
+      id: values.id ?? '',
+      json: values.a ?? '{}',
+      attempt: Number(attempt),
+      failures: Number(failures),
+    };
+  }
+
+  async fail(partition: string, key: string): Promise<void> {
+    const { tries } = this.keys(partition);
+    await this.client.hIncrBy(tries, `${key}:f`, 1);
   }
 
   async claimWakes(consumer: string, count: number, idleMs: number): Promise<Wake[]> {

@@ -101,6 +101,42 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
       await expect.poll(() => done, { timeout: 5_000 }).toEqual(['fine']);
     });
 
+    it('keeps an activity whose runs were cut short by dying processes until one finishes it', async () => {
+      const world = await createWorld();
+      const backend = world.backend();
+      await backend.append('webchat:c1', 'm1', JSON.stringify({ text: 'survivor' }));
+      // Eight processes took it and died before finishing: more runs than maxAttempts allows failures.
+      for (let run = 1; run <= 8; run++) expect((await backend.next('webchat:c1'))?.attempt).toBe(run);
+      const done: string[] = [];
+      const queue = queueOf(
+        world,
+        async (entry) => {
+          done.push(`${text(entry)}#${entry.attempt}`);
+        },
+        { maxAttempts: 2 },
+      );
+      await queue.drain('webchat:c1');
+      expect(done).toEqual(['survivor#9']);
+    });
+
+    it('gives up on an activity that kills every process taking it once maxRuns is reached', async () => {
+      const world = await createWorld();
+      const backend = world.backend();
+      await backend.append('webchat:c1', 'm1', JSON.stringify({ text: 'deadly' }));
+      await backend.append('webchat:c1', 'm2', JSON.stringify({ text: 'next' }));
+      for (let run = 1; run <= 3; run++) await backend.next('webchat:c1');
+      const done: string[] = [];
+      const queue = queueOf(
+        world,
+        async (entry) => {
+          done.push(text(entry));
+        },
+        { maxRuns: 3 },
+      );
+      await queue.drain('webchat:c1');
+      expect(done).toEqual(['next']);
+    });
+
     it('does not hold one conversation up behind a slow turn of another', async () => {
       const done: string[] = [];
       let releaseSlow: () => void = () => {};
