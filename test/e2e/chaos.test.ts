@@ -48,11 +48,14 @@ describe('chaos: processes killed every 2 s and a Redis restart while 500 custom
   /** The two serving processes; the balancer reads `ports` on every request. */
   const servers: Server[] = [];
   const ports: number[] = [];
+  /** Every process the test started (servers, spares, killed ones): none may outlive it. */
+  const spawned: RelevoProcess[] = [];
   const prefix = `chaos-${Date.now().toString(36)}`;
   let env: Record<string, string>;
 
   const start = async (): Promise<Server> => {
     const process = spawnRelevo({ ...env, PORT: '0' });
+    spawned.push(process);
     const port = await process.listening();
     return { process, port, since: Date.now() };
   };
@@ -85,8 +88,8 @@ describe('chaos: processes killed every 2 s and a Redis restart while 500 custom
 
   afterAll(async () => {
     await proxy?.close();
-    for (const server of servers) server.process.child.kill('SIGTERM');
-    await Promise.all(servers.map((server) => server.process.exited()));
+    // Before Redis stops: a process told to stop drains towards Redis.
+    await Promise.all(spawned.map((process) => process.stop()));
     if (client?.isOpen) await client.close();
     await redis?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });

@@ -13,6 +13,11 @@ export interface RelevoProcess {
   listening(): Promise<number>;
   /** Resolves with the exit code once the process has exited. */
   exited(): Promise<number | null>;
+  /**
+   * SIGTERM, then SIGKILL if it has not exited within `graceMs`: a server draining towards a Redis
+   * that is already gone would otherwise outlive the test run.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** Starts `bots/main.ts` from source, or with `{ built: true }` the compiled `dist/bots/main.js` as `npm start` does. */
@@ -35,6 +40,13 @@ export function spawnRelevo(env: Record<string, string>, options: { built?: bool
     child,
     output: () => output,
     exited: () => exit,
+    stop: async (graceMs = 10_000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exit;
+      clearTimeout(force);
+    },
     listening: async () => {
       // Generous: a first start on a busy machine trains the NLU model before it listens.
       const deadline = Date.now() + 60_000;
