@@ -12,11 +12,7 @@ import { startBenchServer } from './support/bench-server.js';
 import { messageBody, openConversations, RETAIL_MESSAGES } from './support/directline.js';
 import { closedLoop, openLoop } from './support/load.js';
 import { directLineRequests } from './throughput.js';
-
-function flag(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  return index > 0 ? Number(process.argv[index + 1]) : fallback;
-}
+import { flag } from './support/flags.js';
 
 const SHARE_OF_PEAK = 0.7;
 const CONVERSATIONS = 200;

@@ -9,11 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { RedisLedger } from '../gamification/ledger/redis-ledger.js';
 import { connectRedis } from '../storage/redis-connection.js';
 import { startRedisServer } from '../test/support/redis-server.js';
-
-function flag(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  return index > 0 ? Number(process.argv[index + 1]) : fallback;
-}
+import { flag } from './support/flags.js';
 
 const OPS = flag('--ops', 20_000);
 const CONCURRENCY = flag('--concurrency', 64);

@@ -14,11 +14,7 @@ import { startRedisServer } from '../test/support/redis-server.js';
 import { startBenchServer } from './support/bench-server.js';
 import { startRedisProxy } from './support/redis-proxy.js';
 import { messageBody, openConversations, postJson, RETAIL_MESSAGES } from './support/directline.js';
-
-function flag(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  return index > 0 ? Number(process.argv[index + 1]) : fallback;
-}
+import { flag } from './support/flags.js';
 
 const MESSAGES = flag('--messages', 120);
 const CONVERSATIONS = 10;

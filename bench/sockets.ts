@@ -16,11 +16,7 @@ import { signToken, TOKEN_LIFETIME_MS } from '../connectors/webchat/verify.js';
 import { connectRedis } from '../storage/redis-connection.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { startBenchServer } from './support/bench-server.js';
-
-function flag(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  return index > 0 ? Number(process.argv[index + 1]) : fallback;
-}
+import { flag } from './support/flags.js';
 
 const SOCKETS = flag('--sockets', 10_000);
 const WARM_UP_SOCKETS = 200;

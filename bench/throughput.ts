@@ -14,11 +14,7 @@ import { startRedisServer } from '../test/support/redis-server.js';
 import { startBenchServer } from './support/bench-server.js';
 import { type Grant, messageBody, openConversations, RETAIL_MESSAGES } from './support/directline.js';
 import { type ClosedLoopResult, type ConversationRequests, closedLoop } from './support/load.js';
-
-function flag(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  return index > 0 ? Number(process.argv[index + 1]) : fallback;
-}
+import { flag } from './support/flags.js';
 
 const CONVERSATIONS = flag('--conversations', 64);
 const SECONDS = flag('--seconds', 12);

@@ -6,6 +6,7 @@ import { loadConfig } from '../../bots/config.js';
 import type { Clock } from '../../core/clock.js';
 import { silentLogger } from '../../core/logger.js';
 import { NluRecognizer } from '../../nlu-models/index.js';
+import { createRandom } from '../../nlu-models/classifier/random.js';
 import { createStores } from '../../storage/stores.js';
 import { CollectingAdapter } from '../support/collecting-adapter.js';
 import { readFixture, renderActivity } from '../support/transcript-fixture.js';
@@ -17,15 +18,10 @@ const files = readdirSync(folder)
 /** Fixtures read dates relative to this moment (the demo orders are placed around it). */
 const clock: Clock = { now: () => Date.UTC(2026, 10, 22, 12) };
 
-/** A seeded generator (mulberry32) for the games' draws and reward codes: the same run every time. */
+/** A seeded generator for the games' draws and reward codes: the same run every time. */
 function seededRandom(seed: number): (max: number) => number {
-  let a = seed;
-  return (max) => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return Math.floor((((x ^ (x >>> 14)) >>> 0) / 4294967296) * max);
-  };
+  const random = createRandom(seed);
+  return (max) => Math.floor(random() * max);
 }
 
 let recognizer: NluRecognizer;

@@ -4,17 +4,8 @@ import { signHubRequest } from '../../handoff/hub-webhook.js';
 import { FUZZ_MAX_BODY_BYTES, FUZZ_SECRETS, type FuzzContext } from './fuzz-server.js';
 import type { RawRequest } from './raw-http.js';
 
-/** A seeded random source (mulberry32): the same seed makes the same ten thousand requests. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded random source: the same seed makes the same ten thousand requests. */
+export { createRandom as seededRandom } from '../../nlu-models/classifier/random.js';
 
 export type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
