@@ -2,6 +2,18 @@ import { isCluster, type RedisConnection } from './redis-connection.js';
 import type { MessageHandler, PubSub } from './types.js';
 
 /**
+ * How a message on `channel` is published on this client, for a Lua script that publishes in the same
+ * step as it writes (the channel must then carry the hash tag of the script's keys on a cluster).
+ */
+export function publishTarget(
+  client: RedisConnection,
+  prefix: string,
+  channel: string,
+): { command: 'PUBLISH' | 'SPUBLISH'; channel: string } {
+  return { command: isCluster(client) ? 'SPUBLISH' : 'PUBLISH', channel: `${prefix}:bus:${channel}` };
+}
+
+/**
  * {@link PubSub} on Redis. Subscribing needs a connection of its own (a subscribed connection can run
  * no other command), duplicated from the main client; node-redis re-subscribes after a reconnect. On
  * a Redis Cluster it uses sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7): a message travels only to
@@ -12,19 +24,22 @@ export class RedisPubSub implements PubSub {
   private connecting: Promise<RedisConnection> | undefined;
   private readonly handlers = new Map<string, Set<MessageHandler>>();
   private readonly prefix: string;
+  private readonly rootPrefix: string;
   private readonly sharded: boolean;
 
   constructor(
     private readonly client: RedisConnection,
     options: { prefix?: string } = {},
   ) {
-    this.prefix = `${options.prefix ?? 'relevo'}:bus:`;
+    this.rootPrefix = options.prefix ?? 'relevo';
+    this.prefix = `${this.rootPrefix}:bus:`;
     this.sharded = isCluster(client);
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    if (this.sharded) await this.client.sPublish(this.prefix + channel, message);
-    else await this.client.publish(this.prefix + channel, message);
+    const target = publishTarget(this.client, this.rootPrefix, channel);
+    if (target.command === 'SPUBLISH') await this.client.sPublish(target.channel, message);
+    else await this.client.publish(target.channel, message);
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>> {

@@ -4,27 +4,15 @@ import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { RelevoError } from '../../core/errors.js';
 import { inboundDelivery } from '../../core/turn-state.js';
-import type { PubSub } from '../../storage/types.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
-import type { ActivitySet, ConversationRecord, ConversationStore } from './conversation-store.js';
+import type { ConversationRecord, ConversationStore } from './conversation-store.js';
 import { type BotIdentity, outboundActivity } from './outbound.js';
 
 export interface WebChatAdapterOptions extends RelevoAdapterOptions {
+  /** The conversations and their logs; an append also announces to every process. */
   store: ConversationStore;
-  pubsub: PubSub;
   bot?: BotIdentity;
   clock?: Clock;
-}
-
-/** The pub/sub channel announcing new activities of one conversation to every process. */
-export function deliveryChannel(conversationId: string): string {
-  return `webchat:${conversationId}`;
-}
-
-/** What is published on a conversation's delivery channel: the activities just appended. */
-export interface Delivery extends ActivitySet {
-  /** Watermark before these activities, so a listener can tell whether it missed any. */
-  after: number;
 }
 
 /** How many replies a queued turn has appended so far: the index in each reply's key. */
@@ -32,21 +20,19 @@ const REPLY_INDEX = Symbol('relevo.webchat.replyIndex');
 
 /**
  * The web chat channel's BotAdapter: what the bot sends is appended to the conversation's log (which
- * gives it its id and watermark) and announced over pub/sub, so whichever process holds the browser's
- * WebSocket pushes it, and polling clients find it with their next watermark. A turn from the durable
+ * gives it its id and watermark) and announced over pub/sub in the same step, so whichever process
+ * holds the browser's WebSocket pushes it, and polling clients find it with their next watermark. A turn from the durable
  * inbound queue keys each reply by its inbound id and index, so a turn run again after a crash appends
  * (and announces) only the replies the first run did not store.
  */
 export class WebChatAdapter extends RelevoAdapter {
   readonly store: ConversationStore;
-  private readonly pubsub: PubSub;
   private readonly bot: BotIdentity;
   private readonly clock: Clock;
 
   constructor(options: WebChatAdapterOptions) {
     super(options);
     this.store = options.store;
-    this.pubsub = options.pubsub;
     this.bot = options.bot ?? { id: 'relevo', name: 'Relevo' };
     this.clock = options.clock ?? systemClock;
   }
@@ -109,32 +95,15 @@ export class WebChatAdapter extends RelevoAdapter {
   }
 
   /**
-   * Appends activities to the conversation's log at once and announces the new ones together; their
-   * ids. `keys` make the append idempotent (see {@link ConversationStore.append}).
+   * Appends activities to the conversation's log at once and announces the new ones together (one
+   * step on Redis); their ids. `keys` make the append idempotent (see {@link ConversationStore.append}).
    */
   async deliverAll(
     conversation: ConversationRecord,
     activities: Partial<Activity>[],
     keys?: (string | undefined)[],
   ): Promise<string[]> {
-    const { ids, fresh, watermark } = await this.store.append(conversation.id, activities, keys);
-    // New activities of one append are the log's last ones, in order: announce those only.
-    const announced = activities.flatMap((activity, i) => (fresh[i] ? [{ ...activity, id: ids[i] }] : []));
-    if (announced.length === 0) return ids;
-    const delivery: Delivery = {
-      activities: announced,
-      watermark,
-      after: watermark - announced.length,
-    };
-    try {
-      await this.pubsub.publish(deliveryChannel(conversation.id), JSON.stringify(delivery));
-    } catch (error) {
-      // The activity is in the log: polling clients and the next reconnect still get it.
-      this.logger.warn(
-        { err: error, conversationId: conversation.id },
-        'could not announce a web chat activity',
-      );
-    }
+    const { ids } = await this.store.append(conversation.id, activities, keys);
     return ids;
   }
 }

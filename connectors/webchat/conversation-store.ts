@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { RedisConnection } from '../../storage/redis-connection.js';
+import { conversationTag } from '../../storage/redis-keys.js';
+import { publishTarget } from '../../storage/redis-pubsub.js';
 import { RedisScript } from '../../storage/redis-script.js';
+import type { PubSub } from '../../storage/types.js';
 
 /** A Direct Line conversation: who it belongs to. */
 export interface ConversationRecord {
@@ -21,9 +24,26 @@ export interface ActivitySet {
   watermark: number;
 }
 
+/** What is published on a conversation's delivery channel: the activities just appended. */
+export interface Delivery extends ActivitySet {
+  /** Watermark before these activities, so a listener can tell whether it missed any. */
+  after: number;
+}
+
+/**
+ * The pub/sub channel announcing new activities of one conversation to every process. It carries the
+ * conversation's hash tag, so on a Redis Cluster the log's append script can publish on it (sharded
+ * pub/sub, same slot).
+ */
+export function deliveryChannel(conversationId: string): string {
+  return `webchat:${conversationTag('webchat', conversationId)}:${conversationId}`;
+}
+
 /**
  * What the Direct Line channel keeps per conversation: its record and its activity log, in which
  * each activity's id is `<conversationId>|<7-digit sequence>` and the sequence is the watermark.
+ * Every append announces its new activities on {@link deliveryChannel} (on Redis in the same script),
+ * so whichever process holds the conversation's socket pushes them.
  */
 export interface ConversationStore {
   create(record: ConversationRecord): Promise<void>;
@@ -32,7 +52,8 @@ export interface ConversationStore {
    * Appends activities in order, at once (their `id`s are assigned here), and returns their ids and the
    * new watermark. A turn's replies go in one call, so they cost one write, not one each. An activity
    * given a key (`keys[i]`) is appended once per key: a repeat returns the first one's id and is not
-   * `fresh` — a client's retried post, a turn run again after a crash.
+   * `fresh` — a client's retried post, a turn run again after a crash. The fresh ones are announced
+   * (one {@link Delivery}) before the promise resolves.
    */
   append(
     conversationId: string,
@@ -59,13 +80,18 @@ export function activityId(conversationId: string, sequence: number): string {
   return `${conversationId}|${String(sequence).padStart(7, '0')}`;
 }
 
-/** {@link ConversationStore} in process memory. */
+/** {@link ConversationStore} in process memory; announces on `pubsub` when given. */
 export class MemoryConversationStore implements ConversationStore {
   private readonly records = new Map<string, ConversationRecord>();
   private readonly logs = new Map<string, string[]>();
   /** Per conversation, the sequence of each keyed activity appended. */
   private readonly appended = new Map<string, Map<string, number>>();
   private readonly key = randomBytes(32);
+  private readonly pubsub: PubSub | undefined;
+
+  constructor(options: { pubsub?: PubSub } = {}) {
+    this.pubsub = options.pubsub;
+  }
 
   async create(record: ConversationRecord): Promise<void> {
     this.records.set(record.id, { ...record });
@@ -94,7 +120,20 @@ export class MemoryConversationStore implements ConversationStore {
       if (key !== undefined) appended.set(key, log.length);
       return log.length;
     });
-    return toAppended(conversationId, sequences, log.length);
+    const result = toAppended(conversationId, sequences, log.length);
+    // New activities of one append are the log's last ones, in order: announce those only.
+    const announced = activities.flatMap((activity, i) =>
+      result.fresh[i] ? [{ ...activity, id: result.ids[i] }] : [],
+    );
+    if (this.pubsub && announced.length > 0) {
+      const delivery: Delivery = {
+        activities: announced,
+        watermark: log.length,
+        after: log.length - announced.length,
+      };
+      await this.pubsub.publish(deliveryChannel(conversationId), JSON.stringify(delivery));
+    }
+    return result;
   }
 
   async since(conversationId: string, watermark: number): Promise<ActivitySet> {
@@ -108,25 +147,39 @@ export class MemoryConversationStore implements ConversationStore {
 }
 
 // Appends each (key, JSON) pair of ARGV in order; a pair whose key was appended before is skipped and
-// answered with minus its first sequence. The last reply is the log's length (the watermark).
+// answered with minus its first sequence. The last reply is the log's length (the watermark). The new
+// activities are announced in the same step as a Delivery (ARGV[2] PUBLISH or SPUBLISH, ARGV[3] the
+// channel): their JSON is spliced as text, with the id added last, so nothing is re-encoded.
 const appendScript = new RedisScript(`
 local out = {}
-for i = 2, #ARGV, 2 do
+local fresh = {}
+for i = 5, #ARGV, 2 do
   local key = ARGV[i]
   local seen = false
-  if key ~= '' then seen = redis.call('HGET', KEYS[3], key) end
+  if key ~= '' then seen = redis.call('HGET', KEYS[2], key) end
   if seen then
     out[#out + 1] = -tonumber(seen)
   else
-    local seq = redis.call('RPUSH', KEYS[2], ARGV[i + 1])
-    if key ~= '' then redis.call('HSET', KEYS[3], key, seq) end
+    local json = ARGV[i + 1]
+    local seq = redis.call('RPUSH', KEYS[1], json)
+    if key ~= '' then redis.call('HSET', KEYS[2], key, seq) end
     out[#out + 1] = seq
+    local id = '"id":' .. cjson.encode(ARGV[4] .. '|' .. string.format('%07d', seq))
+    if json == '{}' then
+      fresh[#fresh + 1] = '{' .. id .. '}'
+    else
+      fresh[#fresh + 1] = string.sub(json, 1, -2) .. ',' .. id .. '}'
+    end
   end
 end
-local length = redis.call('LLEN', KEYS[2])
+local length = redis.call('LLEN', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
 redis.call('PEXPIRE', KEYS[3], ARGV[1])
+if #fresh > 0 then
+  redis.call(ARGV[2], ARGV[3], '{"activities":[' .. table.concat(fresh, ',') .. '],"watermark":' ..
+    length .. ',"after":' .. (length - #fresh) .. '}')
+end
 out[#out + 1] = length
 return out
 `);
@@ -136,29 +189,52 @@ const RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** How long a process uses the signing key it read before reading it again. */
 export const SIGNING_KEY_CACHE_MS = 60_000;
 
-/** {@link ConversationStore} on Redis: a hash per conversation and a list as its log. */
+/** How long a process uses a conversation record it read before reading it again. */
+export const RECORD_CACHE_MS = 60_000;
+/** Most records a process keeps; it starts afresh rather than grow without bound. */
+const RECORD_CACHE_SIZE = 10_000;
+
+/**
+ * {@link ConversationStore} on Redis: per conversation a record, a list as its log and a hash of the
+ * keys appended, under the conversation's hash tag (`storage/redis-keys.ts`, shared with its inbound
+ * queue, transcript and state), and its delivery channel on the same slot.
+ */
 export class RedisConversationStore implements ConversationStore {
   private readonly prefix: string;
+  private readonly rootPrefix: string;
   private readonly clock: Clock;
   /** The signing key as last read, and until when it is trusted without asking Redis again. */
   private cachedKey: { key: Promise<Buffer>; until: number } | undefined;
+  /**
+   * Records this process created or read recently. A record never changes once created, so every post
+   * and every turn's replies need not read it again; only a record that expired (30 days unused) or
+   * that Redis lost can outlive its key here, for at most {@link RECORD_CACHE_MS}.
+   */
+  private readonly records = new Map<string, { record: ConversationRecord; until: number }>();
 
   constructor(
     private readonly client: RedisConnection,
     options: { prefix?: string; clock?: Clock } = {},
   ) {
-    this.prefix = `${options.prefix ?? 'relevo'}:dl`;
+    this.rootPrefix = options.prefix ?? 'relevo';
+    this.prefix = `${this.rootPrefix}:dl`;
     this.clock = options.clock ?? systemClock;
   }
 
   async create(record: ConversationRecord): Promise<void> {
-    const [meta] = this.keys(record.id);
+    const { meta } = this.keys(record.id);
     await this.client.multi().set(meta, JSON.stringify(record)).pExpire(meta, RETENTION_MS).exec();
+    this.remember(record);
   }
 
   async get(conversationId: string): Promise<ConversationRecord | undefined> {
-    const json = await this.client.get(this.keys(conversationId)[0]);
-    return json ? (JSON.parse(json) as ConversationRecord) : undefined;
+    const cached = this.records.get(conversationId);
+    if (cached && this.clock.now() < cached.until) return { ...cached.record };
+    const json = await this.client.get(this.keys(conversationId).meta);
+    if (!json) return undefined;
+    const record = JSON.parse(json) as ConversationRecord;
+    this.remember(record);
+    return { ...record };
   }
 
   async append(
@@ -166,19 +242,20 @@ export class RedisConversationStore implements ConversationStore {
     activities: readonly Partial<Activity>[],
     keys: readonly (string | undefined)[] = [],
   ): Promise<Appended> {
-    const [meta, log, appended] = this.keys(conversationId);
-    const args = [String(RETENTION_MS)];
+    const { meta, log, appended } = this.keys(conversationId);
+    const target = publishTarget(this.client, this.rootPrefix, deliveryChannel(conversationId));
+    const args = [String(RETENTION_MS), target.command, target.channel, conversationId];
     activities.forEach((activity, i) => {
-      args.push(keys[i] ?? '', JSON.stringify(activity));
+      args.push(keys[i] ?? '', JSON.stringify({ ...activity, id: undefined }));
     });
-    const reply = (await appendScript.run(this.client, [meta, log, appended], args)) as number[];
+    const reply = (await appendScript.run(this.client, [log, appended, meta], args)) as number[];
     const watermark = Number(reply.at(-1));
     return toAppended(conversationId, reply.slice(0, -1).map(Number), watermark);
   }
 
   async since(conversationId: string, watermark: number): Promise<ActivitySet> {
     const entries = await this.client.lRange(
-      this.keys(conversationId)[1],
+      this.keys(conversationId).log,
       watermark,
       watermark + MAX_ACTIVITIES_PER_SET - 1,
     );
@@ -210,9 +287,18 @@ export class RedisConversationStore implements ConversationStore {
     return Buffer.from(stored ?? '', 'base64');
   }
 
-  private keys(conversationId: string): [string, string, string] {
-    const tag = `{${conversationId}}`;
-    return [`${this.prefix}:${tag}:meta`, `${this.prefix}:${tag}:log`, `${this.prefix}:${tag}:appended`];
+  private remember(record: ConversationRecord): void {
+    if (this.records.size >= RECORD_CACHE_SIZE) this.records.clear();
+    this.records.set(record.id, { record: { ...record }, until: this.clock.now() + RECORD_CACHE_MS });
+  }
+
+  private keys(conversationId: string): { meta: string; log: string; appended: string } {
+    const tag = conversationTag('webchat', conversationId);
+    return {
+      meta: `${this.prefix}:${tag}:meta`,
+      log: `${this.prefix}:${tag}:log`,
+      appended: `${this.prefix}:${tag}:appended`,
+    };
   }
 }
 

@@ -46,10 +46,9 @@ export function createWebChatChannel(options: WebChatChannelOptions): Channel {
   const clock = options.clock ?? systemClock;
   const store: ConversationStore = options.stores.redis
     ? new RedisConversationStore(options.stores.redis, { prefix: options.stores.prefix })
-    : new MemoryConversationStore();
+    : new MemoryConversationStore({ pubsub: options.stores.pubsub });
   const adapter = new WebChatAdapter({
     store,
-    pubsub: options.stores.pubsub,
     clock,
     logger: options.logger.child({ channel: 'webchat' }),
     inFlight: options.inFlight,

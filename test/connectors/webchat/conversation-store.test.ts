@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type ConversationStore,
+  type Delivery,
+  deliveryChannel,
   MemoryConversationStore,
+  RECORD_CACHE_MS,
   RedisConversationStore,
   SIGNING_KEY_CACHE_MS,
 } from '../../../connectors/webchat/conversation-store.js';
+import { MemoryPubSub } from '../../../storage/memory-pubsub.js';
+import { RedisPubSub } from '../../../storage/redis-pubsub.js';
+import type { PubSub } from '../../../storage/types.js';
 import { useRedis } from '../../support/redis-fixture.js';
 
 const redis = useRedis();
+const cluster = useRedis('cluster');
 
 describe('RedisConversationStore signing key', () => {
   it('gives every process the same key and reads it from Redis again only after a minute', async () => {
@@ -25,6 +33,31 @@ describe('RedisConversationStore signing key', () => {
     expect(await first.signingKey()).toEqual(key);
     now += SIGNING_KEY_CACHE_MS;
     expect(await first.signingKey()).toEqual(Buffer.alloc(32, 7));
+  });
+});
+
+describe('RedisConversationStore records', () => {
+  it('reads a conversation record once a minute per process, and never remembers a missing one', async () => {
+    const client = await redis.connect();
+    let now = 1_000_000;
+    const clock = { now: () => now };
+    const prefix = `${redis.prefix}-records`;
+    const writer = new RedisConversationStore(client, { prefix, clock });
+    const reader = new RedisConversationStore(client, { prefix, clock });
+    expect(await reader.get('r1')).toBeUndefined();
+    await writer.create({ id: 'r1', userId: 'u1', locale: 'es-ES', createdAt: 5 });
+    expect(await reader.get('r1')).toEqual({ id: 'r1', userId: 'u1', locale: 'es-ES', createdAt: 5 });
+
+    // Redis lost the record: each process goes on with what it read for at most a minute.
+    const gets = () => client.info('commandstats').then((info) => /cmdstat_get:calls=(\d+)/.exec(info)?.[1]);
+    await client.del(await client.keys(`${prefix}:dl:*`));
+    const before = await gets();
+    expect(await reader.get('r1')).toMatchObject({ userId: 'u1' });
+    expect(await writer.get('r1')).toMatchObject({ userId: 'u1' });
+    expect(await gets()).toBe(before);
+    now += RECORD_CACHE_MS;
+    expect(await reader.get('r1')).toBeUndefined();
+    expect(await writer.get('r1')).toBeUndefined();
   });
 });
 
@@ -85,5 +118,73 @@ describe.each([
       'typing',
       'reply 1',
     ]);
+  });
+});
+
+/** Collects what a store announces on a conversation's delivery channel. */
+async function listen(pubsub: PubSub, conversationId: string): Promise<Delivery[]> {
+  const heard: Delivery[] = [];
+  await pubsub.subscribe(deliveryChannel(conversationId), (message) => heard.push(JSON.parse(message)));
+  return heard;
+}
+
+describe.each([
+  [
+    'memory',
+    async () => {
+      const pubsub = new MemoryPubSub();
+      return {
+        store: new MemoryConversationStore({ pubsub }) as ConversationStore,
+        pubsub: pubsub as PubSub,
+      };
+    },
+  ],
+  [
+    'Redis',
+    async () => {
+      const client = await redis.connect();
+      const prefix = `${redis.prefix}-announce`;
+      return {
+        store: new RedisConversationStore(client, { prefix }),
+        pubsub: new RedisPubSub(client, { prefix }),
+      };
+    },
+  ],
+  [
+    'Redis Cluster',
+    async () => {
+      const client = await cluster.connect();
+      const prefix = `${cluster.prefix}-announce`;
+      return {
+        store: new RedisConversationStore(client, { prefix }),
+        pubsub: new RedisPubSub(client, { prefix }),
+      };
+    },
+  ],
+])('%s conversation log announcements', (_name, make) => {
+  it('announces the new activities of an append, with their ids, to every listener, and repeats none', async () => {
+    const { store, pubsub } = await make();
+    const id = `conv-{${Math.random().toString(36).slice(2)}}/é"`;
+    await store.create({ id, userId: 'u1', createdAt: 0 });
+    const heard = await listen(pubsub, id);
+    await store.append(id, [{ type: 'message', text: 'hi "there"', attachments: [] }], ['post:1']);
+    await store.append(
+      id,
+      [{ type: 'message', text: 'again' }, {}, { type: 'typing' }],
+      ['post:1', 'reply:0', undefined],
+    );
+    await store.append(id, [{ type: 'message', text: 'again' }], ['post:1']);
+    await expect.poll(() => heard.length).toBe(2);
+    expect(heard[0]).toEqual({
+      activities: [{ type: 'message', text: 'hi "there"', attachments: [], id: `${id}|0000001` }],
+      watermark: 1,
+      after: 0,
+    });
+    expect(heard[1]).toEqual({
+      activities: [{ id: `${id}|0000002` }, { type: 'typing', id: `${id}|0000003` }],
+      watermark: 3,
+      after: 1,
+    });
+    await pubsub.close();
   });
 });
