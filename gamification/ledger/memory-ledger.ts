@@ -5,6 +5,7 @@ import {
   clampLimit,
   clampOffset,
   moveFingerprint,
+  namesItsMember,
   requireKey,
   requireMemberId,
   resolveCredit,
@@ -204,6 +205,7 @@ export class MemoryLedger implements Ledger {
   }
 
   private claimKey(key: string, memberId: string): void {
+    if (namesItsMember(key, memberId)) return;
     const owner = this.keyOwners.get(key);
     if (owner !== undefined && owner !== memberId) throw idempotencyConflict(key);
     this.keyOwners.set(key, memberId);

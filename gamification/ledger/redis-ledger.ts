@@ -17,6 +17,7 @@ import {
   clampLimit,
   clampOffset,
   moveFingerprint,
+  namesItsMember,
   requireKey,
   requireMemberId,
   resolveCredit,
@@ -75,7 +76,8 @@ export interface ScriptReply {
  * {@link Ledger} on Redis: every write is one Lua script (check idempotency, expire what is due,
  * apply, append), so any number of processes share one ledger and a balance never goes negative.
  * Idempotency keys are also claimed globally (`SET NX` key → member) so a key can only ever belong to
- * one member, which a per-member script alone could not see.
+ * one member, which a per-member script alone could not see; a key that names its member (the
+ * `earn:` space) belongs to it by construction, and its write goes without waiting for a claim.
  */
 export class RedisLedger implements Ledger {
   readonly prefix: string;
@@ -95,7 +97,7 @@ export class RedisLedger implements Ledger {
   async credit(request: CreditRequest): Promise<LedgerResult> {
     const now = this.clock.now();
     const credit = resolveCredit(request, now, this.validDays);
-    await this.claim(credit.key, credit.memberId);
+    const claimed = this.claimOrList(credit.key, credit.memberId);
     const bucketKeys = credit.buckets.map(
       (bucket) => `${this.prefix}:ledger:${memberTag(credit.memberId)}:bucket:${bucket.key}`,
     );
@@ -104,39 +106,45 @@ export class RedisLedger implements Ledger {
       b.limit === undefined ? '' : String(b.limit),
       String(b.ttlMs),
     ]);
-    const reply = await this.run(scripts.credit, credit.memberId, now, bucketKeys, [
-      credit.key,
-      credit.fingerprint,
-      String(credit.amount),
-      credit.reason,
-      credit.expiresAt === undefined ? '' : String(credit.expiresAt),
-      ...bucketArgs,
-    ]);
+    const reply = await this.afterClaim(claimed, () =>
+      this.run(scripts.credit, credit.memberId, now, bucketKeys, [
+        credit.key,
+        credit.fingerprint,
+        String(credit.amount),
+        credit.reason,
+        credit.expiresAt === undefined ? '' : String(credit.expiresAt),
+        ...bucketArgs,
+      ]),
+    );
     return this.result(reply, credit.key, credit.memberId);
   }
 
   async debit(request: DebitRequest): Promise<LedgerResult> {
     const debit = resolveDebit(request);
-    await this.claim(debit.key, debit.memberId);
-    const reply = await this.run(
-      scripts.debit,
-      debit.memberId,
-      this.clock.now(),
-      [],
-      [debit.key, debit.fingerprint, String(debit.amount), debit.reason],
+    const claimed = this.claimOrList(debit.key, debit.memberId);
+    const reply = await this.afterClaim(claimed, () =>
+      this.run(
+        scripts.debit,
+        debit.memberId,
+        this.clock.now(),
+        [],
+        [debit.key, debit.fingerprint, String(debit.amount), debit.reason],
+      ),
     );
     return this.result(reply, debit.key, debit.memberId);
   }
 
   async reverse(request: ReverseRequest): Promise<LedgerResult> {
     const reverse = resolveReverse(request);
-    await this.claim(reverse.key, reverse.memberId);
-    const reply = await this.run(
-      scripts.reverse,
-      reverse.memberId,
-      this.clock.now(),
-      [],
-      [reverse.key, reverse.fingerprint, reverse.entryId, reverse.reason],
+    const claimed = this.claimOrList(reverse.key, reverse.memberId);
+    const reply = await this.afterClaim(claimed, () =>
+      this.run(
+        scripts.reverse,
+        reverse.memberId,
+        this.clock.now(),
+        [],
+        [reverse.key, reverse.fingerprint, reverse.entryId, reverse.reason],
+      ),
     );
     if (reply.status === 'not_found') throw entryNotFound(reverse.memberId, reverse.entryId);
     if (reply.status === 'not_reversible') throw notReversible(reverse.entryId, String(reply.why));
@@ -187,7 +195,7 @@ export class RedisLedger implements Ledger {
     const to = requireMemberId(toMemberId);
     const key = requireKey(idempotencyKey);
     const fingerprint = moveFingerprint(from, to);
-    await this.claim(key, from);
+    await this.afterClaim(this.claimOrList(key, from), async () => {});
     const now = this.clock.now();
     const out = await this.run(scripts.moveOut, from, now, [], [key, fingerprint, to]);
     if (out.status === 'conflict') throw idempotencyConflict(key);
@@ -254,9 +262,38 @@ export class RedisLedger implements Ledger {
   async claim(key: string, memberId: string): Promise<void> {
     const [owner] = await Promise.all([
       this.client.set(`${this.prefix}:ledger:key:${key}`, memberId, { condition: 'NX', GET: true }),
-      this.client.sAdd(`${this.prefix}:ledger:members`, memberId),
+      this.listMember(memberId),
     ]);
     if (owner !== null && owner !== memberId) throw idempotencyConflict(key);
+  }
+
+  /**
+   * What must happen before a write under `key`: a key that names its member needs no claim, only
+   * the listing, which may travel with the write itself (`listed`); any other key is claimed first.
+   */
+  private claimOrList(
+    key: string,
+    memberId: string,
+  ): { listed: Promise<unknown> } | { claimed: Promise<void> } {
+    if (namesItsMember(key, memberId)) return { listed: this.listMember(memberId) };
+    return { claimed: this.claim(key, memberId) };
+  }
+
+  /** Runs `write` once the claim holds, or right away, in the same round trip as the listing. */
+  private async afterClaim<T>(
+    claim: { listed: Promise<unknown> } | { claimed: Promise<void> },
+    write: () => Promise<T>,
+  ): Promise<T> {
+    if ('claimed' in claim) {
+      await claim.claimed;
+      return write();
+    }
+    const [, written] = await Promise.all([claim.listed, write()]);
+    return written;
+  }
+
+  private listMember(memberId: string): Promise<number> {
+    return this.client.sAdd(`${this.prefix}:ledger:members`, memberId);
   }
 
   /** Maps a script reply to a result, or throws the typed error its status stands for. */

@@ -1,4 +1,4 @@
-import { invalidLedgerRequest } from './errors.js';
+import { idempotencyConflict, invalidLedgerRequest } from './errors.js';
 import type { CreditRequest, DebitRequest, LedgerBucket, ReverseRequest } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -6,6 +6,8 @@ const DAY_MS = 86_400_000;
 export const MAX_AMOUNT = 1_000_000_000;
 /** Prefix of ids the ledger writes itself; callers may not use it, so theirs never collide. */
 export const SYSTEM_PREFIX = 'sys:';
+/** Prefix of keys that name their member (see {@link namesItsMember}). */
+export const MEMBER_KEY_PREFIX = 'earn:';
 
 function requireText(value: unknown, name: string, max: number): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
@@ -24,6 +26,24 @@ export function requireKey(key: unknown): string {
   if (text.startsWith(SYSTEM_PREFIX))
     throw invalidLedgerRequest(`idempotencyKey may not start with "${SYSTEM_PREFIX}"`);
   return text;
+}
+
+/**
+ * Keys in the `earn:` space name their member: `earn:<rule>:<memberId>:<scope>` (the loyalty rules
+ * write them so). Such a key belongs to the member it names by construction, so the ledger needs no
+ * global claim for it; any other member using it is refused. Answers whether `key` is such a key for
+ * `memberId`, and throws the conflict when it names someone else.
+ */
+export function namesItsMember(key: string, memberId: string): boolean {
+  if (!key.startsWith(MEMBER_KEY_PREFIX)) return false;
+  const parts = key.split(':');
+  if (parts.length < 4 || parts[1] === '' || parts[3] === '') {
+    throw invalidLedgerRequest(
+      `idempotencyKey in the "${MEMBER_KEY_PREFIX}" space must read earn:<rule>:<memberId>:<scope>`,
+    );
+  }
+  if (parts[2] !== memberId) throw idempotencyConflict(key);
+  return true;
 }
 
 function requireAmount(amount: unknown): number {

@@ -84,6 +84,51 @@ export function ledgerContract(name: string, create: (clock: Clock) => Promise<L
       expect((await ledger.balance('m2')).balance).toBe(0);
     });
 
+    it('keeps a key of the earn: space to the member it names, whoever asks first, and once', async () => {
+      const ledger = await create(manualClock());
+      const key = 'earn:welcome:m1:ever';
+      // Nobody has used the key yet, and still it can never pay another member.
+      await expect(
+        ledger.credit({ memberId: 'm2', amount: 10, reason: 'welcome', idempotencyKey: key }),
+      ).rejects.toSatisfy(rejectsWith(LedgerErrorCode.idempotencyConflict));
+      await expect(
+        ledger.debit({ memberId: 'm2', amount: 1, reason: 'spend', idempotencyKey: key }),
+      ).rejects.toSatisfy(rejectsWith(LedgerErrorCode.idempotencyConflict));
+      const first = await ledger.credit({
+        memberId: 'm1',
+        amount: 10,
+        reason: 'welcome',
+        idempotencyKey: key,
+      });
+      const again = await ledger.credit({
+        memberId: 'm1',
+        amount: 10,
+        reason: 'welcome',
+        idempotencyKey: key,
+      });
+      expect(again).toEqual({ ...first, replayed: true });
+      await expect(
+        ledger.credit({ memberId: 'm1', amount: 11, reason: 'welcome', idempotencyKey: key }),
+      ).rejects.toSatisfy(rejectsWith(LedgerErrorCode.idempotencyConflict));
+      // A member id holding a colon cannot pass for the member a longer key names.
+      await expect(
+        ledger.credit({
+          memberId: 'm1:ever',
+          amount: 10,
+          reason: 'r',
+          idempotencyKey: 'earn:welcome:m1:ever:x',
+        }),
+      ).rejects.toSatisfy(rejectsWith(LedgerErrorCode.idempotencyConflict));
+      await expect(
+        ledger.credit({ memberId: 'm1', amount: 10, reason: 'r', idempotencyKey: 'earn:welcome:m1' }),
+      ).rejects.toSatisfy(rejectsWith(LedgerErrorCode.invalidRequest));
+      expect(await ledger.balance('m1')).toEqual({ memberId: 'm1', balance: 10, lifetime: 10 });
+      expect((await ledger.balance('m2')).balance).toBe(0);
+      const members: string[] = [];
+      for await (const member of ledger.members()) members.push(member);
+      expect(members).toContain('m1');
+    });
+
     it('rejects malformed requests and keys in the reserved sys: space', async () => {
       const ledger = await create(manualClock());
       for (const request of [
