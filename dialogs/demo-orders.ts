@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import type { Order, OrderOutcome, OrderService } from './services.js';
+import { cloneData } from '../core/clone.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const RETURN_WINDOW_MS = 30 * DAY_MS;
@@ -60,7 +61,7 @@ export class DemoOrderService implements OrderService {
   async find(orderId: string): Promise<Order | undefined> {
     const found = this.orders.get(orderId);
     if (!found) return undefined;
-    return { ...structuredClone(found), returnable: this.isReturnable(found) };
+    return { ...cloneData(found), returnable: this.isReturnable(found) };
   }
 
   private isReturnable(order: Order): boolean {

@@ -8,19 +8,34 @@ export function formatItems(order: Pick<Order, 'items'>): string {
     .join(', ');
 }
 
+// Building an Intl formatter costs far more than formatting with it: one per language (and currency).
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+const dateFormats = new Map<Lang, Intl.DateTimeFormat>();
+
 export function formatMoney(lang: Lang, money: { amount: number; currency: string }): string {
-  return new Intl.NumberFormat(lang === 'es' ? 'es-ES' : 'en-GB', {
-    style: 'currency',
-    currency: money.currency,
-  }).format(money.amount);
+  const key = `${lang}:${money.currency}`;
+  let format = moneyFormats.get(key);
+  if (format === undefined) {
+    format = new Intl.NumberFormat(lang === 'es' ? 'es-ES' : 'en-GB', {
+      style: 'currency',
+      currency: money.currency,
+    });
+    moneyFormats.set(key, format);
+  }
+  return format.format(money.amount);
 }
 
 /** Dates in UTC, so every process and every test says the same day. */
 export function formatDate(lang: Lang, date: Date): string {
-  return new Intl.DateTimeFormat(lang === 'es' ? 'es-ES' : 'en-GB', {
-    dateStyle: 'long',
-    timeZone: 'UTC',
-  }).format(date);
+  let format = dateFormats.get(lang);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(lang === 'es' ? 'es-ES' : 'en-GB', {
+      dateStyle: 'long',
+      timeZone: 'UTC',
+    });
+    dateFormats.set(lang, format);
+  }
+  return format.format(date);
 }
 
 const ORDER_NUMBER = /\bORD[-\s]?(\d{6,10})\b/i;

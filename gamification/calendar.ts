@@ -18,11 +18,20 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
+const MINUTE_MS = 60_000;
+/** The last day answered per time zone, by minute: today's zone offsets are whole quarter hours, so a day never changes within a minute. */
+const lastDays = new Map<string, { minute: number; day: string }>();
+
 /** `YYYY-MM-DD` of the instant in the time zone. */
 export function localDay(atMs: number, timeZone: string): string {
+  const minute = Math.floor(atMs / MINUTE_MS);
+  const last = lastDays.get(timeZone);
+  if (last?.minute === minute) return last.day;
   const parts = formatter(timeZone).formatToParts(atMs);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}`;
+  const day = `${part('year')}-${part('month')}-${part('day')}`;
+  lastDays.set(timeZone, { minute, day });
+  return day;
 }
 
 /** The calendar day before `day` (`YYYY-MM-DD`). */

@@ -1,4 +1,5 @@
 import type { VersionedMember } from './member-record.js';
+import { cloneData } from '../core/clone.js';
 
 /**
  * What this process last saw of identity keys and member records, kept a few seconds so a member's
@@ -32,7 +33,7 @@ export class MemberHints {
 
   remember(member: VersionedMember): void {
     // A copy: a caller changing the record it was given must not change the hint.
-    const copy = { record: structuredClone(member.record), version: member.version };
+    const copy = { record: cloneData(member.record), version: member.version };
     remember(
       this.records,
       member.record.id,

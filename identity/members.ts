@@ -25,6 +25,7 @@ import {
 } from './member-record.js';
 import { MemberHints } from './member-hints.js';
 import type { MemberStore } from './member-store.js';
+import { cloneData } from '../core/clone.js';
 
 /** One inbound message of a member, as the identity middleware records it. */
 export interface MemberContact {
@@ -206,7 +207,7 @@ export class Members {
       const isHint = hint !== undefined;
       hint = undefined;
       if (!current) throw identityError(IdentityErrorCode.memberNotFound, `No member "${id}"`, 404);
-      const next = change(structuredClone(current.record));
+      const next = change(cloneData(current.record));
       if (next === undefined) {
         if (isHint) continue;
         return current.record;

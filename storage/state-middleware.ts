@@ -14,6 +14,7 @@ import { silentLogger } from '../core/logger.js';
 import { StorageConflictError } from './errors.js';
 import { NEW_ITEM_ETAG } from './keys.js';
 import { TurnCachedStorage } from './turn-cached-storage.js';
+import { cloneData } from '../core/clone.js';
 
 /** The storage keys of a turn's two state documents. */
 export interface StateKeys {
@@ -180,8 +181,7 @@ export class StateMiddleware implements Middleware {
     return {
       get: async (context: TurnContext, defaultValue?: T) => {
         const data = documentOf(context).data;
-        if (data[name] === undefined && defaultValue !== undefined)
-          data[name] = structuredClone(defaultValue);
+        if (data[name] === undefined && defaultValue !== undefined) data[name] = cloneData(defaultValue);
         return data[name] as T;
       },
       set: async (context: TurnContext, value: T) => {

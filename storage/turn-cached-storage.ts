@@ -1,4 +1,5 @@
 import type { Storage, StoreItems } from 'botbuilder';
+import { cloneData } from '../core/clone.js';
 
 interface Kept {
   item: Promise<unknown>;
@@ -64,7 +65,7 @@ export class TurnCachedStorage implements Storage {
     const result: StoreItems = { ...read };
     unique.forEach((key, i) => {
       // A copy each time: readers change what they read.
-      if (kept[i] !== undefined) result[key] = structuredClone(kept[i]);
+      if (kept[i] !== undefined) result[key] = cloneData(kept[i]);
     });
     return result;
   }
