@@ -12,12 +12,16 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     this.prefix = `${options.prefix ?? 'relevo'}:once:`;
   }
 
-  async claim(key: string, ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS): Promise<boolean> {
-    const reply = await this.client.set(this.prefix + key, '1', {
+  async claim(key: string, ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS, value = '1'): Promise<boolean> {
+    const reply = await this.client.set(this.prefix + key, value, {
       condition: 'NX',
       expiration: { type: 'PX', value: ttlMs },
     });
     return reply === 'OK';
+  }
+
+  async valueOf(key: string): Promise<string | undefined> {
+    return (await this.client.get(this.prefix + key)) ?? undefined;
   }
 
   async release(key: string): Promise<void> {

@@ -29,8 +29,12 @@ export interface Stores {
   readonly idempotency: IdempotencyStore;
   readonly locks: LockManager;
   readonly pubsub: PubSub;
-  /** The durable inbound queue's backend of one channel (`webchat`, `botframework`…), made once per name. */
-  inbound(name: string): InboundBackend;
+  /**
+   * The durable inbound queue's backend of one channel (`webchat`, `botframework`…), made once per name.
+   * `retentionMs`: how long a queued id is remembered against duplicates (default 24 h; X re-delivers
+   * for days).
+   */
+  inbound(name: string, options?: { retentionMs?: number }): InboundBackend;
   /** The Redis client, when on Redis: other stores (ledger, queue) build on it. */
   readonly redis: RedisConnection | undefined;
   /** Answers whether the backing store is reachable right now. */
@@ -66,7 +70,8 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
       idempotency: new MemoryIdempotencyStore(),
       locks: new MemoryLockManager(),
       pubsub,
-      inbound: (name) => once(inbound, name, () => new MemoryInboundBackend()),
+      inbound: (name, { retentionMs } = {}) =>
+        once(inbound, name, () => new MemoryInboundBackend(undefined, retentionMs)),
       redis: undefined,
       ping: async () => true,
       close: () => pubsub.close(),
@@ -89,7 +94,8 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
     idempotency: new RedisIdempotencyStore(client, keys),
     locks: new RedisLockManager(client, keys),
     pubsub,
-    inbound: (name) => once(inbound, name, () => new RedisInboundBackend(client, { ...keys, name })),
+    inbound: (name, { retentionMs } = {}) =>
+      once(inbound, name, () => new RedisInboundBackend(client, { ...keys, name, retentionMs })),
     redis: client,
     ping: async () => {
       // Commands have no timeout of their own: a Redis that stopped answering must not hang /healthz.

@@ -8,7 +8,13 @@ export const DEFAULT_IDEMPOTENCY_TTL_MS = 6 * 24 * 60 * 60 * 1000;
  * a key wins (`true`), every later caller within the TTL loses (`false`).
  */
 export interface IdempotencyStore {
-  claim(key: string, ttlMs?: number): Promise<boolean>;
+  /** `value` (default `'1'`) is kept with the claim for {@link IdempotencyStore.valueOf}. */
+  claim(key: string, ttlMs?: number, value?: string): Promise<boolean>;
+  /**
+   * The value `key` was claimed with, or `undefined` when it is not claimed (or expired): a turn run
+   * again asks what its earlier run did (the id of a reply it sent).
+   */
+  valueOf(key: string): Promise<string | undefined>;
   /** Forgets a claim, so a failed attempt can be retried by the next delivery. */
   release(key: string): Promise<void>;
 }

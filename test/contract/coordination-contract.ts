@@ -21,6 +21,18 @@ export function coordinationContract(
       expect(await store.claim('evt-2')).toBe(true);
     });
 
+    it('answers the value a key was claimed with, until it is released', async () => {
+      const store = await create.idempotency();
+      expect(await store.valueOf('sent-1')).toBeUndefined();
+      await store.claim('sent-1', undefined, '1700000001.000100');
+      expect(await store.claim('sent-1', undefined, 'another')).toBe(false);
+      expect(await store.valueOf('sent-1')).toBe('1700000001.000100');
+      await store.claim('plain');
+      expect(await store.valueOf('plain')).toBe('1');
+      await store.release('sent-1');
+      expect(await store.valueOf('sent-1')).toBeUndefined();
+    });
+
     it('lets exactly one of 50 concurrent claims of one key win', async () => {
       const store = await create.idempotency();
       const results = await Promise.all(Array.from({ length: 50 }, () => store.claim('burst')));
