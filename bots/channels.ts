@@ -44,15 +44,14 @@ export function createChannels(deps: ChannelDependencies): Channel[] {
     }),
     createSlackChannel({
       ...shared,
-      idempotency: shared.stores.idempotency,
       signingSecret: config.SLACK_SIGNING_SECRET,
       botToken: config.SLACK_BOT_TOKEN,
       apiUrl: config.SLACK_API_URL,
       maxBodyBytes: config.MAX_BODY_BYTES,
+      visibilityMs: config.INBOUND_VISIBILITY_MS,
     }),
     createTwitterChannel({
       ...shared,
-      idempotency: shared.stores.idempotency,
       consumerKey: config.X_CONSUMER_KEY,
       consumerSecret: config.X_CONSUMER_SECRET,
       accessToken: config.X_ACCESS_TOKEN,
@@ -60,6 +59,7 @@ export function createChannels(deps: ChannelDependencies): Channel[] {
       userId: config.X_USER_ID,
       apiUrl: config.X_API_URL,
       maxBodyBytes: config.MAX_BODY_BYTES,
+      visibilityMs: config.INBOUND_VISIBILITY_MS,
     }),
     createEmailChannel({
       ...shared,

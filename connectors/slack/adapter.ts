@@ -2,9 +2,12 @@ import { App, type Receiver } from '@slack/bolt';
 import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 import type { TurnLogic } from '../../core/channel.js';
 import { RelevoError } from '../../core/errors.js';
+import type { InboundDelivery } from '../../core/turn-state.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
 import { boltLogger, type SlackAuth, SlackClient, type SlackClientOptions } from './client.js';
 import {
+  isBlockActions,
+  isEventCallback,
   parseSlackConversationId,
   type SlackBody,
   type SlackBlockActions,
@@ -25,13 +28,14 @@ export interface SlackDelivery {
   retryReason?: string;
 }
 
-/** Bolt's `context` key under which a delivery carries the turn logic to our listeners. */
+/** Bolt's `context` keys under which a delivery carries the turn logic and its queue delivery to our listeners. */
 const LOGIC_KEY = 'relevoLogic';
+const INBOUND_KEY = 'relevoInbound';
 
 /**
  * The Slack channel's BotAdapter. Request handling runs through a Bolt `App` (its middleware drops
  * our own messages; its listeners route messages, mentions and button clicks), whose transport is
- * Relevo's route: the route verifies, dedupes and acknowledges, then hands the body to {@link dispatch}.
+ * Relevo's route: the route verifies, queues and acknowledges; the queued body's turn is {@link dispatch}.
  * Replies go out with `chat.postMessage` in the conversation's channel and thread, so a human agent's
  * messages sent through `continueConversation` during a handoff land in the customer's thread too.
  */
@@ -65,10 +69,27 @@ export class SlackAdapter extends RelevoAdapter {
   }
 
   /**
-   * Runs one verified, already acknowledged Slack body through Bolt and, for messages, mentions and
-   * button clicks, through the pipeline and `logic`. Resolves when the turn is done.
+   * The activity a Slack body runs a turn for (a message, mention or button click of a customer), or
+   * `null` when it runs none: what the route queues, and what {@link dispatch}'s listeners run.
    */
-  async dispatch(body: SlackBody, delivery: SlackDelivery, logic: TurnLogic): Promise<void> {
+  activityOf(body: SlackBody): Partial<Activity> | null {
+    if (!this.auth) return null;
+    if (isEventCallback(body)) return slackEventToActivity(body, this.auth);
+    if (isBlockActions(body)) return slackActionToActivity(body, this.auth);
+    return null;
+  }
+
+  /**
+   * Runs one verified, already acknowledged Slack body through Bolt and, for messages, mentions and
+   * button clicks, through the pipeline and `logic`. Resolves when the turn is done. `inbound` is the
+   * delivery of a body from the durable inbound queue.
+   */
+  async dispatch(
+    body: SlackBody,
+    delivery: SlackDelivery,
+    logic: TurnLogic,
+    inbound?: InboundDelivery,
+  ): Promise<void> {
     if (!this.app) {
       throw new RelevoError('RELEVO_SLACK_NOT_READY', 'the Slack channel has not started yet', {
         statusCode: 503,
@@ -80,7 +101,7 @@ export class SlackAdapter extends RelevoAdapter {
       ack: async () => {},
       ...(delivery.retryNum === undefined ? {} : { retryNum: delivery.retryNum }),
       ...(delivery.retryReason === undefined ? {} : { retryReason: delivery.retryReason }),
-      customProperties: { [LOGIC_KEY]: logic },
+      customProperties: { [LOGIC_KEY]: logic, ...(inbound ? { [INBOUND_KEY]: inbound } : {}) },
     });
   }
 
@@ -97,9 +118,11 @@ export class SlackAdapter extends RelevoAdapter {
       const target = parseSlackConversationId(activity.conversation?.id ?? context.activity.conversation?.id);
       const outbound = renderSlackActivity(activity, target);
       switch (outbound.kind) {
-        case 'post':
-          responses.push({ id: await this.client.postMessage(outbound.message) });
+        case 'post': {
+          const { message } = outbound;
+          responses.push({ id: await this.sendOnce(context, () => this.client.postMessage(message)) });
           break;
+        }
         case 'delay':
           await (this.options.sleep ?? defaultSleep)(outbound.ms);
           responses.push({ id: '' });
@@ -133,7 +156,7 @@ export class SlackAdapter extends RelevoAdapter {
     const runTurn = async (activity: Partial<Activity> | null, context: Record<string, unknown>) => {
       const logic = context[LOGIC_KEY] as TurnLogic | undefined;
       if (!activity || !logic) return;
-      await this.processActivity(activity, logic);
+      await this.processActivity(activity, logic, context[INBOUND_KEY] as InboundDelivery | undefined);
     };
     app.event('message', ({ body, context }) =>
       runTurn(slackEventToActivity(body as SlackEventCallback, auth), context),

@@ -3,9 +3,10 @@ import { offChannel } from '../../core/channel.js';
 import type { Clock } from '../../core/clock.js';
 import type { InFlightWork } from '../../core/in-flight.js';
 import type { Logger } from '../../core/logger.js';
-import type { IdempotencyStore } from '../../storage/types.js';
+import type { Stores } from '../../storage/stores.js';
+import { ChannelInbound } from '../shared/channel-inbound.js';
 import { SlackAdapter } from './adapter.js';
-import { mountSlackRoutes } from './routes.js';
+import { mountSlackRoutes, SLACK_DELIVERY_EVENT, type SlackQueuedDelivery } from './routes.js';
 
 export { SlackAdapter, type SlackAdapterOptions } from './adapter.js';
 export { SlackClient, type SlackAuth } from './client.js';
@@ -24,16 +25,20 @@ export interface SlackChannelOptions {
   inFlight: InFlightWork;
   pipeline: Pipeline;
   bot: TurnLogic;
-  idempotency: IdempotencyStore;
+  /** The durable inbound queue, its locks and the record of sent replies. */
+  stores: Stores;
   clock?: Clock;
   /** `MAX_BODY_BYTES`: largest request body accepted (default 1 MiB). */
   maxBodyBytes?: number | undefined;
+  /** `INBOUND_VISIBILITY_MS`: how soon another process takes over a dead one's queued turns. */
+  visibilityMs?: number | undefined;
 }
 
 /**
  * The Slack channel: `POST /slack/events` on the shared server and a {@link SlackAdapter} for replies
  * and proactive messages. Off (and `/healthz` says why) unless both the signing secret and the bot
- * token are set. `start()` calls `auth.test` and fails loudly on a bad token.
+ * token are set. `start()` calls `auth.test` and fails loudly on a bad token. Deliveries go through the
+ * durable inbound queue (`slack`): acknowledged once queued, their turns run in order per conversation.
  */
 export function createSlackChannel(options: SlackChannelOptions): Channel {
   const { signingSecret, botToken } = options;
@@ -46,6 +51,18 @@ export function createSlackChannel(options: SlackChannelOptions): Channel {
     logger: options.logger.child({ channel: 'slack' }),
     inFlight: options.inFlight,
     pipeline: options.pipeline,
+    sentReplies: options.stores.idempotency,
+  });
+  const inbound = new ChannelInbound({
+    name: 'slack',
+    stores: options.stores,
+    logger: options.logger.child({ channel: 'slack' }),
+    visibilityMs: options.visibilityMs,
+    handler: async (entry) => {
+      if (entry.activity.name !== SLACK_DELIVERY_EVENT) return;
+      const { body, delivery } = entry.activity.value as SlackQueuedDelivery;
+      await adapter.dispatch(body, delivery, options.bot, { id: entry.id, attempt: entry.attempt });
+    },
   });
   return {
     name: 'slack',
@@ -58,16 +75,16 @@ export function createSlackChannel(options: SlackChannelOptions): Channel {
       mountSlackRoutes(server, {
         adapter,
         signingSecret,
-        idempotency: options.idempotency,
-        logic: options.bot,
+        inbound,
         logger: options.logger,
         ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
-        inFlight: options.inFlight,
         ...(options.clock ? { clock: options.clock } : {}),
       }),
     start: async () => {
       await adapter.start();
+      // Only once Bolt knows who the bot is can queued deliveries (this process's or a dead one's) run.
+      inbound.start();
     },
-    close: async () => {},
+    close: () => inbound.stop(),
   };
 }

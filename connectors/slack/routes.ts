@@ -1,15 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server } from 'restify';
-import type { TurnLogic } from '../../core/channel.js';
+import type { Activity } from 'botbuilder';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { RelevoError } from '../../core/errors.js';
-import type { InFlightWork } from '../../core/in-flight.js';
 import type { Logger } from '../../core/logger.js';
-import type { IdempotencyStore } from '../../storage/types.js';
+import { type ChannelInbound, conversationPartition } from '../shared/channel-inbound.js';
 import { readRawBody } from '../shared/read-body.js';
-import type { SlackAdapter } from './adapter.js';
-import { parseSlackBody, slackDeliveryId } from './inbound.js';
+import type { SlackAdapter, SlackDelivery } from './adapter.js';
+import { parseSlackBody, type SlackBody, slackDeliveryId } from './inbound.js';
 import { verifySlackRequest } from './verify.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -17,25 +16,31 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 export interface SlackRouteOptions {
   adapter: SlackAdapter;
   signingSecret: string;
-  /** Remembers which deliveries were taken, across processes when on Redis. */
-  idempotency: IdempotencyStore;
-  logic: TurnLogic;
+  /** The channel's durable inbound queue: a delivery is acknowledged once it is queued there. */
+  inbound: ChannelInbound;
   logger: Logger;
-  /** Turns outlive their request; shutdown waits for them. */
-  inFlight: InFlightWork;
   clock?: Clock;
-  /** How long a delivery id is remembered; the store's default (6 days) when absent. */
-  dedupeTtlMs?: number;
   /** Largest body accepted; Slack's payloads are far smaller. */
   maxBodyBytes?: number;
 }
 
+/** What the Slack channel queues for one delivery: the body (its turn runs through Bolt) and its retry headers. */
+export interface SlackQueuedDelivery {
+  body: SlackBody;
+  delivery: SlackDelivery;
+}
+
+/** The name of the queued event carrying a {@link SlackQueuedDelivery} as its `value`. */
+export const SLACK_DELIVERY_EVENT = 'relevo.slack.delivery';
+
 /**
  * `POST /slack/events`, Slack's Events API and interactivity endpoint, in the order STYLE.md rule 2
  * fixes: verify the signature on the raw body (a forged request costs no parsing and runs no turn) →
- * answer `url_verification` → claim the delivery's id (a retry, `X-Slack-Retry-Num`, or a duplicate
- * sent to another process is acknowledged and dropped) → acknowledge with 200 → run the turn.
- * Slack wants the answer within 3 seconds; the turn (NLU, dialogs, replies) never delays it.
+ * answer `url_verification` → queue the delivery durably under its id (`event_id` or `trigger_id`),
+ * so a retry (`X-Slack-Retry-Num`) or a duplicate sent to another process is recognised there and runs
+ * nothing new → acknowledge with 200 → run the turn. Slack wants the answer within 3 seconds; the
+ * queue's one write costs milliseconds and the turn (NLU, dialogs, replies) never delays it. If the
+ * delivery cannot be queued the answer is a 503, and Slack delivers it again.
  * @see https://api.slack.com/apis/events-api#responding
  * @see https://api.slack.com/apis/events-api#retries
  */
@@ -66,30 +71,34 @@ export function mountSlackRoutes(server: Server, options: SlackRouteOptions): vo
         statusCode: 503,
       });
     }
-    const retryNum = header(req, 'x-slack-retry-num');
-    const retryReason = header(req, 'x-slack-retry-reason');
+    const activity = options.adapter.activityOf(body);
     const deliveryId = slackDeliveryId(body);
-    const key = deliveryId ? `slack:delivery:${deliveryId}` : undefined;
-    if (key && !(await options.idempotency.claim(key, options.dedupeTtlMs))) {
-      logger.info(
-        { deliveryId, retryNum, retryReason },
-        'Slack delivery already taken; acknowledged and dropped',
-      );
+    if (!activity || !deliveryId) {
+      // Our own messages, other bots, edits, chatter without a mention: acknowledged, no turn.
       res.send(200);
       return;
     }
-    res.send(200);
-    const delivery = {
-      ...(retryNum === undefined ? {} : { retryNum: Number(retryNum) }),
-      ...(retryReason === undefined ? {} : { retryReason }),
+    const retryNum = header(req, 'x-slack-retry-num');
+    const retryReason = header(req, 'x-slack-retry-reason');
+    const queued: SlackQueuedDelivery = {
+      body,
+      delivery: {
+        ...(retryNum === undefined ? {} : { retryNum: Number(retryNum) }),
+        ...(retryReason === undefined ? {} : { retryReason }),
+      },
     };
-    void options.inFlight
-      .run(() => options.adapter.dispatch(body, delivery, options.logic))
-      .catch(async (error: unknown) => {
-        logger.error({ err: error, deliveryId }, 'Slack turn failed');
-        // Free the delivery, so that a retry Slack may still send gets its turn.
-        if (key) await options.idempotency.release(key).catch(() => {});
-      });
+    const partition = conversationPartition(activity.channelId, activity.conversation?.id);
+    const isNew = await options.inbound.accept(partition, deliveryId, {
+      type: 'event',
+      name: SLACK_DELIVERY_EVENT,
+      channelId: activity.channelId,
+      conversation: activity.conversation,
+      value: queued,
+    } as Partial<Activity>);
+    if (!isNew) {
+      logger.info({ deliveryId, retryNum, retryReason }, 'Slack delivery queued before; acknowledged');
+    }
+    res.send(200);
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 import type { TurnLogic } from '../../core/channel.js';
+import type { InboundDelivery } from '../../core/turn-state.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
 import { XClient, type XClientOptions } from './client.js';
 import { parseXConversationId, type XChannelData, type XInbound } from './inbound.js';
@@ -37,14 +38,21 @@ export class TwitterAdapter extends RelevoAdapter {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  /** Runs one inbound X event (already verified and deduplicated by the route) as a turn. */
-  async handle(inbound: XInbound, logic: TurnLogic): Promise<void> {
-    if (inbound.source === 'dm') return this.processActivity(inbound.activity, logic);
+  /**
+   * Runs one inbound X event (verified by the route; `delivery` when it comes from the durable inbound
+   * queue, which deduplicated it) as a turn.
+   */
+  async handle(inbound: XInbound, logic: TurnLogic, delivery?: InboundDelivery): Promise<void> {
+    if (inbound.source === 'dm') return this.processActivity(inbound.activity, logic, delivery);
     const activity = await this.withSentiment(inbound.activity);
-    return this.processActivity(activity, async (context) => {
-      await context.sendActivity(this.invitation(context.activity));
-      await logic(context);
-    });
+    return this.processActivity(
+      activity,
+      async (context) => {
+        await context.sendActivity(this.invitation(context.activity));
+        await logic(context);
+      },
+      delivery,
+    );
   }
 
   /**
@@ -68,12 +76,16 @@ export class TwitterAdapter extends RelevoAdapter {
         ...(isPublic && tweetId ? { publicReplyTo: tweetId } : {}),
       });
       switch (outbound.kind) {
-        case 'dm':
-          responses.push({ id: await this.client.sendDm(outbound.participantId, outbound.text) });
+        case 'dm': {
+          const { participantId: to, text } = outbound;
+          responses.push({ id: await this.sendOnce(context, () => this.client.sendDm(to, text)) });
           break;
-        case 'reply':
-          responses.push({ id: await this.client.reply(outbound.tweetId, outbound.text) });
+        }
+        case 'reply': {
+          const { tweetId: to, text } = outbound;
+          responses.push({ id: await this.sendOnce(context, () => this.client.reply(to, text)) });
           break;
+        }
         case 'delay':
           await this.sleep(outbound.ms);
           responses.push({ id: '' });

@@ -4,9 +4,11 @@ import { offChannel } from '../../core/channel.js';
 import type { Clock } from '../../core/clock.js';
 import type { InFlightWork } from '../../core/in-flight.js';
 import type { Logger } from '../../core/logger.js';
-import type { IdempotencyStore } from '../../storage/types.js';
+import type { Stores } from '../../storage/stores.js';
+import { ChannelInbound } from '../shared/channel-inbound.js';
 import { type SentimentOf, TwitterAdapter } from './adapter.js';
-import { mountXRoutes } from './routes.js';
+import type { XChannelData } from './inbound.js';
+import { mountXRoutes, X_DEDUPE_TTL_MS } from './routes.js';
 
 export { type SentimentOf, TwitterAdapter, type TwitterAdapterOptions } from './adapter.js';
 export { XClient, type XClientOptions } from './client.js';
@@ -30,19 +32,23 @@ export interface TwitterChannelOptions {
   inFlight: InFlightWork;
   pipeline: Pipeline;
   bot: TurnLogic;
-  idempotency: IdempotencyStore;
+  /** The durable inbound queue, its locks and the record of sent replies. */
+  stores: Stores;
   clock?: Clock;
   httpsAgent?: Agent;
   sleep?: (ms: number) => Promise<void>;
   sentiment?: SentimentOf;
   /** `MAX_BODY_BYTES`: largest request body accepted (default 1 MiB). */
   maxBodyBytes?: number | undefined;
+  /** `INBOUND_VISIBILITY_MS`: how soon another process takes over a dead one's queued turns. */
+  visibilityMs?: number | undefined;
 }
 
 /**
  * The X channel: `GET|POST /twitter/webhook` on the shared server and a {@link TwitterAdapter} for DMs,
  * the public invitation reply and proactive messages. Off (and `/healthz` says why) unless all five
- * X settings are present.
+ * X settings are present. Webhook events go through the durable inbound queue (`x`), which remembers
+ * their ids as long as X may re-deliver them.
  */
 export function createTwitterChannel(options: TwitterChannelOptions): Channel {
   const { consumerKey, consumerSecret, accessToken, accessSecret, userId } = options;
@@ -66,6 +72,22 @@ export function createTwitterChannel(options: TwitterChannelOptions): Channel {
     ...(options.httpsAgent ? { httpsAgent: options.httpsAgent } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.sentiment ? { sentiment: options.sentiment } : {}),
+    sentReplies: options.stores.idempotency,
+  });
+  const inbound = new ChannelInbound({
+    name: 'x',
+    stores: options.stores,
+    logger: options.logger.child({ channel: 'x' }),
+    visibilityMs: options.visibilityMs,
+    retentionMs: X_DEDUPE_TTL_MS,
+    handler: (entry) => {
+      const x = (entry.activity.channelData as { x?: XChannelData } | undefined)?.x;
+      return adapter.handle(
+        { eventId: entry.id, source: x?.source ?? 'dm', activity: entry.activity },
+        options.bot,
+        { id: entry.id, attempt: entry.attempt },
+      );
+    },
   });
   return {
     name: 'x',
@@ -75,14 +97,14 @@ export function createTwitterChannel(options: TwitterChannelOptions): Channel {
       mountXRoutes(server, {
         adapter,
         consumerSecret,
-        idempotency: options.idempotency,
-        logic: options.bot,
+        inbound,
         logger: options.logger,
-        inFlight: options.inFlight,
         ...(options.clock ? { clock: options.clock } : {}),
         ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
       }),
-    start: async () => {},
-    close: async () => {},
+    start: async () => {
+      inbound.start();
+    },
+    close: () => inbound.stop(),
   };
 }

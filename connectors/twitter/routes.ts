@@ -1,14 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server } from 'restify';
-import type { TurnLogic } from '../../core/channel.js';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
-import type { InFlightWork } from '../../core/in-flight.js';
 import type { Logger } from '../../core/logger.js';
-import type { IdempotencyStore } from '../../storage/types.js';
+import { type ChannelInbound, conversationPartition } from '../shared/channel-inbound.js';
 import { readRawBody } from '../shared/read-body.js';
 import type { TwitterAdapter } from './adapter.js';
-import { parseXBody, type XInbound, xEventsToInbound } from './inbound.js';
+import { parseXBody, xEventsToInbound } from './inbound.js';
 import { verifyXSignature, xCrcResponse } from './verify.js';
 
 export const X_WEBHOOK_PATH = '/twitter/webhook';
@@ -20,19 +18,20 @@ export const MAX_EVENT_AGE_MS = 5 * 24 * 60 * 60 * 1000;
 export interface XRouteOptions {
   adapter: TwitterAdapter;
   consumerSecret: string;
-  idempotency: IdempotencyStore;
-  logic: TurnLogic;
+  /** The channel's durable inbound queue: a webhook is acknowledged once its events are queued there. */
+  inbound: ChannelInbound;
   logger: Logger;
-  inFlight: InFlightWork;
   clock?: Clock;
   maxBodyBytes?: number;
 }
 
 /**
  * The Account Activity webhook. `GET` answers X's Challenge-Response Check. `POST` verifies
- * `x-twitter-webhooks-signature` on the raw body before parsing it, drops what we sent ourselves,
- * claims each event id (X re-delivers, and signatures carry no timestamp: the claim is what absorbs
- * replays), acknowledges with 200, and only then runs the turns.
+ * `x-twitter-webhooks-signature` on the raw body before parsing it, drops what we sent ourselves and
+ * events older than the dedupe window, queues each event durably under its id (X re-delivers, and
+ * signatures carry no timestamp: the queue's memory of ids, {@link X_DEDUPE_TTL_MS}, is what absorbs
+ * re-deliveries and replays), and only then acknowledges with 200; the turns run from the queue. A
+ * webhook whose events could not be queued is answered 503, so X delivers it again.
  * @see https://docs.x.com/x-api/webhooks/quickstart
  */
 export function mountXRoutes(server: Server, options: XRouteOptions): void {
@@ -47,28 +46,19 @@ export function mountXRoutes(server: Server, options: XRouteOptions): void {
     const rawBody = (await readRawBody(req, options.maxBodyBytes ?? 1024 * 1024)).toString('utf8');
     verifyXSignature(options.consumerSecret, header(req, 'x-twitter-webhooks-signature'), rawBody);
     const body = parseXBody(rawBody);
-    const fresh: XInbound[] = [];
     for (const inbound of xEventsToInbound(body, options.adapter.userId)) {
       const sentAt = inbound.activity.timestamp?.getTime();
       if (sentAt !== undefined && clock.now() - sentAt > MAX_EVENT_AGE_MS) {
         logger.warn({ eventId: inbound.eventId }, 'X event older than the dedupe window refused');
         continue;
       }
-      if (await options.idempotency.claim(`x:delivery:${inbound.eventId}`, X_DEDUPE_TTL_MS)) {
-        fresh.push(inbound);
-      } else {
-        logger.info({ eventId: inbound.eventId }, 'X event already taken; acknowledged and dropped');
+      const { activity } = inbound;
+      const partition = conversationPartition(activity.channelId, activity.conversation?.id);
+      if (!(await options.inbound.accept(partition, inbound.eventId, activity))) {
+        logger.info({ eventId: inbound.eventId }, 'X event queued before; acknowledged');
       }
     }
     res.send(200);
-    // X acknowledged: it will not re-deliver, so a failed turn keeps its claim (no second public reply).
-    void options.inFlight.run(async () => {
-      for (const inbound of fresh) {
-        await options.adapter.handle(inbound, options.logic).catch((error: unknown) => {
-          logger.error({ err: error, eventId: inbound.eventId }, 'X turn failed');
-        });
-      }
-    });
   });
 }
 

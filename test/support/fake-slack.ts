@@ -25,6 +25,8 @@ export interface FakeSlack {
   waitForPosts(count: number, timeoutMs?: number): Promise<Record<string, unknown>[]>;
   /** Answers the next `times` calls of `method` with 429 and `Retry-After: retryAfterSeconds`. */
   rateLimit(method: string, times: number, retryAfterSeconds: number): void;
+  /** Answers the `nth` (1 = next) call of `method` from now on with `{ok: false, error}`, as Slack does when it fails. */
+  failCall(method: string, nth: number, error?: string): void;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export const FAKE_SLACK_BOT = { userId: 'UBOT', botId: 'BBOT', team: 'T0RELEVO' 
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackApiCall[] = [];
   const limits = new Map<string, { times: number; retryAfterSeconds: number }>();
+  const failures = new Map<string, { countdown: number; error: string }>();
   let seq = 0;
   const server: Server = createServer(async (req, res) => {
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
@@ -63,6 +66,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    const failure = failures.get(method);
+    if (failure && --failure.countdown === 0) {
+      failures.delete(method);
+      call.status = 500;
+      res.end(JSON.stringify({ ok: false, error: failure.error }));
+      return;
+    }
     if (!auth?.startsWith('Bearer xoxb-')) {
       res.end(JSON.stringify({ ok: false, error: 'not_authed' }));
     } else if (method === 'auth.test') {
@@ -104,6 +114,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return posts();
     },
     rateLimit: (method, times, retryAfterSeconds) => limits.set(method, { times, retryAfterSeconds }),
+    failCall: (method, nth, error = 'internal_error') => failures.set(method, { countdown: nth, error }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -34,8 +34,11 @@ export interface FakeX {
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   /** Answers the next `times` requests under `pathPrefix` with 429 and `x-rate-limit-reset: resetSeconds`. */
   rateLimit(pathPrefix: string, times: number, resetSeconds: number): void;
-  /** Refuses DMs to this user with 403, as X does when a user does not accept DMs from us. */
-  refuseDmsTo(userId: string): void;
+  /**
+   * Refuses DMs to this user with 403, as X does when a user does not accept DMs from us: the next
+   * `times` DMs (default: all from now on).
+   */
+  refuseDmsTo(userId: string, times?: number): void;
   close(): Promise<void>;
 }
 
@@ -65,7 +68,7 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
   writeFileSync(caPath, pems.cert);
   const calls: XApiCall[] = [];
   const limits = new Map<string, { times: number; resetSeconds: number }>();
-  const refused = new Set<string>();
+  const refused = new Map<string, number>();
   let seq = 0;
   const server: Server = createServer({ key: pems.private, cert: pems.cert }, async (req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
@@ -103,7 +106,9 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
     }
     seq++;
     const dm = /^\/2\/dm_conversations\/with\/(\d+)\/messages$/.exec(path);
-    if (req.method === 'POST' && dm?.[1] && refused.has(dm[1])) {
+    const refusals = dm?.[1] === undefined ? 0 : (refused.get(dm[1]) ?? 0);
+    if (req.method === 'POST' && dm?.[1] && refusals > 0) {
+      refused.set(dm[1], refusals - 1);
       const detail = 'You are not permitted to send Direct Messages to this user.';
       send(403, { title: 'Forbidden', type: 'about:blank', status: 403, detail });
     } else if (req.method === 'POST' && dm?.[1]) {
@@ -147,7 +152,7 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
       }
     },
     rateLimit: (pathPrefix, times, resetSeconds) => limits.set(pathPrefix, { times, resetSeconds }),
-    refuseDmsTo: (userId) => refused.add(userId),
+    refuseDmsTo: (userId, times = Number.POSITIVE_INFINITY) => refused.set(userId, times),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

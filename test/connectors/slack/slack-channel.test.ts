@@ -28,6 +28,13 @@ const bot: TurnLogic = async (context) => {
   const text = context.activity.text ?? '';
   turns.push(text);
   await gate;
+  if (text === 'Two replies please') {
+    await context.sendActivities([
+      { type: 'message', text: 'First.' },
+      { type: 'message', text: 'Second.' },
+    ]);
+    return;
+  }
   if (text === 'Talk to a person') {
     handoffs.push(TurnContext.getConversationReference(context.activity));
     await context.sendActivity('Connecting you to a person now.');
@@ -354,5 +361,20 @@ describe('the Slack channel', () => {
     await settle();
     expect(slack.posts()).toHaveLength(1);
     expect(turns).toEqual(['Two servers']);
+  });
+
+  it('runs a turn again when Slack failed its second reply, and the customer gets each reply once, in order', async () => {
+    const { base } = await start({
+      REDIS_URL: inject('redisUrl'),
+      REDIS_KEY_PREFIX: `slack-${randomUUID().slice(0, 8)}`,
+      INBOUND_VISIBILITY_MS: '1000',
+    });
+    slack.failCall('chat.postMessage', 2);
+    expect((await post(base, dm('Two replies please'))).status).toBe(200);
+    await slack.waitForPosts(2, 10_000);
+    await settle();
+    expect(slack.posts().map((message) => message.text)).toEqual(['First.', 'Second.']);
+    // The turn ran twice: the second run found 'First.' sent and sent only 'Second.'.
+    expect(turns).toEqual(['Two replies please', 'Two replies please']);
   });
 });

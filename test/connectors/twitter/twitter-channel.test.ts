@@ -57,14 +57,17 @@ async function start(): Promise<void> {
     inFlight,
     pipeline: createPipeline({ stores, logger: silentLogger }),
     bot,
-    idempotency: stores.idempotency,
+    stores,
     clock,
     sleep: async (ms) => {
       slept.push(ms);
     },
     // Stands in for the NLU's sentiment analyser.
     sentiment: (text) => ({ label: /terrible|angry/i.test(text) ? 'negative' : 'neutral', score: -0.8 }),
+    // A failed turn is taken up again by the queue's consumer after this long.
+    visibilityMs: 1_000,
   });
+  await channel.start();
   server = createHttpServer(silentLogger);
   channel.mount(server);
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
@@ -127,6 +130,7 @@ beforeEach(async () => {
 afterEach(async () => {
   // Turns outlive their webhook request: let them finish, so none spills into the next test.
   await inFlight.drain(5_000);
+  await channel.close();
   await new Promise<void>((resolve) => server?.close(() => resolve()));
   await stores.close();
 });
@@ -242,6 +246,19 @@ describe('the X channel', () => {
     await fake.waitFor(() => fake.replies().length === 1 && fake.dms().length === 1);
     await settle();
     expect([fake.replies().length, fake.dms().length]).toEqual([1, 1]);
+  });
+
+  it('runs a turn again when X refused its DM, without a second public reply', async () => {
+    fake.refuseDmsTo(ANA, 1);
+    expect((await webhook(mention('@relevo_help where is my parcel?', '1900000000000000016'))).status).toBe(
+      200,
+    );
+    await fake.waitFor(() => fake.dms().length === 1, 10_000);
+    await settle();
+    expect(fake.replies()).toHaveLength(1);
+    expect(fake.dms()).toEqual([{ to: ANA, text: expect.stringMatching(/^You said: /) }]);
+    // The first run sent the public invitation, then X refused the DM; the second sent only the DM.
+    expect(turns).toHaveLength(2);
   });
 
   it('invites a Spanish-speaking customer in Spanish', async () => {

@@ -1,0 +1,88 @@
+import type { Activity } from 'botbuilder';
+import { RelevoError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { type InboundHandler, InboundQueue } from '../../storage/inbound-queue.js';
+import type { Stores } from '../../storage/stores.js';
+
+export interface ChannelInboundOptions {
+  /** The channel's queue name (`slack`, `x`, `botframework`, `email`): its own Redis keys. */
+  name: string;
+  stores: Stores;
+  logger: Logger;
+  /** Runs one queued entry's turn; rejecting keeps the entry queued for another run. */
+  handler: InboundHandler;
+  /** `INBOUND_VISIBILITY_MS`: how soon another process takes over a dead one's queued turns. */
+  visibilityMs?: number | undefined;
+  /** How long a queued id is remembered against duplicates (the queue's default: 24 h). */
+  retentionMs?: number;
+}
+
+/** The queue partition of a conversation; the pipeline's conversation lock uses the same name. */
+export function conversationPartition(
+  channelId: string | undefined,
+  conversationId: string | undefined,
+): string {
+  return `${channelId}:${conversationId}`;
+}
+
+/**
+ * A channel's side of the durable inbound queue (storage/inbound-queue.ts): `accept` resolves once an
+ * activity is durably queued — only then does the connector acknowledge the platform — and starts its
+ * conversation's turns here in the background. A duplicate delivery (a platform's retry) is recognised
+ * by its id at enqueue and runs nothing new. Turns left by a process that died are taken over by
+ * whichever process's consumer claims them after the visibility timeout.
+ */
+export class ChannelInbound {
+  readonly queue: InboundQueue;
+  private readonly logger: Logger;
+
+  constructor(options: ChannelInboundOptions) {
+    this.logger = options.logger;
+    this.queue = new InboundQueue({
+      backend: options.stores.inbound(
+        options.name,
+        options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs },
+      ),
+      locks: options.stores.locks,
+      logger: options.logger,
+      handler: options.handler,
+      ...(options.visibilityMs === undefined ? {} : { visibilityMs: options.visibilityMs }),
+    });
+  }
+
+  /**
+   * Queues `activity` under its platform id (`false`: queued before, a duplicate) and starts draining
+   * its partition (a duplicate's too: its first delivery may have reached a process that died). Rejects
+   * with a 503 `RELEVO_QUEUE_UNAVAILABLE` when it could not be queued: the platform must not be told it
+   * was received, so that it delivers it again.
+   */
+  async accept(partition: string, id: string, activity: Partial<Activity>): Promise<boolean> {
+    let isNew: boolean;
+    try {
+      isNew = await this.queue.enqueue(partition, id, activity);
+    } catch (error) {
+      throw new RelevoError('RELEVO_QUEUE_UNAVAILABLE', 'The message could not be queued; send it again', {
+        statusCode: 503,
+        cause: error,
+      });
+    }
+    this.run(partition);
+    return isNew;
+  }
+
+  /** Runs the partition's queued turns in the background; a failed turn stays queued and is retried. */
+  run(partition: string): void {
+    this.queue.drain(partition).catch((error: unknown) => {
+      this.logger.warn({ err: error, partition }, 'queued turn failed; it will run again');
+    });
+  }
+
+  start(): void {
+    this.queue.start();
+  }
+
+  /** Stops taking work; turns in progress finish, queued ones wait for the next process. */
+  stop(): Promise<void> {
+    return this.queue.stop();
+  }
+}
