@@ -1,5 +1,6 @@
 import type { Activity } from 'botbuilder';
 import { RelevoError } from '../../core/errors.js';
+import type { InFlightWork } from '../../core/in-flight.js';
 import type { Logger } from '../../core/logger.js';
 import { type InboundHandler, InboundQueue } from '../../storage/inbound-queue.js';
 import type { Stores } from '../../storage/stores.js';
@@ -9,6 +10,8 @@ export interface ChannelInboundOptions {
   name: string;
   stores: Stores;
   logger: Logger;
+  /** The drains this process starts for what it queued count as its work in progress (shutdown waits). */
+  inFlight: InFlightWork;
   /** Runs one queued entry's turn; rejecting keeps the entry queued for another run. */
   handler: InboundHandler;
   /** `INBOUND_VISIBILITY_MS`: how soon another process takes over a dead one's queued turns. */
@@ -35,9 +38,11 @@ export function conversationPartition(
 export class ChannelInbound {
   readonly queue: InboundQueue;
   private readonly logger: Logger;
+  private readonly inFlight: InFlightWork;
 
   constructor(options: ChannelInboundOptions) {
     this.logger = options.logger;
+    this.inFlight = options.inFlight;
     this.queue = new InboundQueue({
       backend: options.stores.inbound(
         options.name,
@@ -72,9 +77,11 @@ export class ChannelInbound {
 
   /** Runs the partition's queued turns in the background; a failed turn stays queued and is retried. */
   run(partition: string): void {
-    this.queue.drain(partition).catch((error: unknown) => {
-      this.logger.warn({ err: error, partition }, 'queued turn failed; it will run again');
-    });
+    this.inFlight
+      .run(() => this.queue.drain(partition))
+      .catch((error: unknown) => {
+        this.logger.warn({ err: error, partition }, 'queued turn failed; it will run again');
+      });
   }
 
   start(): void {

@@ -92,14 +92,29 @@ export abstract class RelevoAdapter extends BotAdapter {
    * with its platform id once the platform took it; a later run of the same turn answers that id
    * instead of sending again, so a turn re-run after a crash sends only what was not sent. The
    * platforms take no idempotency key, so a process killed between the platform's answer and the
-   * record repeats that one reply.
+   * record repeats that one reply. With `atMostOnce` (a public post) the reply is claimed before it is
+   * sent instead: a process killed while sending it loses it rather than risk posting it twice.
    */
-  protected async sendOnce(context: TurnContext, send: () => Promise<string>): Promise<string> {
+  protected async sendOnce(
+    context: TurnContext,
+    send: () => Promise<string>,
+    options: { atMostOnce?: boolean } = {},
+  ): Promise<string> {
     const inbound = inboundDelivery(context);
     if (!inbound || !this.sentReplies) return send();
     const index = (context.turnState.get(REPLY_INDEX) as number | undefined) ?? 0;
     context.turnState.set(REPLY_INDEX, index + 1);
     const key = `reply:${context.activity.channelId}:${inbound.id}:${index}`;
+    if (options.atMostOnce) {
+      if (!(await this.sentReplies.claim(key, SENT_REPLY_TTL_MS, ''))) return '';
+      try {
+        return await send();
+      } catch (error) {
+        // Refused, so not posted: a later run may try again.
+        await this.sentReplies.release(key).catch(() => {});
+        throw error;
+      }
+    }
     // Only a run after the first can find a reply sent already: the first run saves the round trip.
     const sent = inbound.attempt > 1 ? await this.sentReplies.valueOf(key) : undefined;
     if (sent !== undefined) return sent;

@@ -56,6 +56,7 @@ export function createSlackChannel(options: SlackChannelOptions): Channel {
   const inbound = new ChannelInbound({
     name: 'slack',
     stores: options.stores,
+    inFlight: options.inFlight,
     logger: options.logger.child({ channel: 'slack' }),
     visibilityMs: options.visibilityMs,
     handler: async (entry) => {

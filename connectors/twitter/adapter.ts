@@ -83,7 +83,8 @@ export class TwitterAdapter extends RelevoAdapter {
         }
         case 'reply': {
           const { tweetId: to, text } = outbound;
-          responses.push({ id: await this.sendOnce(context, () => this.client.reply(to, text)) });
+          const post = () => this.client.reply(to, text);
+          responses.push({ id: await this.sendOnce(context, post, { atMostOnce: true }) });
           break;
         }
         case 'delay':

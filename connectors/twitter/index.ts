@@ -77,6 +77,7 @@ export function createTwitterChannel(options: TwitterChannelOptions): Channel {
   const inbound = new ChannelInbound({
     name: 'x',
     stores: options.stores,
+    inFlight: options.inFlight,
     logger: options.logger.child({ channel: 'x' }),
     visibilityMs: options.visibilityMs,
     retentionMs: X_DEDUPE_TTL_MS,

@@ -27,6 +27,11 @@ export interface FakeSlack {
   rateLimit(method: string, times: number, retryAfterSeconds: number): void;
   /** Answers the `nth` (1 = next) call of `method` from now on with `{ok: false, error}`, as Slack does when it fails. */
   failCall(method: string, nth: number, error?: string): void;
+  /**
+   * While on, calls of `method` are recorded (status 0) and never answered, as when Slack hangs: the
+   * caller waits mid-turn. Turning it off answers none of them; later calls are answered again.
+   */
+  hold(method: string, on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -41,6 +46,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackApiCall[] = [];
   const limits = new Map<string, { times: number; retryAfterSeconds: number }>();
   const failures = new Map<string, { countdown: number; error: string }>();
+  const held = new Set<string>();
   let seq = 0;
   const server: Server = createServer(async (req, res) => {
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
@@ -54,6 +60,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       at: Date.now(),
     };
     calls.push(call);
+    if (held.has(method)) {
+      call.status = 0;
+      return;
+    }
     const limit = limits.get(method);
     if (limit && limit.times > 0) {
       limit.times--;
@@ -115,6 +125,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     rateLimit: (method, times, retryAfterSeconds) => limits.set(method, { times, retryAfterSeconds }),
     failCall: (method, nth, error = 'internal_error') => failures.set(method, { countdown: nth, error }),
+    hold: (method, on) => {
+      if (on) held.add(method);
+      else held.delete(method);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -39,6 +39,11 @@ export interface FakeX {
    * `times` DMs (default: all from now on).
    */
   refuseDmsTo(userId: string, times?: number): void;
+  /**
+   * While on, requests under `pathPrefix` are recorded (status 0) and never answered, as when X hangs:
+   * the caller waits mid-turn. Turning it off answers none of them; later requests are answered again.
+   */
+  hold(pathPrefix: string, on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -69,6 +74,7 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
   const calls: XApiCall[] = [];
   const limits = new Map<string, { times: number; resetSeconds: number }>();
   const refused = new Map<string, number>();
+  const held = new Set<string>();
   let seq = 0;
   const server: Server = createServer({ key: pems.private, cert: pems.cert }, async (req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
@@ -81,6 +87,10 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
       status: 201,
     };
     calls.push(call);
+    if ([...held].some((prefix) => path.startsWith(prefix))) {
+      call.status = 0;
+      return;
+    }
     const limit = [...limits].find(([prefix, state]) => path.startsWith(prefix) && state.times > 0)?.[1];
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
@@ -153,6 +163,10 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
     },
     rateLimit: (pathPrefix, times, resetSeconds) => limits.set(pathPrefix, { times, resetSeconds }),
     refuseDmsTo: (userId, times = Number.POSITIVE_INFINITY) => refused.set(userId, times),
+    hold: (pathPrefix, on) => {
+      if (on) held.add(pathPrefix);
+      else held.delete(pathPrefix);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
