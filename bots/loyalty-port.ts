@@ -1,6 +1,6 @@
 import { hasCode } from '../core/errors.js';
 import { hasMessage, type LoyaltyService, type RedeemFailure, t } from '../dialogs/index.js';
-import { type GamificationPlugin, LedgerErrorCode } from '../gamification/index.js';
+import { type GamificationPlugin, LedgerErrorCode, turnLoyaltyProfile } from '../gamification/index.js';
 import type { Members } from '../identity/index.js';
 
 /** The dialogs' view of gamification/: balance, tier, ways to earn, rewards, redeeming, the leaderboard. */
@@ -12,8 +12,10 @@ export function loyaltyPort(plugin: GamificationPlugin, members: Members): Loyal
     return displayName ? (displayName.split(/\s+/)[0] as string) : `#${memberId.slice(-4)}`;
   };
   return {
-    async account(memberId) {
-      const profile = await gamification.profile(memberId);
+    async account(memberId, context) {
+      // The profile the loyalty stage read as the turn began (with the state) is this turn's balance.
+      const loaded = context && turnLoyaltyProfile(context);
+      const profile = loaded?.memberId === memberId ? loaded : await gamification.profile(memberId);
       const next = profile.tier.next;
       return {
         points: profile.points,

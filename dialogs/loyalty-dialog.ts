@@ -29,7 +29,7 @@ export class LoyaltyDialog extends ComponentDialog {
           }
           switch (action) {
             case 'balance': {
-              const account = await loyalty.account(member.id);
+              const account = await loyalty.account(member.id, step.context);
               await step.context.sendActivity(
                 t(lang, 'loyalty.balance', { points: account.points, tier: tierName(lang, account.tier) }),
               );
@@ -37,7 +37,7 @@ export class LoyaltyDialog extends ComponentDialog {
               return step.endDialog({ resolved: true });
             }
             case 'tier': {
-              const account = await loyalty.account(member.id);
+              const account = await loyalty.account(member.id, step.context);
               const next = account.nextTier
                 ? t(lang, 'loyalty.next.tier', {
                     missing: account.nextTier.missing,

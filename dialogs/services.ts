@@ -49,7 +49,11 @@ export type RedeemFailure = 'insufficient_points' | 'out_of_stock' | 'unavailabl
 
 /** What the loyalty dialogs need of the ledger (gamification/). */
 export interface LoyaltyService {
-  account(memberId: string): Promise<{
+  /** The member's points and tier; `context`, the turn, may hold them already (read as it began). */
+  account(
+    memberId: string,
+    context?: TurnContext,
+  ): Promise<{
     points: number;
     lifetime: number;
     tier: string;
