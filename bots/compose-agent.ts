@@ -94,6 +94,8 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
       : DEFAULT_WAYPOINT_RULES,
     // The agent's 360° view shows the member's points, tier and badges beside their conversations.
     profileSections: [loyaltyProfileSection(plugin)],
+    // The state stage below reads with the proof of a member this process saw moments ago.
+    proveWithStateRead: true,
   });
 
   // One customer, one balance: a merge moves the merged member's points, badges and streak.

@@ -28,7 +28,28 @@ export const TurnStateKey = {
   inbound: Symbol.for('relevo.inbound'),
   /** Set by side work that failed (a transcript write, a points award): the queue runs the turn again. */
   incomplete: Symbol.for('relevo.incomplete'),
+  /** `Promise<boolean>[]`: checks the state stage's read waits for (see {@link checkWithStateRead}). */
+  readChecks: Symbol.for('relevo.readChecks'),
 } as const;
+
+/**
+ * Has the state stage wait for `check`, started by an earlier stage, together with its read, so both
+ * travel in one round trip: the identity stage puts a member it saw moments ago on the turn at once
+ * and proves it meanwhile. `check` answers false when what the read was keyed on was wrong (the
+ * member was another): the stage has set the right one on the turn by then, and the state is read again.
+ */
+export function checkWithStateRead(context: TurnContext, check: Promise<boolean>): void {
+  const checks = (context.turnState.get(TurnStateKey.readChecks) as Promise<boolean>[] | undefined) ?? [];
+  checks.push(check);
+  context.turnState.set(TurnStateKey.readChecks, checks);
+}
+
+/** The checks asked for so far, handed to the state stage once. */
+export function takeReadChecks(context: TurnContext): Promise<boolean>[] {
+  const checks = (context.turnState.get(TurnStateKey.readChecks) as Promise<boolean>[] | undefined) ?? [];
+  context.turnState.delete(TurnStateKey.readChecks);
+  return checks;
+}
 
 /**
  * Storage items a stage has the state stage write in the turn's one all-or-nothing save (each under

@@ -40,6 +40,8 @@ export interface IdentityOptions {
   waypointRules?: unknown;
   /** How often this process polls for due waypoint timers. */
   journeyPollIntervalMs?: number;
+  /** A state stage follows the identity stage on the turn (IdentityMiddlewareOptions.proveWithStateRead). */
+  proveWithStateRead?: boolean;
 }
 
 /** The identity plugin, ready for the composition root. */
@@ -121,7 +123,10 @@ export function createIdentity(options: IdentityOptions): Identity {
             }
           : {}),
       }),
-    middleware: new IdentityMiddleware(members, { logger }),
+    middleware: new IdentityMiddleware(members, {
+      logger,
+      proveWithStateRead: options.proveWithStateRead ?? false,
+    }),
     linkService,
     mount(server, openapi) {
       mountIdentityRoutes(server, {

@@ -1,7 +1,7 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { type MemberSnapshot, saveWithState, TurnStateKey } from '../core/turn-state.js';
+import { checkWithStateRead, type MemberSnapshot, saveWithState, TurnStateKey } from '../core/turn-state.js';
 import { addIntentContact, type ChurnRisk, contactOf, evaluateChurn, qualifyingIntent } from './churn.js';
 import { isBlockedValue } from './identity-rules.js';
 import type { MemberRecord } from './member-record.js';
@@ -23,6 +23,13 @@ export async function runAfterTurn(context: TurnContext, work: () => Promise<voi
 
 export interface IdentityMiddlewareOptions {
   logger?: Logger;
+  /**
+   * A state stage reads the turn's state after this one (storage/state-middleware.ts): a member this
+   * process saw moments ago goes on the turn at once, and the compare-and-set recording the contact,
+   * which proves it, travels with the state read ({@link checkWithStateRead}); a member that proves
+   * to be another has the state read again. Without it, the turn waits for the proof here.
+   */
+  proveWithStateRead?: boolean;
 }
 
 /**
@@ -35,12 +42,14 @@ export interface IdentityMiddlewareOptions {
  */
 export class IdentityMiddleware implements Middleware {
   private readonly logger: Logger;
+  private readonly proveWithStateRead: boolean;
 
   constructor(
     private readonly members: Members,
     options: IdentityMiddlewareOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger;
+    this.proveWithStateRead = options.proveWithStateRead ?? false;
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
@@ -55,30 +64,50 @@ export class IdentityMiddleware implements Middleware {
     const isSuspect = isFlaggedSender(activity.channelData);
     const isContact = activity.type === 'message' && activity.name !== 'continueConversation';
     let member: MemberRecord;
+    let contact: { channelId: string; conversationId: string; at: number } | undefined;
+    // Set once the member on the turn is proven, when it went on the turn before (a hint).
+    let proven: Promise<boolean> | undefined;
     if (isContact && activity.conversation?.id) {
-      const recorded = await this.members.resolveWithContact(key, {
-        channel: parsed.channel,
+      const hinted = this.proveWithStateRead ? this.members.hinted(key) : undefined;
+      // Started before anything awaits: with a hint, the contact's compare-and-set goes out with the state read.
+      const resolving = this.members
+        .resolveWithContact(key, {
+          channel: parsed.channel,
+          channelId: activity.channelId,
+          conversationId: activity.conversation.id,
+          at: this.members.clock.now(),
+          language: primaryLanguage(activity.locale),
+          displayName: activity.from.name && activity.from.name !== key ? activity.from.name : undefined,
+          isSuspect,
+        })
+        .then((recorded) => {
+          if (recorded.error !== undefined)
+            this.logger.warn(
+              { err: recorded.error, memberId: recorded.member.id },
+              'could not record the contact of a member',
+            );
+          return recorded.member;
+        });
+      contact = {
         channelId: activity.channelId,
         conversationId: activity.conversation.id,
         at: this.members.clock.now(),
-        language: primaryLanguage(activity.locale),
-        displayName: activity.from.name && activity.from.name !== key ? activity.from.name : undefined,
-        isSuspect,
-      });
-      member = recorded.member;
-      if (recorded.error !== undefined)
-        this.logger.warn(
-          { err: recorded.error, memberId: member.id },
-          'could not record the contact of a member',
-        );
+      };
+      if (hinted) {
+        member = hinted;
+        proven = resolving.then((recorded) => {
+          member = recorded;
+          context.turnState.set(TurnStateKey.member, this.snapshot(context, recorded, isSuspect, contact));
+          return recorded.id === hinted.id;
+        });
+        proven.catch(() => {}); // the state stage awaits it; so does this stage after the turn
+        checkWithStateRead(context, proven);
+      } else {
+        member = await resolving;
+      }
     } else {
       member = await this.members.resolve(key);
     }
-    const at = this.members.clock.now();
-    const contact =
-      isContact && activity.conversation?.id
-        ? { channelId: activity.channelId, conversationId: activity.conversation.id, at }
-        : undefined;
     context.turnState.set(TurnStateKey.member, this.snapshot(context, member, isSuspect, contact));
     const afterTurn: (() => Promise<void>)[] = [];
     context.turnState.set(AFTER_TURN, afterTurn);
@@ -95,7 +124,10 @@ export class IdentityMiddleware implements Middleware {
     }
     try {
       await next();
+      // Normally the state stage awaited it with its read; a turn that never read state waits here.
+      await proven;
     } catch (error) {
+      await proven?.catch(() => {});
       await recording;
       throw error;
     } finally {

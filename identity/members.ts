@@ -103,6 +103,16 @@ export class Members {
   }
 
   /**
+   * The member this process saw own `key` in the last seconds, unproven: {@link resolveWithContact}
+   * proves it (or answers the right member) in the round trip that records the contact.
+   */
+  hinted(key: string): MemberRecord | undefined {
+    const owner = this.hints.owner(normalizeKey(key));
+    const hinted = owner === undefined ? undefined : this.hints.record(owner);
+    return hinted?.record.mergedInto === undefined ? hinted?.record : undefined;
+  }
+
+  /**
    * The turn path of one inbound message: the member owning `key` (created when nobody does), with
    * the contact recorded. A member this process saw in the last seconds is not looked up again: the
    * contact is written with a compare-and-set on the version it saw, which also proves the hint right

@@ -8,7 +8,7 @@ import type {
   TurnContext,
 } from 'botbuilder';
 import { RelevoError } from '../core/errors.js';
-import { type SaveWithState, TurnStateKey, turnMember } from '../core/turn-state.js';
+import { type SaveWithState, TurnStateKey, takeReadChecks, turnMember } from '../core/turn-state.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { StorageConflictError } from './errors.js';
@@ -148,7 +148,10 @@ export class StateMiddleware implements Middleware {
       releases.push(release);
       return items;
     };
-    const [items] = await Promise.all([read(), ...this.alongside(context)]);
+    // Checks of earlier stages (a member put on the turn before it was proven) travel with the read.
+    const checks = takeReadChecks(context);
+    const [items, ...answers] = await Promise.all([read(), ...checks, ...this.alongside(context)]);
+    if (answers.slice(0, checks.length).includes(false)) return this.load(context, releases);
     const loaded = (key: string): Loaded => {
       const { eTag, ...data } = (items[key] ?? {}) as Record<string, unknown> & { eTag?: string };
       return { key, eTag, json: JSON.stringify(data), data };
