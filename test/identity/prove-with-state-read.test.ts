@@ -20,8 +20,11 @@ function setup() {
   const storage = new MemoryStorage();
   const state = new StateMiddleware(storage);
   const favourite = state.userProperty<string | undefined>('favourite');
-  const seen: { memberId: string | undefined; name: string | undefined; favourite: string | undefined }[] =
-    [];
+  const seen: {
+    memberId: string | undefined;
+    language: string | undefined;
+    favourite: string | undefined;
+  }[] = [];
   const adapter = new TestAdapter(async (context: TurnContext) => {
     const member = turnMember(context);
     seen.push({ memberId: member?.id, language: member?.language, favourite: await favourite.get(context) });
