@@ -2,6 +2,7 @@ import type { Middleware, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { inboundDelivery } from '../core/turn-state.js';
+import { turnLockResource } from './inbound-queue.js';
 import type { LockManager } from './types.js';
 
 export interface ConversationLockOptions {
@@ -16,8 +17,8 @@ export interface ConversationLockOptions {
  * Turns of one conversation never interleave: a message that arrives while the previous turn is still
  * running waits for it (across processes when the locks are on Redis). The lock is extended every third
  * of its lifetime while the turn runs. A turn from the durable inbound queue already runs under this
- * lock (`turn:<channel>:<conversation>`, taken by the queue's drain for all of the conversation's
- * queued messages), so it passes.
+ * lock (`turnLockResource('<channel>:<conversation>')`, taken by the queue's drain for all of the
+ * conversation's queued messages), so it passes.
  */
 export class ConversationLockMiddleware implements Middleware {
   private readonly ttlMs: number;
@@ -36,7 +37,7 @@ export class ConversationLockMiddleware implements Middleware {
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     if (inboundDelivery(context)) return next();
     const { channelId, conversation } = context.activity;
-    const lock = await this.locks.acquire(`turn:${channelId}:${conversation?.id}`, {
+    const lock = await this.locks.acquire(turnLockResource(`${channelId}:${conversation?.id}`), {
       ttlMs: this.ttlMs,
       waitMs: this.waitMs,
     });

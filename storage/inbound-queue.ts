@@ -4,6 +4,8 @@ import type { Activity } from 'botbuilder';
 import { RelevoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import { lockLost, waitForLock } from './lock-wait.js';
+import { partitionTag } from './redis-keys.js';
 import type { LockManager } from './types.js';
 
 /** One queued inbound activity as a handler receives it. */
@@ -40,33 +42,61 @@ export interface Wake {
   createdAt: number;
 }
 
+/** One drain's hold on a partition's turn lock ({@link turnLockResource}): its token and lifetime. */
+export interface Holder {
+  token: string;
+  ttlMs: number;
+}
+
+/**
+ * What a claim found: the partition's oldest entry (the holder now has the turn lock), nothing (the
+ * lock is free, the holder's released), or the lock held by someone else (nothing was claimed).
+ */
+export type Next = { kind: 'entry'; entry: StoredEntry } | { kind: 'empty' } | { kind: 'busy' };
+
 /**
  * Where a queue keeps its entries: per partition an ordered log, plus one stream of wake-ups read by
- * every process as a consumer group. Memory and Redis implementations pass the same contract suite.
+ * every process as a consumer group. The partition's turn lock is the lock manager's lock on
+ * {@link turnLockResource}, taken and freed by the backend's claims in the same step as their reads,
+ * so the pipeline's conversation lock excludes queued turns and other turns alike. Memory and Redis
+ * implementations pass the same contract suite.
  */
 export interface InboundBackend {
-  /** Appends unless `id` was appended within the retention; resolves `true` when it was new. */
-  append(partition: string, id: string, json: string): Promise<boolean>;
+  /**
+   * Appends unless `id` was appended within the retention (`isNew` says which). With a `holder`, claims
+   * in the same step (as `next` without `done`) and answers that as `next`: one round trip to queue a
+   * message and take its conversation.
+   */
+  append(
+    partition: string,
+    id: string,
+    json: string,
+    holder?: Holder,
+  ): Promise<{ isNew: boolean; next?: Next }>;
   /** Records a wake-up for the partition (after every append, new or not: it is harmless twice). */
   wake(partition: string): Promise<string>;
   /**
-   * Removes the finished (or given-up) entry `done`, if given, and answers the partition's oldest entry
-   * with its attempt count raised by one, or `undefined` when empty — one round trip per turn.
+   * Removes the finished (or given-up) entry `done`, if given, then claims for `holder`: takes (or
+   * renews) the partition's turn lock and answers its oldest entry with its attempt count raised by
+   * one; frees the lock when the partition is empty — one round trip per turn.
    */
-  next(partition: string, done?: string): Promise<StoredEntry | undefined>;
+  next(partition: string, holder: Holder, done?: string): Promise<Next>;
   /** Counts a run of the entry `key` whose handler rejected. */
   fail(partition: string, key: string): Promise<void>;
   /** New wake-ups for `consumer`, and wake-ups another consumer left unacknowledged for `idleMs`. */
   claimWakes(consumer: string, count: number, idleMs: number): Promise<Wake[]>;
-  /** Acknowledges (and forgets) a wake-up, delivered or not: its partition was drained. */
-  ack(key: string): Promise<void>;
+  /** Acknowledges (and forgets) wake-ups, delivered or not: their partitions were drained. */
+  ack(keys: readonly string[]): Promise<void>;
 }
 
 export interface InboundQueueOptions {
   backend: InboundBackend;
   /** Runs one entry's turn. */
   handler: InboundHandler;
-  /** Serialises the drain of a partition across processes; the lock `turn:<partition>` is held. */
+  /**
+   * The lock manager of the pipeline's conversation lock: a drain holds `turnLockResource(partition)`
+   * (taken by the backend's claims) and extends and releases it through this.
+   */
   locks: LockManager;
   logger?: Logger;
   /**
@@ -91,10 +121,16 @@ export interface InboundQueueOptions {
   lockWaitMs?: number;
 }
 
-/** The lock a drain holds; the pipeline's ConversationLockMiddleware uses the same name. */
+/**
+ * The lock a drain holds; the pipeline's ConversationLockMiddleware uses the same name. It carries the
+ * conversation's hash tag, so the backend's scripts take it on the partition's own cluster slot.
+ */
 export function turnLockResource(partition: string): string {
-  return `turn:${partition}`;
+  return `turn:${partitionTag(partition)}:${partition}`;
 }
+
+/** The longest a drained partition's wake-ups wait to be acknowledged with other work. */
+const ACK_DELAY_MS = 1_000;
 
 /**
  * A durable inbound queue: a connector `enqueue`s an activity and acknowledges the platform only
@@ -114,13 +150,17 @@ export class InboundQueue {
   private readonly maxAttempts: number;
   private readonly maxRuns: number;
   private readonly lockWaitMs: number;
+  private readonly ackDelayMs: number;
   private readonly consumer = randomUUID();
   /** Drains running in this process, per partition: a second one waits for the first. */
   private readonly draining = new Map<string, Promise<void>>();
   /** Drains the consumer started (the connector's own drains do not take its capacity). */
   private consumerDrains = 0;
   /** Wake-ups this process recorded, per partition: a drain here that empties it acknowledges them. */
-  private readonly ownWakes = new Map<string, string[]>();
+  private readonly ownWakes = new Map<string, Promise<string | undefined>[]>();
+  /** Wake-ups of drained partitions, acknowledged together with the next work (or after a delay). */
+  private pendingAcks: string[] = [];
+  private ackTimer: NodeJS.Timeout | undefined;
   private readonly handler: InboundHandler;
   private running = false;
   private stopping = false;
@@ -137,6 +177,7 @@ export class InboundQueue {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.maxRuns = options.maxRuns ?? 50;
     this.lockWaitMs = options.lockWaitMs ?? 3 * this.visibilityMs;
+    this.ackDelayMs = Math.min(ACK_DELAY_MS, this.visibilityMs / 2);
   }
 
   /**
@@ -144,14 +185,39 @@ export class InboundQueue {
    * (a client's retry). Either way the activity is safely queued once the promise resolves.
    */
   async enqueue(partition: string, id: string, activity: Partial<Activity>): Promise<boolean> {
+    void this.flushAcks();
     // Issued together, so the client sends both in one round trip; a wake-up for an append that failed
     // only wakes a drain that finds nothing.
-    const [isNew, wake] = await Promise.all([
+    const [appended] = await Promise.all([
       this.backend.append(partition, id, JSON.stringify(activity)),
-      this.backend.wake(partition),
+      this.recordWake(partition),
     ]);
-    this.ownWakes.set(partition, [...(this.ownWakes.get(partition) ?? []), wake]);
-    return isNew;
+    return appended.isNew;
+  }
+
+  /**
+   * `enqueue` and `drain` in one: queues the activity and runs its partition here, the append and the
+   * claim of the partition's turn lock being one step (one round trip on Redis). `queued` settles as
+   * `enqueue` would (acknowledge the platform once it resolves); `done` as `drain` would. Handle both.
+   */
+  submit(
+    partition: string,
+    id: string,
+    activity: Partial<Activity>,
+  ): { queued: Promise<boolean>; done: Promise<void> } {
+    if (this.draining.has(partition)) {
+      // A drain of the partition runs here already and will run this entry too.
+      const queued = this.enqueue(partition, id, activity);
+      return { queued, done: queued.then(() => this.drain(partition)) };
+    }
+    let queued: Promise<boolean> | undefined;
+    const done = this.drain(partition, (holder) => {
+      const appended = this.backend.append(partition, id, JSON.stringify(activity), holder);
+      queued = Promise.all([appended, this.recordWake(partition)]).then(([result]) => result.isNew);
+      return appended.then((result) => result.next ?? { kind: 'busy' });
+    });
+    // No drain ran here, so drain() called the claim above before returning.
+    return { queued: queued ?? Promise.reject(new Error('the inbound claim did not start')), done };
   }
 
   /**
@@ -159,22 +225,11 @@ export class InboundQueue {
    * `enqueue`, so a turn does not wait for a poll). Resolves once the partition is empty, or rejects
    * when a turn failed: that entry stays queued and a wake-up retries it after `visibilityMs`.
    */
-  drain(partition: string): Promise<void> {
-    const previous = this.draining.get(partition) ?? Promise.resolve();
-    const current = previous
-      .catch(() => undefined)
-      .then(async () => {
-        // Wake-ups recorded before this drain are for entries it will run: once it emptied the
-        // partition, nobody needs to be woken for them (most never reach another consumer).
-        const wakes = this.ownWakes.get(partition) ?? [];
-        this.ownWakes.delete(partition);
-        try {
-          await this.drainLocked(partition, wakes);
-        } catch (error) {
-          this.ownWakes.set(partition, [...wakes, ...(this.ownWakes.get(partition) ?? [])]);
-          throw error;
-        }
-      });
+  drain(partition: string, claim?: (holder: Holder) => Promise<Next>): Promise<void> {
+    const previous = this.draining.get(partition);
+    const run = () => this.drainLocked(partition, claim);
+    // With nothing running here the drain starts at once, so its first claim leaves in this tick.
+    const current = previous ? previous.catch(() => undefined).then(run) : run();
     this.draining.set(partition, current);
     const forget = () => {
       if (this.draining.get(partition) === current) this.draining.delete(partition);
@@ -199,6 +254,7 @@ export class InboundQueue {
     this.stopping = true;
     await this.loop;
     await Promise.allSettled([...this.draining.values()]);
+    await this.flushAcks();
   }
 
   private async consume(): Promise<void> {
@@ -220,15 +276,12 @@ export class InboundQueue {
         this.consumerDrains++;
         this.drain(wake.partition)
           .then(
-            () => this.backend.ack(wake.key),
+            () => this.ackSoon([wake.key]),
             (error: unknown) => {
               // Left unacknowledged: another consumer (or this one) claims it after visibilityMs.
               this.logger.warn({ err: error, partition: wake.partition }, 'inbound drain failed; will retry');
             },
           )
-          .catch((error: unknown) => {
-            this.logger.warn({ err: error }, 'could not acknowledge an inbound wake-up');
-          })
           .finally(() => {
             this.consumerDrains--;
           });
@@ -237,21 +290,37 @@ export class InboundQueue {
     }
   }
 
-  /** Runs the partition's entries under its lock; once it is empty, acknowledges `wakes` as the lock goes. */
-  private async drainLocked(partition: string, wakes: string[]): Promise<void> {
-    const lock = await this.locks.acquire(turnLockResource(partition), {
-      ttlMs: this.visibilityMs,
-      waitMs: this.lockWaitMs,
-    });
-    const keepAlive = setInterval(() => {
-      lock.extend(this.visibilityMs).catch((error: unknown) => {
-        this.logger.warn({ err: error, partition }, 'could not extend an inbound drain lock');
-      });
-    }, this.visibilityMs / 3);
+  /**
+   * Runs the partition's entries under its turn lock, claimed with `claim` first (a submit's append) or
+   * `next`; once the partition is empty, the wake-ups this process recorded for it are acknowledged.
+   */
+  private async drainLocked(partition: string, claim?: (holder: Holder) => Promise<Next>): Promise<void> {
+    const resource = turnLockResource(partition);
+    const holder: Holder = { token: randomUUID(), ttlMs: this.visibilityMs };
+    void this.flushAcks();
+    const claiming = claim ? claim(holder) : this.backend.next(partition, holder);
+    // Wake-ups recorded so far (a submit's own included) are for entries this drain will run: once it
+    // emptied the partition, nobody needs to be woken for them (most never reach another consumer).
+    const wakes = this.ownWakes.get(partition) ?? [];
+    this.ownWakes.delete(partition);
+    const lock = this.locks.held(resource, holder.token);
+    let keepAlive: NodeJS.Timeout | undefined;
     let emptied = false;
     try {
-      let stored = await this.backend.next(partition);
-      while (stored) {
+      let next = await claiming;
+      if (next.kind === 'busy') {
+        next = await waitForLock(resource, this.lockWaitMs, async () => {
+          const again = await this.backend.next(partition, holder);
+          return again.kind === 'busy' ? null : again;
+        });
+      }
+      keepAlive = setInterval(() => {
+        lock.extend(this.visibilityMs).catch((error: unknown) => {
+          this.logger.warn({ err: error, partition }, 'could not extend an inbound drain lock');
+        });
+      }, this.visibilityMs / 3);
+      while (next.kind === 'entry') {
+        const stored = next.entry;
         if (this.stopping) throw new RelevoError('RELEVO_QUEUE_STOPPING', 'The inbound queue is stopping');
         if (stored.failures >= this.maxAttempts || stored.attempt > this.maxRuns) {
           this.logger.error(
@@ -260,30 +329,58 @@ export class InboundQueue {
           );
         } else {
           const activity = JSON.parse(stored.json) as Partial<Activity>;
-          const { key } = stored;
           await this.handler({ id: stored.id, partition, activity, attempt: stored.attempt }).catch(
             async (error: unknown) => {
-              await this.backend.fail(partition, key);
+              await this.backend.fail(partition, stored.key);
               throw error;
             },
           );
         }
-        stored = await this.backend.next(partition, stored.key);
+        next = await this.backend.next(partition, holder, stored.key);
       }
+      // Another holder took the lock after ours lapsed (this process stalled): it runs the rest.
+      if (next.kind === 'busy') throw lockLost(resource);
+      // The claim that found the partition empty freed the lock.
       emptied = true;
     } finally {
       clearInterval(keepAlive);
-      // Sent together: the lock's release and the wake-ups' acknowledgements cost one round trip.
-      await Promise.all([
-        lock.release().catch((error: unknown) => {
+      if (emptied) {
+        this.ackSoon((await Promise.all(wakes)).filter((wake) => wake !== undefined));
+      } else {
+        this.ownWakes.set(partition, [...wakes, ...(this.ownWakes.get(partition) ?? [])]);
+        await lock.release().catch((error: unknown) => {
           this.logger.warn({ err: error, partition }, 'could not release an inbound drain lock');
-        }),
-        ...(emptied ? wakes : []).map((wake) =>
-          this.backend.ack(wake).catch((error: unknown) => {
-            this.logger.warn({ err: error, partition }, 'could not acknowledge an inbound wake-up');
-          }),
-        ),
-      ]);
+        });
+      }
     }
+  }
+
+  /** Records a wake-up for the partition, remembered for the drain here that will empty it. */
+  private recordWake(partition: string): Promise<string> {
+    const wake = this.backend.wake(partition);
+    const own = this.ownWakes.get(partition) ?? [];
+    own.push(wake.catch(() => undefined));
+    this.ownWakes.set(partition, own);
+    return wake;
+  }
+
+  private ackSoon(keys: string[]): void {
+    if (keys.length === 0) return;
+    this.pendingAcks.push(...keys);
+    if (this.ackTimer) return;
+    this.ackTimer = setTimeout(() => void this.flushAcks(), this.ackDelayMs);
+    this.ackTimer.unref();
+  }
+
+  /** Sends the pending acknowledgements (in the same tick as the caller's own commands: one burst). */
+  private flushAcks(): Promise<void> {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const keys = this.pendingAcks.splice(0);
+    if (keys.length === 0) return Promise.resolve();
+    return this.backend.ack(keys).catch((error: unknown) => {
+      // Left pending: a consumer claims them after visibilityMs and finds their partitions drained.
+      this.logger.warn({ err: error }, 'could not acknowledge inbound wake-ups');
+    });
   }
 }

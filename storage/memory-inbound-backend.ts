@@ -1,6 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import type { InboundBackend, StoredEntry, Wake } from './inbound-queue.js';
+import type { Holder, InboundBackend, Next, StoredEntry, Wake } from './inbound-queue.js';
+import { turnLockResource } from './inbound-queue.js';
+import { MemoryLockManager } from './memory-lock.js';
 
 /** How long an inbound id is remembered after it was queued, so a late retry is not queued again. */
 export const INBOUND_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -12,9 +14,10 @@ interface Partition {
 }
 
 /**
- * {@link InboundBackend} in process memory, for the embedded mode: the same order, dedupe and
- * wake-up semantics as on Redis (several queues sharing one backend behave like several processes),
- * but nothing survives a restart.
+ * {@link InboundBackend} in process memory, for the embedded mode: the same order, dedupe, turn lock
+ * and wake-up semantics as on Redis (several queues sharing one backend behave like several
+ * processes), but nothing survives a restart. `locks` must be the lock manager the pipeline's
+ * conversation lock uses, so that the turn lock the backend takes is the same lock.
  */
 export class MemoryInboundBackend implements InboundBackend {
   private readonly partitions = new Map<string, Partition>();
@@ -24,17 +27,17 @@ export class MemoryInboundBackend implements InboundBackend {
   constructor(
     private readonly clock: Clock = systemClock,
     private readonly retentionMs = INBOUND_RETENTION_MS,
+    private readonly locks = new MemoryLockManager(clock),
   ) {}
 
-  async append(partition: string, id: string, json: string): Promise<boolean> {
-    const now = this.clock.now();
-    const state = this.partitions.get(partition) ?? { entries: [], seen: new Map<string, number>() };
-    this.partitions.set(partition, state);
-    for (const [seenId, at] of state.seen) if (at <= now - this.retentionMs) state.seen.delete(seenId);
-    if (state.seen.has(id)) return false;
-    state.seen.set(id, now);
-    state.entries.push({ key: String(++this.sequence), id, json, attempt: 0, failures: 0 });
-    return true;
+  async append(
+    partition: string,
+    id: string,
+    json: string,
+    holder?: Holder,
+  ): Promise<{ isNew: boolean; next?: Next }> {
+    const isNew = this.add(partition, id, json);
+    return { isNew, ...(holder ? { next: this.claim(partition, holder) } : {}) };
   }
 
   async wake(partition: string): Promise<string> {
@@ -43,14 +46,10 @@ export class MemoryInboundBackend implements InboundBackend {
     return key;
   }
 
-  async next(partition: string, done?: string): Promise<StoredEntry | undefined> {
+  async next(partition: string, holder: Holder, done?: string): Promise<Next> {
     const state = this.partitions.get(partition);
-    if (!state) return undefined;
-    if (done !== undefined) state.entries = state.entries.filter((entry) => entry.key !== done);
-    const first = state.entries[0];
-    if (!first) return undefined;
-    first.attempt++;
-    return { ...first };
+    if (state && done !== undefined) state.entries = state.entries.filter((entry) => entry.key !== done);
+    return this.claim(partition, holder);
   }
 
   async fail(partition: string, key: string): Promise<void> {
@@ -71,7 +70,33 @@ export class MemoryInboundBackend implements InboundBackend {
     return claimed;
   }
 
-  async ack(key: string): Promise<void> {
-    this.wakes.delete(key);
+  async ack(keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.wakes.delete(key);
+  }
+
+  private add(partition: string, id: string, json: string): boolean {
+    const now = this.clock.now();
+    const state = this.partitions.get(partition) ?? { entries: [], seen: new Map<string, number>() };
+    this.partitions.set(partition, state);
+    for (const [seenId, at] of state.seen) if (at <= now - this.retentionMs) state.seen.delete(seenId);
+    if (state.seen.has(id)) return false;
+    state.seen.set(id, now);
+    state.entries.push({ key: String(++this.sequence), id, json, attempt: 0, failures: 0 });
+    return true;
+  }
+
+  /** As the Redis scripts' claim: the lock for `holder` and the oldest entry, or why not. */
+  private claim(partition: string, holder: Holder): Next {
+    const resource = turnLockResource(partition);
+    const current = this.locks.holderOf(resource);
+    if (current !== undefined && current !== holder.token) return { kind: 'busy' };
+    const first = this.partitions.get(partition)?.entries[0];
+    if (!first) {
+      if (current !== undefined) this.locks.setHolder(resource, undefined);
+      return { kind: 'empty' };
+    }
+    this.locks.setHolder(resource, holder.token, holder.ttlMs);
+    first.attempt++;
+    return { kind: 'entry', entry: { ...first } };
   }
 }

@@ -6,7 +6,7 @@ import type { AcquireOptions, Lock, LockManager } from './types.js';
 
 /** {@link LockManager} for one process: same semantics as the Redis one (tokens, expiry). */
 export class MemoryLockManager implements LockManager {
-  private readonly held = new Map<string, { token: string; expiresAt: number }>();
+  private readonly holders = new Map<string, { token: string; expiresAt: number }>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -14,28 +14,39 @@ export class MemoryLockManager implements LockManager {
     return waitForLock(resource, options.waitMs ?? 0, async () => this.tryAcquire(resource, options.ttlMs));
   }
 
-  private tryAcquire(resource: string, ttlMs: number): Lock | null {
-    const now = this.clock.now();
-    const current = this.held.get(resource);
-    if (current && current.expiresAt > now) return null;
-    const token = randomUUID();
-    this.held.set(resource, { token, expiresAt: now + ttlMs });
-    const isHeld = () => {
-      const entry = this.held.get(resource);
-      return entry?.token === token && entry.expiresAt > this.clock.now();
-    };
+  /** The token holding `resource` now, if any (for a store that takes the lock along with its work). */
+  holderOf(resource: string): string | undefined {
+    const current = this.holders.get(resource);
+    return current && current.expiresAt > this.clock.now() ? current.token : undefined;
+  }
+
+  /** Sets the holder of `resource` (`undefined`: frees it), whoever held it: the caller checked. */
+  setHolder(resource: string, token: string | undefined, ttlMs = 0): void {
+    if (token === undefined) this.holders.delete(resource);
+    else this.holders.set(resource, { token, expiresAt: this.clock.now() + ttlMs });
+  }
+
+  held(resource: string, token: string): Lock {
+    const isHeld = () => this.holderOf(resource) === token;
     return {
       resource,
       token,
       extend: async (extendMs: number) => {
         if (!isHeld()) throw lockLost(resource);
-        this.held.set(resource, { token, expiresAt: this.clock.now() + extendMs });
+        this.setHolder(resource, token, extendMs);
       },
       release: async () => {
         if (!isHeld()) return false;
-        this.held.delete(resource);
+        this.setHolder(resource, undefined);
         return true;
       },
     };
+  }
+
+  private tryAcquire(resource: string, ttlMs: number): Lock | null {
+    if (this.holderOf(resource) !== undefined) return null;
+    const token = randomUUID();
+    this.setHolder(resource, token, ttlMs);
+    return this.held(resource, token);
   }
 }

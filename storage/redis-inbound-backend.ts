@@ -1,48 +1,77 @@
-import type { InboundBackend, StoredEntry, Wake } from './inbound-queue.js';
+import type { Holder, InboundBackend, Next, StoredEntry, Wake } from './inbound-queue.js';
+import { turnLockResource } from './inbound-queue.js';
 import { INBOUND_RETENTION_MS } from './memory-inbound-backend.js';
 import type { RedisConnection } from './redis-connection.js';
-import { conversationTag } from './redis-keys.js';
+import { partitionTag } from './redis-keys.js';
+import { lockKey } from './redis-lock.js';
 import { RedisScript } from './redis-script.js';
 
-// Dedupe and append in one step: an id seen within the retention is not queued again. The seen set
-// is trimmed as it grows, so a long conversation does not keep every id for ever.
-const appendScript = new RedisScript(`
-if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
-local now = tonumber(ARGV[3])
-local retention = tonumber(ARGV[4])
+// Both scripts take KEYS = {log, seen, tries, lock} of one partition (one slot) and end by claiming:
+// with no holder token (ARGV[1] == '') nothing more; a lock held under another token answers {0}; an
+// empty log answers {1} and frees the lock if it was this holder's; otherwise the lock is (re)taken for
+// ARGV[2] ms and the oldest entry answered with its run count raised and its failed runs (field
+// `<entry>:f`): {2, entry id, runs, fields, failures}.
+const CLAIM = `
+local function claim(result)
+  if ARGV[1] == '' then return result end
+  local holder = redis.call('GET', KEYS[4])
+  if holder and holder ~= ARGV[1] then result[#result + 1] = 0 return result end
+  local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+  if not first then
+    if holder then redis.call('DEL', KEYS[4]) end
+    result[#result + 1] = 1
+    return result
+  end
+  redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[2])
+  local attempt = redis.call('HINCRBY', KEYS[3], first[1], 1)
+  local failures = tonumber(redis.call('HGET', KEYS[3], first[1] .. ':f') or '0')
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+  result[#result + 1] = 2
+  result[#result + 1] = first[1]
+  result[#result + 1] = attempt
+  result[#result + 1] = first[2]
+  result[#result + 1] = failures
+  return result
+end
+`;
+
+// Dedupe and append in one step (an id seen within the retention is not queued again; the seen set is
+// trimmed as it grows), then claim: queueing a message and taking its conversation is one round trip.
+// ARGV: holder token, lock ms, retention, id, JSON, now. Answers {1 if appended, claim…}.
+const appendScript = new RedisScript(`${CLAIM}
+if redis.call('ZSCORE', KEYS[2], ARGV[4]) then return claim({0}) end
+local now = tonumber(ARGV[6])
+local retention = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - retention)
-redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('ZADD', KEYS[2], now, ARGV[4])
 redis.call('PEXPIRE', KEYS[2], retention)
-redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'a', ARGV[2])
+redis.call('XADD', KEYS[1], '*', 'id', ARGV[4], 'a', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], retention)
-return 1
+return claim({1})
 `);
 
-// Removes the finished entry ARGV[2] (if any), then answers the oldest one with its run count raised
-// and its failed runs (field `<id>:f`): one round trip per turn.
-const nextScript = new RedisScript(`
-if ARGV[2] ~= '' then
-  redis.call('XDEL', KEYS[1], ARGV[2])
-  redis.call('HDEL', KEYS[2], ARGV[2], ARGV[2] .. ':f')
+// Removes the finished entry ARGV[4] (if any; whoever holds the lock now), then claims: one round trip
+// per turn. ARGV: holder token, lock ms, retention, finished entry.
+const nextScript = new RedisScript(`${CLAIM}
+if ARGV[4] ~= '' then
+  redis.call('XDEL', KEYS[1], ARGV[4])
+  redis.call('HDEL', KEYS[3], ARGV[4], ARGV[4] .. ':f')
 end
-local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
-if not first then return false end
-local attempt = redis.call('HINCRBY', KEYS[2], first[1], 1)
-local failures = tonumber(redis.call('HGET', KEYS[2], first[1] .. ':f') or '0')
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
-return {first[1], attempt, first[2], failures}
+return claim({})
 `);
 
 const GROUP = 'relevo';
 
 /**
  * {@link InboundBackend} on Redis. Per partition a stream (its entries in arrival order), a sorted set
- * of the ids seen (dedupe) and a hash of attempt counts, all under one hash tag so the scripts stay on
- * one cluster slot; one stream of wake-ups per queue, read by a consumer group: a wake-up delivered to
- * a process that died stays pending and is taken over with XAUTOCLAIM once idle for the visibility
- * timeout. With `appendonly yes` an acknowledged enqueue survives a Redis restart.
+ * of the ids seen (dedupe), a hash of attempt counts and the turn lock (`RedisLockManager`'s key of
+ * {@link turnLockResource}), all under the conversation's hash tag so the scripts stay on one cluster
+ * slot; one stream of wake-ups per queue, read by a consumer group: a wake-up delivered to a process
+ * that died stays pending and is taken over with XAUTOCLAIM once idle for the visibility timeout. With
+ * `appendonly yes` an acknowledged enqueue survives a Redis restart.
  */
 export class RedisInboundBackend implements InboundBackend {
+  private readonly prefix: string;
   private readonly base: string;
   private readonly wakeKey: string;
   private readonly retentionMs: number;
@@ -50,48 +79,43 @@ export class RedisInboundBackend implements InboundBackend {
 
   constructor(
     private readonly client: RedisConnection,
-    options: { prefix?: string; name: string; retentionMs?: number },
+    options: { prefix?: string; name: string; retentionMs?: number | undefined },
   ) {
     this.retentionMs = options.retentionMs ?? INBOUND_RETENTION_MS;
-    this.base = `${options.prefix ?? 'relevo'}:inq:${options.name}`;
+    this.prefix = options.prefix ?? 'relevo';
+    this.base = `${this.prefix}:inq:${options.name}`;
     this.wakeKey = `${this.base}:wake`;
   }
 
-  async append(partition: string, id: string, json: string): Promise<boolean> {
-    const { log, seen } = this.keys(partition);
-    const added = await appendScript.run(
-      this.client,
-      [log, seen],
-      [id, json, String(Date.now()), String(this.retentionMs)],
-    );
-    return Number(added) === 1;
+  async append(
+    partition: string,
+    id: string,
+    json: string,
+    holder?: Holder,
+  ): Promise<{ isNew: boolean; next?: Next }> {
+    const reply = (await appendScript.run(this.client, this.keys(partition), [
+      ...this.holderArgs(holder),
+      id,
+      json,
+      String(Date.now()),
+    ])) as unknown[];
+    return { isNew: Number(reply[0]) === 1, ...(holder ? { next: toNext(reply.slice(1)) } : {}) };
   }
 
   async wake(partition: string): Promise<string> {
     return this.client.xAdd(this.wakeKey, '*', { p: partition });
   }
 
-  async next(partition: string, done?: string): Promise<StoredEntry | undefined> {
-    const { log, tries } = this.keys(partition);
-    const reply = (await nextScript.run(this.client, [log, tries], [String(this.retentionMs), done ?? ''])) as
-      | [string, number, string[], number]
-      | null;
-    if (!reply) return undefined;
-    const [key, attempt, fields, failures] = reply;
-    const values: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i] as string] = fields[i + 1] as string;
-    return {
-      key,
-      id: values.id ?? '',
-      json: values.a ?? '{}',
-      attempt: Number(attempt),
-      failures: Number(failures),
-    };
+  async next(partition: string, holder: Holder, done?: string): Promise<Next> {
+    const reply = (await nextScript.run(this.client, this.keys(partition), [
+      ...this.holderArgs(holder),
+      done ?? '',
+    ])) as unknown[];
+    return toNext(reply);
   }
 
   async fail(partition: string, key: string): Promise<void> {
-    const { tries } = this.keys(partition);
-    await this.client.hIncrBy(tries, `${key}:f`, 1);
+    await this.client.hIncrBy(this.keys(partition)[2], `${key}:f`, 1);
   }
 
   async claimWakes(consumer: string, count: number, idleMs: number): Promise<Wake[]> {
@@ -105,8 +129,17 @@ export class RedisInboundBackend implements InboundBackend {
     }
   }
 
-  async ack(key: string): Promise<void> {
-    await this.client.multi().xAck(this.wakeKey, GROUP, key).xDel(this.wakeKey, key).exec();
+  async ack(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.client
+      .multi()
+      .xAck(this.wakeKey, GROUP, [...keys])
+      .xDel(this.wakeKey, [...keys])
+      .exec();
+  }
+
+  private holderArgs(holder: Holder | undefined): string[] {
+    return [holder?.token ?? '', String(holder?.ttlMs ?? 0), String(this.retentionMs)];
   }
 
   private async readWakes(consumer: string, count: number, idleMs: number): Promise<Wake[]> {
@@ -140,17 +173,34 @@ export class RedisInboundBackend implements InboundBackend {
     this.hasGroup = true;
   }
 
-  private keys(partition: string): { log: string; seen: string; tries: string } {
-    // A partition is `<channel>:<conversation id>`: its keys share the conversation's tag with its
-    // transcript and state, so everything of one conversation stays on one cluster slot.
-    const split = partition.indexOf(':');
-    const tag = conversationTag(partition.slice(0, split), partition.slice(split + 1));
-    return {
-      log: `${this.base}:${tag}:log`,
-      seen: `${this.base}:${tag}:seen`,
-      tries: `${this.base}:${tag}:tries`,
-    };
+  /** The partition's log, seen ids, runs and turn lock: one conversation's tag, one cluster slot. */
+  private keys(partition: string): [string, string, string, string] {
+    const tag = partitionTag(partition);
+    return [
+      `${this.base}:${tag}:log`,
+      `${this.base}:${tag}:seen`,
+      `${this.base}:${tag}:tries`,
+      lockKey(this.prefix, turnLockResource(partition)),
+    ];
   }
+}
+
+/** A claim's answer ({0} busy, {1} empty, {2, entry…}) as a {@link Next}. */
+function toNext(reply: unknown[]): Next {
+  const status = Number(reply[0]);
+  if (status === 0) return { kind: 'busy' };
+  if (status === 1) return { kind: 'empty' };
+  const [, key, attempt, fields, failures] = reply as [number, string, number, string[], number];
+  const values: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i] as string] = fields[i + 1] as string;
+  const entry: StoredEntry = {
+    key,
+    id: values.id ?? '',
+    json: values.a ?? '{}',
+    attempt: Number(attempt),
+    failures: Number(failures),
+  };
+  return { kind: 'entry', entry };
 }
 
 /** A stream entry as a wake-up; its id starts with the time it was added. */

@@ -24,6 +24,15 @@ export function conversationTag(channelId: string, conversationId: string): stri
   return tag;
 }
 
+/**
+ * The tag of a queue partition or turn lock named `<channel>:<conversation id>`: its conversation's
+ * tag, so the conversation's queue, lock, state and transcript share one slot.
+ */
+export function partitionTag(partition: string): string {
+  const split = partition.indexOf(':');
+  return conversationTag(partition.slice(0, split), partition.slice(split + 1));
+}
+
 const RECENT_TAGS = 10_000;
 const recentTags = new Map<string, string>();
 

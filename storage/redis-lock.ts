@@ -15,6 +15,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0
 `);
 
+/**
+ * The Redis key of the lock on `resource`: its value is the holder's token, with the lock's lifetime as
+ * its expiry. A script that takes a lock along with other work (the inbound queue's) writes the same.
+ */
+export function lockKey(prefix: string, resource: string): string {
+  return `${prefix}:lock:${resource}`;
+}
+
 /** {@link LockManager} on Redis: `SET key token NX PX ttl`; release and extend by the holder only. */
 export class RedisLockManager implements LockManager {
   private readonly prefix: string;
@@ -23,21 +31,15 @@ export class RedisLockManager implements LockManager {
     private readonly client: RedisConnection,
     options: { prefix?: string } = {},
   ) {
-    this.prefix = `${options.prefix ?? 'relevo'}:lock:`;
+    this.prefix = options.prefix ?? 'relevo';
   }
 
   acquire(resource: string, options: AcquireOptions): Promise<Lock> {
     return waitForLock(resource, options.waitMs ?? 0, () => this.tryAcquire(resource, options.ttlMs));
   }
 
-  private async tryAcquire(resource: string, ttlMs: number): Promise<Lock | null> {
-    const key = this.prefix + resource;
-    const token = randomUUID();
-    const reply = await this.client.set(key, token, {
-      condition: 'NX',
-      expiration: { type: 'PX', value: ttlMs },
-    });
-    if (reply !== 'OK') return null;
+  held(resource: string, token: string): Lock {
+    const key = lockKey(this.prefix, resource);
     return {
       resource,
       token,
@@ -47,5 +49,14 @@ export class RedisLockManager implements LockManager {
       },
       release: async () => Number(await releaseScript.run(this.client, [key], [token])) === 1,
     };
+  }
+
+  private async tryAcquire(resource: string, ttlMs: number): Promise<Lock | null> {
+    const token = randomUUID();
+    const reply = await this.client.set(lockKey(this.prefix, resource), token, {
+      condition: 'NX',
+      expiration: { type: 'PX', value: ttlMs },
+    });
+    return reply === 'OK' ? this.held(resource, token) : null;
   }
 }

@@ -61,6 +61,7 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
   const logger = options.logger ?? silentLogger;
   if (!options.redisUrl && !options.redisClusterUrls?.length) {
     const pubsub = new MemoryPubSub();
+    const locks = new MemoryLockManager();
     const inbound = new Map<string, InboundBackend>();
     return {
       kind: 'memory',
@@ -68,10 +69,11 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
       storage: new TurnCachedStorage(new MemoryStorage()),
       transcripts: new MemoryTranscriptStore(),
       idempotency: new MemoryIdempotencyStore(),
-      locks: new MemoryLockManager(),
+      locks,
       pubsub,
+      // The queue's turn lock is the pipeline's conversation lock: the same lock manager.
       inbound: (name, { retentionMs } = {}) =>
-        once(inbound, name, () => new MemoryInboundBackend(undefined, retentionMs)),
+        once(inbound, name, () => new MemoryInboundBackend(undefined, retentionMs, locks)),
       redis: undefined,
       ping: async () => true,
       close: () => pubsub.close(),

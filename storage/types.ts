@@ -39,6 +39,11 @@ export interface AcquireOptions {
 /** Mutual exclusion per resource (a conversation, a member), across processes when on Redis. */
 export interface LockManager {
   acquire(resource: string, options: AcquireOptions): Promise<Lock>;
+  /**
+   * The handle of a lock on `resource` taken under `token` by a store that takes it along with its own
+   * work (the inbound queue's claim script): extend and release it as if `acquire` had returned it.
+   */
+  held(resource: string, token: string): Lock;
 }
 
 export type MessageHandler = (message: string) => void;

@@ -167,18 +167,21 @@ export class DirectLineService {
       [clientId === undefined ? undefined : `post:${clientId}`],
     );
     const partition = webChatPartition(conversation.id);
-    await this.queue.enqueue(partition, id, turn(id));
-    await this.runTurns(partition);
+    // Queued and the conversation taken in one step; the turn runs right away, here.
+    const { queued, done } = this.queue.submit(partition, id, turn(id));
+    const ran = this.turnsRun(partition, done);
+    await queued;
+    await ran;
     return id;
   }
 
-  /** Runs a conversation's queued turns here, waiting at most `turnWaitMs`; never rejects. */
-  private async runTurns(partition: string): Promise<void> {
+  /** Waits for a conversation's queued turns at most `turnWaitMs`; never rejects. */
+  private async turnsRun(partition: string, done: Promise<void>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.turnWaitMs);
     });
-    const ran = this.queue.drain(partition).catch((error: unknown) => {
+    const ran = done.catch((error: unknown) => {
       // The activity is queued: a wake-up retries it.
       this.logger.warn({ err: error, partition }, 'queued web chat turn failed; it will run again');
     });
@@ -206,7 +209,7 @@ export class DirectLineService {
     await this.adapter.store.create(conversation);
     // The bot greets from a conversationUpdate, as on Azure, queued first so it comes before any message.
     const partition = webChatPartition(id);
-    await this.queue.enqueue(partition, `${id}|start`, {
+    const { queued, done } = this.queue.submit(partition, `${id}|start`, {
       type: 'conversationUpdate',
       id: `${id}|start`,
       channelId: WEBCHAT_CHANNEL_ID,
@@ -221,7 +224,8 @@ export class DirectLineService {
       timestamp: new Date(this.clock.now()),
       serviceUrl: 'urn:relevo:webchat',
     });
-    void this.runTurns(partition);
+    void this.turnsRun(partition, done);
+    await queued;
     return conversation;
   }
 }

@@ -103,6 +103,24 @@ export function coordinationContract(
       );
       expect(await lock.release()).toBe(true);
     });
+
+    it('lets the holder of a token extend and release its lock through a handle, and no one else', async () => {
+      const locks = await create.locks();
+      const taken = await locks.acquire('handed-over', { ttlMs: 50 });
+      const stranger = locks.held('handed-over', 'not-the-token');
+      await expect(stranger.extend(5_000)).rejects.toSatisfy((error) =>
+        hasCode(error, StorageErrorCode.lockLost),
+      );
+      expect(await stranger.release()).toBe(false);
+      const handle = locks.held('handed-over', taken.token);
+      await handle.extend(5_000);
+      await sleep(100);
+      await expect(locks.acquire('handed-over', { ttlMs: 5_000 })).rejects.toSatisfy((error) =>
+        hasCode(error, StorageErrorCode.lockTimeout),
+      );
+      expect(await handle.release()).toBe(true);
+      expect(await taken.release()).toBe(false);
+    });
   });
 
   describe(`${name} pub/sub`, () => {

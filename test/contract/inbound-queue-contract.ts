@@ -106,7 +106,10 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
       const backend = world.backend();
       await backend.append('webchat:c1', 'm1', JSON.stringify({ text: 'survivor' }));
       // Eight processes took it and died before finishing: more runs than maxAttempts allows failures.
-      for (let run = 1; run <= 8; run++) expect((await backend.next('webchat:c1'))?.attempt).toBe(run);
+      const dead = { token: 'dead', ttlMs: 1 };
+      for (let run = 1; run <= 8; run++) {
+        expect(await backend.next('webchat:c1', dead)).toMatchObject({ entry: { attempt: run } });
+      }
       const done: string[] = [];
       const queue = queueOf(
         world,
@@ -124,7 +127,7 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
       const backend = world.backend();
       await backend.append('webchat:c1', 'm1', JSON.stringify({ text: 'deadly' }));
       await backend.append('webchat:c1', 'm2', JSON.stringify({ text: 'next' }));
-      for (let run = 1; run <= 3; run++) await backend.next('webchat:c1');
+      for (let run = 1; run <= 3; run++) await backend.next('webchat:c1', { token: 'dead', ttlMs: 1 });
       const done: string[] = [];
       const queue = queueOf(
         world,
@@ -135,6 +138,79 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
       );
       await queue.drain('webchat:c1');
       expect(done).toEqual(['next']);
+    });
+
+    it('queues a submitted message and runs it in one go, and runs a repeat of its id no more', async () => {
+      const world = await createWorld();
+      const seen: string[] = [];
+      const queue = queueOf(world, async (entry) => {
+        seen.push(`${text(entry)}#${entry.attempt}`);
+      });
+      const first = queue.submit('webchat:c1', 'm1', { text: 'hello' });
+      expect(await first.queued).toBe(true);
+      await first.done;
+      expect(seen).toEqual(['hello#1']);
+      const repeat = queue.submit('webchat:c1', 'm1', { text: 'hello' });
+      expect(await repeat.queued).toBe(false);
+      await repeat.done;
+      expect(seen).toEqual(['hello#1']);
+      // The drain that emptied the conversation left its turn lock free for anyone.
+      const lock = await world.locks.acquire(turnLockResource('webchat:c1'), { ttlMs: 1_000 });
+      expect(await lock.release()).toBe(true);
+    });
+
+    it('holds a submitted message back while a turn outside the queue has its conversation locked', async () => {
+      const world = await createWorld();
+      const seen: string[] = [];
+      const queue = queueOf(world, async (entry) => {
+        seen.push(text(entry));
+      });
+      const proactive = await world.locks.acquire(turnLockResource('webchat:c1'), { ttlMs: 5_000 });
+      const submitted = queue.submit('webchat:c1', 'm1', { text: 'after the agent' });
+      expect(await submitted.queued).toBe(true);
+      await sleep(100);
+      expect(seen).toEqual([]);
+      await proactive.release();
+      await submitted.done;
+      expect(seen).toEqual(['after the agent']);
+    });
+
+    it('runs messages submitted while their conversation drains here after the one in progress', async () => {
+      const seen: string[] = [];
+      const queue = queueOf(await createWorld(), async (entry) => {
+        await sleep(20);
+        seen.push(text(entry));
+      });
+      const submitted = ['one', 'two', 'three'].map((word) =>
+        queue.submit('webchat:c1', word, { text: word }),
+      );
+      expect(await Promise.all(submitted.map((each) => each.queued))).toEqual([true, true, true]);
+      await Promise.all(submitted.map((each) => each.done));
+      expect(seen).toEqual(['one', 'two', 'three']);
+    });
+
+    it('stops a drain whose turn lock another holder took after it lapsed, before it runs more', async () => {
+      const world = await createWorld();
+      const other = world.backend();
+      const seen: string[] = [];
+      const queue = queueOf(
+        world,
+        async (entry) => {
+          seen.push(text(entry));
+          // This process stalls past the lock's lifetime (no timer can extend it), and another
+          // process takes the conversation meanwhile.
+          const until = Date.now() + 250;
+          while (Date.now() < until) {}
+          expect(await other.next('webchat:c1', { token: 'other', ttlMs: 5_000 })).toMatchObject({
+            kind: 'entry',
+          });
+        },
+        { visibilityMs: 100 },
+      );
+      await queue.enqueue('webchat:c1', 'a', { text: 'one' });
+      await queue.enqueue('webchat:c1', 'b', { text: 'two' });
+      await expect(queue.drain('webchat:c1')).rejects.toMatchObject({ code: 'RELEVO_LOCK_LOST' });
+      expect(seen).toEqual(['one']);
     });
 
     it('does not hold one conversation up behind a slow turn of another', async () => {

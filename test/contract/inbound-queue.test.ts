@@ -12,8 +12,10 @@ const backends = [
 ] as const;
 
 inboundQueueContract('memory', async () => {
-  const backend = new MemoryInboundBackend();
-  return { backend: () => backend, locks: new MemoryLockManager() };
+  // As in createStores: the backend takes its turn locks in the pipeline's lock manager.
+  const locks = new MemoryLockManager();
+  const backend = new MemoryInboundBackend(undefined, undefined, locks);
+  return { backend: () => backend, locks };
 });
 for (const [name, redis] of backends) {
   inboundQueueContract(name, async () => {
