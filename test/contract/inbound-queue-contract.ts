@@ -252,14 +252,17 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
     it('stops taking work on shutdown but finishes the turn in progress; the rest waits in the queue', async () => {
       const world = await createWorld();
       const seen: string[] = [];
+      let started = 0;
       const first = queueOf(world, async (entry) => {
+        started++;
         await sleep(100);
         seen.push(`first:${text(entry)}`);
       });
       await first.enqueue('webchat:c1', 'm1', { text: 'one' });
       await first.enqueue('webchat:c1', 'm2', { text: 'two' });
       const running = first.drain('webchat:c1').catch(() => undefined);
-      await sleep(20);
+      // Shut down once the first turn is under way (a busy machine may take a while to get there).
+      await expect.poll(() => started, { timeout: 5_000, interval: 5 }).toBe(1);
       await first.stop();
       await running;
       expect(seen).toEqual(['first:one']);
