@@ -70,7 +70,7 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
     stores,
     inFlight,
   });
-  const channels = createChannels({ config, logger, stores, inFlight, pipeline, bot });
+  const channels = await createChannels({ config, logger, stores, inFlight, pipeline, bot });
   // The desk replies through the customer's own channel; Bot Framework channel ids are learned per turn.
   for (const channel of channels)
     if (channel.adapter && channel.name !== 'botframework') adapters.set(channel.name, channel.adapter);
@@ -150,19 +150,25 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
     },
     close: () => {
       closing ??= (async () => {
+        // One deadline for the whole shutdown: a step waiting on a Redis that is gone (a queue's
+        // blocking read, a flush) must not keep the process past SHUTDOWN_TIMEOUT_MS.
+        const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.server.closeIdleConnections();
-        // Channels stop taking new work (IMAP IDLE, sockets) while running turns finish.
-        await Promise.all(channels.map((channel) => channel.close()));
-        await identity.close();
-        await waypoints.stop();
-        await agentConsole.close();
-        await analytics.close();
-        const drained = await inFlight.drain(config.SHUTDOWN_TIMEOUT_MS);
-        if (!drained)
+        const finished = await settlesBefore(deadline, async () => {
+          // Channels stop taking new work (IMAP IDLE, sockets) while running turns finish.
+          await Promise.all(channels.map((channel) => channel.close()));
+          await identity.close();
+          await waypoints.stop();
+          await agentConsole.close();
+          await analytics.close();
+          if (!(await inFlight.drain(Math.max(0, deadline - Date.now())))) return false;
+          // Outcomes the last turns queued, written before Redis closes.
+          await analytics.flush();
+          return true;
+        });
+        if (!finished)
           logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning unfinished work');
-        // Outcomes the last turns queued, written before Redis closes.
-        await analytics.flush();
         // Keep-alive sockets still open after the drain would hold the process: end them.
         server.server.closeAllConnections();
         await stopped;
@@ -171,4 +177,17 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
       return closing;
     },
   };
+}
+
+/** Runs `steps`; `true` if they finish with `true` before `deadline` (epoch ms), `false` otherwise. */
+async function settlesBefore(deadline: number, steps: () => Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([steps(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -115,7 +115,10 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
     },
     close: async () => {
       await pubsub.close();
-      if (client.isOpen) await client.close();
+      if (!client.isOpen) return;
+      // `close()` waits for queued commands, which a Redis that is down never answers.
+      if (client.isReady) await client.close();
+      else client.destroy();
     },
   };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { RedisOutcomeEvents } from '../../analytics/redis-outcome-events.js';
 import { connectRedis } from '../../storage/redis-connection.js';
+import { startRedisServer } from '../support/redis-server.js';
 import { spawnRelevo } from '../support/spawn-relevo.js';
 
 describe('the Relevo server process', () => {
@@ -60,6 +61,22 @@ describe('the Relevo server process', () => {
     relevo.child.kill('SIGTERM');
     expect(await relevo.exited()).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('exits 0 within its shutdown deadline when told to stop while its Redis is unreachable', async () => {
+    const redis = await startRedisServer();
+    const relevo = spawnRelevo({ PORT: '0', REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '1000' });
+    try {
+      await relevo.listening();
+      await redis.stop();
+      relevo.child.kill('SIGTERM');
+      // The last-resort timer (deadline + 1.5 s) would exit 1: a 0 means the shutdown itself gave up in time.
+      expect(await relevo.exited(), relevo.output()).toBe(0);
+      expect(relevo.output()).toContain('shutdown timeout: abandoning unfinished work');
+    } finally {
+      await relevo.stop();
+      await redis.stop();
+    }
   });
 
   it('writes the outcome events its last turns queued before it exits on SIGTERM', async () => {
