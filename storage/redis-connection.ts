@@ -1,4 +1,4 @@
-import { createClient, createCluster } from 'redis';
+import { createClient, createCluster, DisconnectsClientError } from 'redis';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { redactUrl } from '../core/redact-url.js';
@@ -137,4 +137,14 @@ export async function* scanSet(
     cursor = String(reply.cursor);
     if (reply.members.length > 0) yield reply.members;
   } while (cursor !== '0');
+}
+
+/**
+ * Whether an unhandled rejection is node-redis' own bookkeeping rather than lost work: when a cluster
+ * master fails over, the rediscovery destroys the client of the node that left, and that client's
+ * pending `connect()` rejects with `DisconnectsClientError` where nobody awaits it (node-redis 6.3).
+ * Relevo awaits every command it sends, so this error never stands for one of them.
+ */
+export function isDroppedNodeRejection(reason: unknown): boolean {
+  return reason instanceof DisconnectsClientError;
 }

@@ -10,11 +10,20 @@ import { untilAccepting } from './redis-server.js';
 
 const run = promisify(execFile);
 
-/** A private 3-master Redis Cluster on loopback, without replicas or persistence. */
+/**
+ * A private Redis Cluster on loopback without persistence: 3 masters (nodes 0–2), and with
+ * `replicas: 1` a replica of each (nodes 3–5, paired with the masters by `redis-cli --cluster create`).
+ */
 export interface RedisClusterServers {
   /** One URL per master, each a valid seed for a cluster client. */
   readonly urls: string[];
+  /** One port per node: masters first, then replicas. */
+  readonly ports: number[];
   stop(): Promise<void>;
+  /** SIGKILLs one node, as a crash would: with a replica, the cluster promotes it after the node timeout. */
+  killNode(index: number): Promise<void>;
+  /** Waits until every node still running says `cluster_state:ok`. */
+  untilOk(): Promise<void>;
   /** Stops one master (SIGTERM); its slots are unreachable until `startNode`. */
   stopNode(index: number): Promise<void>;
   /** Starts a stopped master again on its port, with its slots (its data is gone: no persistence). */
@@ -22,33 +31,60 @@ export interface RedisClusterServers {
 }
 
 /**
- * Starts three `redis-server --cluster-enabled yes` on free loopback ports and joins them with
- * `redis-cli --cluster create` (about 2 s, most of it redis-cli waiting for the nodes to agree).
+ * Starts `redis-server --cluster-enabled yes` on free loopback ports (3 masters, and `replicas` per
+ * master) and joins them with `redis-cli --cluster create` (about 2 s, most of it redis-cli waiting for
+ * the nodes to agree). `nodeTimeoutMs` is how long a master may be silent before it counts as failed.
  */
-export async function startRedisCluster(masters = 3): Promise<RedisClusterServers> {
+export async function startRedisCluster(
+  masters = 3,
+  options: { replicas?: number; nodeTimeoutMs?: number } = {},
+): Promise<RedisClusterServers> {
+  const replicas = options.replicas ?? 0;
+  const nodeTimeoutMs = options.nodeTimeoutMs ?? 2_000;
   const dir = await mkdtemp(join(tmpdir(), 'relevo-cluster-'));
-  const ports = await distinctFreePorts(masters);
-  const children = await Promise.all(ports.map((port) => launch(port, dir)));
+  const ports = await distinctFreePorts(masters * (1 + replicas));
+  const launch = (port: number) => launchNode(port, dir, nodeTimeoutMs);
+  const children = await Promise.all(ports.map(launch));
+  const running = () =>
+    ports.filter((_, index) => children[index]?.exitCode === null && !children[index]?.signalCode);
   const stop = async () => {
     await Promise.all(children.map(stopChild));
     await rm(dir, { recursive: true, force: true });
   };
   try {
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
-    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...addresses,
+      '--cluster-replicas',
+      String(replicas),
+      '--cluster-yes',
+    ]);
     await waitForClusterOk(ports);
+    // A replica that has not finished its first sync could not take over yet.
+    await Promise.all(ports.slice(masters).map(untilReplicating));
   } catch (error) {
     await stop();
     throw error;
   }
   return {
-    urls: ports.map((port) => `redis://127.0.0.1:${port}`),
+    urls: ports.slice(0, masters).map((port) => `redis://127.0.0.1:${port}`),
+    ports,
     stop,
     stopNode: (index) => stopChild(children[index] as ChildProcess),
     startNode: async (index) => {
-      children[index] = await launch(ports[index] as number, dir);
-      await waitForClusterOk(ports);
+      children[index] = await launch(ports[index] as number);
+      await waitForClusterOk(running());
     },
+    killNode: async (index) => {
+      const child = children[index] as ChildProcess;
+      if (child.exitCode !== null || child.signalCode) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    untilOk: () => waitForClusterOk(running()),
   };
 }
 
@@ -70,7 +106,7 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
-async function launch(port: number, dir: string): Promise<ChildProcess> {
+async function launchNode(port: number, dir: string, nodeTimeoutMs: number): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     [
@@ -87,7 +123,7 @@ async function launch(port: number, dir: string): Promise<ChildProcess> {
       '--cluster-config-file',
       join(dir, `nodes-${port}.conf`),
       '--cluster-node-timeout',
-      '2000',
+      String(nodeTimeoutMs),
       '--dir',
       dir,
       '--loglevel',
@@ -111,8 +147,18 @@ async function waitForClusterOk(ports: number[]): Promise<void> {
   throw new Error('the Redis Cluster did not reach cluster_state:ok within 15 s');
 }
 
+async function untilReplicating(port: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const { stdout } = await run('redis-cli', ['-p', String(port), 'info', 'replication']);
+    if (stdout.includes('master_link_status:up')) return;
+    await sleep(50);
+  }
+  throw new Error(`the replica on port ${port} did not finish its first sync within 15 s`);
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;

@@ -1,0 +1,213 @@
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Activity } from 'botbuilder';
+import { expect } from 'vitest';
+import { RedisLedger } from '../../gamification/ledger/redis-ledger.js';
+import type { RedisConnection } from '../../storage/redis-connection.js';
+import type { RedisTranscriptStore } from '../../storage/redis-transcript-store.js';
+
+/**
+ * Web chat customers asking for their orders' status through a balancer while processes or Redis
+ * nodes fail under them (test/e2e/chaos.test.ts, test/e2e/cluster-failover.test.ts), and the checks
+ * that every message was answered once, every transcript is whole and every point credited once.
+ */
+
+/** What `first-contact-of-day` pays a member for their first message of a UTC day. */
+export const FIRST_CONTACT_POINTS = 5;
+/** What {@link loyaltyPayingEveryMessage}'s extra rule pays for every message (each message id once). */
+export const MESSAGE_POINTS = 3;
+const QUESTIONS = [
+  'where is my order ORD-100001',
+  'where is my order ORD-100002',
+  'where is my order ORD-100003',
+  'where is my order ORD-100005',
+];
+
+export interface Conversation {
+  id: string;
+  token: string;
+}
+
+/** Writes the shipped loyalty programme plus a rule paying every message into `dir`; returns the file. */
+export async function loyaltyPayingEveryMessage(dir: string): Promise<string> {
+  const loyalty = JSON.parse(await readFile('gamification/config/loyalty.json', 'utf8'));
+  loyalty.rules.push({ id: 'every-message', event: 'message.received', points: MESSAGE_POINTS });
+  const file = join(dir, 'loyalty.json');
+  await writeFile(file, JSON.stringify(loyalty));
+  return file;
+}
+
+/** Customers talking to the Relevo behind `baseUrl`; `acknowledged` counts messages accepted so far. */
+export function orderCustomers(baseUrl: string, messagesEach: number) {
+  let acknowledged = 0;
+
+  /** A customer's HTTP call, retried (same body) while a process or a Redis node is down. */
+  async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await fetch(`${baseUrl}${path}`, init);
+        if (response.ok) return (await response.json()) as T;
+        if (response.status < 500 || attempt > 200) {
+          throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${await response.text()}`);
+        }
+      } catch (error) {
+        if (attempt > 200) throw error;
+        if (error instanceof Error && error.message.startsWith(init.method ?? 'GET')) throw error;
+      }
+      await sleep(100 + Math.random() * 200);
+    }
+  }
+
+  const auth = (conversation: Conversation) => ({
+    authorization: `Bearer ${conversation.token}`,
+    'content-type': 'application/json',
+  });
+  const question = (index: number, i: number) => QUESTIONS[(index + i) % QUESTIONS.length] as string;
+
+  async function log(conversation: Conversation): Promise<Partial<Activity>[]> {
+    const set = await call<{ activities: Partial<Activity>[] }>(
+      `/v3/directline/conversations/${conversation.id}/activities`,
+      { headers: auth(conversation) },
+    );
+    return set.activities.filter((activity) => activity.type === 'message');
+  }
+
+  return {
+    acknowledged: () => acknowledged,
+
+    /** Customer `index` opens a conversation and sends its messages one after the other. */
+    async chat(index: number): Promise<Conversation> {
+      const grant = await call<{ conversationId: string; token: string }>('/v3/directline/conversations', {
+        method: 'POST',
+      });
+      const conversation = { id: grant.conversationId, token: grant.token };
+      for (let i = 0; i < messagesEach; i++) {
+        await call(`/v3/directline/conversations/${conversation.id}/activities`, {
+          method: 'POST',
+          headers: auth(conversation),
+          body: JSON.stringify({
+            type: 'message',
+            text: question(index, i),
+            locale: 'en-US',
+            // What Web Chat sends: a retried post is recognised, never queued twice.
+            channelData: { clientActivityID: `c${index}-m${i}` },
+          }),
+        });
+        acknowledged++;
+      }
+      return conversation;
+    },
+
+    /** Waits until every conversation has an answer to each of its messages, however its turn was cut. */
+    async untilAllAnswered(conversations: Conversation[], timeoutMs: number): Promise<void> {
+      const done = new Set<string>();
+      await expect
+        .poll(
+          async () => {
+            for (const conversation of conversations) {
+              if (done.has(conversation.id)) continue;
+              if (answers(await log(conversation)) === messagesEach) done.add(conversation.id);
+            }
+            return done.size;
+          },
+          { timeout: timeoutMs, interval: 1_000 },
+        )
+        .toBe(conversations.length);
+    },
+
+    /**
+     * Customer `index`'s conversation holds each message once, in the order sent, each answered once
+     * with its own order's status, replies in the order of their questions, and a transcript holding
+     * every question and reply once.
+     */
+    async expectWhole(index: number, conversation: Conversation, transcripts: RedisTranscriptStore) {
+      const messages = await log(conversation);
+      const asked = messages.filter((activity) => activity.from?.role === 'user');
+      expect(asked.map((activity) => activity.text)).toEqual(
+        Array.from({ length: messagesEach }, (_, i) => question(index, i)),
+      );
+      const replies = messages.filter(isBotReply);
+      const answering = replies.map((reply) => asked.findIndex((each) => each.id === reply.replyToId));
+      expect(
+        answering.every((at, i) => at >= 0 && at >= (answering[i - 1] ?? 0)),
+        JSON.stringify(messages.map((m) => [m.id, m.from?.role, m.replyToId, m.text?.slice(0, 30)])),
+      ).toBe(true);
+      for (const each of asked) {
+        const own = replies.filter((reply) => reply.replyToId === each.id).map((reply) => reply.text);
+        expect(own.filter((text) => text?.startsWith('Order '))).toHaveLength(1);
+        expect(own.find((text) => text?.startsWith('Order '))?.slice(6, 16)).toBe(each.text?.slice(-10));
+        expect(new Set(own).size).toBe(own.length);
+      }
+      const logged = await transcript(transcripts, conversation.id);
+      const ids = logged.filter((activity) => activity.type === 'message').map((activity) => activity.id);
+      expect(ids.filter((id) => asked.some((activity) => activity.id === id))).toEqual(
+        asked.map((activity) => activity.id),
+      );
+      for (const reply of messages.filter((activity) => activity.from?.role === 'bot')) {
+        expect(ids.filter((id) => id === reply.id)).toHaveLength(1);
+      }
+    },
+  };
+}
+
+/**
+ * Each of `members` customers earned the first-contact points once and every message's points once (a
+ * credit lost or doubled anywhere shows in the balance and the number of entries), and
+ * `npm run ledger:verify` (`redisFlags`: `--redis-url …` or `--redis-cluster-urls …`) finds them consistent.
+ */
+export async function expectExactLedger(
+  client: RedisConnection,
+  options: { prefix: string; members: number; messagesEach: number; redisFlags: string[] },
+): Promise<void> {
+  const ledger = new RedisLedger(client, { prefix: options.prefix });
+  const balances: number[] = [];
+  const entries: number[] = [];
+  for await (const memberId of ledger.members()) {
+    balances.push((await ledger.balance(memberId)).balance);
+    entries.push((await ledger.history(memberId, { limit: 100 })).length);
+  }
+  expect(balances).toHaveLength(options.members);
+  expect(new Set(balances)).toEqual(new Set([FIRST_CONTACT_POINTS + options.messagesEach * MESSAGE_POINTS]));
+  expect(new Set(entries)).toEqual(new Set([1 + options.messagesEach]));
+  const verify = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'gamification/cli/ledger-verify.ts',
+      ...options.redisFlags,
+      '--prefix',
+      options.prefix,
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+  expect(JSON.parse(verify.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({
+    members: options.members,
+    inconsistent: 0,
+  });
+}
+
+/** How many order-status answers a conversation's log holds. */
+function answers(messages: Partial<Activity>[]): number {
+  return messages.filter((activity) => isBotReply(activity) && activity.text?.startsWith('Order ')).length;
+}
+
+/** A reply to a customer's message (the greeting answers the conversation's start, not a message). */
+function isBotReply(activity: Partial<Activity>): boolean {
+  const to = activity.replyToId ?? '';
+  return activity.from?.role === 'bot' && to !== '' && !to.endsWith('|start');
+}
+
+async function transcript(store: RedisTranscriptStore, conversationId: string): Promise<Activity[]> {
+  const activities: Activity[] = [];
+  let token: string | undefined;
+  do {
+    const page = await store.getTranscriptActivities('webchat', conversationId, token);
+    activities.push(...page.items);
+    token = page.continuationToken || undefined;
+  } while (token);
+  return activities;
+}
