@@ -28,8 +28,14 @@ export default defineConfig({
       },
       {
         // The chaos test runs alone, after the rest: its four server processes would starve the timed
-        // tests of other files on a 2-core machine. It starts its own Redis.
-        test: { ...shared, name: 'chaos', include: [CHAOS], sequence: { groupOrder: 1 } },
+        // tests of other files on a 2-core machine. It starts its own Redis, and its servers from a build.
+        test: {
+          ...shared,
+          name: 'chaos',
+          include: [CHAOS],
+          globalSetup: ['test/setup/build-once.ts'],
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },

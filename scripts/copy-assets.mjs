@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tsc emits only JavaScript: copy the data files the product reads at run time (NLU corpora and training
-// data, loyalty and trivia configuration) into dist/, beside the modules that read them.
+// data, loyalty and trivia configuration) into dist/ (or the folder given as the first argument, a build
+// made with another --outDir), beside the modules that read them.
 import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -17,6 +18,7 @@ const folders = [
   'analytics',
   'storage',
 ];
+const out = path.resolve(root, process.argv[2] ?? 'dist');
 const assets = /\.(json|jsonl)$/;
 let copied = 0;
 
@@ -25,11 +27,11 @@ function walk(relative) {
     const from = path.join(relative, name);
     if (statSync(path.join(root, from)).isDirectory()) walk(from);
     else if (assets.test(name)) {
-      cpSync(path.join(root, from), path.join(root, 'dist', from));
+      cpSync(path.join(root, from), path.join(out, from));
       copied++;
     }
   }
 }
 
 for (const folder of folders) if (existsSync(path.join(root, folder))) walk(folder);
-process.stdout.write(`copied ${copied} data files to dist/\n`);
+process.stdout.write(`copied ${copied} data files to ${path.relative(root, out)}/\n`);

@@ -20,9 +20,16 @@ export interface RelevoProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts `bots/main.ts` from source, or with `{ built: true }` the compiled `dist/bots/main.js` as `npm start` does. */
-export function spawnRelevo(env: Record<string, string>, options: { built?: boolean } = {}): RelevoProcess {
-  const args = options.built ? ['dist/bots/main.js'] : ['--import', 'tsx', 'bots/main.ts'];
+/**
+ * Starts `bots/main.ts` from source, or with `{ built: true }` the compiled `dist/bots/main.js` as
+ * `npm start` does (`built: '<folder>'`: a build made with another outDir, test/setup/build-once.ts).
+ */
+export function spawnRelevo(
+  env: Record<string, string>,
+  options: { built?: boolean | string } = {},
+): RelevoProcess {
+  const build = options.built === true ? 'dist' : options.built;
+  const args = build ? [`${build}/bots/main.js`] : ['--import', 'tsx', 'bots/main.ts'];
   const child = spawn(process.execPath, ['--disable-warning=DEP0111', ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
