@@ -83,6 +83,7 @@ export async function createChannels(deps: ChannelDependencies): Promise<Channel
         tenantId: config.MicrosoftAppTenantId,
       },
       maxBodyBytes: config.MAX_BODY_BYTES,
+      visibilityMs: config.INBOUND_VISIBILITY_MS,
     }),
     slack,
     x,

@@ -3,10 +3,21 @@ import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type InvokeResponse,
+  type ResourceResponse,
   type TurnContext,
 } from 'botbuilder';
+import { type AuthenticateRequestResult, type Claim, ClaimsIdentity } from 'botframework-connector';
 import type { Pipeline, TurnLogic } from '../../core/channel.js';
+import { RelevoError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import {
+  type InboundDelivery,
+  inboundDelivery,
+  TurnStateKey,
+  turnIncompleteReason,
+} from '../../core/turn-state.js';
+import type { IdempotencyStore } from '../../storage/types.js';
+import { SentReplies } from '../shared/sent-replies.js';
 import { senderIdentityKey } from './inbound.js';
 
 export interface BotFrameworkCredentials {
@@ -17,12 +28,33 @@ export interface BotFrameworkCredentials {
 }
 
 /**
+ * What a queued turn keeps of its request's authentication, to reply later (possibly from another
+ * process): the validated token's claims and audience, never the token itself.
+ */
+export interface QueuedAuthentication {
+  claims: Claim[];
+  audience: string | undefined;
+  callerId: string | undefined;
+}
+
+/**
  * botbuilder's `CloudAdapter` for Azure Bot Service channels (Teams, the Emulator…): it validates the
  * channel's JWT whenever an app id is configured and replies through the Bot Connector. Relevo adds the
- * identity key (`from.id` becomes `<channel>:<user>`) and runs the shared pipeline.
+ * identity key (`from.id` becomes `<channel>:<user>`) and runs the shared pipeline. A turn from the
+ * durable inbound queue was authenticated when it was queued ({@link authenticate}); it runs with the
+ * claims kept then ({@link runQueued}) and sends each reply once across its runs.
  */
 export class BotFrameworkAdapter extends CloudAdapter {
-  constructor(credentials: BotFrameworkCredentials, pipeline: Pipeline, logger: Logger) {
+  private readonly sentReplies: SentReplies;
+  /** Queue deliveries of the activities being run, read by the first middleware onto the turn. */
+  private readonly deliveries = new WeakMap<object, InboundDelivery>();
+
+  constructor(
+    credentials: BotFrameworkCredentials,
+    pipeline: Pipeline,
+    logger: Logger,
+    sentReplies: IdempotencyStore,
+  ) {
     super(
       new ConfigurationBotFrameworkAuthentication({
         MicrosoftAppId: credentials.appId,
@@ -31,12 +63,21 @@ export class BotFrameworkAdapter extends CloudAdapter {
         MicrosoftAppTenantId: credentials.tenantId,
       }),
     );
+    this.sentReplies = new SentReplies(sentReplies, logger);
     this.use(async (context, next) => {
       const { from } = context.activity;
       // Keep the channel's own id for anyone who needs to address the user on that channel.
       context.activity.channelData = { ...context.activity.channelData, relevoPlatformUserId: from.id };
       context.activity.from = { ...from, id: senderIdentityKey(context.activity) };
+      const delivery = this.deliveries.get(context.activity);
+      if (delivery) context.turnState.set(TurnStateKey.inbound, delivery);
       await next();
+      const incomplete = delivery && turnIncompleteReason(context);
+      if (incomplete) {
+        throw new RelevoError('RELEVO_TURN_INCOMPLETE', `The turn's side work failed: ${incomplete}`, {
+          details: { activityId: context.activity.id },
+        });
+      }
     });
     for (const middleware of pipeline) this.use(middleware);
     this.onTurnError = async (context: TurnContext, error: Error) => {
@@ -48,8 +89,48 @@ export class BotFrameworkAdapter extends CloudAdapter {
     };
   }
 
-  /** Authenticates the request's `Authorization` header, then runs the turn. */
+  /** Authenticates the request's `Authorization` header, then runs the turn (invokes, `expectReplies`). */
   run(authorization: string, activity: Activity, logic: TurnLogic): Promise<InvokeResponse | undefined> {
     return this.processActivity(authorization, activity, logic);
+  }
+
+  /** Validates the request's `Authorization` header (401 otherwise): what its queued turn keeps. */
+  async authenticate(authorization: string, activity: Activity): Promise<QueuedAuthentication> {
+    const result = await this.botFrameworkAuthentication.authenticateRequest(activity, authorization);
+    return { claims: result.claimsIdentity.claims, audience: result.audience, callerId: result.callerId };
+  }
+
+  /** Runs a queued activity's turn with the authentication kept when it was queued. */
+  async runQueued(
+    auth: QueuedAuthentication,
+    activity: Activity,
+    logic: TurnLogic,
+    delivery: InboundDelivery,
+  ): Promise<void> {
+    const claimsIdentity = new ClaimsIdentity(auth.claims, true);
+    const result: AuthenticateRequestResult = {
+      claimsIdentity,
+      audience: auth.audience as string,
+      callerId: auth.callerId as string,
+      connectorFactory: this.botFrameworkAuthentication.createConnectorFactory(claimsIdentity),
+    };
+    this.deliveries.set(activity, delivery);
+    await this.processActivity(result, activity, logic);
+  }
+
+  override async sendActivities(
+    context: TurnContext,
+    activities: Partial<Activity>[],
+  ): Promise<ResourceResponse[]> {
+    if (!inboundDelivery(context)) return super.sendActivities(context, activities);
+    const responses: ResourceResponse[] = [];
+    for (const activity of activities) {
+      const sendOne = async () => (await super.sendActivities(context, [activity]))[0]?.id ?? '';
+      // Typing and delays are not replies: a turn run again may show them again.
+      const id =
+        activity.type === 'message' ? await this.sentReplies.send(context, sendOne) : await sendOne();
+      responses.push({ id });
+    }
+    return responses;
   }
 }

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Activity } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import type { Request, Response, Server } from 'restify';
 import type { TurnLogic } from '../../core/channel.js';
@@ -5,7 +7,8 @@ import { RelevoError } from '../../core/errors.js';
 import type { InFlightWork } from '../../core/in-flight.js';
 import type { Logger } from '../../core/logger.js';
 import { closeAfterTooLarge, parseJsonBody, readRawBody } from '../shared/read-body.js';
-import type { BotFrameworkAdapter } from './adapter.js';
+import { type ChannelInbound, conversationPartition } from '../shared/channel-inbound.js';
+import type { BotFrameworkAdapter, QueuedAuthentication } from './adapter.js';
 import { requireActivity } from './inbound.js';
 import { isLoopbackAddress, isLoopbackUrl } from './verify.js';
 
@@ -17,13 +20,41 @@ export interface BotFrameworkRouteOptions {
   bot: TurnLogic;
   inFlight: InFlightWork;
   logger: Logger;
+  /** The channel's durable inbound queue: an activity is acknowledged once it is queued there. */
+  inbound: ChannelInbound;
+  /** How long the answer waits for a queued activity's turn before it acknowledges anyway (default 10 s). */
+  turnWaitMs?: number;
   /** Without an app id there is no JWT to check: accept callers on this machine only (the Emulator). */
   loopbackOnly: boolean;
   /** Largest body accepted (default 1 MiB). */
   maxBodyBytes?: number;
 }
 
-/** `POST /api/messages`, the Bot Framework messaging endpoint. */
+/** What the Bot Framework channel queues for one activity: the activity and its request's authentication. */
+export interface BotFrameworkQueuedActivity {
+  activity: Activity;
+  auth: QueuedAuthentication;
+}
+
+/** The name of the queued event carrying a {@link BotFrameworkQueuedActivity} as its `value`. */
+export const BOTFRAMEWORK_DELIVERY_EVENT = 'relevo.botframework.delivery';
+
+/**
+ * Activities whose answer travels in the HTTP response (an invoke's result, `expectReplies`' replies):
+ * their turn runs while the request waits, so the response itself is the acknowledgement, sent only
+ * after the turn; a failed or interrupted turn leaves the channel without a 200, and it knows.
+ */
+function answersInResponse(activity: Activity): boolean {
+  return activity.type === 'invoke' || activity.deliveryMode === 'expectReplies';
+}
+
+/**
+ * `POST /api/messages`, the Bot Framework messaging endpoint. The JWT is validated first (401), then
+ * an activity is queued in the durable inbound queue under its id (a re-delivery of the same id is
+ * recognised there and runs nothing new) and its turn runs right away; the 200 goes once it is queued
+ * and its turn has run here (at most `turnWaitMs`; a turn that fails or takes longer stays queued and
+ * runs again). Invokes and `expectReplies` run in the request instead (see {@link answersInResponse}).
+ */
 export function mountBotFramework(server: Server, options: BotFrameworkRouteOptions): void {
   server.post('/api/messages', async (req: Request, res: Response) => {
     try {
@@ -36,12 +67,32 @@ export function mountBotFramework(server: Server, options: BotFrameworkRouteOpti
       if (options.loopbackOnly && !isLoopbackUrl(activity.serviceUrl)) {
         throw forbidden('Without MicrosoftAppId, replies can only go to a service URL on this machine');
       }
-      const invoke = await options.inFlight.run(() =>
-        options.adapter.run(req.headers.authorization ?? '', activity, options.bot),
-      );
-      res.status(invoke?.status ?? 200);
-      if (invoke?.body !== undefined) res.json(invoke.body);
-      else res.end();
+      const authorization = req.headers.authorization ?? '';
+      if (answersInResponse(activity)) {
+        const invoke = await options.inFlight.run(() =>
+          options.adapter.run(authorization, activity, options.bot),
+        );
+        res.status(invoke?.status ?? 200);
+        if (invoke?.body !== undefined) res.json(invoke.body);
+        else res.end();
+        return;
+      }
+      const auth = await options.adapter.authenticate(authorization, activity);
+      const partition = conversationPartition(activity.channelId, activity.conversation.id);
+      const queued: BotFrameworkQueuedActivity = { activity, auth };
+      const envelope = {
+        type: 'event',
+        name: BOTFRAMEWORK_DELIVERY_EVENT,
+        channelId: activity.channelId,
+        conversation: activity.conversation,
+        value: queued,
+      };
+      const id = activity.id ?? randomUUID();
+      if (!(await options.inbound.accept(partition, id, envelope, options.turnWaitMs ?? 10_000))) {
+        options.logger.info({ activityId: activity.id }, 'Bot Framework activity queued before');
+      }
+      res.status(200);
+      res.end();
     } catch (error) {
       const known = toRelevoError(error);
       if (known.statusCode >= 500) options.logger.error({ err: error }, 'Bot Framework request failed');

@@ -59,9 +59,10 @@ export class ChannelInbound {
    * Queues `activity` under its platform id (`false`: queued before, a duplicate) and starts draining
    * its partition (a duplicate's too: its first delivery may have reached a process that died). Rejects
    * with a 503 `RELEVO_QUEUE_UNAVAILABLE` when it could not be queued: the platform must not be told it
-   * was received, so that it delivers it again.
+   * was received, so that it delivers it again. With `waitMs` it also waits (at most that long) for the
+   * turns to run here, for channels that answer after the turn.
    */
-  async accept(partition: string, id: string, activity: Partial<Activity>): Promise<boolean> {
+  async accept(partition: string, id: string, activity: Partial<Activity>, waitMs = 0): Promise<boolean> {
     let isNew: boolean;
     try {
       isNew = await this.queue.enqueue(partition, id, activity);
@@ -71,13 +72,21 @@ export class ChannelInbound {
         cause: error,
       });
     }
-    this.run(partition);
+    const ran = this.run(partition);
+    if (waitMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([ran, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      clearTimeout(timer);
+    }
     return isNew;
   }
 
-  /** Runs the partition's queued turns in the background; a failed turn stays queued and is retried. */
-  run(partition: string): void {
-    this.inFlight
+  /**
+   * Runs the partition's queued turns in the background; a failed turn stays queued and is retried.
+   * Resolves once they ran (or failed), never rejects.
+   */
+  private run(partition: string): Promise<void> {
+    return this.inFlight
       .run(() => this.queue.drain(partition))
       .catch((error: unknown) => {
         this.logger.warn({ err: error, partition }, 'queued turn failed; it will run again');

@@ -9,15 +9,11 @@ import type { ClaimsIdentity } from 'botframework-connector';
 import type { Pipeline, TurnLogic } from '../../core/channel.js';
 import { RelevoError } from '../../core/errors.js';
 import { InFlightWork } from '../../core/in-flight.js';
-import {
-  type InboundDelivery,
-  inboundDelivery,
-  TurnStateKey,
-  turnIncompleteReason,
-} from '../../core/turn-state.js';
+import { type InboundDelivery, TurnStateKey, turnIncompleteReason } from '../../core/turn-state.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import type { IdempotencyStore } from '../../storage/types.js';
+import { SentReplies } from './sent-replies.js';
 
 export interface RelevoAdapterOptions {
   logger?: Logger;
@@ -27,16 +23,10 @@ export interface RelevoAdapterOptions {
   pipeline?: Pipeline;
   /**
    * Where the replies of queued turns are recorded once the platform took them, so a turn run again
-   * after a crash sends only the replies its earlier run did not (see {@link RelevoAdapter.sendOnce}).
+   * after a crash sends only the replies its earlier run did not (see {@link SentReplies}).
    */
   sentReplies?: IdempotencyStore;
 }
-
-/** How many replies of a queued turn were sent so far: the index in each reply's key. */
-const REPLY_INDEX = Symbol('relevo.replyIndex');
-
-/** How long a sent reply is remembered: longer than a queued turn can be run again. */
-const SENT_REPLY_TTL_MS = 2 * 24 * 60 * 60 * 1000;
 
 /**
  * The base of every Relevo connector's adapter: runs an inbound activity through the shared middleware
@@ -46,13 +36,13 @@ const SENT_REPLY_TTL_MS = 2 * 24 * 60 * 60 * 1000;
 export abstract class RelevoAdapter extends BotAdapter {
   protected readonly logger: Logger;
   protected readonly inFlight: InFlightWork;
-  private readonly sentReplies: IdempotencyStore | undefined;
+  private readonly sentReplies: SentReplies | undefined;
 
   constructor(options: RelevoAdapterOptions = {}) {
     super();
     this.logger = options.logger ?? silentLogger;
     this.inFlight = options.inFlight ?? new InFlightWork();
-    this.sentReplies = options.sentReplies;
+    this.sentReplies = options.sentReplies && new SentReplies(options.sentReplies, this.logger);
     for (const middleware of options.pipeline ?? []) this.use(middleware);
     this.onTurnError = async (context, error) => {
       this.logger.error(
@@ -86,44 +76,13 @@ export abstract class RelevoAdapter extends BotAdapter {
     });
   }
 
-  /**
-   * Sends one reply with `send` (which resolves with the platform's id of it). In a turn from the
-   * durable inbound queue the reply is keyed by the inbound id and its index in the turn and recorded
-   * with its platform id once the platform took it; a later run of the same turn answers that id
-   * instead of sending again, so a turn re-run after a crash sends only what was not sent. The
-   * platforms take no idempotency key, so a process killed between the platform's answer and the
-   * record repeats that one reply. With `atMostOnce` (a public post) the reply is claimed before it is
-   * sent instead: a process killed while sending it loses it rather than risk posting it twice.
-   */
-  protected async sendOnce(
+  /** Sends one reply once across the runs of a queued turn (see {@link SentReplies.send}). */
+  protected sendOnce(
     context: TurnContext,
     send: () => Promise<string>,
     options: { atMostOnce?: boolean } = {},
   ): Promise<string> {
-    const inbound = inboundDelivery(context);
-    if (!inbound || !this.sentReplies) return send();
-    const index = (context.turnState.get(REPLY_INDEX) as number | undefined) ?? 0;
-    context.turnState.set(REPLY_INDEX, index + 1);
-    const key = `reply:${context.activity.channelId}:${inbound.id}:${index}`;
-    if (options.atMostOnce) {
-      if (!(await this.sentReplies.claim(key, SENT_REPLY_TTL_MS, ''))) return '';
-      try {
-        return await send();
-      } catch (error) {
-        // Refused, so not posted: a later run may try again.
-        await this.sentReplies.release(key).catch(() => {});
-        throw error;
-      }
-    }
-    // Only a run after the first can find a reply sent already: the first run saves the round trip.
-    const sent = inbound.attempt > 1 ? await this.sentReplies.valueOf(key) : undefined;
-    if (sent !== undefined) return sent;
-    const id = await send();
-    await this.sentReplies.claim(key, SENT_REPLY_TTL_MS, id).catch((error: unknown) => {
-      // The reply is out: failing the turn now would only send it again.
-      this.logger.warn({ err: error, key }, 'could not record a sent reply');
-    });
-    return id;
+    return this.sentReplies ? this.sentReplies.send(context, send, options) : send();
   }
 
   override continueConversation(reference: Partial<ConversationReference>, logic: TurnLogic): Promise<void> {

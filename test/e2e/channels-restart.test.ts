@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type FakeSlack, FAKE_SLACK_BOT, signedSlackRequest, startFakeSlack } from '../support/fake-slack.js';
 import { dmEventBody, type FakeX, signedXRequest, startFakeX } from '../support/fake-x.js';
@@ -10,17 +12,52 @@ const OUR_ID = '1000000000000000001';
 const ANA = '2000000000000000002';
 const X_DMS = '/2/dm_conversations/';
 
+/** A Bot Connector on loopback (the Emulator's): records the replies it answered; `held` ones it never answers. */
+interface FakeConnector {
+  url: string;
+  server: Server;
+  held: boolean;
+  requests: number;
+  replies: string[];
+}
+
+async function startConnector(): Promise<FakeConnector> {
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    fake.requests++;
+    if (fake.held) return;
+    fake.replies.push(
+      String((JSON.parse(Buffer.concat(chunks).toString() || '{}') as { text?: unknown }).text),
+    );
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id: `reply-${fake.replies.length}` }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const fake: FakeConnector = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    held: false,
+    requests: 0,
+    replies: [],
+  };
+  return fake;
+}
+
 let slack: FakeSlack;
 let x: FakeX;
+let connector: FakeConnector;
 const started: RelevoProcess[] = [];
 
 beforeAll(async () => {
-  [slack, x] = await Promise.all([startFakeSlack(), startFakeX(OUR_ID)]);
+  [slack, x, connector] = await Promise.all([startFakeSlack(), startFakeX(OUR_ID), startConnector()]);
 });
 
 afterAll(async () => {
   await Promise.all(started.map((each) => each.stop()));
   await Promise.all([slack?.close(), x?.close()]);
+  connector?.server.closeAllConnections();
+  connector?.server.close();
 });
 
 function slackDm(text: string, eventId: string): string {
@@ -45,7 +82,7 @@ function slackDm(text: string, eventId: string): string {
 /** Reply texts that were sent more than once. */
 const repeated = (texts: string[]) => texts.filter((text, i) => texts.indexOf(text) !== i);
 
-describe('Slack and X messages of a server process killed mid-turn', () => {
+describe('Slack, X and Bot Framework messages of a server process killed mid-turn', () => {
   it('are answered exactly once by the restarted process, and their re-deliveries are recognised', async () => {
     const env = {
       PORT: '0',
@@ -68,9 +105,11 @@ describe('Slack and X messages of a server process killed mid-turn', () => {
     started.push(first);
     const firstBase = `http://127.0.0.1:${await first.listening()}`;
 
-    // Slack and X take the replies' requests but never answer: both turns are stuck mid-send.
+    // Slack, X and the Bot Connector take the replies' requests but never answer: the turns are stuck
+    // mid-send.
     slack.hold('chat.postMessage', true);
     x.hold(X_DMS, true);
+    connector.held = true;
     const slackBody = slackDm('hello', 'EvRESTART1');
     const xBody = dmEventBody({
       forUserId: OUR_ID,
@@ -82,19 +121,47 @@ describe('Slack and X messages of a server process killed mid-turn', () => {
     const slackPost = (base: string, headers: Record<string, string> = {}) =>
       fetch(`${base}/slack/events`, signedSlackRequest(SLACK_SECRET, slackBody, { headers }));
     const xPost = (base: string) => fetch(`${base}/twitter/webhook`, signedXRequest(X_SECRET, xBody));
+    const botFrameworkBody = JSON.stringify({
+      type: 'message',
+      id: 'bf-restart-1',
+      text: 'hello',
+      channelId: 'emulator',
+      serviceUrl: connector.url,
+      conversation: { id: 'emulator-restart' },
+      from: { id: 'user-7', name: 'Ana' },
+      recipient: { id: 'bot', name: 'Relevo' },
+    });
+    const botFrameworkPost = (base: string) =>
+      fetch(`${base}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: botFrameworkBody,
+      });
     expect((await slackPost(firstBase)).status).toBe(200);
     expect((await xPost(firstBase)).status).toBe(200);
+    // Bot Framework is answered once the turn ran (or after 10 s): this one never gets its answer.
+    const unanswered = botFrameworkPost(firstBase).then(
+      (response) => response.status,
+      () => 'connection lost',
+    );
     await expect
-      .poll(() => [slack.calls, x.calls].map((calls) => calls.some((call) => call.status === 0)), {
-        timeout: 30_000,
-      })
-      .toEqual([true, true]);
+      .poll(
+        () => [
+          ...[slack.calls, x.calls].map((calls) => calls.some((call) => call.status === 0)),
+          connector.requests > 0,
+        ],
+        { timeout: 30_000 },
+      )
+      .toEqual([true, true, true]);
     first.child.kill('SIGKILL');
     await first.exited();
+    expect(await unanswered).toBe('connection lost');
     slack.hold('chat.postMessage', false);
     x.hold(X_DMS, false);
+    connector.held = false;
     expect(slack.posts()).toEqual([]);
     expect(x.dms()).toEqual([]);
+    expect(connector.replies).toEqual([]);
 
     const second = spawnRelevo(env);
     started.push(second);
@@ -112,6 +179,7 @@ describe('Slack and X messages of a server process killed mid-turn', () => {
     const xTexts = x.dms().map((dm) => dm.text);
     expect(repeated(slackTexts)).toEqual([]);
     expect(repeated(xTexts)).toEqual([]);
+    expect(repeated(connector.replies)).toEqual([]);
     expect(second.output()).toContain('queued before');
   }, 120_000);
 });

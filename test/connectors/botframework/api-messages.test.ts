@@ -11,11 +11,23 @@ interface Reply {
   body: Record<string, unknown>;
 }
 
-async function startConnector(): Promise<{ url: string; replies: Reply[]; server: Server }> {
+/**
+ * `failing`: the numbers (1 = first) of the requests the fake refuses with 403 (the Bot Connector's
+ * client retries 5xx answers by itself; a refusal fails the turn).
+ */
+async function startConnector(
+  failing: number[] = [],
+): Promise<{ url: string; replies: Reply[]; server: Server }> {
   const replies: Reply[] = [];
+  let requests = 0;
   const server = createServer(async (req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (failing.includes(++requests)) {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'BotDisabled', message: 'The bot is disabled' } }));
+      return;
+    }
     replies.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString() || '{}') });
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ id: `reply-${replies.length}` }));
@@ -40,6 +52,13 @@ async function startAgent(env: Record<string, string> = {}): Promise<{ base: str
     bot: async (context) => {
       if (context.activity.type !== 'message') return;
       seen.push(context.activity.from.id);
+      if (context.activity.text === 'two replies') {
+        await context.sendActivities([
+          { type: 'message', text: 'First.' },
+          { type: 'message', text: 'Second.' },
+        ]);
+        return;
+      }
       await context.sendActivity(`echo: ${context.activity.text}`);
     },
   });
@@ -89,6 +108,37 @@ describe('POST /api/messages (Azure Bot Service channels)', () => {
       });
     }
     expect(fake.replies).toHaveLength(1);
+  });
+
+  it('runs a turn again when the connector refused its second reply, and sends each reply once', async () => {
+    const fake = await startConnector([2]);
+    connector = fake.server;
+    const { base, seen } = await startAgent({ INBOUND_VISIBILITY_MS: '1000' });
+    const response = await fetch(`${base}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(activity(fake.url, 'two replies', 'act-two')),
+    });
+    // Acknowledged: the activity is queued, and the failed turn stays queued for another run.
+    expect(response.status).toBe(200);
+    await expect
+      .poll(() => fake.replies.map((reply) => reply.body.text), { timeout: 10_000 })
+      .toEqual(['First.', 'Second.']);
+    expect(seen).toEqual(['emulator:user-7', 'emulator:user-7']);
+  });
+
+  it('runs an invoke in its request and answers with its result', async () => {
+    const fake = await startConnector();
+    connector = fake.server;
+    const { base, seen } = await startAgent();
+    const response = await fetch(`${base}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...activity(fake.url, 'x', 'act-invoke'), type: 'invoke', name: 'ping' }),
+    });
+    // No handler for this invoke: botbuilder answers 501 in the response, and nothing is queued.
+    expect(response.status).toBe(501);
+    expect(seen).toEqual([]);
   });
 
   it('refuses, without an app id, to send replies to a service URL off this machine', async () => {

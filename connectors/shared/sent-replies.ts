@@ -1,0 +1,62 @@
+import type { TurnContext } from 'botbuilder';
+import type { Logger } from '../../core/logger.js';
+import { inboundDelivery } from '../../core/turn-state.js';
+import type { IdempotencyStore } from '../../storage/types.js';
+
+/** How many replies of a queued turn were sent so far: the index in each reply's key. */
+const REPLY_INDEX = Symbol('relevo.replyIndex');
+
+/** How long a sent reply is remembered: longer than a queued turn can be run again. */
+const SENT_REPLY_TTL_MS = 2 * 24 * 60 * 60 * 1000;
+
+/**
+ * The replies of turns from the durable inbound queue, recorded so that a turn run again (after a
+ * crash, or a reply the platform refused) sends only what its earlier runs did not. Every adapter that
+ * talks to a platform (Slack, X, Bot Framework, email) sends through {@link SentReplies.send}.
+ */
+export class SentReplies {
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Sends one reply with `send` (which resolves with the platform's id of it). In a turn from the
+   * durable inbound queue the reply is keyed by the inbound id and its index in the turn
+   * (`reply:<channel>:<inbound id>:<n>`) and recorded with its platform id once the platform took it;
+   * a later run of the same turn answers that id instead of sending again. The platforms take no
+   * idempotency key, so a process killed between the platform's answer and the record repeats that
+   * one reply. With `atMostOnce` (a public post) the reply is claimed before it is sent instead: a
+   * process killed while sending it loses it rather than risk posting it twice. Other turns just send.
+   */
+  async send(
+    context: TurnContext,
+    send: () => Promise<string>,
+    options: { atMostOnce?: boolean } = {},
+  ): Promise<string> {
+    const inbound = inboundDelivery(context);
+    if (!inbound) return send();
+    const index = (context.turnState.get(REPLY_INDEX) as number | undefined) ?? 0;
+    context.turnState.set(REPLY_INDEX, index + 1);
+    const key = `reply:${context.activity.channelId}:${inbound.id}:${index}`;
+    if (options.atMostOnce) {
+      if (!(await this.store.claim(key, SENT_REPLY_TTL_MS, ''))) return '';
+      try {
+        return await send();
+      } catch (error) {
+        // Refused, so not posted: a later run may try again.
+        await this.store.release(key).catch(() => {});
+        throw error;
+      }
+    }
+    // Only a run after the first can find a reply sent already: the first run saves the round trip.
+    const sent = inbound.attempt > 1 ? await this.store.valueOf(key) : undefined;
+    if (sent !== undefined) return sent;
+    const id = await send();
+    await this.store.claim(key, SENT_REPLY_TTL_MS, id).catch((error: unknown) => {
+      // The reply is out: failing the turn now would only send it again.
+      this.logger.warn({ err: error, key }, 'could not record a sent reply');
+    });
+    return id;
+  }
+}
