@@ -63,34 +63,28 @@ export class ChannelInbound {
    * turns to run here, for channels that answer after the turn.
    */
   async accept(partition: string, id: string, activity: Partial<Activity>, waitMs = 0): Promise<boolean> {
+    // Queued and the conversation taken in one step (one round trip); the turn runs right away, here.
+    const { queued, done } = this.queue.submit(partition, id, activity);
+    const ran = this.inFlight
+      .run(() => done)
+      .catch((error: unknown) => {
+        this.logger.warn({ err: error, partition }, 'queued turn failed; it will run again');
+      });
     let isNew: boolean;
     try {
-      isNew = await this.queue.enqueue(partition, id, activity);
+      isNew = await queued;
     } catch (error) {
       throw new RelevoError('RELEVO_QUEUE_UNAVAILABLE', 'The message could not be queued; send it again', {
         statusCode: 503,
         cause: error,
       });
     }
-    const ran = this.run(partition);
     if (waitMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([ran, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
       clearTimeout(timer);
     }
     return isNew;
-  }
-
-  /**
-   * Runs the partition's queued turns in the background; a failed turn stays queued and is retried.
-   * Resolves once they ran (or failed), never rejects.
-   */
-  private run(partition: string): Promise<void> {
-    return this.inFlight
-      .run(() => this.queue.drain(partition))
-      .catch((error: unknown) => {
-        this.logger.warn({ err: error, partition }, 'queued turn failed; it will run again');
-      });
   }
 
   start(): void {
