@@ -47,6 +47,7 @@ export function createHandoffs(options: CreateHandoffsOptions): Handoffs {
     transcripts: stores.transcripts,
     pubsub: stores.pubsub,
     locks: stores.locks,
+    forwarded: stores.idempotency,
     queue,
     adapters: options.adapters,
     conversationsOf: options.conversationsOf,

@@ -1,7 +1,7 @@
 import { type Activity, HandoffEventNames, type Middleware, type TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { type MemberSnapshot, saveWithState, TurnStateKey } from '../core/turn-state.js';
+import { inboundDelivery, type MemberSnapshot, saveWithState, TurnStateKey } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import type { ConversationHandoffState } from './conversation-state.js';
 import type { Handoffs } from './handoffs.js';
@@ -96,7 +96,7 @@ export class HandoffMiddleware implements Middleware {
     }
     if (active) {
       context.turnState.set(TurnStateKey.humanInControl, true);
-      await this.handoffs.customerMessage(active, activity.text ?? '');
+      await this.handoffs.customerMessage(active, activity.text ?? '', inboundDelivery(context)?.id);
       return;
     }
     context.turnState.set(TurnStateKey.humanInControl, false);

@@ -2,7 +2,7 @@ import type { BotAdapter, Storage, TranscriptStore, TurnContext } from 'botbuild
 import type { Clock } from '../core/clock.js';
 import type { InFlightWork } from '../core/in-flight.js';
 import type { Logger } from '../core/logger.js';
-import type { LockManager, PubSub } from '../storage/types.js';
+import type { IdempotencyStore, LockManager, PubSub } from '../storage/types.js';
 import type { HandoffRecord } from './handoff-record.js';
 import type { HubWebhook } from './hub-webhook.js';
 import type { ConversationKey, RedactActivity } from './packet.js';
@@ -23,6 +23,11 @@ export interface HandoffsOptions {
    * "create only", so two first writes of a new conversation's state would both succeed.
    */
   locks: LockManager;
+  /**
+   * Which customer messages of a queued turn were forwarded to the agents already, so a turn run again
+   * (after a crash) forwards its message once. Absent: every run forwards.
+   */
+  forwarded?: IdempotencyStore;
   /** channelId (`webchat`, `slack`, `x`, `email`, `msteams`…) → that channel's adapter. */
   adapters?: ReadonlyMap<string, BotAdapter>;
   /** Every conversation of a member on every channel (from identity); default: the current one only. */

@@ -369,8 +369,15 @@ export class Handoffs {
     }
   }
 
-  /** Tells the consoles what the customer wrote while a person is in control. */
-  async customerMessage(record: HandoffRecord, text: string): Promise<void> {
+  /**
+   * Tells the consoles what the customer wrote while a person is in control. `inboundId`, the message's
+   * id in the durable inbound queue, makes it once: a turn run again does not forward it again.
+   */
+  async customerMessage(record: HandoffRecord, text: string, inboundId?: string): Promise<void> {
+    const forwarded = this.options.forwarded;
+    if (inboundId !== undefined && forwarded) {
+      if (!(await forwarded.claim(`handoff-forward:${record.id}:${inboundId}`))) return;
+    }
     await this.announce({
       type: 'handoff.message',
       handoffId: record.id,

@@ -1,6 +1,7 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import { inboundDelivery } from '../core/turn-state.js';
 import type { RateCounter } from './rate-counter.js';
 
 export interface RateLimitOptions {
@@ -25,7 +26,8 @@ export function defaultRateLimitNotice(locale: string | undefined): string {
  * Caps the messages one customer (one identity key, `activity.from.id`) may send per window, on every
  * channel and across processes when the counter is on Redis. The first message over the limit gets
  * one polite answer; the rest of the window is dropped unanswered, before it takes a lock, runs the
- * NLU or earns points. Runs right after dedupe, so a platform's retry is never counted twice. A
+ * NLU or earns points. Runs right after dedupe, so a platform's retry is never counted twice, and a
+ * turn from the durable inbound queue is counted under its inbound id, so a re-run is not either. A
  * counter that fails lets the message through (and is logged): the limit protects, never blocks.
  */
 export class RateLimitMiddleware implements Middleware {
@@ -42,7 +44,12 @@ export class RateLimitMiddleware implements Middleware {
     if (this.options.limit <= 0 || type !== 'message' || !from?.id) return next();
     let count: number;
     try {
-      count = await this.options.counter.hit(`message:${from.id}`, this.windowMs);
+      // A queued turn run again is the same message: counted once.
+      count = await this.options.counter.hit(
+        `message:${from.id}`,
+        this.windowMs,
+        inboundDelivery(context)?.id,
+      );
     } catch (error) {
       this.logger.warn({ err: error }, 'rate counter unavailable; message let through');
       return next();

@@ -2,7 +2,7 @@ import { type Middleware, TestAdapter, type TurnContext } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { type Analytics, createAnalytics } from '../../analytics/index.js';
 import { MemoryOutcomeEvents, type OutcomeEvents } from '../../analytics/outcome-events.js';
-import { type MemberSnapshot, TurnStateKey } from '../../core/turn-state.js';
+import { type InboundDelivery, type MemberSnapshot, TurnStateKey } from '../../core/turn-state.js';
 import { createStores } from '../../storage/stores.js';
 import { keywordNlu } from '../support/handoff-server.js';
 
@@ -66,7 +66,43 @@ async function setup(events?: OutcomeEvents, flushMs?: number) {
   return adapter;
 }
 
+/** As the durable inbound queue delivers a turn: its delivery (`channelData.inbound` here) on the turn. */
+const queued: Middleware = {
+  onTurn: async (context: TurnContext, next) => {
+    const inbound = (context.activity.channelData as { inbound?: InboundDelivery } | undefined)?.inbound;
+    if (inbound) context.turnState.set(TurnStateKey.inbound, inbound);
+    await next();
+  },
+};
+
 describe('the analytics stage', () => {
+  it('records the outcomes of a queued turn that runs again (same inbound id) once', async () => {
+    await setup();
+    const adapter = new TestAdapter(bot);
+    adapter.use(queued);
+    adapter.use(analytics.middleware);
+    adapter.use(stages);
+    // The first run died after its outcomes were recorded; the queue runs the turn again 10 s later.
+    for (const attempt of [1, 2]) {
+      await adapter
+        .send({
+          type: 'message',
+          id: 'in-5',
+          text: 'where is my order',
+          channelData: { inbound: { id: 'in-5', attempt } },
+        })
+        .assertReply('echo: where is my order');
+      await analytics.flush();
+      now += 10_000;
+    }
+    const events = await analytics.events.range(T0, T0 + 10 * MINUTE);
+    expect(events.map((event) => event.type).sort()).toEqual([
+      'conversation.started',
+      'intent.recognized',
+      'points.credited',
+    ]);
+  });
+
   it('records the conversation, what was understood, points and a CSAT answer, with no text and no member id', async () => {
     const adapter = await setup();
     await adapter.send('where is my order').assertReply('echo: where is my order');

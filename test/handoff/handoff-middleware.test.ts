@@ -1,6 +1,6 @@
 import { type Activity, TestAdapter, type TurnContext } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
-import { TurnStateKey } from '../../core/turn-state.js';
+import { type InboundDelivery, TurnStateKey } from '../../core/turn-state.js';
 import { createHandoffs } from '../../handoff/create-handoffs.js';
 import { HandoffMiddleware } from '../../handoff/handoff-middleware.js';
 import { handoffMessages } from '../../handoff/messages.js';
@@ -8,7 +8,7 @@ import { createStores } from '../../storage/stores.js';
 import { nluResult } from './nlu-fixture.js';
 
 /** A conversation through the handoff stage, with NLU and dialog outcomes scripted by the text. */
-async function conversation(options: { tier?: string; retryEveryTurn?: boolean } = {}) {
+async function conversation(options: { tier?: string; retryEveryTurn?: boolean; queued?: boolean } = {}) {
   const stores = await createStores();
   const handoffs = createHandoffs({ stores });
   const inControl: unknown[] = [];
@@ -18,6 +18,7 @@ async function conversation(options: { tier?: string; retryEveryTurn?: boolean }
   };
   const adapter = new TestAdapter(bot);
   if (options.retryEveryTurn) adapter.use(retryingStage);
+  if (options.queued) adapter.use(queuedStage);
   adapter.use(
     new HandoffMiddleware({
       handoffs,
@@ -69,7 +70,46 @@ const retryingStage = {
   },
 };
 
+/** As the durable inbound queue delivers a turn: its delivery (`channelData.inbound` here) on the turn. */
+const queuedStage = {
+  onTurn: async (context: TurnContext, next: () => Promise<void>) => {
+    const inbound = (context.activity.channelData as { inbound?: InboundDelivery } | undefined)?.inbound;
+    if (inbound) context.turnState.set(TurnStateKey.inbound, inbound);
+    await next();
+  },
+};
+
 describe('the handoff middleware', () => {
+  it('forwards a customer message to the agents once when its queued turn runs again', async () => {
+    const { handoffs, adapter } = await conversation({ tier: 'vip', queued: true });
+    await adapter
+      .send('complain: my parcel is broken')
+      .assertReply('bot: complain: my parcel is broken')
+      .assertReply(handoffMessages.en.joining);
+    const forwarded: string[] = [];
+    await handoffs.subscribe((event) => {
+      if (event.type === 'handoff.message') forwarded.push(event.text);
+    });
+    // The first run died after forwarding; the queue runs the turn again under the same inbound id.
+    for (const attempt of [1, 2]) {
+      await adapter.send({
+        type: 'message',
+        id: 'in-9',
+        text: 'are you there?',
+        channelData: { inbound: { id: 'in-9', attempt } },
+      });
+    }
+    await adapter.send({
+      type: 'message',
+      id: 'in-10',
+      text: 'hello?',
+      channelData: { inbound: { id: 'in-10', attempt: 1 } },
+    });
+    await expect.poll(() => forwarded).toEqual(['are you there?', 'hello?']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(forwarded).toEqual(['are you there?', 'hello?']);
+  });
+
   it('hands a VIP member with a complaint to a person, with the tier and every identity key', async () => {
     const { handoffs, adapter } = await conversation({ tier: 'vip' });
     await adapter

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Activity, TestAdapter, type TurnContext } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../core/clock.js';
+import { type InboundDelivery, TurnStateKey } from '../../core/turn-state.js';
 import { MemoryRateCounter, type RateCounter, RedisRateCounter } from '../../storage/rate-counter.js';
 import { RateLimitMiddleware } from '../../storage/rate-limit-middleware.js';
 import { useRedis } from '../support/redis-fixture.js';
@@ -26,11 +27,22 @@ function limitedBot(counter: RateCounter, limit: number) {
     await context.sendActivity(`echo: ${context.activity.text}`);
   };
   const adapter = new TestAdapter(bot);
+  // A turn from the durable inbound queue carries its delivery (inbound id and run) on the turn.
+  adapter.use(async (context, next) => {
+    const inbound = (context.activity.channelData as { inbound?: InboundDelivery } | undefined)?.inbound;
+    if (inbound) context.turnState.set(TurnStateKey.inbound, inbound);
+    await next();
+  });
   adapter.use(new RateLimitMiddleware({ counter, limit }));
-  const say = async (text: string, from = 'webchat:anon-ana', locale = 'en-US') => {
+  const say = async (
+    text: string,
+    from = 'webchat:anon-ana',
+    locale = 'en-US',
+    inbound?: InboundDelivery,
+  ) => {
     const replies: string[] = [];
     await adapter.processActivity(
-      { type: 'message', text, from: { id: from }, locale } as Partial<Activity>,
+      { type: 'message', text, from: { id: from }, locale, channelData: { inbound } } as Partial<Activity>,
       bot,
     );
     while (adapter.activeQueue.length > 0) replies.push(adapter.activeQueue.shift()?.text ?? '');
@@ -54,6 +66,16 @@ for (const [name, make] of [
         await counter.hit('a', 60_000),
         await counter.hit('b', 60_000),
       ]).toEqual([1, 2, 1]);
+    });
+
+    it('counts an event hit again (a queued turn run again) once in its window', async () => {
+      const counter = await make(manualClock());
+      expect([
+        await counter.hit('a', 60_000, 'in-1'),
+        await counter.hit('a', 60_000, 'in-1'),
+        await counter.hit('a', 60_000, 'in-2'),
+        await counter.hit('a', 60_000),
+      ]).toEqual([1, 1, 2, 3]);
     });
 
     it('starts a new window once the old one has ended', async () => {
@@ -90,6 +112,15 @@ describe('the rate limit stage', () => {
       'Estás enviando mensajes más rápido de lo que puedo responder. Espera un minuto y vuelve a escribirme, por favor.',
     ]);
     expect(await say('hello', 'x:1234')).toEqual(['echo: hello']);
+  });
+
+  it('counts a queued message whose turn runs again once, so the next message still gets through', async () => {
+    const { say, answered } = limitedBot(new MemoryRateCounter(manualClock()), 2);
+    // The first run of 'one' died mid-turn; the queue runs it again under the same inbound id.
+    expect(await say('one', undefined, undefined, { id: 'in-1', attempt: 1 })).toEqual(['echo: one']);
+    expect(await say('one', undefined, undefined, { id: 'in-1', attempt: 2 })).toEqual(['echo: one']);
+    expect(await say('two', undefined, undefined, { id: 'in-2', attempt: 1 })).toEqual(['echo: two']);
+    expect(answered).toEqual(['one', 'one', 'two']);
   });
 
   it('lets every message through when the limit is 0 or the counter fails', async () => {
