@@ -21,17 +21,28 @@ export interface FeatureOptions {
   wordBigrams: boolean;
   /** Keep a feature only if it occurs in at least this many training texts. */
   minDocumentFrequency: number;
+  /**
+   * Include every unordered pair of distinct stems (of the first {@link MAX_PAIRED_STEMS}): lets a
+   * linear model see "card" + "arrive" together wherever they stand, which bigrams miss. Absent =
+   * off, so models saved before pairs existed load unchanged.
+   */
+  wordPairs?: boolean;
 }
+
+/** Stems paired per utterance at most: pairs grow with the square, and intents are short. */
+const MAX_PAIRED_STEMS = 32;
 
 /**
  * Defaults chosen on validation data: character 1–4-grams rather than 2–5-grams gave CLINC150 val
  * 92.40 → 92.77 %, Schuster es eval 97.88 → 98.13 %, a 15 % BANKING77 slice carved from train
- * 91.13 → 91.20 % (top-1, no threshold), with fewer features to score.
+ * 91.13 → 91.20 % (top-1, no threshold), with fewer features to score. Stem pairs on top: CLINC150
+ * val top-1 92.77 → 93.20 % (SGD seed 42) and 92.57 → 93.07 % (seed 7).
  */
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
   charNgrams: [1, 4],
   wordBigrams: true,
   minDocumentFrequency: 1,
+  wordPairs: true,
 };
 
 /** The serialisable state of a fitted extractor. */
@@ -64,6 +75,12 @@ export function featureNames(
     previous = stem;
   }
   if (options.wordBigrams && words.length > 0) names.push(`b:${previous} </s>`);
+  if (options.wordPairs === true) {
+    const stems = [...new Set(words.map((word) => stemmer.stem(word)))].slice(0, MAX_PAIRED_STEMS).sort();
+    for (let i = 0; i < stems.length; i += 1) {
+      for (let j = i + 1; j < stems.length; j += 1) names.push(`p:${stems[i]} ${stems[j]}`);
+    }
+  }
   const [minN, maxN] = options.charNgrams;
   if (maxN > 0) {
     const padded = ` ${words.join(' ')} `;
