@@ -50,6 +50,9 @@ describe('intent calibration on a validation split', () => {
     const classifier = IntentClassifier.train(train, {
       language: 'en',
       ensemble: false,
+      // As the retail recognizer trains: on this half corpus, stem pairs give the weather questions
+      // 0.55 on product.question, and no threshold then pays for itself.
+      features: { wordPairs: false },
       calibration: validation,
       // A tenth of the validation split is out of scope: weigh it as such traffic.
       outOfScopeRate: 0.1,
