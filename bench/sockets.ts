@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { RedisConversationStore } from '../connectors/webchat/conversation-store.js';
+import { RedisConversationStore } from '../connectors/webchat/redis-conversation-store.js';
 import { signToken, TOKEN_LIFETIME_MS } from '../connectors/webchat/verify.js';
 import { connectRedis } from '../storage/redis-connection.js';
 import { startRedisServer } from '../test/support/redis-server.js';

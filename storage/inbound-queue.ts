@@ -205,14 +205,30 @@ export class InboundQueue {
     id: string,
     activity: Partial<Activity>,
   ): { queued: Promise<boolean>; done: Promise<void> } {
+    const json = JSON.stringify(activity);
+    return this.submitWith(partition, (holder) => this.backend.append(partition, id, json, holder));
+  }
+
+  /**
+   * `submit` whose append is `append`: the backend's `append` with the same arguments, or a store's
+   * step that also queues the entry (the web chat log appends a post's echo and queues its turn in one
+   * script). It gets a holder to claim for, or none when a drain of the partition runs here already.
+   */
+  submitWith(
+    partition: string,
+    append: (holder: Holder | undefined) => Promise<{ isNew: boolean; next?: Next }>,
+  ): { queued: Promise<boolean>; done: Promise<void> } {
     if (this.draining.has(partition)) {
       // A drain of the partition runs here already and will run this entry too.
-      const queued = this.enqueue(partition, id, activity);
+      void this.flushAcks();
+      const queued = Promise.all([append(undefined), this.recordWake(partition)]).then(
+        ([appended]) => appended.isNew,
+      );
       return { queued, done: queued.then(() => this.drain(partition)) };
     }
     let queued: Promise<boolean> | undefined;
     const done = this.drain(partition, (holder) => {
-      const appended = this.backend.append(partition, id, JSON.stringify(activity), holder);
+      const appended = append(holder);
       queued = Promise.all([appended, this.recordWake(partition)]).then(([result]) => result.isNew);
       return appended.then((result) => result.next ?? { kind: 'busy' });
     });

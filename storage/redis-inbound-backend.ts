@@ -35,19 +35,32 @@ local function claim(result)
 end
 `;
 
-// Dedupe and append in one step (an id seen within the retention is not queued again; the seen set is
-// trimmed as it grows), then claim: queueing a message and taking its conversation is one round trip.
+// Dedupe and append in one step: an id seen within the retention (ARGV[3]) is not queued again; the
+// seen set is trimmed as it grows. Answers 1 when appended, 0 for a repeat.
+const APPEND = `
+local function inbound_append(id, json, now)
+  if redis.call('ZSCORE', KEYS[2], id) then return 0 end
+  local retention = tonumber(ARGV[3])
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - retention)
+  redis.call('ZADD', KEYS[2], now, id)
+  redis.call('PEXPIRE', KEYS[2], retention)
+  redis.call('XADD', KEYS[1], '*', 'id', id, 'a', json)
+  redis.call('PEXPIRE', KEYS[1], retention)
+  return 1
+end
+`;
+
+/**
+ * The Lua functions `inbound_append(id, json, now)` and `claim(result)`, for a script of another store
+ * that queues an entry in the same step as its own write on the partition's slot: its KEYS start with
+ * {@link RedisInboundBackend.scriptKeys} and its ARGV with {@link RedisInboundBackend.claimArgs}.
+ */
+export const INBOUND_LUA = `${CLAIM}${APPEND}`;
+
+// Append, then claim: queueing a message and taking its conversation is one round trip.
 // ARGV: holder token, lock ms, retention, id, JSON, now. Answers {1 if appended, claim…}.
-const appendScript = new RedisScript(`${CLAIM}
-if redis.call('ZSCORE', KEYS[2], ARGV[4]) then return claim({0}) end
-local now = tonumber(ARGV[6])
-local retention = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - retention)
-redis.call('ZADD', KEYS[2], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[2], retention)
-redis.call('XADD', KEYS[1], '*', 'id', ARGV[4], 'a', ARGV[5])
-redis.call('PEXPIRE', KEYS[1], retention)
-return claim({1})
+const appendScript = new RedisScript(`${INBOUND_LUA}
+return claim({inbound_append(ARGV[4], ARGV[5], tonumber(ARGV[6]))})
 `);
 
 // Removes the finished entry ARGV[4] (if any; whoever holds the lock now), then claims: one round trip
@@ -93,13 +106,13 @@ export class RedisInboundBackend implements InboundBackend {
     json: string,
     holder?: Holder,
   ): Promise<{ isNew: boolean; next?: Next }> {
-    const reply = (await appendScript.run(this.client, this.keys(partition), [
-      ...this.holderArgs(holder),
+    const reply = (await appendScript.run(this.client, this.scriptKeys(partition), [
+      ...this.claimArgs(holder),
       id,
       json,
       String(Date.now()),
     ])) as unknown[];
-    return { isNew: Number(reply[0]) === 1, ...(holder ? { next: toNext(reply.slice(1)) } : {}) };
+    return appendedFrom(reply, holder);
   }
 
   async wake(partition: string): Promise<string> {
@@ -107,15 +120,15 @@ export class RedisInboundBackend implements InboundBackend {
   }
 
   async next(partition: string, holder: Holder, done?: string): Promise<Next> {
-    const reply = (await nextScript.run(this.client, this.keys(partition), [
-      ...this.holderArgs(holder),
+    const reply = (await nextScript.run(this.client, this.scriptKeys(partition), [
+      ...this.claimArgs(holder),
       done ?? '',
     ])) as unknown[];
     return toNext(reply);
   }
 
   async fail(partition: string, key: string): Promise<void> {
-    await this.client.hIncrBy(this.keys(partition)[2], `${key}:f`, 1);
+    await this.client.hIncrBy(this.scriptKeys(partition)[2], `${key}:f`, 1);
   }
 
   async claimWakes(consumer: string, count: number, idleMs: number): Promise<Wake[]> {
@@ -138,7 +151,8 @@ export class RedisInboundBackend implements InboundBackend {
       .exec();
   }
 
-  private holderArgs(holder: Holder | undefined): string[] {
+  /** The first ARGV of a script using {@link INBOUND_LUA}: holder token (or none), lock ms, retention. */
+  claimArgs(holder: Holder | undefined): string[] {
     return [holder?.token ?? '', String(holder?.ttlMs ?? 0), String(this.retentionMs)];
   }
 
@@ -173,8 +187,11 @@ export class RedisInboundBackend implements InboundBackend {
     this.hasGroup = true;
   }
 
-  /** The partition's log, seen ids, runs and turn lock: one conversation's tag, one cluster slot. */
-  private keys(partition: string): [string, string, string, string] {
+  /**
+   * The partition's log, seen ids, runs and turn lock (one conversation's tag, one cluster slot): the
+   * first KEYS of a script using {@link INBOUND_LUA}.
+   */
+  scriptKeys(partition: string): [string, string, string, string] {
     const tag = partitionTag(partition);
     return [
       `${this.base}:${tag}:log`,
@@ -183,6 +200,11 @@ export class RedisInboundBackend implements InboundBackend {
       lockKey(this.prefix, turnLockResource(partition)),
     ];
   }
+}
+
+/** What `inbound_append` then `claim` answered ({appended, claim…}), as `append` resolves. */
+export function appendedFrom(reply: unknown[], holder: Holder | undefined): { isNew: boolean; next?: Next } {
+  return { isNew: Number(reply[0]) === 1, ...(holder ? { next: toNext(reply.slice(1)) } : {}) };
 }
 
 /** A claim's answer ({0} busy, {1} empty, {2, entry…}) as a {@link Next}. */

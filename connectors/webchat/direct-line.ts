@@ -4,7 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import { identityKey } from '../../core/identity-key.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
-import type { InboundQueue } from '../../storage/inbound-queue.js';
+import type { InboundBackend, InboundQueue } from '../../storage/inbound-queue.js';
 import type { WebChatAdapter } from './adapter.js';
 import type { ActivitySet, ConversationRecord } from './conversation-store.js';
 import { DirectLineError } from './errors.js';
@@ -18,6 +18,8 @@ export interface DirectLineServiceOptions {
   adapter: WebChatAdapter;
   /** Where posted activities wait for their turn (durably, when on Redis). */
   queue: InboundQueue;
+  /** The queue's backend: a post's echo and its turn are queued in one step on it. */
+  inbound: InboundBackend;
   /** How long a post waits for its turn before answering anyway (default 15 s, Azure's bot timeout). */
   turnWaitMs?: number;
   logger?: Logger;
@@ -49,6 +51,7 @@ export class DirectLineService {
   private readonly secret: string | undefined;
   private readonly clock: Clock;
   private readonly queue: InboundQueue;
+  private readonly inbound: InboundBackend;
   private readonly turnWaitMs: number;
   private readonly logger: Logger;
 
@@ -57,6 +60,7 @@ export class DirectLineService {
     this.secret = options.secret;
     this.clock = options.clock;
     this.queue = options.queue;
+    this.inbound = options.inbound;
     this.turnWaitMs = options.turnWaitMs ?? 15_000;
     this.logger = options.logger ?? silentLogger;
   }
@@ -161,16 +165,23 @@ export class DirectLineService {
   async post(conversation: ConversationRecord, body: unknown): Promise<string> {
     const { echo, turn } = inboundActivity(body, conversation, new Date(this.clock.now()));
     const clientId = clientActivityId(body);
-    const [id = ''] = await this.adapter.deliverAll(
-      conversation,
-      [echo],
-      [clientId === undefined ? undefined : `post:${clientId}`],
-    );
     const partition = webChatPartition(conversation.id);
-    // Queued and the conversation taken in one step; the turn runs right away, here.
-    const { queued, done } = this.queue.submit(partition, id, turn(id));
+    // Echoed, queued and the conversation taken in one step; the turn runs right away, here.
+    let posted: Promise<string> | undefined;
+    const { queued, done } = this.queue.submitWith(partition, (holder) => {
+      const result = this.adapter.store.post(
+        conversation.id,
+        echo,
+        clientId === undefined ? undefined : `post:${clientId}`,
+        turn,
+        { backend: this.inbound, partition, holder },
+      );
+      posted = result.then((each) => each.id);
+      return result;
+    });
     const ran = this.turnsRun(partition, done);
     await queued;
+    const id = (await posted) ?? '';
     await ran;
     return id;
   }

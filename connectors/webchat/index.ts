@@ -6,20 +6,18 @@ import type { Logger } from '../../core/logger.js';
 import { InboundQueue } from '../../storage/inbound-queue.js';
 import type { Stores } from '../../storage/stores.js';
 import { WebChatAdapter } from './adapter.js';
-import {
-  type ConversationStore,
-  MemoryConversationStore,
-  RedisConversationStore,
-} from './conversation-store.js';
+import { type ConversationStore, MemoryConversationStore } from './conversation-store.js';
 import { mountDemoPage } from './demo-page.js';
+import { RedisConversationStore } from './redis-conversation-store.js';
 import { DirectLineService } from './direct-line.js';
 import { mountDirectLine } from './routes.js';
 import { DirectLineStreams } from './stream.js';
 
 export { WebChatAdapter } from './adapter.js';
 export type { ConversationRecord, ConversationStore } from './conversation-store.js';
-export { MemoryConversationStore, RedisConversationStore } from './conversation-store.js';
+export { MemoryConversationStore } from './conversation-store.js';
 export { DirectLineError } from './errors.js';
+export { RedisConversationStore } from './redis-conversation-store.js';
 
 export interface WebChatChannelOptions {
   stores: Stores;
@@ -55,15 +53,16 @@ export function createWebChatChannel(options: WebChatChannelOptions): Channel {
     pipeline: options.pipeline,
   });
   const logger = options.logger.child({ channel: 'webchat' });
+  const inbound = options.stores.inbound('webchat');
   const queue = new InboundQueue({
-    backend: options.stores.inbound('webchat'),
+    backend: inbound,
     locks: options.stores.locks,
     logger,
     handler: (entry) =>
       adapter.processActivity(entry.activity, options.bot, { id: entry.id, attempt: entry.attempt }),
     ...(options.visibilityMs === undefined ? {} : { visibilityMs: options.visibilityMs }),
   });
-  const service = new DirectLineService({ adapter, queue, secret: options.secret, clock, logger });
+  const service = new DirectLineService({ adapter, queue, inbound, secret: options.secret, clock, logger });
   const streams = new DirectLineStreams(service, store, options.stores.pubsub, options.logger);
   return {
     name: 'webchat',

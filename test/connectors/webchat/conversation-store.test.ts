@@ -4,11 +4,16 @@ import {
   type Delivery,
   deliveryChannel,
   MemoryConversationStore,
+} from '../../../connectors/webchat/conversation-store.js';
+import {
   RECORD_CACHE_MS,
   RedisConversationStore,
   SIGNING_KEY_CACHE_MS,
-} from '../../../connectors/webchat/conversation-store.js';
+} from '../../../connectors/webchat/redis-conversation-store.js';
+import type { InboundBackend } from '../../../storage/inbound-queue.js';
+import { MemoryInboundBackend } from '../../../storage/memory-inbound-backend.js';
 import { MemoryPubSub } from '../../../storage/memory-pubsub.js';
+import { RedisInboundBackend } from '../../../storage/redis-inbound-backend.js';
 import { RedisPubSub } from '../../../storage/redis-pubsub.js';
 import type { PubSub } from '../../../storage/types.js';
 import { useRedis } from '../../support/redis-fixture.js';
@@ -186,5 +191,72 @@ describe.each([
       after: 1,
     });
     await pubsub.close();
+  });
+});
+
+describe.each([
+  [
+    'memory',
+    async () => ({
+      store: new MemoryConversationStore() as ConversationStore,
+      backend: new MemoryInboundBackend() as InboundBackend,
+    }),
+  ],
+  [
+    'Redis',
+    async () => {
+      const client = await redis.connect();
+      const prefix = `${redis.prefix}-post`;
+      return {
+        store: new RedisConversationStore(client, { prefix }),
+        backend: new RedisInboundBackend(client, { prefix, name: 'webchat' }),
+      };
+    },
+  ],
+  [
+    'Redis Cluster',
+    async () => {
+      const client = await cluster.connect();
+      const prefix = `${cluster.prefix}-post`;
+      return {
+        store: new RedisConversationStore(client, { prefix }),
+        backend: new RedisInboundBackend(client, { prefix, name: 'webchat' }),
+      };
+    },
+  ],
+])('%s post', (_name, make) => {
+  it('echoes a post and queues its turn under the echo’s id at once, and a retried post neither', async () => {
+    const { store, backend } = await make();
+    const id = `post-{${Math.random().toString(36).slice(2)}}`;
+    const partition = `webchat:${id}`;
+    await store.create({ id, userId: 'u1', createdAt: 0 });
+    const echo = { type: 'message', text: 'where is my order?' };
+    const turn = (activityId: string) => ({ ...echo, id: activityId, locale: 'en-US' });
+    const holder = { token: 'first', ttlMs: 5_000 };
+
+    const first = await store.post(id, echo, 'post:web-1', turn, { backend, partition, holder });
+    expect(first).toMatchObject({
+      id: `${id}|0000001`,
+      isNew: true,
+      next: { kind: 'entry', entry: { id: `${id}|0000001`, attempt: 1 } },
+    });
+    const entry = first.next?.kind === 'entry' ? first.next.entry : undefined;
+    expect(JSON.parse(entry?.json ?? '{}')).toEqual(turn(`${id}|0000001`));
+
+    // The client retried: same id, not echoed again, not queued again.
+    const retried = await store.post(id, echo, 'post:web-1', turn, { backend, partition, holder: undefined });
+    expect(retried).toEqual({ id: `${id}|0000001`, isNew: false });
+    // Another process posting meanwhile finds the conversation taken by the first.
+    const other = await store.post(id, { type: 'message', text: 'hello?' }, undefined, turn, {
+      backend,
+      partition,
+      holder: { token: 'other', ttlMs: 5_000 },
+    });
+    expect(other).toMatchObject({ id: `${id}|0000002`, isNew: true, next: { kind: 'busy' } });
+    const log = await store.since(id, 0);
+    expect(log.activities.map((activity) => [activity.id, activity.text])).toEqual([
+      [`${id}|0000001`, 'where is my order?'],
+      [`${id}|0000002`, 'hello?'],
+    ]);
   });
 });

@@ -1,0 +1,242 @@
+import { randomBytes } from 'node:crypto';
+import type { Activity } from 'botbuilder';
+import { type Clock, systemClock } from '../../core/clock.js';
+import type { RedisConnection } from '../../storage/redis-connection.js';
+import {
+  appendedFrom as inboundAppended,
+  INBOUND_LUA,
+  RedisInboundBackend,
+} from '../../storage/redis-inbound-backend.js';
+import { conversationTag } from '../../storage/redis-keys.js';
+import { publishTarget } from '../../storage/redis-pubsub.js';
+import { RedisScript } from '../../storage/redis-script.js';
+import {
+  type ActivitySet,
+  type Appended,
+  type ConversationRecord,
+  type ConversationStore,
+  deliveryChannel,
+  MAX_ACTIVITIES_PER_SET,
+  type Posted,
+  type PostQueue,
+  postInTwoSteps,
+  toAppended,
+  toSet,
+} from './conversation-store.js';
+
+// Appends each (key, JSON) pair of ARGV from a + 4 on, in order, to the log KEYS[k + 1] (with the keys
+// appended in KEYS[k + 2], the record KEYS[k + 3]); a pair whose key was appended before is skipped and
+// answered with minus its first sequence. The last answer is the log's length (the watermark). The new
+// activities are announced in the same step as a Delivery (ARGV[a + 1] PUBLISH or SPUBLISH, ARGV[a + 2]
+// the channel, ARGV[a + 3] the conversation id; ARGV[a] is the retention): their JSON is spliced as
+// text, with the id added last, so nothing is re-encoded.
+const LOG_APPEND = `
+local function with_id(json, id)
+  if json == '{}' then return '{"id":' .. cjson.encode(id) .. '}' end
+  return string.sub(json, 1, -2) .. ',"id":' .. cjson.encode(id) .. '}'
+end
+local function log_append(k, a)
+  local out = {}
+  local fresh = {}
+  for i = a + 4, #ARGV, 2 do
+    local key = ARGV[i]
+    local seen = false
+    if key ~= '' then seen = redis.call('HGET', KEYS[k + 2], key) end
+    if seen then
+      out[#out + 1] = -tonumber(seen)
+    else
+      local seq = redis.call('RPUSH', KEYS[k + 1], ARGV[i + 1])
+      if key ~= '' then redis.call('HSET', KEYS[k + 2], key, seq) end
+      out[#out + 1] = seq
+      fresh[#fresh + 1] = with_id(ARGV[i + 1], ARGV[a + 3] .. '|' .. string.format('%07d', seq))
+    end
+  end
+  local length = redis.call('LLEN', KEYS[k + 1])
+  for j = 1, 3 do redis.call('PEXPIRE', KEYS[k + j], ARGV[a]) end
+  if #fresh > 0 then
+    redis.call(ARGV[a + 1], ARGV[a + 2], '{"activities":[' .. table.concat(fresh, ',') .. '],"watermark":' ..
+      length .. ',"after":' .. (length - #fresh) .. '}')
+  end
+  out[#out + 1] = length
+  return out
+end
+`;
+
+const appendScript = new RedisScript(`${LOG_APPEND}
+return log_append(0, 1)
+`);
+
+// A post in one step: its echo appended (and announced) as above, then its turn — ARGV[4], the JSON of
+// the turn activity without its id, which is the echo's — queued and claimed on the conversation's
+// inbound queue (KEYS 1-4, ARGV 1-3 as storage/redis-inbound-backend.ts wants; ARGV[5] is the time).
+// Answers {log_append's answer, {appended, claim…}}.
+const postScript = new RedisScript(`${INBOUND_LUA}${LOG_APPEND}
+local logged = log_append(4, 6)
+local id = ARGV[9] .. '|' .. string.format('%07d', math.abs(logged[1]))
+return {logged, claim({inbound_append(id, with_id(ARGV[4], id), tonumber(ARGV[5]))})}
+`);
+
+/** Conversations are kept this long after their last activity. */
+const RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** How long a process uses the signing key it read before reading it again. */
+export const SIGNING_KEY_CACHE_MS = 60_000;
+
+/** How long a process uses a conversation record it read before reading it again. */
+export const RECORD_CACHE_MS = 60_000;
+/** Most records a process keeps; it starts afresh rather than grow without bound. */
+const RECORD_CACHE_SIZE = 10_000;
+
+/**
+ * {@link ConversationStore} on Redis: per conversation a record, a list as its log and a hash of the
+ * keys appended, under the conversation's hash tag (`storage/redis-keys.ts`, shared with its inbound
+ * queue, transcript and state), and its delivery channel on the same slot.
+ */
+export class RedisConversationStore implements ConversationStore {
+  private readonly prefix: string;
+  private readonly rootPrefix: string;
+  private readonly clock: Clock;
+  /** The signing key as last read, and until when it is trusted without asking Redis again. */
+  private cachedKey: { key: Promise<Buffer>; until: number } | undefined;
+  /**
+   * Records this process created or read recently. A record never changes once created, so every post
+   * and every turn's replies need not read it again; only a record that expired (30 days unused) or
+   * that Redis lost can outlive its key here, for at most {@link RECORD_CACHE_MS}.
+   */
+  private readonly records = new Map<string, { record: ConversationRecord; until: number }>();
+
+  constructor(
+    private readonly client: RedisConnection,
+    options: { prefix?: string; clock?: Clock } = {},
+  ) {
+    this.rootPrefix = options.prefix ?? 'relevo';
+    this.prefix = `${this.rootPrefix}:dl`;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async create(record: ConversationRecord): Promise<void> {
+    const { meta } = this.keys(record.id);
+    await this.client.multi().set(meta, JSON.stringify(record)).pExpire(meta, RETENTION_MS).exec();
+    this.remember(record);
+  }
+
+  async get(conversationId: string): Promise<ConversationRecord | undefined> {
+    const cached = this.records.get(conversationId);
+    if (cached && this.clock.now() < cached.until) return { ...cached.record };
+    const json = await this.client.get(this.keys(conversationId).meta);
+    if (!json) return undefined;
+    const record = JSON.parse(json) as ConversationRecord;
+    this.remember(record);
+    return { ...record };
+  }
+
+  async append(
+    conversationId: string,
+    activities: readonly Partial<Activity>[],
+    keys: readonly (string | undefined)[] = [],
+  ): Promise<Appended> {
+    const reply = (await appendScript.run(
+      this.client,
+      this.logKeys(conversationId),
+      this.logArgs(conversationId, activities, keys),
+    )) as number[];
+    return appendedFrom(conversationId, reply);
+  }
+
+  async post(
+    conversationId: string,
+    echo: Partial<Activity>,
+    key: string | undefined,
+    turn: (id: string) => Partial<Activity>,
+    queue: PostQueue,
+  ): Promise<Posted> {
+    const { backend, partition, holder } = queue;
+    if (!(backend instanceof RedisInboundBackend)) {
+      return postInTwoSteps(this, conversationId, echo, key, turn, queue);
+    }
+    const [logged, queued] = (await postScript.run(
+      this.client,
+      [...backend.scriptKeys(partition), ...this.logKeys(conversationId)],
+      [
+        ...backend.claimArgs(holder),
+        JSON.stringify({ ...turn(''), id: undefined }),
+        String(Date.now()),
+        ...this.logArgs(conversationId, [echo], [key]),
+      ],
+    )) as [number[], unknown[]];
+    const [id = ''] = appendedFrom(conversationId, logged).ids;
+    return { id, ...inboundAppended(queued, holder) };
+  }
+
+  async since(conversationId: string, watermark: number): Promise<ActivitySet> {
+    const entries = await this.client.lRange(
+      this.keys(conversationId).log,
+      watermark,
+      watermark + MAX_ACTIVITIES_PER_SET - 1,
+    );
+    return toSet(conversationId, entries, watermark);
+  }
+
+  /**
+   * The key every process signs tokens with: created once (`SET NX`), then read. Every Direct Line
+   * request checks a token, so the key is kept for a minute instead of costing two Redis round trips
+   * per request; it never changes unless Redis loses its data, and then processes agree again within
+   * {@link SIGNING_KEY_CACHE_MS}.
+   */
+  signingKey(): Promise<Buffer> {
+    const now = this.clock.now();
+    if (this.cachedKey && now < this.cachedKey.until) return this.cachedKey.key;
+    const key = this.readSigningKey();
+    this.cachedKey = { key, until: now + SIGNING_KEY_CACHE_MS };
+    // A failed read is not kept: the next request asks Redis again.
+    key.catch(() => {
+      if (this.cachedKey?.key === key) this.cachedKey = undefined;
+    });
+    return key;
+  }
+
+  private async readSigningKey(): Promise<Buffer> {
+    const key = `${this.prefix}:signing-key`;
+    await this.client.set(key, randomBytes(32).toString('base64'), { condition: 'NX' });
+    const stored = await this.client.get(key);
+    return Buffer.from(stored ?? '', 'base64');
+  }
+
+  private remember(record: ConversationRecord): void {
+    if (this.records.size >= RECORD_CACHE_SIZE) this.records.clear();
+    this.records.set(record.id, { record: { ...record }, until: this.clock.now() + RECORD_CACHE_MS });
+  }
+
+  /** KEYS of the log's append: log, appended keys, record. */
+  private logKeys(conversationId: string): string[] {
+    const { meta, log, appended } = this.keys(conversationId);
+    return [log, appended, meta];
+  }
+
+  /** ARGV of the log's append: retention, how and where to announce, the conversation, (key, JSON) pairs. */
+  private logArgs(
+    conversationId: string,
+    activities: readonly Partial<Activity>[],
+    keys: readonly (string | undefined)[],
+  ): string[] {
+    const target = publishTarget(this.client, this.rootPrefix, deliveryChannel(conversationId));
+    const args = [String(RETENTION_MS), target.command, target.channel, conversationId];
+    activities.forEach((activity, i) => {
+      args.push(keys[i] ?? '', JSON.stringify({ ...activity, id: undefined }));
+    });
+    return args;
+  }
+
+  private keys(conversationId: string): { meta: string; log: string; appended: string } {
+    const tag = conversationTag('webchat', conversationId);
+    return {
+      meta: `${this.prefix}:${tag}:meta`,
+      log: `${this.prefix}:${tag}:log`,
+      appended: `${this.prefix}:${tag}:appended`,
+    };
+  }
+}
+
+/** What the log's append script answered (sequences, then the watermark), as an {@link Appended}. */
+function appendedFrom(conversationId: string, reply: number[]): Appended {
+  return toAppended(conversationId, reply.slice(0, -1).map(Number), Number(reply.at(-1)));
+}
