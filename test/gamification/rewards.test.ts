@@ -167,4 +167,57 @@ describe('Redis Cluster rewards, where stock and points sit in different slots',
     ).rejects.toSatisfy(fails(LedgerErrorCode.insufficientPoints));
     expect(await units()).toBe(2);
   });
+
+  it('gives back the unit of a redemption abandoned after reserving once its deadline passed, and keeps one whose debit ran', async () => {
+    const client = await cluster.connect();
+    const clock = manualClock();
+    const ledger = new RedisLedger(client, { clock, prefix: `${cluster.prefix}-${randomUUID()}` });
+    const rewards = new RedisRewardStore(client, ledger, CATALOGUE, { clock, abandonedAfterMs: 60_000 });
+    await rewards.initialise();
+    for (const memberId of ['eve', 'fay', 'gus'])
+      await ledger.credit({ memberId, amount: 300, reason: 'earn', idempotencyKey: `c-${memberId}` });
+    const stock = `${ledger.prefix}:rewards:stock`;
+    const units = async () => (await rewards.catalogue()).find((r) => r.id === 'mug')?.stock;
+    // What a process that died right after reserving leaves behind: the key claimed, one unit held.
+    await ledger.claim('r-lost', 'eve');
+    await client.hIncrBy(stock, 'mug', -1);
+    await client.hSet(`{${stock}}:holds`, 'r-lost', 'held');
+    await client.zAdd(`{${stock}}:pending`, { score: clock.now(), value: 'mug\nr-lost' });
+    // And one that died after its debit, before keeping its unit.
+    await rewards.redeem({ memberId: 'gus', rewardId: 'mug', idempotencyKey: 'r-paid' });
+    await client.hSet(`{${stock}}:holds`, 'r-paid', 'held');
+    await client.zAdd(`{${stock}}:pending`, { score: clock.now(), value: 'mug\nr-paid' });
+    expect(await units()).toBe(1);
+
+    // Before the deadline, another redemption leaves both holds alone: the last unit goes.
+    clock.advance(30_000);
+    await rewards.redeem({ memberId: 'fay', rewardId: 'mug', idempotencyKey: 'r-fay' });
+    expect(await units()).toBe(0);
+    await expect(
+      rewards.redeem({ memberId: 'fay', rewardId: 'mug', idempotencyKey: 'r-fay-2' }),
+    ).rejects.toSatisfy(fails(RewardErrorCode.outOfStock));
+    // After it, the next redemption sweeps: the unpaid unit comes back (to it), the paid one stays taken.
+    clock.advance(31_000);
+    await rewards.redeem({ memberId: 'fay', rewardId: 'mug', idempotencyKey: 'r-fay-3' });
+    expect(await units()).toBe(0);
+    expect(await client.zCard(`{${stock}}:pending`)).toBe(0);
+
+    // The abandoned redemption resumed late (or retried) cannot take the unit it lost: none is left.
+    await expect(
+      rewards.redeem({ memberId: 'eve', rewardId: 'mug', idempotencyKey: 'r-lost' }),
+    ).rejects.toSatisfy(fails(RewardErrorCode.outOfStock));
+    // With a unit back in stock it reserves one anew and pays once.
+    const [fays] = await rewards.redemptions('fay');
+    await rewards.cancel('fay', fays?.code ?? '');
+    const late = await rewards.redeem({ memberId: 'eve', rewardId: 'mug', idempotencyKey: 'r-lost' });
+    expect(late).toMatchObject({ balance: 200, replayed: false });
+    expect(await units()).toBe(0);
+    expect(
+      (await rewards.redeem({ memberId: 'eve', rewardId: 'mug', idempotencyKey: 'r-lost' })).replayed,
+    ).toBe(true);
+    expect(await units()).toBe(0);
+    expect((await rewards.redemptions('gus')).map((r) => r.status)).toEqual(['active']);
+    for (const memberId of ['eve', 'fay', 'gus'])
+      expect((await ledger.verify(memberId)).isConsistent).toBe(true);
+  });
 });
