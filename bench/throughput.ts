@@ -1,15 +1,17 @@
 /**
- * `tsx bench/throughput.ts [--conversations N] [--seconds S]`: peak messages per second through the
+ * `tsx bench/throughput.ts [--conversations N] [--seconds S] [--cluster]`: peak messages per second through the
  * whole Relevo server (Direct Line in → dedupe, lock, identity, loyalty, state, transcript, handoff
  * policy, NLU → the Relevo agent's dialogs → Redis state, transcript and ledger → the replies in the
  * conversation log and on pub/sub), beside a bare botbuilder echo bot (CloudAdapter on restify replying
  * to a local Bot Connector) measured in the same run on the same machine. Each server runs in its own
  * process; autocannon drives N conversations at once, each sending retail messages one after another,
- * in alternating rounds (echo, Relevo, echo, …); each server's best round counts.
+ * in alternating rounds (echo, Relevo, echo, …); each server's best round counts. Relevo runs on one
+ * private redis-server, or with `--cluster` on a private 3-master Redis Cluster (REDIS_CLUSTER_URLS).
  * Prints a table, then one JSON object as the last line.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { startBenchServer } from './support/bench-server.js';
 import { type Grant, messageBody, openConversations, RETAIL_MESSAGES } from './support/directline.js';
@@ -21,6 +23,7 @@ const SECONDS = flag('--seconds', 12);
 const ROUNDS = 3;
 const WARM_UP_SECONDS = 3;
 const MAX_REQUESTS = 200_000;
+const CLUSTER = process.argv.includes('--cluster');
 
 /** The requests of one Direct Line conversation: the retail messages, in order, with its token. */
 export function directLineRequests(grant: Grant): ConversationRequests {
@@ -81,8 +84,13 @@ async function startEcho(): Promise<Target> {
 }
 
 async function startRelevo(): Promise<Target> {
-  const redis = await startRedisServer();
-  const server = await startBenchServer('relevo', { REDIS_URL: redis.url });
+  const redis = CLUSTER
+    ? await startRedisCluster().then((nodes) => ({
+        env: { REDIS_CLUSTER_URLS: nodes.urls.join(',') },
+        ...nodes,
+      }))
+    : await startRedisServer().then((one) => ({ env: { REDIS_URL: one.url }, ...one }));
+  const server = await startBenchServer('relevo', redis.env);
   const url = `http://127.0.0.1:${server.port}`;
   const grants = await openConversations(url, CONVERSATIONS);
   return {
@@ -140,7 +148,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   process.stdout.write(
     `peak throughput: ${CONVERSATIONS} conversations at once, best of ${ROUNDS} alternating rounds of ${SECONDS / ROUNDS} s each, retail messages, loopback\n` +
       row('bare botbuilder echo bot (restify)', echo) +
-      row('Relevo, full pipeline on Redis', relevo) +
+      row(`Relevo, full pipeline on ${CLUSTER ? 'a Redis Cluster' : 'Redis'}`, relevo) +
       `  ratio ${ratio.toFixed(2)} (goal >= 0.5)\n`,
   );
   process.stdout.write(
@@ -152,6 +160,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       echoFailed: echo.failed,
       conversations: CONVERSATIONS,
       seconds: SECONDS,
+      cluster: CLUSTER,
     })}\n`,
   );
   if (relevo.failed > 0 || echo.failed > 0) process.exitCode = 1;

@@ -1,7 +1,7 @@
 /**
  * The server under test, in a process of its own so the load generator never shares its event loop:
  * `node --expose-gc --import tsx bench/support/server-process.ts relevo|echo`. `relevo` is the composed
- * server of bots/relevo.ts with the real agent on `REDIS_URL`; `echo` is a bare botbuilder echo bot
+ * server of bots/relevo.ts with the real agent on `REDIS_URL` (or `REDIS_CLUSTER_URLS`); `echo` is a bare botbuilder echo bot
  * (CloudAdapter on restify) replying to the Bot Connector at `BENCH_SERVICE_URL`. It reports its port
  * over IPC and answers `{type: 'memory'}` with its heap and RSS after a full garbage collection.
  */
@@ -43,6 +43,7 @@ async function startRelevo(): Promise<{ port: number; close: () => Promise<void>
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
       REDIS_URL: process.env.REDIS_URL,
+      REDIS_CLUSTER_URLS: process.env.REDIS_CLUSTER_URLS,
       REDIS_KEY_PREFIX: 'bench',
       // Bench conversations send far faster than a person types: the per-key limit stays on (its Redis
       // commands are counted) but high enough never to answer "slow down" instead of running the turn.

@@ -15,12 +15,16 @@ const CONVERSATIONS = Number(process.env.CHAOS_CONVERSATIONS ?? 500);
 const MESSAGES_EACH = 20;
 const KILL_EVERY_MS = 2_000;
 /**
- * Fresh processes kept started ahead of the kills: a start costs ~1.5 s of CPU and takes 2–10 s under
- * the test's own load, so a kill every 2 s needs several in the pipeline at once.
+ * Fresh processes kept started ahead of the kills (ready or starting): a start costs ~1.5 s of CPU and
+ * takes 2–10 s under the test's own load, so a kill every 2 s needs several in the pipeline at once.
  */
-const SPARES = Number(process.env.CHAOS_SPARES ?? 4);
-/** How many spares start at the same time: more would only share the same two cores. */
-const STARTING_AT_ONCE = 2;
+const SPARES = Number(process.env.CHAOS_SPARES ?? 6);
+/**
+ * How many start at the same time. The customers take all the CPU the servers leave, and the scheduler
+ * shares it per process: four starting beside two servers, Redis and the test get about half of two
+ * cores, enough for one start every 2 s; more would slow the servers for little gain.
+ */
+const STARTING_AT_ONCE = 4;
 
 /** A server process behind the balancer, and since when it has been serving. */
 interface Server {
