@@ -2,8 +2,9 @@ import type { VersionedMember } from './member-record.js';
 import { cloneData } from '../core/clone.js';
 
 /**
- * What this process last saw of identity keys and member records, kept a few seconds so a member's
- * next message needs no lookup. Only hints: the turn path writes every contact with a compare-and-set
+ * What this process last saw of identity keys and member records, kept five minutes so a member's
+ * next message, at the pace a person types, needs no lookup. A stale hint costs no more than none: its
+ * compare-and-set fails, and the record is read as it would have been. Only hints: the turn path writes every contact with a compare-and-set
  * on the hinted version, so a record changed by another process (or merged, or erased) fails the write,
  * is read again, and the hint is replaced. Nothing else reads them.
  */
@@ -13,7 +14,7 @@ export class MemberHints {
 
   constructor(
     private readonly now: () => number,
-    private readonly ttlMs = 10_000,
+    private readonly ttlMs = 300_000,
     private readonly maxEntries = 10_000,
   ) {}
 

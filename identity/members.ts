@@ -103,7 +103,7 @@ export class Members {
   }
 
   /**
-   * The member this process saw own `key` in the last seconds, unproven: {@link resolveWithContact}
+   * The member this process saw own `key` in the last minutes, unproven: {@link resolveWithContact}
    * proves it (or answers the right member) in the round trip that records the contact.
    */
   hinted(key: string): MemberRecord | undefined {
@@ -114,7 +114,7 @@ export class Members {
 
   /**
    * The turn path of one inbound message: the member owning `key` (created when nobody does), with
-   * the contact recorded. A member this process saw in the last seconds is not looked up again: the
+   * the contact recorded. A member this process saw in the last minutes is not looked up again: the
    * contact is written with a compare-and-set on the version it saw, which also proves the hint right
    * (the record still owns the key and was not merged or erased). A contact that could not be recorded
    * leaves the member as resolved, with the error, for the caller to log.
