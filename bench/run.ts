@@ -71,6 +71,9 @@ const summary = {
   pipelineMessagesPerSecond: f('throughput', 'relevoMessagesPerSecond'),
   echoBotMessagesPerSecond: f('throughput', 'echoMessagesPerSecond'),
   pipelineToEchoRatio: f('throughput', 'ratio'),
+  pipelineCpuMsPerMessage: f('throughput', 'relevoCpuMsPerMessage'),
+  echoBotCpuMsPerMessage: f('throughput', 'echoCpuMsPerMessage'),
+  echoToPipelineCpuRatio: f('throughput', 'cpuRatio'),
   latencyPeakPerSecond: f('latency', 'peakMessagesPerSecond'),
   latencyRatePerSecond: f('latency', 'ratePerSecond'),
   latencyP50Ms: f('latency', 'p50Ms'),
@@ -103,6 +106,13 @@ const rows: [string, string, string, string][] = [
     '>= 0.5',
     verdict(summary.pipelineToEchoRatio === undefined ? undefined : summary.pipelineToEchoRatio >= 0.5),
   ],
+  [
+    `CPU per message, pipeline (with Redis) / echo bot`,
+    `${show(summary.pipelineCpuMsPerMessage)} / ${show(summary.echoBotCpuMsPerMessage, ' ms')}`,
+    '',
+    '',
+  ],
+  ['echo bot / pipeline CPU per message', show(summary.echoToPipelineCpuRatio), '', ''],
   [
     `latency at 70 % of peak (${show(summary.latencyPeakPerSecond)} -> ${show(summary.latencyRatePerSecond, ' msg/s')}), p50`,
     show(summary.latencyP50Ms, ' ms'),

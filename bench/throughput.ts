@@ -7,10 +7,14 @@
  * process; autocannon drives N conversations at once, each sending retail messages one after another,
  * in alternating rounds (echo, Relevo, echo, …); each server's best round counts. Relevo runs on one
  * private redis-server, or with `--cluster` on a private 3-master Redis Cluster (REDIS_CLUSTER_URLS).
+ * Beside the rates, the CPU time each server spent per message over all its rounds (Relevo's with its
+ * Redis's): the rate of a server waiting on many round trips drops on a busy machine, its CPU per
+ * message much less.
  * Prints a table, then one JSON object as the last line.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connectRedis } from '../storage/redis-connection.js';
 import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { startBenchServer } from './support/bench-server.js';
@@ -41,7 +45,16 @@ export function directLineRequests(grant: Grant): ConversationRequests {
 interface Target {
   url: string;
   conversations: ConversationRequests[];
+  /** CPU time (ms) used so far by the server process and, for Relevo, by its Redis. */
+  cpuMs: () => Promise<{ server: number; redis: number }>;
   stop: () => Promise<void>;
+}
+
+/** CPU used per message over a server's measured rounds. */
+export interface CpuPerMessage {
+  serverMs: number;
+  redisMs: number;
+  totalMs: number;
 }
 
 async function startEcho(): Promise<Target> {
@@ -76,6 +89,7 @@ async function startEcho(): Promise<Target> {
   return {
     url: `http://127.0.0.1:${server.port}`,
     conversations,
+    cpuMs: async () => ({ server: await server.cpuMs(), redis: 0 }),
     stop: async () => {
       await server.stop();
       connector.close();
@@ -93,10 +107,25 @@ async function startRelevo(): Promise<Target> {
   const server = await startBenchServer('relevo', redis.env);
   const url = `http://127.0.0.1:${server.port}`;
   const grants = await openConversations(url, CONVERSATIONS);
+  // Every Redis node's CPU counts (a cluster's masters; its CLUSTER commands too, a small share).
+  const infos = await Promise.all(
+    ('urls' in redis ? redis.urls : [redis.url]).map((nodeUrl) => connectRedis({ url: nodeUrl })),
+  );
+  const redisCpuMs = async () => {
+    let ms = 0;
+    for (const info of infos) {
+      const text = await info.info('cpu');
+      const seconds = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? 0);
+      ms += (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;
+    }
+    return ms;
+  };
   return {
     url,
     conversations: grants.map(directLineRequests),
+    cpuMs: async () => ({ server: await server.cpuMs(), redis: await redisCpuMs() }),
     stop: async () => {
+      for (const info of infos) await info.close();
       await server.stop();
       await redis.stop();
     },
@@ -107,7 +136,11 @@ async function startRelevo(): Promise<Target> {
  * Measures both servers in alternating rounds and keeps each one's best round: the machine is shared,
  * and a burst of someone else's work during one round should not decide the ratio.
  */
-async function measureBoth(): Promise<{ echo: ClosedLoopResult; relevo: ClosedLoopResult }> {
+async function measureBoth(): Promise<{
+  echo: ClosedLoopResult;
+  relevo: ClosedLoopResult;
+  cpu: { echo: CpuPerMessage; relevo: CpuPerMessage };
+}> {
   const echo = await startEcho();
   const relevo = await startRelevo();
   try {
@@ -124,38 +157,66 @@ async function measureBoth(): Promise<{ echo: ClosedLoopResult; relevo: ClosedLo
       echo: undefined as ClosedLoopResult | undefined,
       relevo: undefined as ClosedLoopResult | undefined,
     };
+    const used = { echo: { server: 0, redis: 0, messages: 0 }, relevo: { server: 0, redis: 0, messages: 0 } };
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const name of ['echo', 'relevo'] as const) {
-        const result = await run(name === 'echo' ? echo : relevo, SECONDS / ROUNDS);
+        const target = name === 'echo' ? echo : relevo;
+        const before = await target.cpuMs();
+        const result = await run(target, SECONDS / ROUNDS);
+        const after = await target.cpuMs();
+        used[name].server += after.server - before.server;
+        used[name].redis += after.redis - before.redis;
+        used[name].messages += result.messages;
         const failed = (best[name]?.failed ?? 0) + result.failed;
         if (!best[name] || result.messagesPerSecond > best[name].messagesPerSecond) best[name] = result;
         best[name].failed = failed;
       }
     }
     if (!best.echo || !best.relevo) throw new Error('no rounds measured');
-    return { echo: best.echo, relevo: best.relevo };
+    const perMessage = (u: { server: number; redis: number; messages: number }): CpuPerMessage => ({
+      serverMs: round2(u.server / u.messages),
+      redisMs: round2(u.redis / u.messages),
+      totalMs: round2((u.server + u.redis) / u.messages),
+    });
+    return {
+      echo: best.echo,
+      relevo: best.relevo,
+      cpu: { echo: perMessage(used.echo), relevo: perMessage(used.relevo) },
+    };
   } finally {
     await echo.stop();
     await relevo.stop();
   }
 }
 
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { echo, relevo } = await measureBoth();
+  const { echo, relevo, cpu } = await measureBoth();
   const ratio = relevo.messagesPerSecond / echo.messagesPerSecond;
+  const cpuRatio = cpu.echo.totalMs / cpu.relevo.totalMs;
   const row = (name: string, r: ClosedLoopResult) =>
     `  ${name.padEnd(40)} ${String(r.messagesPerSecond).padStart(6)} msg/s   p50 ${r.p50Ms} ms   p99 ${r.p99Ms} ms   failed ${r.failed}\n`;
   process.stdout.write(
     `peak throughput: ${CONVERSATIONS} conversations at once, best of ${ROUNDS} alternating rounds of ${SECONDS / ROUNDS} s each, retail messages, loopback\n` +
       row('bare botbuilder echo bot (restify)', echo) +
       row(`Relevo, full pipeline on ${CLUSTER ? 'a Redis Cluster' : 'Redis'}`, relevo) +
-      `  ratio ${ratio.toFixed(2)} (goal >= 0.5)\n`,
+      `  ratio ${ratio.toFixed(2)} (goal >= 0.5)\n` +
+      `CPU per message over all rounds: echo bot ${cpu.echo.totalMs} ms, Relevo ${cpu.relevo.totalMs} ms (server ${cpu.relevo.serverMs} + Redis ${cpu.relevo.redisMs})\n` +
+      `  echo / Relevo CPU per message ${cpuRatio.toFixed(2)} (the throughput ratio the CPU alone would allow)\n`,
   );
   process.stdout.write(
     `${JSON.stringify({
       relevoMessagesPerSecond: relevo.messagesPerSecond,
       echoMessagesPerSecond: echo.messagesPerSecond,
       ratio: Number(ratio.toFixed(3)),
+      echoCpuMsPerMessage: cpu.echo.totalMs,
+      relevoCpuMsPerMessage: cpu.relevo.totalMs,
+      relevoServerCpuMsPerMessage: cpu.relevo.serverMs,
+      relevoRedisCpuMsPerMessage: cpu.relevo.redisMs,
+      cpuRatio: Number(cpuRatio.toFixed(3)),
       relevoFailed: relevo.failed,
       echoFailed: echo.failed,
       conversations: CONVERSATIONS,

@@ -10,6 +10,8 @@ export interface BenchServer {
   readonly port: number;
   readonly pid: number;
   memory(): Promise<MemorySample>;
+  /** CPU time (user + system, ms) the server process has used since it started. */
+  cpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,11 @@ export async function startBenchServer(
       const reply = next<{ sample: MemorySample }>(child, 'memory', 60_000);
       child.send({ type: 'memory' });
       return (await reply).sample;
+    },
+    cpuMs: async () => {
+      const reply = next<{ ms: number }>(child, 'cpu', 60_000);
+      child.send({ type: 'cpu' });
+      return (await reply).ms;
     },
     stop: async () => {
       if (child.exitCode !== null) return;

@@ -3,7 +3,8 @@
  * `node --expose-gc --import tsx bench/support/server-process.ts relevo|echo`. `relevo` is the composed
  * server of bots/relevo.ts with the real agent on `REDIS_URL` (or `REDIS_CLUSTER_URLS`); `echo` is a bare botbuilder echo bot
  * (CloudAdapter on restify) replying to the Bot Connector at `BENCH_SERVICE_URL`. It reports its port
- * over IPC and answers `{type: 'memory'}` with its heap and RSS after a full garbage collection.
+ * over IPC and answers `{type: 'memory'}` with its heap and RSS after a full garbage collection, and
+ * `{type: 'cpu'}` with the CPU time (user + system) it has used so far.
  */
 import type { AddressInfo } from 'node:net';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
@@ -67,6 +68,10 @@ const mode = process.argv[2];
 const server = mode === 'echo' ? await startEcho() : await startRelevo();
 process.on('message', (message: { type?: string }) => {
   if (message.type === 'memory') process.send?.({ type: 'memory', sample: memory() });
+  if (message.type === 'cpu') {
+    const usage = process.cpuUsage();
+    process.send?.({ type: 'cpu', ms: (usage.user + usage.system) / 1000 });
+  }
   if (message.type === 'stop')
     void server.close().finally(() => process.send?.({ type: 'stopped' }, () => process.exit(0)));
 });
