@@ -158,24 +158,20 @@ export class RedisInboundBackend implements InboundBackend {
 
   private async readWakes(consumer: string, count: number, idleMs: number): Promise<Wake[]> {
     if (!this.hasGroup) await this.createGroup();
+    // Stalled and new wake-ups are asked for together (one round trip); stalled ones come first, and
+    // any beyond `count` stay pending for this consumer until they are idle again.
+    const [stalled, fresh] = await Promise.all([
+      this.client.xAutoClaim(this.wakeKey, GROUP, consumer, idleMs, '0-0', { COUNT: count }),
+      this.client.xReadGroup(GROUP, consumer, { key: this.wakeKey, id: '>' }, { COUNT: count }),
+    ]);
     const wakes: Wake[] = [];
-    const stalled = await this.client.xAutoClaim(this.wakeKey, GROUP, consumer, idleMs, '0-0', {
-      COUNT: count,
-    });
     for (const message of stalled.messages) {
       if (message) wakes.push(toWake(message));
     }
-    if (wakes.length >= count) return wakes;
-    const fresh = await this.client.xReadGroup(
-      GROUP,
-      consumer,
-      { key: this.wakeKey, id: '>' },
-      { COUNT: count - wakes.length },
-    );
     for (const stream of (fresh ?? []) as { messages: { id: string; message: Record<string, string> }[] }[]) {
       for (const message of stream.messages) wakes.push(toWake(message));
     }
-    return wakes;
+    return wakes.slice(0, count);
   }
 
   private async createGroup(): Promise<void> {
