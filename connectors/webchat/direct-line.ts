@@ -6,7 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import type { InboundBackend, InboundQueue } from '../../storage/inbound-queue.js';
 import type { WebChatAdapter } from './adapter.js';
-import type { ActivitySet, ConversationRecord } from './conversation-store.js';
+import type { ActivitySet, ConversationRecord, Posted } from './conversation-store.js';
 import { DirectLineError } from './errors.js';
 import { inboundActivity, WEBCHAT_CHANNEL_ID } from './inbound.js';
 import { bearer, isSecret, signToken, TOKEN_LIFETIME_MS, type TokenClaims, verifyToken } from './verify.js';
@@ -167,21 +167,22 @@ export class DirectLineService {
     const clientId = clientActivityId(body);
     const partition = webChatPartition(conversation.id);
     // Echoed, queued and the conversation taken in one step; the turn runs right away, here.
-    let posted: Promise<string> | undefined;
+    // The queue handles the post's failure (`queued` rejects with it); no promise is derived from it
+    // here before that, so a failed post is never an unhandled rejection.
+    let posted: Promise<Posted> | undefined;
     const { queued, done } = this.queue.submitWith(partition, (holder) => {
-      const result = this.adapter.store.post(
+      posted = this.adapter.store.post(
         conversation.id,
         echo,
         clientId === undefined ? undefined : `post:${clientId}`,
         turn,
         { backend: this.inbound, partition, holder },
       );
-      posted = result.then((each) => each.id);
-      return result;
+      return posted;
     });
     const ran = this.turnsRun(partition, done);
     await queued;
-    const id = (await posted) ?? '';
+    const id = (await posted)?.id ?? '';
     await ran;
     return id;
   }
