@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { TurnLogic } from '../../../core/channel.js';
+import { connectRedis } from '../../../storage/redis-connection.js';
+import { startRedisServer } from '../../support/redis-server.js';
 import { startWebChatServer, type WebChatServer } from '../../support/webchat-server.js';
 
 describe('web chat on the durable inbound queue', () => {
@@ -10,10 +12,14 @@ describe('web chat on the durable inbound queue', () => {
     server = undefined;
   });
 
-  async function open(bot: TurnLogic, options: { redis?: boolean; visibilityMs?: number } = {}) {
+  async function open(
+    bot: TurnLogic,
+    options: { redis?: boolean; redisUrl?: string; visibilityMs?: number } = {},
+  ) {
+    const redisUrl = options.redisUrl ?? (options.redis ? inject('redisUrl') : undefined);
     server = await startWebChatServer({
       bot,
-      ...(options.redis ? { redisUrl: inject('redisUrl'), prefix: `durable-${randomUUID()}` } : {}),
+      ...(redisUrl ? { redisUrl, prefix: `durable-${randomUUID()}` } : {}),
       ...(options.visibilityMs ? { visibilityMs: options.visibilityMs } : {}),
     });
     const domain = server.domain;
@@ -29,6 +35,7 @@ describe('web chat on the durable inbound queue', () => {
         expect(response.status).toBe(200);
         return ((await response.json()) as { id: string }).id;
       },
+      postRaw: (body: object) => fetch(url, { method: 'POST', headers, body: JSON.stringify(body) }),
       messages: async () => {
         const set = (await (await fetch(url, { headers })).json()) as {
           activities: { type: string; text?: string; from: { role: string }; replyToId?: string }[];
@@ -78,5 +85,42 @@ describe('web chat on the durable inbound queue', () => {
       [next, 'Your order has shipped.'],
     ]);
     expect(attempts).toBe(3);
+  });
+
+  it('answers a post it could not queue with a 5xx and a JSON reason, and takes the retry once Redis writes again', async () => {
+    const redis = await startRedisServer();
+    const admin = await connectRedis({ url: redis.url });
+    try {
+      let turns = 0;
+      const chat = await open(
+        async (context) => {
+          if (context.activity.type !== 'message') return;
+          turns++;
+          await context.sendActivity(`echo: ${context.activity.text}`);
+        },
+        { redisUrl: redis.url },
+      );
+      await chat.post({ type: 'message', text: 'first' });
+      // Redis refuses every write (no replica to confirm it): the post's one script fails.
+      await admin.configSet('min-replicas-to-write', '1');
+      const body = { type: 'message', text: 'second', channelData: { clientActivityID: 'web-2' } };
+      const refused = await chat.postRaw(body);
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+      expect(await refused.json()).toMatchObject({ error: { code: 'ServiceError' } });
+      await admin.configSet('min-replicas-to-write', '0');
+      await chat.post(body);
+      expect(turns).toBe(2);
+      expect((await chat.messages()).map((activity) => activity.text)).toEqual([
+        'first',
+        'echo: first',
+        'second',
+        'echo: second',
+      ]);
+    } finally {
+      await server?.close();
+      server = undefined;
+      await admin.close();
+      await redis.stop();
+    }
   });
 });
