@@ -61,10 +61,10 @@ export async function createChannels(deps: ChannelDependencies): Promise<Channel
     ? (await import('../connectors/email/index.js')).createEmailChannel({
         ...shared,
         storage: shared.stores.storage,
-        idempotency: shared.stores.idempotency,
         imapUrl: config.IMAP_URL,
         smtpUrl: config.SMTP_URL,
         from: config.EMAIL_FROM,
+        visibilityMs: config.INBOUND_VISIBILITY_MS,
       })
     : offChannel('email', 'IMAP_URL, SMTP_URL, EMAIL_FROM not set');
   return [

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Activity, ResourceResponse, Storage, TurnContext } from 'botbuilder';
 import type { TurnLogic } from '../../core/channel.js';
 import { parseIdentityKey } from '../../core/identity-key.js';
-import { DEFAULT_IDEMPOTENCY_TTL_MS, type IdempotencyStore } from '../../storage/types.js';
+import type { InboundDelivery } from '../../core/turn-state.js';
+import { conversationPartition } from '../shared/channel-inbound.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
 import type { InboxHandler, InboxMessage, SmtpSender } from './client.js';
 import { contentKey, parseMail, toActivity } from './inbound.js';
@@ -17,23 +18,40 @@ export interface EmailAdapterOptions extends RelevoAdapterOptions {
   /** Identifies the mailbox the checkpoint belongs to, e.g. `user@host:port/INBOX`. */
   mailboxIdentity: string;
   storage: Storage;
-  idempotency: IdempotencyStore;
+  /**
+   * Queues a message's turn in the durable inbound queue (`ChannelInbound.accept`); resolves `false`
+   * for a message queued before.
+   */
+  enqueue: (partition: string, id: string, entry: Partial<Activity>) => Promise<boolean>;
   sender: Pick<SmtpSender, 'send'>;
   /** The bot's turn logic, run for every inbound message. */
   bot: TurnLogic;
   /** authserv-ids whose `Authentication-Results` are trusted (RFC 8601 §5); empty = the topmost header. */
   trustedAuthServIds?: readonly string[];
-  /** How long a message's Message-ID + content hash is remembered for dedupe after a UIDVALIDITY change. */
-  dedupeTtlMs?: number;
   /** Makes the unique part of our Message-IDs (injected for exact tests). */
   newId?: () => string;
 }
 
+/** What the email channel queues for one message: its activity and what its thread must remember. */
+export interface EmailQueuedMessage {
+  activity: Partial<Activity>;
+  thread: {
+    messageId: string | undefined;
+    references: string[];
+    subject: string;
+    customer: { address: string; name: string };
+  };
+}
+
+/** The name of the queued event carrying an {@link EmailQueuedMessage} as its `value`. */
+export const EMAIL_DELIVERY_EVENT = 'relevo.email.delivery';
+
 /**
- * The email channel's botbuilder adapter: an IMAP message becomes one turn through the shared
- * pipeline (it is the {@link InboxHandler} of the inbox), and every message activity the bot or a human
- * agent sends becomes a threaded reply over SMTP. `sendActivities` resolves with the Message-IDs sent,
- * or rejects with `RELEVO_EMAIL_SEND_FAILED`.
+ * The email channel's botbuilder adapter: an IMAP message is queued in the durable inbound queue (it
+ * is the {@link InboxHandler} of the inbox, which marks it `\Seen` once queued) and runs as one turn
+ * through the shared pipeline ({@link runQueued}); every message activity the bot or a human agent
+ * sends becomes a threaded reply over SMTP, sent once across the runs of a queued turn.
+ * `sendActivities` resolves with the Message-IDs sent, or rejects with `RELEVO_EMAIL_SEND_FAILED`.
  */
 export class EmailAdapter extends RelevoAdapter implements InboxHandler {
   readonly checkpoints: CheckpointStore;
@@ -59,9 +77,10 @@ export class EmailAdapter extends RelevoAdapter implements InboxHandler {
   }
 
   /**
-   * Verifies, maps and runs one fetched message (STYLE.md rule 2). Machine-written mail is ignored; a
-   * message already handled under another UID (same Message-ID and content) is ignored; otherwise the
-   * turn runs and this resolves once it completed, so the inbox can mark it `\Seen`.
+   * Verifies, maps and queues one fetched message (STYLE.md rule 2); resolves once it is durably
+   * queued, so the inbox can mark it `\Seen` and move its checkpoint past it. Machine-written mail is
+   * ignored. The message is queued under its Message-ID and content hash, so a message fetched again
+   * (a lost checkpoint, a new UIDVALIDITY, the same mail delivered twice) is recognised there.
    */
   async handle(message: InboxMessage): Promise<void> {
     const mail = await parseMail(message.source);
@@ -76,34 +95,36 @@ export class EmailAdapter extends RelevoAdapter implements InboxHandler {
       this.logger.info({ uid: message.uid, reason: result.reason }, 'email not answered');
       return;
     }
-    const key = contentKey(mail);
-    if (
-      !(await this.options.idempotency.claim(key, this.options.dedupeTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS))
-    ) {
-      this.logger.info(
-        { uid: message.uid, messageId: mail.messageId },
-        'email already handled under another UID',
-      );
-      return;
-    }
-    const activity = result.activity;
-    try {
-      await this.threads.recordInbound(activity.conversation?.id ?? '', {
+    const { activity } = result;
+    const queued: EmailQueuedMessage = {
+      activity,
+      thread: {
         messageId: mail.messageId,
         references: mail.references,
         subject: mail.subject,
         customer: { address: mail.from?.address ?? '', name: mail.from?.name ?? '' },
-      });
-      await this.processActivity(activity, this.options.bot);
-    } catch (error) {
-      await this.options.idempotency.release(key).catch((releaseError: unknown) => {
-        this.logger.warn(
-          { err: releaseError, key },
-          'could not release the email dedupe key after a failed turn',
-        );
-      });
-      throw error;
+      },
+    };
+    const partition = conversationPartition(activity.channelId, activity.conversation?.id);
+    const isNew = await this.options.enqueue(partition, contentKey(mail), {
+      type: 'event',
+      name: EMAIL_DELIVERY_EVENT,
+      channelId: activity.channelId,
+      conversation: activity.conversation,
+      value: queued,
+    } as Partial<Activity>);
+    if (!isNew) {
+      this.logger.info(
+        { uid: message.uid, messageId: mail.messageId },
+        'email queued before, under another UID',
+      );
     }
+  }
+
+  /** Runs a queued message's turn: its thread learns of it, then the pipeline and the bot run. */
+  async runQueued(queued: EmailQueuedMessage, delivery: InboundDelivery): Promise<void> {
+    await this.threads.recordInbound(queued.activity.conversation?.id ?? '', queued.thread);
+    await this.processActivity(queued.activity, this.options.bot, delivery);
   }
 
   override async sendActivities(
@@ -127,7 +148,7 @@ export class EmailAdapter extends RelevoAdapter implements InboxHandler {
         responses.push({ id: '' });
         continue;
       }
-      const sentId = await this.options.sender.send(mail);
+      const sentId = await this.sendOnce(context, () => this.options.sender.send(mail));
       await this.threads.recordOutbound(conversationId, thread, sentId);
       responses.push({ id: sentId });
     }

@@ -20,7 +20,7 @@ export interface InboxMessage {
 export interface InboxHandler {
   /** The last UID fully handled under this UIDVALIDITY, or `undefined` when there is none (resync). */
   lastHandledUid(uidValidity: string): Promise<number | undefined>;
-  /** Runs the turn of one message; resolves once it is saved, rejects if it failed. */
+  /** Takes one message (the email adapter queues its turn); resolves once it is safely taken, rejects if not. */
   handle(message: InboxMessage): Promise<void>;
   /** Records that every message up to `uid` is handled (after `\Seen` is set). */
   checkpoint(uidValidity: string, uid: number): Promise<void>;
@@ -38,7 +38,7 @@ export interface ImapInboxOptions {
   reconnect: { initialDelayMs: number; maxDelayMs: number };
   /** How far back a resync (first start, UIDVALIDITY change) looks for unseen mail. */
   resyncWindowMs: number;
-  /** Failed turns of one message are retried this many times before it is skipped (and left unseen). */
+  /** A message that could not be taken is retried this many times before it is skipped (and left unseen). */
   maxAttempts: number;
   logger: Logger;
   /** Injected for the backoff's jitter (STYLE.md rule 8). */
@@ -48,7 +48,7 @@ export interface ImapInboxOptions {
 
 /**
  * Watches one IMAP mailbox: fetches new messages by UID in order, hands each to the handler, sets
- * `\Seen` once its turn completed, then advances the checkpoint. Waits with IDLE (RFC 2177), re-issued
+ * `\Seen` once the handler took it (queued its turn), then advances the checkpoint. Waits with IDLE (RFC 2177), re-issued
  * every `idleRestartMs`, and reconnects with exponential backoff and jitter when the server goes away.
  */
 export class ImapInbox {
@@ -191,7 +191,7 @@ export class ImapInbox {
     } while (isHealthy && this.isDirty && client === this.client && !this.isClosed);
     if (client !== this.client || this.isClosed) return;
     if (!isHealthy) {
-      // A failed turn: try again after a pause rather than spinning on it.
+      // A message not taken: try again after a pause rather than spinning on it.
       const timer = setTimeout(() => this.requestSync(client), this.options.reconnect.initialDelayMs);
       timer.unref();
     }
@@ -199,7 +199,7 @@ export class ImapInbox {
     client.idle().catch((error: unknown) => this.options.logger.debug({ err: error }, 'IDLE ended'));
   }
 
-  /** One pass over the mailbox; false when a turn failed and the pass stopped early. */
+  /** One pass over the mailbox; false when a message was not taken and the pass stopped early. */
   private async syncOnce(client: ImapFlow): Promise<boolean> {
     const handler = this.handler;
     const mailbox = client.mailbox;
@@ -234,12 +234,12 @@ export class ImapInbox {
           const failures = (this.failures.get(key) ?? 0) + 1;
           this.failures.set(key, failures);
           if (failures < this.options.maxAttempts) {
-            this.options.logger.warn({ err: error, uid, failures }, 'email turn failed; will retry');
+            this.options.logger.warn({ err: error, uid, failures }, 'email not taken; will retry');
             return false;
           }
           this.options.logger.error(
             { err: error, uid, failures },
-            'email turn failed again; message skipped, left unseen',
+            'email not taken again; message skipped, left unseen',
           );
           this.failures.delete(key);
           await handler.checkpoint(uidValidity, uid);

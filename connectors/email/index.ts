@@ -1,10 +1,12 @@
 import type { Storage } from 'botbuilder';
 import { type Channel, offChannel, type Pipeline, type TurnLogic } from '../../core/channel.js';
 import { type Clock, systemClock } from '../../core/clock.js';
-import type { InFlightWork } from '../../core/in-flight.js';
+import { InFlightWork } from '../../core/in-flight.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
-import type { IdempotencyStore } from '../../storage/types.js';
-import { EmailAdapter } from './adapter.js';
+import type { Stores } from '../../storage/stores.js';
+import { DEFAULT_IDEMPOTENCY_TTL_MS } from '../../storage/types.js';
+import { ChannelInbound } from '../shared/channel-inbound.js';
+import { EMAIL_DELIVERY_EVENT, EmailAdapter, type EmailQueuedMessage } from './adapter.js';
 import { ImapInbox, type InboxState, SmtpSender } from './client.js';
 
 /**
@@ -30,8 +32,10 @@ export interface EmailChannelOptions {
   from: string | undefined;
   /** The display name of the agent's replies; `Relevo` by default. */
   botName?: string;
+  /** Checkpoints and threads. */
   storage: Storage;
-  idempotency: IdempotencyStore;
+  /** The durable inbound queue, its locks and the record of sent replies. */
+  stores: Stores;
   pipeline?: Pipeline;
   inFlight?: InFlightWork;
   logger?: Logger;
@@ -42,8 +46,10 @@ export interface EmailChannelOptions {
   reconnect?: { initialDelayMs: number; maxDelayMs: number };
   /** How far back the first start or a UIDVALIDITY change looks for unseen mail; 6 days by default. */
   resyncWindowMs?: number;
-  /** How often a failing turn is retried before its message is skipped; 3 by default. */
+  /** How often a message that cannot be queued is retried before it is skipped (left unseen); 3 by default. */
   maxAttempts?: number;
+  /** `INBOUND_VISIBILITY_MS`: how soon another process takes over a dead one's queued turns. */
+  visibilityMs?: number | undefined;
   trustedAuthServIds?: readonly string[];
   clock?: Clock;
   random?: () => number;
@@ -87,15 +93,33 @@ export function createEmailChannelOn(
   const clock = options.clock ?? systemClock;
   const url = new URL(options.imapUrl);
   const sender = new SmtpSender(options.smtpUrl);
+  const inFlight = options.inFlight ?? new InFlightWork();
+  const inbound = new ChannelInbound({
+    name: 'email',
+    stores: options.stores,
+    inFlight,
+    logger,
+    visibilityMs: options.visibilityMs,
+    // Mail is fetched again after a lost checkpoint or a new UIDVALIDITY within the resync window.
+    retentionMs: DEFAULT_IDEMPOTENCY_TTL_MS,
+    handler: async (entry) => {
+      if (entry.activity.name !== EMAIL_DELIVERY_EVENT) return;
+      await adapter.runQueued(entry.activity.value as EmailQueuedMessage, {
+        id: entry.id,
+        attempt: entry.attempt,
+      });
+    },
+  });
   const adapter = new EmailAdapter({
     logger,
-    ...(options.inFlight ? { inFlight: options.inFlight } : {}),
+    inFlight,
     ...(options.pipeline ? { pipeline: options.pipeline } : {}),
     fromAddress: options.from.toLowerCase(),
     botName: options.botName ?? 'Relevo',
     mailboxIdentity: `${decodeURIComponent(url.username)}@${url.host}${url.pathname.length > 1 ? url.pathname : '/INBOX'}`,
     storage: options.storage,
-    idempotency: options.idempotency,
+    sentReplies: options.stores.idempotency,
+    enqueue: (partition, id, entry) => inbound.accept(partition, id, entry),
     sender,
     bot: options.bot,
     ...(options.trustedAuthServIds ? { trustedAuthServIds: options.trustedAuthServIds } : {}),
@@ -120,9 +144,13 @@ export function createEmailChannelOn(
     health: () => ({ status: 'on', detail: `IMAP ${inbox.state}` }),
     // No HTTP routes: mail arrives over IMAP.
     mount() {},
-    start: () => inbox.start(adapter),
+    start: async () => {
+      inbound.start();
+      await inbox.start(adapter);
+    },
     close: async () => {
       await inbox.close();
+      await inbound.stop();
       sender.close();
     },
   };

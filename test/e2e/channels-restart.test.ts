@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type DovecotServer, startDovecot } from '../support/dovecot.js';
 import { type FakeSlack, FAKE_SLACK_BOT, signedSlackRequest, startFakeSlack } from '../support/fake-slack.js';
 import { dmEventBody, type FakeX, signedXRequest, startFakeX } from '../support/fake-x.js';
+import { type CapturingSmtpServer, startSmtpServer } from '../support/smtp-server.js';
 import { type RelevoProcess, spawnRelevo } from '../support/spawn-relevo.js';
+import { rawMail } from '../connectors/email/harness.js';
 
 const SLACK_SECRET = 'restart-slack-signing-secret';
 const X_SECRET = 'restart-x-consumer-secret';
@@ -47,15 +50,23 @@ async function startConnector(): Promise<FakeConnector> {
 let slack: FakeSlack;
 let x: FakeX;
 let connector: FakeConnector;
+let dovecot: DovecotServer;
+let smtp: CapturingSmtpServer;
 const started: RelevoProcess[] = [];
 
 beforeAll(async () => {
-  [slack, x, connector] = await Promise.all([startFakeSlack(), startFakeX(OUR_ID), startConnector()]);
+  [slack, x, connector, dovecot, smtp] = await Promise.all([
+    startFakeSlack(),
+    startFakeX(OUR_ID),
+    startConnector(),
+    startDovecot(['restart']),
+    startSmtpServer(),
+  ]);
 });
 
 afterAll(async () => {
   await Promise.all(started.map((each) => each.stop()));
-  await Promise.all([slack?.close(), x?.close()]);
+  await Promise.all([slack?.close(), x?.close(), dovecot?.stop(), smtp?.stop()]);
   connector?.server.closeAllConnections();
   connector?.server.close();
 });
@@ -82,7 +93,7 @@ function slackDm(text: string, eventId: string): string {
 /** Reply texts that were sent more than once. */
 const repeated = (texts: string[]) => texts.filter((text, i) => texts.indexOf(text) !== i);
 
-describe('Slack, X and Bot Framework messages of a server process killed mid-turn', () => {
+describe('Slack, X, Bot Framework and email messages of a server process killed mid-turn', () => {
   it('are answered exactly once by the restarted process, and their re-deliveries are recognised', async () => {
     const env = {
       PORT: '0',
@@ -100,6 +111,9 @@ describe('Slack, X and Bot Framework messages of a server process killed mid-tur
       X_USER_ID: OUR_ID,
       X_API_URL: x.url,
       NODE_EXTRA_CA_CERTS: x.caPath,
+      IMAP_URL: dovecot.url('restart'),
+      SMTP_URL: smtp.url,
+      EMAIL_FROM: 'support@relevo.test',
     };
     const first = spawnRelevo(env);
     started.push(first);
@@ -110,6 +124,7 @@ describe('Slack, X and Bot Framework messages of a server process killed mid-tur
     slack.hold('chat.postMessage', true);
     x.hold(X_DMS, true);
     connector.held = true;
+    smtp.hold(true);
     const slackBody = slackDm('hello', 'EvRESTART1');
     const xBody = dmEventBody({
       forUserId: OUR_ID,
@@ -139,6 +154,11 @@ describe('Slack, X and Bot Framework messages of a server process killed mid-tur
       });
     expect((await slackPost(firstBase)).status).toBe(200);
     expect((await xPost(firstBase)).status).toBe(200);
+    // Email: marked \Seen once queued, so a restarted process will not fetch it again.
+    const uid = await dovecot.append(
+      'restart',
+      rawMail({ from: 'gil@example.com', messageId: '<restart-1@example.com>', text: 'hello' }),
+    );
     // Bot Framework is answered once the turn ran (or after 10 s): this one never gets its answer.
     const unanswered = botFrameworkPost(firstBase).then(
       (response) => response.status,
@@ -149,19 +169,23 @@ describe('Slack, X and Bot Framework messages of a server process killed mid-tur
         () => [
           ...[slack.calls, x.calls].map((calls) => calls.some((call) => call.status === 0)),
           connector.requests > 0,
+          smtp.held > 0,
         ],
         { timeout: 30_000 },
       )
-      .toEqual([true, true, true]);
+      .toEqual([true, true, true, true]);
+    expect((await dovecot.flags('restart', uid)).has('\\Seen')).toBe(true);
     first.child.kill('SIGKILL');
     await first.exited();
     expect(await unanswered).toBe('connection lost');
     slack.hold('chat.postMessage', false);
     x.hold(X_DMS, false);
     connector.held = false;
+    smtp.hold(false);
     expect(slack.posts()).toEqual([]);
     expect(x.dms()).toEqual([]);
     expect(connector.replies).toEqual([]);
+    expect(smtp.received).toEqual([]);
 
     const second = spawnRelevo(env);
     started.push(second);
@@ -180,6 +204,7 @@ describe('Slack, X and Bot Framework messages of a server process killed mid-tur
     expect(repeated(slackTexts)).toEqual([]);
     expect(repeated(xTexts)).toEqual([]);
     expect(repeated(connector.replies)).toEqual([]);
+    expect(smtp.received.map((mail) => mail.parsed.inReplyTo)).toEqual(['<restart-1@example.com>']);
     expect(second.output()).toContain('queued before');
   }, 120_000);
 });

@@ -16,6 +16,12 @@ export interface CapturingSmtpServer {
   readonly received: CapturedMail[];
   /** Resolves with the received messages once at least `count` arrived, or rejects after `timeoutMs`. */
   waitFor(count: number, timeoutMs?: number): Promise<CapturedMail[]>;
+  /**
+   * While on, messages are read but never answered (as a hanging SMTP server: the sender waits) and
+   * not kept; `held` counts them.
+   */
+  hold(on: boolean): void;
+  readonly held: number;
   stop(): Promise<void>;
 }
 
@@ -30,6 +36,8 @@ export async function startSmtpServer(): Promise<CapturingSmtpServer> {
   const port = await freePort();
   const received: CapturedMail[] = [];
   let waiters: (() => void)[] = [];
+  let holding = false;
+  let held = 0;
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS'],
     allowInsecureAuth: true,
@@ -44,6 +52,10 @@ export async function startSmtpServer(): Promise<CapturingSmtpServer> {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        if (holding) {
+          held++;
+          return;
+        }
         const raw = Buffer.concat(chunks).toString('utf8');
         simpleParser(raw).then(
           (parsed) => {
@@ -69,6 +81,12 @@ export async function startSmtpServer(): Promise<CapturingSmtpServer> {
   return {
     url: `smtp://${USER}:${PASSWORD}@127.0.0.1:${port}`,
     received,
+    hold: (on) => {
+      holding = on;
+    },
+    get held() {
+      return held;
+    },
     waitFor: (count, timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {
         const check = () => {

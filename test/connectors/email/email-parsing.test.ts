@@ -155,7 +155,7 @@ describe('the email channel setting', () => {
       smtpUrl: undefined,
       from: undefined,
       storage: stores.storage,
-      idempotency: stores.idempotency,
+      stores,
       bot: async () => {},
     });
     expect(channel.health()).toEqual({ status: 'off', detail: 'SMTP_URL, EMAIL_FROM not set' });

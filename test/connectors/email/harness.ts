@@ -88,9 +88,11 @@ export async function startChannel(
     from: SUPPORT,
     botName: 'Relevo Support',
     storage: stores.storage,
-    idempotency: stores.idempotency,
+    stores,
     pipeline: [new DedupeMiddleware(stores.idempotency)],
     reconnect: { initialDelayMs: 50, maxDelayMs: 400 },
+    // Turns left queued by a channel that stopped are taken up by the next one after this long.
+    visibilityMs: 1_000,
     ...options,
     bot,
   });
