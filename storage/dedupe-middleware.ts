@@ -6,11 +6,12 @@ import type { IdempotencyStore } from './types.js';
 
 /**
  * First stage of the pipeline: an inbound activity whose id was already processed is dropped, so a
- * platform's retry (Slack `X-Slack-Retry-Num`, X re-delivery, a Direct Line client re-posting) never
- * causes a second reply or a second point credit. Connectors set `activity.id` to the platform's own
- * event id (DESIGN.md §3). A turn that fails releases its key, so the platform's retry can succeed.
- * Turns from the durable inbound queue pass: the queue deduplicated them when they were queued, and a
- * re-run after a crash must not be dropped.
+ * retry never causes a second reply or a second point credit. Connectors set `activity.id` to the
+ * platform's own event id (DESIGN.md §3). A turn that fails releases its key, so the retry can succeed.
+ * Turns from the durable inbound queue (every channel's messages) pass: the queue deduplicated them
+ * when they were queued, and a re-run after a crash must not be dropped. What is left here are turns
+ * run outside the queue: Bot Framework invokes and `expectReplies`, whose answer is their HTTP
+ * response, and custom adapters.
  */
 export class DedupeMiddleware implements Middleware {
   constructor(
