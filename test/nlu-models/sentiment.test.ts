@@ -26,19 +26,34 @@ describe('sentiment', () => {
     expect(analyzer.analyze('muchas gracias, excelente servicio', 'es').label).toBe('positive');
   });
 
-  it.each(['en', 'es'] as const)('finds most customer complaints in %s without crying wolf', (language) => {
+  function complaintFigures(fixture: string, language: 'en' | 'es') {
     const rows = readJsonl(
-      new URL(`fixtures/complaints.${language}.jsonl`, import.meta.url).pathname,
+      new URL(`fixtures/${fixture}.${language}.jsonl`, import.meta.url).pathname,
       'sentiment',
     );
     const predicted = rows.map((r) => analyzer.analyze(r.text, language).label);
-    const negative = classFigures(
+    return classFigures(
       rows.map((r) => r.label),
       predicted,
     ).find((f) => f.label === 'negative');
+  }
+
+  it.each(['en', 'es'] as const)('finds most customer complaints in %s without crying wolf', (language) => {
+    const negative = complaintFigures('complaints', language);
     expect(negative?.recall).toBeGreaterThanOrEqual(0.8);
     expect(negative?.precision).toBeGreaterThanOrEqual(0.8);
   });
+
+  // 120 messages per language (60 complaints, 40 neutral requests — many naming a problem calmly —
+  // and 20 thanks), written before the sentiment model was tuned and kept out of its training data.
+  it.each(['en', 'es'] as const)(
+    'hears at least 85 % of complaints among customer-service messages in %s, with at least 80 % of its alarms real',
+    (language) => {
+      const negative = complaintFigures('customer-messages', language);
+      expect(negative?.recall).toBeGreaterThanOrEqual(0.85);
+      expect(negative?.precision).toBeGreaterThanOrEqual(0.8);
+    },
+  );
 
   it('gives a score in [-1, 1] and a confidence in [0, 1]', () => {
     const sentiment = analyzer.analyze('ok', 'en');
