@@ -32,6 +32,7 @@ describe('naive-Bayes feature scaling of the sentiment model', () => {
   it('is on for English, off for Spanish, and survives a JSON round trip', () => {
     const english = SentimentModel.train(shippedSentimentData('en'), { language: 'en' });
     expect(english.toJSON().featureScale).toBeTypeOf('string');
+    expect(english.toJSON().denseCues).toBe(true);
     const copy = SentimentModel.fromJSON(JSON.parse(JSON.stringify(english.toJSON())));
     const text = 'still waiting for my refund, this is ridiculous';
     expect(copy.analyze(text)).toEqual(english.analyze(text));
