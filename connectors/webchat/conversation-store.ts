@@ -72,6 +72,8 @@ export interface ConversationStore {
   since(conversationId: string, watermark: number): Promise<ActivitySet>;
   /** The key tokens are signed with: one for every process sharing the store. */
   signingKey(): Promise<Buffer>;
+  /** The keys a token may be signed with, the signing key first; `recheck`: one may be new. */
+  verificationKeys(recheck?: boolean): Promise<Buffer[]>;
 }
 
 /** Where a post's turn is queued: the inbound backend, the conversation's partition, the claim's holder. */
@@ -190,6 +192,10 @@ export class MemoryConversationStore implements ConversationStore {
 
   async signingKey(): Promise<Buffer> {
     return this.key;
+  }
+
+  async verificationKeys(): Promise<Buffer[]> {
+    return [this.key];
   }
 }
 

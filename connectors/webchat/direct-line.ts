@@ -78,10 +78,20 @@ export class DirectLineService {
       throw new DirectLineError('Unauthorized', 'Send "Authorization: Bearer <secret or token>"');
     }
     if (this.secret !== undefined && isSecret(credential, this.secret)) return { kind: 'secret' };
-    return {
-      kind: 'token',
-      claims: verifyToken(credential, await this.adapter.store.signingKey(), this.clock.now()),
-    };
+    const store = this.adapter.store;
+    try {
+      return {
+        kind: 'token',
+        claims: verifyToken(credential, await store.verificationKeys(), this.clock.now()),
+      };
+    } catch (error) {
+      if (!(error instanceof DirectLineError && error.directLineCode === 'Forbidden')) throw error;
+      // Signed, perhaps, with a key another process created since this one last read it (Redis lost it).
+      return {
+        kind: 'token',
+        claims: verifyToken(credential, await store.verificationKeys(true), this.clock.now()),
+      };
+    }
   }
 
   /** The conversation a caller may use: a token works only for its own conversation. */

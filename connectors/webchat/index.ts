@@ -43,7 +43,10 @@ export interface WebChatChannelOptions {
 export function createWebChatChannel(options: WebChatChannelOptions): Channel {
   const clock = options.clock ?? systemClock;
   const store: ConversationStore = options.stores.redis
-    ? new RedisConversationStore(options.stores.redis, { prefix: options.stores.prefix })
+    ? new RedisConversationStore(options.stores.redis, {
+        prefix: options.stores.prefix,
+        signingSecret: options.secret,
+      })
     : new MemoryConversationStore({ pubsub: options.stores.pubsub });
   const adapter = new WebChatAdapter({
     store,

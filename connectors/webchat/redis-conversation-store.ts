@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { RedisConnection } from '../../storage/redis-connection.js';
@@ -23,6 +23,7 @@ import {
   toAppended,
   toSet,
 } from './conversation-store.js';
+import { TOKEN_LIFETIME_MS } from './verify.js';
 
 // Appends each (key, JSON) pair of ARGV from a + 4 on, in order, to the log KEYS[k + 1] (with the keys
 // appended in KEYS[k + 2], the record KEYS[k + 3]); a pair whose key was appended before is skipped and
@@ -80,6 +81,8 @@ return {logged, claim({inbound_append(id, with_id(ARGV[4], id), tonumber(ARGV[5]
 const RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** How long a process uses the signing key it read before reading it again. */
 export const SIGNING_KEY_CACHE_MS = 60_000;
+/** Least time between two reads of the signing key past the cache (a token no known key verifies). */
+export const SIGNING_KEY_RECHECK_MS = 1_000;
 
 /** How long a process uses a conversation record it read before reading it again. */
 export const RECORD_CACHE_MS = 60_000;
@@ -97,6 +100,12 @@ export class RedisConversationStore implements ConversationStore {
   private readonly clock: Clock;
   /** The signing key as last read, and until when it is trusted without asking Redis again. */
   private cachedKey: { key: Promise<Buffer>; until: number } | undefined;
+  /** Every signing key this process used, by base64, and until when its tokens may still be alive. */
+  private readonly knownKeys = new Map<string, { key: Buffer; until: number }>();
+  /** When the signing key was last read past the cache. */
+  private lastRecheck = Number.NEGATIVE_INFINITY;
+  /** The key derived from `DIRECTLINE_SECRET`, when one is configured: nothing in Redis to lose. */
+  private readonly derivedKey: Buffer | undefined;
   /**
    * Records this process created or read recently. A record never changes once created, so every post
    * and every turn's replies need not read it again; only a record that expired (30 days unused) or
@@ -106,11 +115,13 @@ export class RedisConversationStore implements ConversationStore {
 
   constructor(
     private readonly client: RedisConnection,
-    options: { prefix?: string; clock?: Clock } = {},
+    options: { prefix?: string; clock?: Clock; signingSecret?: string | undefined } = {},
   ) {
     this.rootPrefix = options.prefix ?? 'relevo';
     this.prefix = `${this.rootPrefix}:dl`;
     this.clock = options.clock ?? systemClock;
+    this.derivedKey =
+      options.signingSecret === undefined ? undefined : deriveSigningKey(options.signingSecret);
   }
 
   async create(record: ConversationRecord): Promise<void> {
@@ -177,12 +188,13 @@ export class RedisConversationStore implements ConversationStore {
   }
 
   /**
-   * The key every process signs tokens with: created once (`SET NX`), then read. Every Direct Line
-   * request checks a token, so the key is kept for a minute instead of costing two Redis round trips
-   * per request; it never changes unless Redis loses its data, and then processes agree again within
-   * {@link SIGNING_KEY_CACHE_MS}.
+   * The key every process signs tokens with. With `DIRECTLINE_SECRET` it is derived from the secret, so
+   * every process has it and no Redis outage changes it. Without, it is created once in Redis (`SET NX
+   * GET`, one step) and then read; every Direct Line request checks a token, so the key is kept for a
+   * minute instead of costing a Redis round trip per request.
    */
   signingKey(): Promise<Buffer> {
+    if (this.derivedKey) return Promise.resolve(this.derivedKey);
     const now = this.clock.now();
     if (this.cachedKey && now < this.cachedKey.until) return this.cachedKey.key;
     const key = this.readSigningKey();
@@ -194,11 +206,35 @@ export class RedisConversationStore implements ConversationStore {
     return key;
   }
 
+  /**
+   * The signing key, then every key this process signed with in the last {@link TOKEN_LIFETIME_MS}:
+   * if Redis lost the key and a process created another, tokens of both stay valid here. `recheck`
+   * reads Redis past the cache (at most once per {@link SIGNING_KEY_RECHECK_MS}), for a token another
+   * process signed with a key created since this one last read it.
+   */
+  async verificationKeys(recheck = false): Promise<Buffer[]> {
+    const now = this.clock.now();
+    if (recheck && !this.derivedKey && now - this.lastRecheck >= SIGNING_KEY_RECHECK_MS) {
+      this.lastRecheck = now;
+      this.cachedKey = undefined;
+    }
+    const current = await this.signingKey();
+    const others: Buffer[] = [];
+    for (const [name, known] of this.knownKeys) {
+      if (known.until <= now) this.knownKeys.delete(name);
+      else if (!known.key.equals(current)) others.push(known.key);
+    }
+    return [current, ...others];
+  }
+
   private async readSigningKey(): Promise<Buffer> {
-    const key = `${this.prefix}:signing-key`;
-    await this.client.set(key, randomBytes(32).toString('base64'), { condition: 'NX' });
-    const stored = await this.client.get(key);
-    return Buffer.from(stored ?? '', 'base64');
+    const fresh = randomBytes(32).toString('base64');
+    // One step: a key created by another process in between is never replaced, never read as empty.
+    const stored = await this.client.set(`${this.prefix}:signing-key`, fresh, { condition: 'NX', GET: true });
+    const encoded = typeof stored === 'string' ? stored : fresh;
+    const key = Buffer.from(encoded, 'base64');
+    this.knownKeys.set(encoded, { key, until: this.clock.now() + SIGNING_KEY_CACHE_MS + TOKEN_LIFETIME_MS });
+    return key;
   }
 
   private remember(record: ConversationRecord): void {
@@ -234,6 +270,11 @@ export class RedisConversationStore implements ConversationStore {
       appended: `${this.prefix}:${tag}:appended`,
     };
   }
+}
+
+/** The token signing key of a configured secret: HMAC-SHA256 of a fixed label under the secret. */
+export function deriveSigningKey(secret: string): Buffer {
+  return createHmac('sha256', secret).update('relevo direct line token signing key v1').digest();
 }
 
 /** What the log's append script answered (sequences, then the watermark), as an {@link Appended}. */

@@ -24,12 +24,19 @@ export function signToken(claims: TokenClaims, key: Buffer): string {
 }
 
 /**
- * Verifies a token's signature and expiry. Forged or malformed tokens are 403 `Forbidden`; expired
- * ones 403 `TokenExpired` (which directlinejs and Web Chat treat as "refresh or restart").
+ * Verifies a token's signature (under any of `keys`) and expiry. Forged or malformed tokens are 403
+ * `Forbidden`; expired ones 403 `TokenExpired` (which directlinejs and Web Chat treat as "refresh or
+ * restart").
  */
-export function verifyToken(token: string, key: Buffer, now: number): TokenClaims {
+export function verifyToken(token: string, keys: Buffer | readonly Buffer[], now: number): TokenClaims {
   const [prefix, payload, signature] = token.split('.');
-  if (prefix !== PREFIX || !payload || !signature || !safeEqual(signature, mac(payload, key))) {
+  const candidates = Buffer.isBuffer(keys) ? [keys] : keys;
+  if (
+    prefix !== PREFIX ||
+    !payload ||
+    !signature ||
+    !candidates.some((key) => safeEqual(signature, mac(payload, key)))
+  ) {
     throw new DirectLineError('Forbidden', 'The token is not valid');
   }
   let parsed: { c?: unknown; u?: unknown; n?: unknown; e?: unknown };
