@@ -6,7 +6,7 @@ import type { Activity } from 'botbuilder';
 import { expect } from 'vitest';
 import { RedisLedger } from '../../gamification/ledger/redis-ledger.js';
 import type { RedisConnection } from '../../storage/redis-connection.js';
-import type { RedisTranscriptStore } from '../../storage/redis-transcript-store.js';
+import { RedisTranscriptStore } from '../../storage/redis-transcript-store.js';
 
 /**
  * Web chat customers asking for their orders' status through a balancer while processes or Redis
@@ -150,6 +150,31 @@ export function orderCustomers(baseUrl: string, messagesEach: number) {
       }
     },
   };
+}
+
+/**
+ * The promises of a run that lost processes or Redis nodes, checked once it is over: every acknowledged
+ * message answered within `answeredWithinMs`, no late re-run answering twice, every transcript whole,
+ * and every point credited exactly once ({@link expectExactLedger}).
+ */
+export async function expectEveryPromiseKept(
+  customers: ReturnType<typeof orderCustomers>,
+  conversations: Conversation[],
+  client: RedisConnection,
+  options: { prefix: string; messagesEach: number; redisFlags: string[]; answeredWithinMs: number },
+): Promise<void> {
+  await customers.untilAllAnswered(conversations, options.answeredWithinMs);
+  // A late re-run (a reclaimed turn) would show up as a second reply now.
+  await sleep(2 * 2_000);
+  const transcripts = new RedisTranscriptStore(client, { prefix: options.prefix });
+  for (const [index, conversation] of conversations.entries())
+    await customers.expectWhole(index, conversation, transcripts);
+  await expectExactLedger(client, {
+    prefix: options.prefix,
+    members: conversations.length,
+    messagesEach: options.messagesEach,
+    redisFlags: options.redisFlags,
+  });
 }
 
 /**

@@ -66,6 +66,15 @@ async function startAgent(env: Record<string, string> = {}): Promise<{ base: str
   return { base: `http://127.0.0.1:${port}`, seen };
 }
 
+/** POSTs an activity to /api/messages as JSON, with no Authorization header (an Emulator on loopback). */
+function postActivity(base: string, body: unknown): Promise<Response> {
+  return fetch(`${base}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
 function activity(serviceUrl: string, text: string, id = 'act-1') {
   return {
     type: 'message',
@@ -84,11 +93,7 @@ describe('POST /api/messages (Azure Bot Service channels)', () => {
     const fake = await startConnector();
     connector = fake.server;
     const { base, seen } = await startAgent();
-    const response = await fetch(`${base}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(activity(fake.url, 'hello')),
-    });
+    const response = await postActivity(base, activity(fake.url, 'hello'));
     expect(response.status).toBe(200);
     expect(seen).toEqual(['emulator:user-7']);
     expect(fake.replies).toHaveLength(1);
@@ -101,11 +106,7 @@ describe('POST /api/messages (Azure Bot Service channels)', () => {
     connector = fake.server;
     const { base } = await startAgent();
     for (let i = 0; i < 2; i++) {
-      await fetch(`${base}/api/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(activity(fake.url, 'once', 'act-dup')),
-      });
+      await postActivity(base, activity(fake.url, 'once', 'act-dup'));
     }
     expect(fake.replies).toHaveLength(1);
   });
@@ -114,11 +115,7 @@ describe('POST /api/messages (Azure Bot Service channels)', () => {
     const fake = await startConnector([2]);
     connector = fake.server;
     const { base, seen } = await startAgent({ INBOUND_VISIBILITY_MS: '1000' });
-    const response = await fetch(`${base}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(activity(fake.url, 'two replies', 'act-two')),
-    });
+    const response = await postActivity(base, activity(fake.url, 'two replies', 'act-two'));
     // Acknowledged: the activity is queued, and the failed turn stays queued for another run.
     expect(response.status).toBe(200);
     await expect
@@ -131,10 +128,10 @@ describe('POST /api/messages (Azure Bot Service channels)', () => {
     const fake = await startConnector();
     connector = fake.server;
     const { base, seen } = await startAgent();
-    const response = await fetch(`${base}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...activity(fake.url, 'x', 'act-invoke'), type: 'invoke', name: 'ping' }),
+    const response = await postActivity(base, {
+      ...activity(fake.url, 'x', 'act-invoke'),
+      type: 'invoke',
+      name: 'ping',
     });
     // No handler for this invoke: botbuilder answers 501 in the response, and nothing is queued.
     expect(response.status).toBe(501);
@@ -143,11 +140,7 @@ describe('POST /api/messages (Azure Bot Service channels)', () => {
 
   it('refuses, without an app id, to send replies to a service URL off this machine', async () => {
     const { base } = await startAgent();
-    const response = await fetch(`${base}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(activity('https://smba.trafficmanager.net/emea/', 'hi')),
-    });
+    const response = await postActivity(base, activity('https://smba.trafficmanager.net/emea/', 'hi'));
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ code: 'RELEVO_BOTFRAMEWORK_FORBIDDEN' });
   });
