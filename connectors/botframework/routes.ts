@@ -7,7 +7,7 @@ import { RelevoError } from '../../core/errors.js';
 import type { InFlightWork } from '../../core/in-flight.js';
 import type { Logger } from '../../core/logger.js';
 import { closeAfterTooLarge, parseJsonBody, readRawBody } from '../shared/read-body.js';
-import { type ChannelInbound, conversationPartition } from '../shared/channel-inbound.js';
+import { type ChannelInbound, deliveryEnvelope } from '../shared/channel-inbound.js';
 import type { BotFrameworkAdapter, QueuedAuthentication } from './adapter.js';
 import { requireActivity } from './inbound.js';
 import { isLoopbackAddress, isLoopbackUrl } from './verify.js';
@@ -78,15 +78,8 @@ export function mountBotFramework(server: Server, options: BotFrameworkRouteOpti
         return;
       }
       const auth = await options.adapter.authenticate(authorization, activity);
-      const partition = conversationPartition(activity.channelId, activity.conversation.id);
       const queued: BotFrameworkQueuedActivity = { activity, auth };
-      const envelope = {
-        type: 'event',
-        name: BOTFRAMEWORK_DELIVERY_EVENT,
-        channelId: activity.channelId,
-        conversation: activity.conversation,
-        value: queued,
-      };
+      const { partition, envelope } = deliveryEnvelope(BOTFRAMEWORK_DELIVERY_EVENT, activity, queued);
       const id = activity.id ?? randomUUID();
       if (!(await options.inbound.accept(partition, id, envelope, options.turnWaitMs ?? 10_000))) {
         options.logger.info({ activityId: activity.id }, 'Bot Framework activity queued before');

@@ -3,7 +3,7 @@ import type { Activity, ResourceResponse, Storage, TurnContext } from 'botbuilde
 import type { TurnLogic } from '../../core/channel.js';
 import { parseIdentityKey } from '../../core/identity-key.js';
 import type { InboundDelivery } from '../../core/turn-state.js';
-import { conversationPartition } from '../shared/channel-inbound.js';
+import { deliveryEnvelope } from '../shared/channel-inbound.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
 import type { InboxHandler, InboxMessage, SmtpSender } from './client.js';
 import { contentKey, parseMail, toActivity } from './inbound.js';
@@ -105,14 +105,8 @@ export class EmailAdapter extends RelevoAdapter implements InboxHandler {
         customer: { address: mail.from?.address ?? '', name: mail.from?.name ?? '' },
       },
     };
-    const partition = conversationPartition(activity.channelId, activity.conversation?.id);
-    const isNew = await this.options.enqueue(partition, contentKey(mail), {
-      type: 'event',
-      name: EMAIL_DELIVERY_EVENT,
-      channelId: activity.channelId,
-      conversation: activity.conversation,
-      value: queued,
-    } as Partial<Activity>);
+    const { partition, envelope } = deliveryEnvelope(EMAIL_DELIVERY_EVENT, activity, queued);
+    const isNew = await this.options.enqueue(partition, contentKey(mail), envelope);
     if (!isNew) {
       this.logger.info(
         { uid: message.uid, messageId: mail.messageId },

@@ -29,6 +29,28 @@ export function conversationPartition(
 }
 
 /**
+ * What a connector queues for a platform delivery: an event named for its channel carrying `value`
+ * (the delivery as the connector's turn will read it), in the conversation of the `activity` it
+ * became, and that conversation's queue partition.
+ */
+export function deliveryEnvelope(
+  name: string,
+  activity: Partial<Activity>,
+  value: unknown,
+): { partition: string; envelope: Partial<Activity> } {
+  return {
+    partition: conversationPartition(activity.channelId, activity.conversation?.id),
+    envelope: {
+      type: 'event',
+      name,
+      channelId: activity.channelId,
+      conversation: activity.conversation,
+      value,
+    } as Partial<Activity>,
+  };
+}
+
+/**
  * A channel's side of the durable inbound queue (storage/inbound-queue.ts): `accept` resolves once an
  * activity is durably queued — only then does the connector acknowledge the platform — and starts its
  * conversation's turns here in the background. A duplicate delivery (a platform's retry) is recognised

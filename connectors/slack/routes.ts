@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server } from 'restify';
-import type { Activity } from 'botbuilder';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { RelevoError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { type ChannelInbound, conversationPartition } from '../shared/channel-inbound.js';
+import { type ChannelInbound, deliveryEnvelope } from '../shared/channel-inbound.js';
 import { readRawBody } from '../shared/read-body.js';
 import type { SlackAdapter, SlackDelivery } from './adapter.js';
 import { parseSlackBody, type SlackBody, slackDeliveryId } from './inbound.js';
@@ -87,14 +86,8 @@ export function mountSlackRoutes(server: Server, options: SlackRouteOptions): vo
         ...(retryReason === undefined ? {} : { retryReason }),
       },
     };
-    const partition = conversationPartition(activity.channelId, activity.conversation?.id);
-    const isNew = await options.inbound.accept(partition, deliveryId, {
-      type: 'event',
-      name: SLACK_DELIVERY_EVENT,
-      channelId: activity.channelId,
-      conversation: activity.conversation,
-      value: queued,
-    } as Partial<Activity>);
+    const { partition, envelope } = deliveryEnvelope(SLACK_DELIVERY_EVENT, activity, queued);
+    const isNew = await options.inbound.accept(partition, deliveryId, envelope);
     if (!isNew) {
       logger.info({ deliveryId, retryNum, retryReason }, 'Slack delivery queued before; acknowledged');
     }
