@@ -150,7 +150,14 @@ export class StateMiddleware implements Middleware {
     };
     // Checks of earlier stages (a member put on the turn before it was proven) travel with the read.
     const checks = takeReadChecks(context);
-    const [items, ...answers] = await Promise.all([read(), ...checks, ...this.alongside(context)]);
+    const reading = read();
+    const [items, ...answers] = await Promise.all([reading, ...checks, ...this.alongside(context)]).catch(
+      async (error: unknown) => {
+        // A check that failed first must not leave the read's release behind the turn's `finally`.
+        await reading.catch(() => undefined);
+        throw error;
+      },
+    );
     if (answers.slice(0, checks.length).includes(false)) return this.load(context, releases);
     const loaded = (key: string): Loaded => {
       const { eTag, ...data } = (items[key] ?? {}) as Record<string, unknown> & { eTag?: string };

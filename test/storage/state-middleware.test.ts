@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Middleware, TurnContext } from 'botbuilder';
-import { saveWithState } from '../../core/turn-state.js';
+import { checkWithStateRead, saveWithState } from '../../core/turn-state.js';
 import { describe, expect, it } from 'vitest';
 import { ConversationLockMiddleware } from '../../storage/conversation-lock-middleware.js';
 import { MemoryLockManager } from '../../storage/memory-lock.js';
@@ -88,6 +88,40 @@ describe('turn state', () => {
     expect(saved).toEqual(['one', 'two']);
     expect((await inner.read(['counter'])).counter).toMatchObject({ n: 12 });
     expect(adapter.sent.map((a) => a.text)).toEqual(['ok', 'ok']);
+  });
+
+  it("lets go of the items it read for later stages when an earlier stage's check fails before the read ends", async () => {
+    const inner = new MemoryStorage();
+    await inner.write({ counter: { n: 1 } });
+    const slow: MemoryStorage = Object.assign(Object.create(inner), {
+      read: async (keys: string[]) => {
+        await sleep(20);
+        return inner.read(keys);
+      },
+    });
+    const storage = new TurnCachedStorage(slow);
+    const state = new StateMiddleware(storage, { prefetch: () => ['counter'] });
+    let failCheck = true;
+    const identity: Middleware = {
+      onTurn: async (context, next) => {
+        // The member store is down: the identity check fails while the state read is still on its way.
+        if (failCheck) checkWithStateRead(context, Promise.reject(new Error('member store down')));
+        await next();
+      },
+    };
+    const adapter = new CollectingAdapter({ pipeline: [identity, state] });
+    const seen: number[] = [];
+    adapter.logic = async () => {
+      seen.push(((await storage.read(['counter'])).counter as { n: number }).n);
+    };
+    await adapter.say('first').catch(() => undefined);
+    await sleep(40);
+    // Another process changes the item; the next turn must read it afresh, not a copy kept since.
+    const current = (await inner.read(['counter'])).counter as { n: number; eTag: string };
+    await inner.write({ counter: { n: 2, eTag: current.eTag } });
+    failCheck = false;
+    await adapter.say('second');
+    expect(seen).toEqual([2]);
   });
 
   it('gives up after three conflicting runs and sends nothing', async () => {
