@@ -363,7 +363,9 @@ export class InboundQueue {
       if (emptied) {
         this.ackSoon((await Promise.all(wakes)).filter((wake) => wake !== undefined));
       } else {
-        this.ownWakes.set(partition, [...wakes, ...(this.ownWakes.get(partition) ?? [])]);
+        // Not acknowledged: they stay pending in the backend, and the consumer that reclaims them after
+        // `visibilityMs` (here or in another process) runs the partition again and acknowledges them.
+        // Keeping them here too would leak an entry per partition another process finished.
         await lock.release().catch((error: unknown) => {
           this.logger.warn({ err: error, partition }, 'could not release an inbound drain lock');
         });
