@@ -81,9 +81,16 @@ export class AgentConsole {
   private ensureSubscribed(): Promise<void> {
     this.subscribing ??= this.desk.handoffs
       .subscribe((event) => this.broadcast(event))
-      .then((unsubscribe) => {
-        this.unsubscribe = unsubscribe;
-      });
+      .then(
+        (unsubscribe) => {
+          this.unsubscribe = unsubscribe;
+        },
+        (error: unknown) => {
+          // Try again on the next connection instead of refusing every agent until a restart.
+          this.subscribing = undefined;
+          throw error;
+        },
+      );
     return this.subscribing;
   }
 

@@ -12,6 +12,8 @@ export const StorageErrorCode = {
   lockTimeout: 'RELEVO_LOCK_TIMEOUT',
   /** A lock was released or extended by someone who no longer holds it. */
   lockLost: 'RELEVO_LOCK_LOST',
+  /** The store or bus was closed (the process is shutting down). */
+  closed: 'RELEVO_STORAGE_CLOSED',
 } as const;
 
 /** Thrown by a `Storage.write` whose batch holds a stale eTag; nothing of the batch was written. */
@@ -30,6 +32,10 @@ export class StorageConflictError extends RelevoError {
     this.name = 'StorageConflictError';
     this.key = key;
   }
+}
+
+export function closedError(what: string): RelevoError {
+  return new RelevoError(StorageErrorCode.closed, `The ${what} is closed`, { statusCode: 503 });
 }
 
 export function invalidArgument(message: string): RelevoError {

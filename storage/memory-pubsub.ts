@@ -1,8 +1,10 @@
+import { closedError } from './errors.js';
 import type { MessageHandler, PubSub } from './types.js';
 
 /** {@link PubSub} within one process. Delivery is asynchronous, as it is over Redis. */
 export class MemoryPubSub implements PubSub {
   private readonly handlers = new Map<string, Set<MessageHandler>>();
+  private closed = false;
 
   async publish(channel: string, message: string): Promise<void> {
     const handlers = this.handlers.get(channel);
@@ -11,6 +13,7 @@ export class MemoryPubSub implements PubSub {
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>> {
+    if (this.closed) throw closedError('message bus');
     const handlers = this.handlers.get(channel) ?? new Set<MessageHandler>();
     this.handlers.set(channel, handlers);
     // Wrap, so subscribing the same function twice yields two independent subscriptions.
@@ -23,6 +26,7 @@ export class MemoryPubSub implements PubSub {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.handlers.clear();
   }
 }

@@ -1,3 +1,4 @@
+import { closedError } from './errors.js';
 import { isCluster, type RedisConnection } from './redis-connection.js';
 import type { MessageHandler, PubSub } from './types.js';
 
@@ -26,6 +27,7 @@ export class RedisPubSub implements PubSub {
   private readonly prefix: string;
   private readonly rootPrefix: string;
   private readonly sharded: boolean;
+  private closed = false;
 
   constructor(
     private readonly client: RedisConnection,
@@ -44,6 +46,8 @@ export class RedisPubSub implements PubSub {
 
   async subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>> {
     const subscriber = await this.connectSubscriber();
+    // A client destroyed in the meantime never answers (node-redis 6 queues the SUBSCRIBE forever).
+    if (this.closed) throw closedError('message bus');
     const entry: MessageHandler = (message) => handler(message);
     const handlers = this.handlers.get(channel);
     if (!handlers) {
@@ -51,8 +55,12 @@ export class RedisPubSub implements PubSub {
       const listener = (message: string) => {
         for (const each of [...(this.handlers.get(channel) ?? [])]) each(message);
       };
-      if (this.sharded) await subscriber.sSubscribe(this.prefix + channel, listener);
-      else await subscriber.subscribe(this.prefix + channel, listener);
+      try {
+        if (this.sharded) await subscriber.sSubscribe(this.prefix + channel, listener);
+        else await subscriber.subscribe(this.prefix + channel, listener);
+      } catch (error) {
+        throw this.closed ? closedError('message bus') : error;
+      }
     } else {
       handlers.add(entry);
     }
@@ -60,12 +68,19 @@ export class RedisPubSub implements PubSub {
       const current = this.handlers.get(channel);
       if (!current?.delete(entry) || current.size > 0) return;
       this.handlers.delete(channel);
-      if (this.sharded) await subscriber.sUnsubscribe(this.prefix + channel);
-      else await subscriber.unsubscribe(this.prefix + channel);
+      if (this.closed) return;
+      try {
+        if (this.sharded) await subscriber.sUnsubscribe(this.prefix + channel);
+        else await subscriber.unsubscribe(this.prefix + channel);
+      } catch (error) {
+        // Closing destroys the connection and every subscription with it: nothing is left to end.
+        if (!this.closed) throw error;
+      }
     };
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.handlers.clear();
     const subscriber = this.subscriber;
     this.subscriber = undefined;
@@ -73,12 +88,18 @@ export class RedisPubSub implements PubSub {
   }
 
   private connectSubscriber(): Promise<RedisConnection> {
+    if (this.closed) return Promise.reject(closedError('message bus'));
     if (this.subscriber) return Promise.resolve(this.subscriber);
     this.connecting ??= (async () => {
       const subscriber = this.client.duplicate();
       // Errors are reported by the main client's listener; without one node-redis would crash us.
       subscriber.on('error', () => {});
       await subscriber.connect();
+      if (this.closed) {
+        // Closed while connecting: a connection kept now would hold the process open.
+        subscriber.destroy();
+        throw closedError('message bus');
+      }
       this.subscriber = subscriber;
       return subscriber;
     })().finally(() => {

@@ -84,12 +84,23 @@ export class DirectLineStreams {
     entry.sockets.add(stream);
     const subscribed = entry.unsubscribe;
     // Catch up only once subscribed, so nothing published in between is missed.
-    void subscribed.then(() => stream.catchUp());
+    subscribed.then(
+      () => stream.catchUp(),
+      (error: unknown) => {
+        // Only at shutdown or with Redis gone: the client reconnects and catches up from its watermark.
+        this.logger.debug({ err: error, conversationId }, 'web chat stream could not subscribe');
+        ws.close(1011, 'stream unavailable');
+      },
+    );
     ws.on('close', () => {
       const current = this.subscriptions.get(conversationId);
       if (!current?.sockets.delete(stream) || current.sockets.size > 0) return;
       this.subscriptions.delete(conversationId);
-      void current.unsubscribe.then((unsubscribe) => unsubscribe());
+      current.unsubscribe
+        .then((unsubscribe) => unsubscribe())
+        .catch((error: unknown) =>
+          this.logger.debug({ err: error, conversationId }, 'web chat unsubscribe failed'),
+        );
     });
     ws.on('error', (error) => this.logger.debug({ err: error, conversationId }, 'web chat socket error'));
     // Clients send "" as a keep-alive; nothing else is expected from them on the stream.

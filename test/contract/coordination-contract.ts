@@ -158,5 +158,22 @@ export function coordinationContract(
       expect(dropped).toEqual(['one']);
       await bus.close();
     });
+
+    it('lets a subscription end, or a subscribe finish, while the bus closes without a stray error', async () => {
+      const bus = await create.pubsub();
+      const unsubscribe = await bus.subscribe('closing', () => {});
+      // Both race the close: either they finish first or they are told the bus closed, never an unhandled rejection.
+      const ending = unsubscribe();
+      const late = bus
+        .subscribe('late', () => {})
+        .then(
+          () => 'subscribed',
+          (error: unknown) => (hasCode(error, StorageErrorCode.closed) ? 'closed' : error),
+        );
+      await bus.close();
+      await expect(ending).resolves.toBeUndefined();
+      expect(['subscribed', 'closed']).toContain(await late);
+      await expect(bus.subscribe('after', () => {})).rejects.toMatchObject({ code: StorageErrorCode.closed });
+    });
   });
 }
