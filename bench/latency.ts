@@ -6,7 +6,10 @@
  * shared machine, a peak from a minute ago can be one the machine no longer has); `--peak` overrides
  * it. Messages are then sent open-loop at a fixed rate over the 200 warm conversations and timed from
  * when each was due, from the POST to its answer, which Direct Line sends once the turn has run and
- * its replies are in the log. The last line is one JSON object.
+ * its replies are in the log. Beside the percentiles, where the time of the 70 % run went: the
+ * server's own time per request, its GC pauses and event-loop delay (bench/support/observe.ts), how
+ * late the load generator itself sent, and whether the slowest messages waited for their own
+ * conversation's previous turn. The last line is one JSON object.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedisServer } from '../test/support/redis-server.js';
@@ -75,7 +78,9 @@ try {
     durationS: 5,
     messageFor,
   });
+  server.observe();
   const result = await openLoop({ port: server.port, ratePerSecond: rate, durationS: SECONDS, messageFor });
+  const observed = await server.observed();
   process.stdout.write(
     `latency at ${Math.round(SHARE_OF_PEAK * 100)} % of peak (${peak} msg/s sustained over ${CONVERSATIONS} conversations): ${rate} msg/s for ${SECONDS} s, open loop over ${CONVERSATIONS} conversations\n` +
       `  achieved ${result.achievedPerSecond} msg/s, failed ${result.failed} ${JSON.stringify(result.failures)}` +
@@ -84,7 +89,13 @@ try {
         : '') +
       '\n' +
       `  p50 ${result.p50Ms} ms   p90 ${result.p90Ms} ms   p99 ${result.p99Ms} ms (goal < 50)   max ${result.maxMs} ms\n` +
-      `  for scale, at 10 % of peak: p50 ${light.p50Ms} ms   p99 ${light.p99Ms} ms\n`,
+      `  for scale, at 10 % of peak: p50 ${light.p50Ms} ms   p99 ${light.p99Ms} ms\n` +
+      `where the time of the ${Math.round(SHARE_OF_PEAK * 100)} % run went:\n` +
+      `  inside the server (request read -> answer written): p50 ${observed.serverP50Ms} ms   p99 ${observed.serverP99Ms} ms over ${observed.requests} requests\n` +
+      `  server GC pauses: ${observed.minorGc.count} scavenges ${observed.minorGc.totalMs} ms in all (longest ${observed.minorGc.maxMs} ms), ${observed.majorGc.count} mark-compacts ${observed.majorGc.totalMs} ms (longest ${observed.majorGc.maxMs} ms): ${(observed.gcShare * 100).toFixed(1)} % of the wall time\n` +
+      `  server event loop late by: p99 ${observed.loopDelayP99Ms} ms   max ${observed.loopDelayMaxMs} ms\n` +
+      `  load generator: sent p99 ${result.sendLagP99Ms} ms after due, its own event loop late by at most ${result.clientLoopDelayMaxMs} ms\n` +
+      `  slowest 1 %: ${Math.round(result.slowBehindOwnConversation * 100)} % were due while their conversation's previous message was unanswered\n`,
   );
   process.stdout.write(
     `${JSON.stringify({
@@ -99,6 +110,18 @@ try {
       failed: result.failed,
       lightLoadP50Ms: light.p50Ms,
       lightLoadP99Ms: light.p99Ms,
+      serverP50Ms: observed.serverP50Ms,
+      serverP99Ms: observed.serverP99Ms,
+      serverGcShare: observed.gcShare,
+      serverScavenges: observed.minorGc.count,
+      serverScavengeMaxMs: observed.minorGc.maxMs,
+      serverMarkCompacts: observed.majorGc.count,
+      serverMarkCompactMaxMs: observed.majorGc.maxMs,
+      serverLoopDelayP99Ms: observed.loopDelayP99Ms,
+      serverLoopDelayMaxMs: observed.loopDelayMaxMs,
+      clientSendLagP99Ms: result.sendLagP99Ms,
+      clientLoopDelayMaxMs: result.clientLoopDelayMaxMs,
+      slowBehindOwnConversation: result.slowBehindOwnConversation,
       seconds: SECONDS,
     })}\n`,
   );

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { Observed } from './observe.js';
 import type { MemorySample } from './server-process.js';
 
 export interface BenchServer {
@@ -12,6 +13,10 @@ export interface BenchServer {
   memory(): Promise<MemorySample>;
   /** CPU time (user + system, ms) the server process has used since it started. */
   cpuMs(): Promise<number>;
+  /** Starts recording the server's GC pauses, event-loop delay and request times (bench/support/observe.ts). */
+  observe(): void;
+  /** What was recorded since `observe()`. */
+  observed(): Promise<Observed>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +73,14 @@ export async function startBenchServer(
       const reply = next<{ ms: number }>(child, 'cpu', 60_000);
       child.send({ type: 'cpu' });
       return (await reply).ms;
+    },
+    observe: () => {
+      child.send({ type: 'observe' });
+    },
+    observed: async () => {
+      const reply = next<{ observed: Observed }>(child, 'observed', 60_000);
+      child.send({ type: 'observed' });
+      return (await reply).observed;
     },
     stop: async () => {
       if (child.exitCode !== null) return;

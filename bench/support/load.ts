@@ -5,6 +5,7 @@
  * due, so a slow answer cannot hide the messages queued behind it (no coordinated omission).
  */
 import { Agent, request } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 export interface ConversationRequests {
@@ -67,6 +68,11 @@ export interface OpenLoopResult {
   p90Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** How late the generator itself sent: p99 of send time minus due time, and its event loop's worst delay. */
+  sendLagP99Ms: number;
+  clientLoopDelayMaxMs: number;
+  /** Of the slowest 1 %, the share due while the previous message of their conversation was unanswered. */
+  slowBehindOwnConversation: number;
 }
 
 /**
@@ -83,6 +89,12 @@ export async function openLoop(options: {
   const total = Math.max(1, Math.round(options.ratePerSecond * options.durationS));
   const intervalMs = 1000 / options.ratePerSecond;
   const latencies: number[] = [];
+  const lags: number[] = [];
+  // Per message answered: [latency, whether the previous one of its conversation was still in flight].
+  const answered: [number, boolean][] = [];
+  const lastAnswerAt = new Map<string, number>();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   let failed = 0;
   const failures: Record<string, number> = {};
   const fail = (reason: string) => {
@@ -96,11 +108,19 @@ export async function openLoop(options: {
     const wait = dueAt - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     const message = options.messageFor(i);
+    lags.push(performance.now() - dueAt);
+    const previous = lastAnswerAt.get(message.path);
+    const behind = previous === undefined ? false : previous === Number.POSITIVE_INFINITY;
+    lastAnswerAt.set(message.path, Number.POSITIVE_INFINITY);
     inFlight.push(
       send(agent, options.port, message).then(
         (status) => {
-          if (status === 200) latencies.push(performance.now() - dueAt);
-          else fail(String(status));
+          const now = performance.now();
+          lastAnswerAt.set(message.path, now);
+          if (status === 200) {
+            latencies.push(now - dueAt);
+            answered.push([now - dueAt, behind]);
+          } else fail(String(status));
         },
         (error: NodeJS.ErrnoException) => fail(error.code ?? error.message),
       ),
@@ -109,9 +129,15 @@ export async function openLoop(options: {
   await Promise.all(inFlight);
   const elapsedS = (performance.now() - startedAt) / 1000;
   agent.destroy();
+  loop.disable();
   latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    round1(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  lags.sort((a, b) => a - b);
+  const quantile = (list: number[], q: number) =>
+    round1(list[Math.min(list.length - 1, Math.floor(q * list.length))] ?? 0);
+  const at = (q: number) => quantile(latencies, q);
+  const slowest = answered
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, Math.max(1, Math.ceil(answered.length / 100)));
   return {
     sent: total,
     failed,
@@ -121,6 +147,10 @@ export async function openLoop(options: {
     p90Ms: at(0.9),
     p99Ms: at(0.99),
     maxMs: round1(latencies.at(-1) ?? 0),
+    sendLagP99Ms: quantile(lags, 0.99),
+    clientLoopDelayMaxMs: round1(loop.max / 1e6),
+    slowBehindOwnConversation:
+      Math.round((slowest.filter(([, behind]) => behind).length / slowest.length) * 100) / 100,
   };
 }
 

@@ -4,7 +4,8 @@
  * server of bots/relevo.ts with the real agent on `REDIS_URL` (or `REDIS_CLUSTER_URLS`); `echo` is a bare botbuilder echo bot
  * (CloudAdapter on restify) replying to the Bot Connector at `BENCH_SERVICE_URL`. It reports its port
  * over IPC and answers `{type: 'memory'}` with its heap and RSS after a full garbage collection, and
- * `{type: 'cpu'}` with the CPU time (user + system) it has used so far.
+ * `{type: 'cpu'}` with the CPU time (user + system) it has used so far; `{type: 'observe'}` starts
+ * recording its GC pauses, event-loop delay and per-request times, `{type: 'observed'}` answers them.
  */
 import type { AddressInfo } from 'node:net';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
@@ -12,6 +13,7 @@ import restify from 'restify';
 import { loadConfig } from '../../bots/config.js';
 import { createRelevo } from '../../bots/relevo.js';
 import { silentLogger } from '../../core/logger.js';
+import { type Observed, observe } from './observe.js';
 
 export interface MemorySample {
   heapUsed: number;
@@ -64,6 +66,7 @@ function memory(): MemorySample {
   return { heapUsed: usage.heapUsed, rss: usage.rss, external: usage.external };
 }
 
+let observing: (() => Observed) | undefined;
 const mode = process.argv[2];
 const server = mode === 'echo' ? await startEcho() : await startRelevo();
 process.on('message', (message: { type?: string }) => {
@@ -71,6 +74,11 @@ process.on('message', (message: { type?: string }) => {
   if (message.type === 'cpu') {
     const usage = process.cpuUsage();
     process.send?.({ type: 'cpu', ms: (usage.user + usage.system) / 1000 });
+  }
+  if (message.type === 'observe') observing = observe();
+  if (message.type === 'observed') {
+    process.send?.({ type: 'observed', observed: observing?.() });
+    observing = undefined;
   }
   if (message.type === 'stop')
     void server.close().finally(() => process.send?.({ type: 'stopped' }, () => process.exit(0)));
