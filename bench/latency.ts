@@ -95,7 +95,7 @@ try {
       `  server GC pauses: ${observed.minorGc.count} scavenges ${observed.minorGc.totalMs} ms in all (longest ${observed.minorGc.maxMs} ms), ${observed.majorGc.count} mark-compacts ${observed.majorGc.totalMs} ms (longest ${observed.majorGc.maxMs} ms): ${(observed.gcShare * 100).toFixed(1)} % of the wall time\n` +
       `  server event loop late by: p99 ${observed.loopDelayP99Ms} ms   max ${observed.loopDelayMaxMs} ms\n` +
       `  load generator: sent p99 ${result.sendLagP99Ms} ms after due, its own event loop late by at most ${result.clientLoopDelayMaxMs} ms\n` +
-      `  slowest 1 %: ${Math.round(result.slowBehindOwnConversation * 100)} % were due while their conversation's previous message was unanswered\n`,
+      `  slowest 1 %: ${Math.round(result.slowBehindOwnConversation * 100)} % were due while their conversation's previous message was unanswered; they were due in ${result.slowStretches} separate stretch(es)\n`,
   );
   process.stdout.write(
     `${JSON.stringify({
@@ -122,6 +122,7 @@ try {
       clientSendLagP99Ms: result.sendLagP99Ms,
       clientLoopDelayMaxMs: result.clientLoopDelayMaxMs,
       slowBehindOwnConversation: result.slowBehindOwnConversation,
+      slowStretches: result.slowStretches,
       seconds: SECONDS,
     })}\n`,
   );

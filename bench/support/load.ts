@@ -73,6 +73,11 @@ export interface OpenLoopResult {
   clientLoopDelayMaxMs: number;
   /** Of the slowest 1 %, the share due while the previous message of their conversation was unanswered. */
   slowBehindOwnConversation: number;
+  /**
+   * In how many separate stretches the slowest 1 % were due (due times more than 100 ms apart start a
+   * new one): a few means stalls that hit every conversation at once, many means slow turns here and there.
+   */
+  slowStretches: number;
 }
 
 /**
@@ -90,8 +95,8 @@ export async function openLoop(options: {
   const intervalMs = 1000 / options.ratePerSecond;
   const latencies: number[] = [];
   const lags: number[] = [];
-  // Per message answered: [latency, whether the previous one of its conversation was still in flight].
-  const answered: [number, boolean][] = [];
+  // Per message answered: [latency, whether the previous one of its conversation was still in flight, due].
+  const answered: [number, boolean, number][] = [];
   const lastAnswerAt = new Map<string, number>();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -119,7 +124,7 @@ export async function openLoop(options: {
           lastAnswerAt.set(message.path, now);
           if (status === 200) {
             latencies.push(now - dueAt);
-            answered.push([now - dueAt, behind]);
+            answered.push([now - dueAt, behind, dueAt]);
           } else fail(String(status));
         },
         (error: NodeJS.ErrnoException) => fail(error.code ?? error.message),
@@ -151,7 +156,14 @@ export async function openLoop(options: {
     clientLoopDelayMaxMs: round1(loop.max / 1e6),
     slowBehindOwnConversation:
       Math.round((slowest.filter(([, behind]) => behind).length / slowest.length) * 100) / 100,
+    slowStretches: stretches(slowest.map(([, , due]) => due)),
   };
+}
+
+/** Runs of times whose neighbours are at most 100 ms apart. */
+function stretches(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted.filter((time, i) => i === 0 || time - (sorted[i - 1] ?? 0) > 100).length;
 }
 
 function round1(value: number): number {
