@@ -94,7 +94,12 @@ export class RedisStorage implements Storage {
     const result: StoreItems = {};
     unique.forEach((key, i) => {
       const [eTag, json] = replies[i] ?? [];
-      if (typeof eTag === 'string' && typeof json === 'string') result[key] = { ...JSON.parse(json), eTag };
+      if (typeof eTag === 'string' && typeof json === 'string') {
+        // Stored items are objects (`storedJson`): the parsed one takes the eTag itself, no copy.
+        const item = JSON.parse(json) as Record<string, unknown>;
+        item.eTag = eTag;
+        result[key] = item;
+      }
     });
     return result;
   }
