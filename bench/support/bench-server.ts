@@ -54,7 +54,9 @@ export async function startBenchServer(
   const profile = process.env.BENCH_CPU_PROFILE_DIR
     ? `--cpu-prof --cpu-prof-dir='${process.env.BENCH_CPU_PROFILE_DIR}'`
     : '';
-  const command = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" --expose-gc ${profile} --disable-warning=DEP0111 --import tsx bench/support/server-process.ts ${mode}`;
+  // BENCH_SERVER_FLAGS='--max-semi-space-size=64': Node/V8 flags for every server under test (the
+  // echo bot's too, so a runtime setting is compared on both sides).
+  const command = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" --expose-gc ${profile} ${process.env.BENCH_SERVER_FLAGS ?? ''} --disable-warning=DEP0111 --import tsx bench/support/server-process.ts ${mode}`;
   const child = spawn('sh', ['-c', command], {
     cwd: root,
     env: { ...process.env, ...env },
