@@ -41,9 +41,18 @@ export interface ThresholdFigures {
 }
 
 /**
+ * What a threshold is worth for in-scope utterances: `accuracy` counts those answered right;
+ * `acceptance` counts every one not rejected, also those the held-out model got wrong — a model
+ * trained on a fold of a small corpus misses utterances the model trained on all of it answers,
+ * so rejecting them is not free (Braun WebApplications: intents of one or two utterances).
+ */
+export type InScopeObjective = 'accuracy' | 'acceptance';
+
+/**
  * Chooses the confidence threshold below which an utterance is out of scope. With out-of-scope
  * examples it maximises the expected accuracy on traffic of which a share `outOfScopeRate` is out
- * of scope: (1 − rate) · in-scope accuracy + rate · out-of-scope recall. Weighing by the expected
+ * of scope: (1 − rate) · in-scope accuracy (or acceptance, see {@link InScopeObjective}) + rate ·
+ * out-of-scope recall. Weighing by the expected
  * traffic, not by the held-out class balance, keeps a few out-of-scope examples from pushing the
  * threshold so high that real questions go unanswered. Without out-of-scope examples it returns
  * `fallback`, as nothing can be measured. `outOfScopeClass` is the index of a trained "None" class,
@@ -55,18 +64,21 @@ export function chooseThreshold(
   outOfScopeClass: number,
   fallback: number,
   outOfScopeRate = 0.05,
+  objective: InScopeObjective = 'accuracy',
 ): ThresholdFigures {
   const evaluate = thresholdEvaluator(predictions, temperature, outOfScopeClass);
   const outOfScopeCount = predictions.filter((p) => p.truth < 0 || p.truth === outOfScopeClass).length;
   if (outOfScopeCount === 0) return evaluate(fallback);
-  const value = (f: ThresholdFigures) =>
-    (1 - outOfScopeRate) * f.inScopeAccuracy + outOfScopeRate * f.oosRecall;
+  const value = (f: ThresholdFigures & { inScopeAcceptance: number }) =>
+    (1 - outOfScopeRate) * (objective === 'accuracy' ? f.inScopeAccuracy : f.inScopeAcceptance) +
+    outOfScopeRate * f.oosRecall;
   let best = evaluate(0);
   for (let i = 1; i < 100; i += 1) {
     const figures = evaluate(i / 100);
     if (value(figures) > value(best)) best = figures;
   }
-  return best;
+  const { inScopeAcceptance: _, ...figures } = best;
+  return figures;
 }
 
 /** In-scope accuracy and out-of-scope recall of the held-out predictions at a given threshold. */
@@ -76,14 +88,19 @@ export function thresholdFigures(
   outOfScopeClass: number,
   threshold: number,
 ): ThresholdFigures {
-  return thresholdEvaluator(predictions, temperature, outOfScopeClass)(threshold);
+  const { inScopeAcceptance: _, ...figures } = thresholdEvaluator(
+    predictions,
+    temperature,
+    outOfScopeClass,
+  )(threshold);
+  return figures;
 }
 
 function thresholdEvaluator(
   predictions: readonly HeldOutPrediction[],
   temperature: number,
   outOfScopeClass: number,
-): (threshold: number) => ThresholdFigures {
+): (threshold: number) => ThresholdFigures & { inScopeAcceptance: number } {
   const scored = predictions.map((p) => {
     const probabilities = softmaxInPlace(Float64Array.from(p.logits), temperature);
     let top = 0;
@@ -92,9 +109,10 @@ function thresholdEvaluator(
     }
     return { top, confidence: probabilities[top] as number, truth: p.truth };
   });
-  return (threshold: number): ThresholdFigures => {
+  return (threshold: number) => {
     let inScope = 0;
     let inScopeRight = 0;
+    let inScopeAccepted = 0;
     let outOfScope = 0;
     let outOfScopeRight = 0;
     for (const s of scored) {
@@ -104,12 +122,14 @@ function thresholdEvaluator(
         if (rejected) outOfScopeRight += 1;
       } else {
         inScope += 1;
+        if (!rejected) inScopeAccepted += 1;
         if (!rejected && s.top === s.truth) inScopeRight += 1;
       }
     }
     return {
       threshold,
       inScopeAccuracy: inScope === 0 ? 0 : inScopeRight / inScope,
+      inScopeAcceptance: inScope === 0 ? 0 : inScopeAccepted / inScope,
       oosRecall: outOfScope === 0 ? 0 : outOfScopeRight / outOfScope,
     };
   };

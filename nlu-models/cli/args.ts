@@ -38,3 +38,13 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 export function percent(value: number): string {
   return `${(value * 100).toFixed(1)} %`;
 }
+
+/** A `yes` / `no` option (absent = `fallback`); anything else is a usage error. */
+export function yesNo(args: ReadonlyMap<string, string>, name: string, fallback = false): boolean {
+  const value = args.get(name);
+  if (value === undefined) return fallback;
+  if (value !== 'yes' && value !== 'no') {
+    throw new RelevoError('RELEVO_CLI_USAGE', `--${name} takes yes or no`);
+  }
+  return value === 'yes';
+}

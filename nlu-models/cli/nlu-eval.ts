@@ -1,5 +1,6 @@
 /**
- * `npm run nlu:eval -- --train F[,F…] [--validation F] [--oos-rate R] --test F [--lang en|es]`:
+ * `npm run nlu:eval -- --train F[,F…] [--validation F] [--oos-rate R] --test F [--lang en|es]
+ * [--centroids yes|no] [--leave-one-intent-out yes|no]` (the opt-in options of IntentClassifier):
  * trains the intent model on JSONL files (several joined with commas), calibrated on the data set's
  * validation split where given (else on k folds of the training data), the out-of-scope threshold
  * weighing an expected share R of out-of-scope traffic (default 0.05), recognises every test utterance through the
@@ -11,13 +12,21 @@ import { classFigures, macroF1 } from '../classifier/metrics.js';
 import { OUT_OF_SCOPE, readJsonl } from '../corpus/jsonl.js';
 import { NluRecognizer } from '../recognizer/nlu-recognizer.js';
 import { isLanguage } from '../text/stemmer.js';
-import { formatTable, parseArgs, percent } from './args.js';
+import { formatTable, parseArgs, percent, yesNo } from './args.js';
 import { createProgressBar } from './progress-bar.js';
 
 const SPEED_UTTERANCES = 3000;
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['train', 'validation', 'oos-rate', 'test', 'lang']);
+  const args = parseArgs(process.argv.slice(2), [
+    'train',
+    'validation',
+    'oos-rate',
+    'test',
+    'lang',
+    'centroids',
+    'leave-one-intent-out',
+  ]);
   const outOfScopeRate = Number(args.get('oos-rate') ?? '0.05');
   const validationPath = args.get('validation');
   const trainPath = args.get('train');
@@ -30,7 +39,7 @@ async function main(): Promise<void> {
     !(outOfScopeRate >= 0 && outOfScopeRate <= 1)
   ) {
     process.stderr.write(
-      'usage: npm run nlu:eval -- --train F[,F…] [--validation F] [--oos-rate 0..1] --test F [--lang en|es]\n',
+      'usage: npm run nlu:eval -- --train F[,F…] [--validation F] [--oos-rate 0..1] --test F [--lang en|es] [--centroids yes|no] [--leave-one-intent-out yes|no]\n',
     );
     process.exitCode = 2;
     return;
@@ -41,6 +50,8 @@ async function main(): Promise<void> {
   const classifier = IntentClassifier.train(train, {
     language,
     outOfScopeRate,
+    centroids: yesNo(args, 'centroids'),
+    leaveOneIntentOut: yesNo(args, 'leave-one-intent-out'),
     ...(validationPath === undefined ? {} : { calibration: readJsonl(validationPath, 'intent') }),
     onProgress: createProgressBar('training'),
   });

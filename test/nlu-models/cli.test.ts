@@ -64,6 +64,17 @@ describe('evaluation CLIs', () => {
     expect(failure).toMatchObject({ code: 2, stderr: expect.stringContaining('--oos-rate') });
   }, 60_000);
 
+  it('nlu:cv prints k-fold, leave-one-out and unseen-intent figures of a training file on the last line', async () => {
+    const figures = await lastLine('nlu-cv.ts', ['--train', fixture('tiny.train.jsonl'), '--seeds', '1']);
+    expect(Object.keys(figures).sort()).toEqual([
+      'kFoldAccuracy',
+      'leaveOneOutAccuracy',
+      'unseenIntentOosRecall',
+    ]);
+    expect(figures.kFoldAccuracy).toBeGreaterThanOrEqual(0.75);
+    expect(figures.leaveOneOutAccuracy).toBeGreaterThanOrEqual(0.75);
+  }, 60_000);
+
   it('sentiment:eval prints negative recall and precision on the last line', async () => {
     const figures = await lastLine('sentiment-eval.ts', [
       '--test',
