@@ -167,6 +167,7 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
         ? new RedisRateCounter(stores.redis, { prefix: stores.prefix })
         : new MemoryRateCounter(options.clock),
       limit: config.RATE_LIMIT_PER_MINUTE,
+      withStateRead: true,
       logger,
     }),
     state,

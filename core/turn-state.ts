@@ -1,4 +1,6 @@
 import type { TurnContext } from 'botbuilder';
+import { RelevoError } from './errors.js';
+import type { TurnCommit } from './turn-commit.js';
 
 /**
  * Keys of what pipeline stages leave on `context.turnState` for later stages. One place, so a stage
@@ -30,6 +32,8 @@ export const TurnStateKey = {
   incomplete: Symbol.for('relevo.incomplete'),
   /** `Promise<boolean>[]`: checks the state stage's read waits for (see {@link checkWithStateRead}). */
   readChecks: Symbol.for('relevo.readChecks'),
+  /** `Promise<boolean>[]`: gates the state stage's read waits for (see {@link gateWithStateRead}). */
+  readGates: Symbol.for('relevo.readGates'),
 } as const;
 
 /**
@@ -52,12 +56,34 @@ export function takeReadChecks(context: TurnContext): Promise<boolean>[] {
 }
 
 /**
+ * Has the state stage wait for `gate`, started by an earlier stage, together with its read (one round
+ * trip): when it answers false the turn goes no further — the state stage throws a `TurnDroppedError`
+ * before anything of the turn ran or was saved, which the stage that set the gate catches (the rate
+ * limit). Stages in between see the error pass and record nothing of the turn.
+ */
+export function gateWithStateRead(context: TurnContext, gate: Promise<boolean>): void {
+  const gates = (context.turnState.get(TurnStateKey.readGates) as Promise<boolean>[] | undefined) ?? [];
+  gates.push(gate);
+  context.turnState.set(TurnStateKey.readGates, gates);
+}
+
+/** The gates asked for so far, handed to the state stage once. */
+export function takeReadGates(context: TurnContext): Promise<boolean>[] {
+  const gates = (context.turnState.get(TurnStateKey.readGates) as Promise<boolean>[] | undefined) ?? [];
+  context.turnState.delete(TurnStateKey.readGates);
+  return gates;
+}
+
+/**
  * Storage items a stage has the state stage write in the turn's one all-or-nothing save (each under
  * the eTag it was read with). `items` runs when the save is made, again if the turn is run again;
- * `saved` is called once the save succeeded. Without a state stage on the turn nothing calls either.
+ * `saving` is called as the save is sent (in the same tick, so writes it starts travel with the save:
+ * idempotent ones only, as a save that meets a conflict runs the turn, and `saving`, again); `saved`
+ * once the save succeeded. Without a state stage on the turn nothing calls them.
  */
 export interface SaveWithState {
   items(): Promise<Record<string, unknown>>;
+  saving?(): void;
   saved?(): void;
 }
 
@@ -78,6 +104,13 @@ export function saveWithState(context: TurnContext, name: string, request: SaveW
 export interface InboundDelivery {
   id: string;
   attempt: number;
+  /** What the turn leaves for the queue to write as its entry is removed (transcript, web chat replies). */
+  commit?: TurnCommit;
+}
+
+/** The commit of a turn run from the durable inbound queue, if any. */
+export function turnCommit(context: TurnContext): TurnCommit | undefined {
+  return inboundDelivery(context)?.commit;
 }
 
 /** The delivery of a turn run from the durable inbound queue, or `undefined` for any other turn. */
@@ -121,4 +154,11 @@ export interface MemberSnapshot {
 
 export function turnMember(context: TurnContext): MemberSnapshot | undefined {
   return context.turnState.get(TurnStateKey.member) as MemberSnapshot | undefined;
+}
+
+/** A turn a gate of the state read closed (see {@link gateWithStateRead}): nothing of it ran. */
+export class TurnDroppedError extends RelevoError {
+  constructor() {
+    super('RELEVO_TURN_DROPPED', 'The turn was dropped before its state was read');
+  }
 }

@@ -62,12 +62,13 @@ export class GamificationMiddleware implements Middleware {
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const member = turnMember(context);
     if (this.loadProfile) await this.preload(context);
-    // Awarding starts once the turn's state is saved, alongside the replies being sent (a turn without
-    // a state stage awards after it).
+    // Awarding starts as the turn's state is saved, in the same round trip (awards are idempotent by
+    // event id, so a save that meets a conflict and runs the turn again pays nothing twice); a turn
+    // without a state stage awards after it.
     let awarding: Promise<AwardResult[]> | undefined;
     saveWithState(context, 'loyalty.award', {
       items: async () => ({}),
-      saved: () => {
+      saving: () => {
         awarding = this.awardTurn(context, member);
       },
     });

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import type { MemberSnapshot } from '../core/turn-state.js';
+import { type MemberSnapshot, turnCommit } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import { ConversationStateStore, type TurnAnnotation } from './conversation-state.js';
 import { HandoffErrorCode, handoffError } from './errors.js';
@@ -103,7 +103,8 @@ export class Handoffs {
     const packet = buildHandoffPacket(
       context,
       packetValue(record, turn.nlu, claimed.turns),
-      await this.transcriptOf(record),
+      // The turn's own message is written with its commit, after this: it is added from there.
+      await this.transcriptOf(record, turnCommit(context)?.pendingTranscript() ?? []),
       now,
     );
     await this.records.create(record, packet);
@@ -130,8 +131,11 @@ export class Handoffs {
     return record;
   }
 
-  /** Every activity of the member across their conversations, oldest first, redacted. */
-  async transcriptOf(record: HandoffRecord): Promise<Activity[]> {
+  /**
+   * Every activity of the member across their conversations, oldest first, redacted; `pending`: the
+   * current turn's activities not stored yet.
+   */
+  async transcriptOf(record: HandoffRecord, pending: readonly Activity[] = []): Promise<Activity[]> {
     const current = { channelId: record.channelId, conversationId: record.conversationId };
     let others: ConversationKey[] = [];
     try {
@@ -144,6 +148,7 @@ export class Handoffs {
       this.options.transcripts,
       [...others, current],
       this.options.redact ?? defaultRedact,
+      pending,
     );
   }
 

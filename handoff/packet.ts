@@ -48,13 +48,15 @@ export const defaultRedact: RedactActivity = (activity) => {
 };
 
 /**
- * Every stored activity of the given conversations, oldest first, redacted. Reads every page of the
- * `TranscriptStore` (continuation tokens), so long conversations arrive whole.
+ * Every stored activity of the given conversations, oldest first, redacted, with `pending` ones (of a
+ * turn not committed yet) not stored already. Reads every page of the `TranscriptStore` (continuation
+ * tokens), so long conversations arrive whole.
  */
 export async function collectTranscript(
   transcripts: TranscriptStore,
   conversations: readonly ConversationKey[],
   redact: RedactActivity = defaultRedact,
+  pending: readonly Activity[] = [],
 ): Promise<Activity[]> {
   const all: Activity[] = [];
   const seen = new Set<string>();
@@ -69,6 +71,8 @@ export async function collectTranscript(
       token = page.continuationToken || undefined;
     } while (token);
   }
+  const stored = new Set(all.map((activity) => activity.id).filter((id) => id));
+  all.push(...pending.filter((activity) => !activity.id || !stored.has(activity.id)));
   return all
     .map((activity, index) => ({ activity, index, at: timeOf(activity) }))
     .sort((a, b) => a.at - b.at || a.index - b.index)

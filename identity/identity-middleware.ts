@@ -111,13 +111,13 @@ export class IdentityMiddleware implements Middleware {
     context.turnState.set(TurnStateKey.member, this.snapshot(context, member, isSuspect, contact));
     const afterTurn: (() => Promise<void>)[] = [];
     context.turnState.set(AFTER_TURN, afterTurn);
-    // The language and intent are recorded once the turn's state is saved, alongside the replies
-    // being sent (a turn without a state stage records them after it).
+    // The language and intent are recorded as the turn's state is saved, in the same round trip (a
+    // turn without a state stage records them after it).
     let recording: Promise<void> | undefined;
     if (isContact) {
       saveWithState(context, 'identity.record', {
         items: async () => ({}),
-        saved: () => {
+        saving: () => {
           if (afterTurn.length === 0) recording = this.recordTurn(context, member, contact);
         },
       });

@@ -2,7 +2,7 @@ import type { Middleware, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { inboundDelivery } from '../core/turn-state.js';
-import { turnLockResource } from './inbound-queue.js';
+import { turnLockResource } from './inbound-backend.js';
 import type { LockManager } from './types.js';
 
 export interface ConversationLockOptions {

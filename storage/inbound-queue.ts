@@ -4,8 +4,10 @@ import type { Activity } from 'botbuilder';
 import { RelevoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import { TurnCommit } from '../core/turn-commit.js';
+import type { Holder, InboundBackend, Next, Wake } from './inbound-backend.js';
+import { turnLockResource } from './inbound-backend.js';
 import { lockLost, waitForLock } from './lock-wait.js';
-import { partitionTag } from './redis-keys.js';
 import type { LockManager } from './types.js';
 
 /** One queued inbound activity as a handler receives it. */
@@ -17,77 +19,23 @@ export interface InboundEntry {
   activity: Partial<Activity>;
   /** 1 on the first run; more when an earlier run failed or its process died. */
   attempt: number;
+  /** What the turn leaves for the queue to write as it removes the entry (see {@link TurnCommit}). */
+  commit: TurnCommit;
 }
 
 /** Runs one entry's turn; rejecting leaves the entry at the head of its partition for a later attempt. */
 export type InboundHandler = (entry: InboundEntry) => Promise<void>;
 
-/** An entry as a backend keeps it. */
-export interface StoredEntry {
-  /** The backend's own key of the entry (a stream id), to remove it with `next`. */
-  key: string;
-  id: string;
-  json: string;
-  /** Runs started, this one included (a run cut short by a dying process counts too). */
-  attempt: number;
-  /** Runs whose handler rejected. */
-  failures: number;
-}
-
-/** A wake-up: "partition P has entries", delivered to one consumer until acknowledged. */
-export interface Wake {
-  key: string;
-  partition: string;
-  /** When it was recorded (ms since the epoch). */
-  createdAt: number;
-}
-
-/** One drain's hold on a partition's turn lock ({@link turnLockResource}): its token and lifetime. */
-export interface Holder {
-  token: string;
-  ttlMs: number;
-}
-
 /**
- * What a claim found: the partition's oldest entry (the holder now has the turn lock), nothing (the
- * lock is free, the holder's released), or the lock held by someone else (nothing was claimed).
+ * Removes the finished entry `done` writing `commit` in the same step, then claims as
+ * {@link InboundBackend.next} does: a store that also appends the turn's replies (web chat) does it here.
  */
-export type Next = { kind: 'entry'; entry: StoredEntry } | { kind: 'empty' } | { kind: 'busy' };
-
-/**
- * Where a queue keeps its entries: per partition an ordered log, plus one stream of wake-ups read by
- * every process as a consumer group. The partition's turn lock is the lock manager's lock on
- * {@link turnLockResource}, taken and freed by the backend's claims in the same step as their reads,
- * so the pipeline's conversation lock excludes queued turns and other turns alike. Memory and Redis
- * implementations pass the same contract suite.
- */
-export interface InboundBackend {
-  /**
-   * Appends unless `id` was appended within the retention (`isNew` says which). With a `holder`, claims
-   * in the same step (as `next` without `done`) and answers that as `next`: one round trip to queue a
-   * message and take its conversation.
-   */
-  append(
-    partition: string,
-    id: string,
-    json: string,
-    holder?: Holder,
-  ): Promise<{ isNew: boolean; next?: Next }>;
-  /** Records a wake-up for the partition (after every append, new or not: it is harmless twice). */
-  wake(partition: string): Promise<string>;
-  /**
-   * Removes the finished (or given-up) entry `done`, if given, then claims for `holder`: takes (or
-   * renews) the partition's turn lock and answers its oldest entry with its attempt count raised by
-   * one; frees the lock when the partition is empty — one round trip per turn.
-   */
-  next(partition: string, holder: Holder, done?: string): Promise<Next>;
-  /** Counts a run of the entry `key` whose handler rejected. */
-  fail(partition: string, key: string): Promise<void>;
-  /** New wake-ups for `consumer`, and wake-ups another consumer left unacknowledged for `idleMs`. */
-  claimWakes(consumer: string, count: number, idleMs: number): Promise<Wake[]>;
-  /** Acknowledges (and forgets) wake-ups, delivered or not: their partitions were drained. */
-  ack(keys: readonly string[]): Promise<void>;
-}
+export type FinishTurn = (
+  partition: string,
+  holder: Holder,
+  done: string,
+  commit: TurnCommit,
+) => Promise<Next>;
 
 export interface InboundQueueOptions {
   backend: InboundBackend;
@@ -119,14 +67,8 @@ export interface InboundQueueOptions {
   maxRuns?: number;
   /** How long a drain waits for the partition's lock before leaving the work to a later wake-up. */
   lockWaitMs?: number;
-}
-
-/**
- * The lock a drain holds; the pipeline's ConversationLockMiddleware uses the same name. It carries the
- * conversation's hash tag, so the backend's scripts take it on the partition's own cluster slot.
- */
-export function turnLockResource(partition: string): string {
-  return `turn:${partitionTag(partition)}:${partition}`;
+  /** Finishes a turn whose replies the commit appends (web chat); absent: the backend's `next`. */
+  finish?: FinishTurn;
 }
 
 /** The longest a drained partition's wake-ups wait to be acknowledged with other work. */
@@ -162,6 +104,7 @@ export class InboundQueue {
   private pendingAcks: string[] = [];
   private ackTimer: NodeJS.Timeout | undefined;
   private readonly handler: InboundHandler;
+  private readonly finish: FinishTurn | undefined;
   private running = false;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -169,6 +112,7 @@ export class InboundQueue {
   constructor(options: InboundQueueOptions) {
     this.backend = options.backend;
     this.handler = options.handler;
+    this.finish = options.finish;
     this.locks = options.locks;
     this.logger = options.logger ?? silentLogger;
     this.visibilityMs = options.visibilityMs ?? 10_000;
@@ -343,16 +287,26 @@ export class InboundQueue {
             { partition, id: stored.id, failures: stored.failures, runs: stored.attempt - 1 },
             'inbound activity given up after repeated failures',
           );
-        } else {
-          const activity = JSON.parse(stored.json) as Partial<Activity>;
-          await this.handler({ id: stored.id, partition, activity, attempt: stored.attempt }).catch(
-            async (error: unknown) => {
-              await this.backend.fail(partition, stored.key);
-              throw error;
-            },
-          );
+          next = await this.backend.next(partition, holder, stored.key);
+          continue;
         }
-        next = await this.backend.next(partition, holder, stored.key);
+        const activity = JSON.parse(stored.json) as Partial<Activity>;
+        // The turn's transcript (and web chat replies) are written as its entry is removed, in one step.
+        const commit = new TurnCommit({
+          channelId: activity.channelId,
+          conversationId: activity.conversation?.id,
+          transcripts: this.backend.transcripts,
+          replies: this.finish !== undefined,
+        });
+        await this.handler({ id: stored.id, partition, activity, attempt: stored.attempt, commit }).catch(
+          async (error: unknown) => {
+            await this.backend.fail(partition, stored.key);
+            throw error;
+          },
+        );
+        next = this.finish
+          ? await this.finish(partition, holder, stored.key, commit)
+          : await this.backend.next(partition, holder, stored.key, commit);
       }
       // Another holder took the lock after ours lapsed (this process stalled): it runs the rest.
       if (next.kind === 'busy') throw lockLost(resource);

@@ -1,8 +1,11 @@
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import type { Holder, InboundBackend, Next, StoredEntry, Wake } from './inbound-queue.js';
-import { turnLockResource } from './inbound-queue.js';
+import { RelevoError } from '../core/errors.js';
+import type { TurnCommit } from '../core/turn-commit.js';
+import type { Holder, InboundBackend, Next, StoredEntry, Wake } from './inbound-backend.js';
+import { turnLockResource } from './inbound-backend.js';
 import { MemoryLockManager } from './memory-lock.js';
+import type { BatchTranscriptStore } from './types.js';
 
 /** How long an inbound id is remembered after it was queued, so a late retry is not queued again. */
 export const INBOUND_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -28,6 +31,8 @@ export class MemoryInboundBackend implements InboundBackend {
     private readonly clock: Clock = systemClock,
     private readonly retentionMs = INBOUND_RETENTION_MS,
     private readonly locks = new MemoryLockManager(clock),
+    /** Where a turn's commit writes its transcript, as the entry is removed. */
+    readonly transcripts?: BatchTranscriptStore,
   ) {}
 
   async append(
@@ -46,7 +51,14 @@ export class MemoryInboundBackend implements InboundBackend {
     return key;
   }
 
-  async next(partition: string, holder: Holder, done?: string): Promise<Next> {
+  async next(partition: string, holder: Holder, done?: string, commit?: TurnCommit): Promise<Next> {
+    if (commit && commit.replies.length > 0) {
+      throw new RelevoError('RELEVO_COMMIT_REPLIES', "This inbound queue cannot append a turn's replies");
+    }
+    // One process: nothing can come between the transcript's write and the entry's removal.
+    if (this.transcripts && commit && commit.transcript.length > 0 && done !== undefined) {
+      await this.transcripts.logActivities(commit.transcriptWith([]));
+    }
     const state = this.partitions.get(partition);
     if (state && done !== undefined) state.entries = state.entries.filter((entry) => entry.key !== done);
     return this.claim(partition, holder);

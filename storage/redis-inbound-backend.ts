@@ -1,10 +1,13 @@
-import type { Holder, InboundBackend, Next, StoredEntry, Wake } from './inbound-queue.js';
-import { turnLockResource } from './inbound-queue.js';
+import { RelevoError } from '../core/errors.js';
+import type { TurnCommit } from '../core/turn-commit.js';
+import type { Holder, InboundBackend, Next, StoredEntry, Wake } from './inbound-backend.js';
+import { turnLockResource } from './inbound-backend.js';
 import { INBOUND_RETENTION_MS } from './memory-inbound-backend.js';
 import type { RedisConnection } from './redis-connection.js';
 import { partitionTag } from './redis-keys.js';
 import { lockKey } from './redis-lock.js';
 import { RedisScript } from './redis-script.js';
+import { type RedisTranscriptStore, TRANSCRIPT_LUA } from './redis-transcript-store.js';
 
 // Both scripts take KEYS = {log, seen, tries, lock} of one partition (one slot) and end by claiming:
 // with no holder token (ARGV[1] == '') nothing more; a lock held under another token answers {0}; an
@@ -63,13 +66,34 @@ const appendScript = new RedisScript(`${INBOUND_LUA}
 return claim({inbound_append(ARGV[4], ARGV[5], tonumber(ARGV[6]))})
 `);
 
-// Removes the finished entry ARGV[4] (if any; whoever holds the lock now), then claims: one round trip
-// per turn. ARGV: holder token, lock ms, retention, finished entry.
-const nextScript = new RedisScript(`${CLAIM}
-if ARGV[4] ~= '' then
-  redis.call('XDEL', KEYS[1], ARGV[4])
-  redis.call('HDEL', KEYS[3], ARGV[4], ARGV[4] .. ':f')
+// Removes the finished entry `done` (if any; whoever holds the lock now).
+const DONE = `
+local function entry_done(done)
+  if done ~= '' then
+    redis.call('XDEL', KEYS[1], done)
+    redis.call('HDEL', KEYS[3], done, done .. ':f')
+  end
 end
+`;
+
+/**
+ * The Lua functions `entry_done(done)` and `claim(result)`, for a script of another store that finishes
+ * a turn in the same step as its own writes on the partition's slot (see {@link INBOUND_LUA}).
+ */
+export const INBOUND_DONE_LUA = `${CLAIM}${DONE}`;
+
+// Removes the finished entry, then claims: one round trip per turn. ARGV: holder token, lock ms,
+// retention, finished entry.
+const nextScript = new RedisScript(`${INBOUND_DONE_LUA}
+entry_done(ARGV[4])
+return claim({})
+`);
+
+// A turn's commit: its transcript (KEYS 5-7; ARGV[5] entries from ARGV[6] on), the finished entry
+// removed and the next claimed, in one step.
+const commitScript = new RedisScript(`${INBOUND_DONE_LUA}${TRANSCRIPT_LUA}
+transcript_append(4, 6, tonumber(ARGV[5]), {})
+entry_done(ARGV[4])
 return claim({})
 `);
 
@@ -89,11 +113,19 @@ export class RedisInboundBackend implements InboundBackend {
   private readonly wakeKey: string;
   private readonly retentionMs: number;
   private hasGroup = false;
+  readonly transcripts: RedisTranscriptStore | undefined;
 
   constructor(
     private readonly client: RedisConnection,
-    options: { prefix?: string; name: string; retentionMs?: number | undefined },
+    options: {
+      prefix?: string;
+      name: string;
+      retentionMs?: number | undefined;
+      /** Where a turn's commit writes its transcript (in the same script as the entry's removal). */
+      transcripts?: RedisTranscriptStore | undefined;
+    },
   ) {
+    this.transcripts = options.transcripts;
     this.retentionMs = options.retentionMs ?? INBOUND_RETENTION_MS;
     this.prefix = options.prefix ?? 'relevo';
     this.base = `${this.prefix}:inq:${options.name}`;
@@ -119,12 +151,36 @@ export class RedisInboundBackend implements InboundBackend {
     return this.client.xAdd(this.wakeKey, '*', { p: partition });
   }
 
-  async next(partition: string, holder: Holder, done?: string): Promise<Next> {
-    const reply = (await nextScript.run(this.client, this.scriptKeys(partition), [
-      ...this.claimArgs(holder),
-      done ?? '',
-    ])) as unknown[];
-    return toNext(reply);
+  async next(partition: string, holder: Holder, done?: string, commit?: TurnCommit): Promise<Next> {
+    if (commit && commit.replies.length > 0) {
+      throw new RelevoError('RELEVO_COMMIT_REPLIES', "This inbound queue cannot append a turn's replies");
+    }
+    const transcript = commit?.transcript ?? [];
+    const first = transcript[0]?.activity;
+    if (!this.transcripts || !first || done === undefined) {
+      const reply = (await nextScript.run(this.client, this.scriptKeys(partition), [
+        ...this.claimArgs(holder),
+        done ?? '',
+      ])) as unknown[];
+      return claimed(reply);
+    }
+    const [reply] = await Promise.all([
+      commitScript.run(
+        this.client,
+        [
+          ...this.scriptKeys(partition),
+          ...this.transcripts.scriptKeys(first.channelId, first.conversation.id),
+        ],
+        [
+          ...this.claimArgs(holder),
+          done,
+          String(transcript.length),
+          ...this.transcripts.scriptArgs(transcript),
+        ],
+      ),
+      this.transcripts.indexBeside(transcript.map((entry) => entry.activity)),
+    ]);
+    return claimed(reply as unknown[]);
   }
 
   async fail(partition: string, key: string): Promise<void> {
@@ -200,11 +256,11 @@ export class RedisInboundBackend implements InboundBackend {
 
 /** What `inbound_append` then `claim` answered ({appended, claim…}), as `append` resolves. */
 export function appendedFrom(reply: unknown[], holder: Holder | undefined): { isNew: boolean; next?: Next } {
-  return { isNew: Number(reply[0]) === 1, ...(holder ? { next: toNext(reply.slice(1)) } : {}) };
+  return { isNew: Number(reply[0]) === 1, ...(holder ? { next: claimed(reply.slice(1)) } : {}) };
 }
 
 /** A claim's answer ({0} busy, {1} empty, {2, entry…}) as a {@link Next}. */
-function toNext(reply: unknown[]): Next {
+export function claimed(reply: unknown[]): Next {
   const status = Number(reply[0]);
   if (status === 0) return { kind: 'busy' };
   if (status === 1) return { kind: 'empty' };

@@ -8,7 +8,15 @@ import type {
   TurnContext,
 } from 'botbuilder';
 import { RelevoError } from '../core/errors.js';
-import { type SaveWithState, TurnStateKey, takeReadChecks, turnMember } from '../core/turn-state.js';
+import {
+  type SaveWithState,
+  TurnStateKey,
+  TurnDroppedError,
+  takeReadChecks,
+  takeReadGates,
+  turnCommit,
+  turnMember,
+} from '../core/turn-state.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { StorageConflictError } from './errors.js';
@@ -100,6 +108,8 @@ export class StateMiddleware implements Middleware {
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     let outbox: Partial<Activity>[] = [];
+    // Set once the state is saved, and once this stage is left (what earlier stages send after it —
+    // the rate limit's notice for a turn dropped here — goes out as it is sent).
     let flushing = false;
     context.onSendActivities(async (_context, activities, sendNext) => {
       if (flushing || activities.every((activity) => activity.type === 'typing')) return sendNext();
@@ -129,10 +139,13 @@ export class StateMiddleware implements Middleware {
         }
         for (const other of others) other.saved?.();
         flushing = true;
+        // A queued turn's replies are appended as its entry is done, in one step with its transcript.
+        turnCommit(context)?.holdReplies();
         if (outbox.length > 0) await context.sendActivities(outbox);
         return;
       }
     } finally {
+      flushing = true;
       for (const release of releases) release();
     }
   }
@@ -150,14 +163,22 @@ export class StateMiddleware implements Middleware {
     };
     // Checks of earlier stages (a member put on the turn before it was proven) travel with the read.
     const checks = takeReadChecks(context);
+    // Gates of earlier stages (the rate limit's count) travel with it too; a closed one drops the turn.
+    const gates = takeReadGates(context);
     const reading = read();
-    const [items, ...answers] = await Promise.all([reading, ...checks, ...this.alongside(context)]).catch(
-      async (error: unknown) => {
-        // A check that failed first must not leave the read's release behind the turn's `finally`.
-        await reading.catch(() => undefined);
-        throw error;
-      },
-    );
+    const [items, ...answers] = await Promise.all([
+      reading,
+      ...checks,
+      ...gates,
+      ...this.alongside(context),
+    ]).catch(async (error: unknown) => {
+      // A check that failed first must not leave the read's release behind the turn's `finally`.
+      await reading.catch(() => undefined);
+      throw error;
+    });
+    if (answers.slice(checks.length, checks.length + gates.length).includes(false)) {
+      throw new TurnDroppedError();
+    }
     if (answers.slice(0, checks.length).includes(false)) return this.load(context, releases);
     const loaded = (key: string): Loaded => {
       const { eTag, ...data } = (items[key] ?? {}) as Record<string, unknown> & { eTag?: string };
@@ -174,7 +195,10 @@ export class StateMiddleware implements Middleware {
       // A document new this turn is created only if nobody created it meanwhile.
       changes[document.key] = { ...document.data, eTag: document.eTag ?? NEW_ITEM_ETAG };
     }
-    if (Object.keys(changes).length > 0) await this.storage.write(changes);
+    const writing = Object.keys(changes).length > 0 ? this.storage.write(changes) : undefined;
+    // In the same tick as the write: the other stages' idempotent writes travel in its round trip.
+    for (const other of others) other.saving?.();
+    await writing;
   }
 
   private accessor<T>(scope: keyof TurnDocuments, name: string): StatePropertyAccessor<T> {

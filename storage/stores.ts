@@ -1,7 +1,7 @@
 import type { TranscriptStore } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import type { InboundBackend } from './inbound-queue.js';
+import type { InboundBackend } from './inbound-backend.js';
 import { MemoryInboundBackend } from './memory-inbound-backend.js';
 import { MemoryIdempotencyStore } from './memory-idempotency.js';
 import { MemoryLockManager } from './memory-lock.js';
@@ -63,17 +63,18 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
     const pubsub = new MemoryPubSub();
     const locks = new MemoryLockManager();
     const inbound = new Map<string, InboundBackend>();
+    const transcripts = new MemoryTranscriptStore();
     return {
       kind: 'memory',
       prefix: options.prefix ?? 'relevo',
       storage: new TurnCachedStorage(new MemoryStorage()),
-      transcripts: new MemoryTranscriptStore(),
+      transcripts,
       idempotency: new MemoryIdempotencyStore(),
       locks,
       pubsub,
       // The queue's turn lock is the pipeline's conversation lock: the same lock manager.
       inbound: (name, { retentionMs } = {}) =>
-        once(inbound, name, () => new MemoryInboundBackend(undefined, retentionMs, locks)),
+        once(inbound, name, () => new MemoryInboundBackend(undefined, retentionMs, locks, transcripts)),
       redis: undefined,
       ping: async () => true,
       close: () => pubsub.close(),
@@ -88,16 +89,17 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
   const keys = { prefix: options.prefix ?? 'relevo' };
   const pubsub = new RedisPubSub(client, keys);
   const inbound = new Map<string, InboundBackend>();
+  const transcripts = new RedisTranscriptStore(client, keys);
   return {
     kind: isCluster(client) ? 'redis-cluster' : 'redis',
     prefix: keys.prefix,
     storage: new TurnCachedStorage(new RedisStorage(client, keys)),
-    transcripts: new RedisTranscriptStore(client, keys),
+    transcripts,
     idempotency: new RedisIdempotencyStore(client, keys),
     locks: new RedisLockManager(client, keys),
     pubsub,
     inbound: (name, { retentionMs } = {}) =>
-      once(inbound, name, () => new RedisInboundBackend(client, { ...keys, name, retentionMs })),
+      once(inbound, name, () => new RedisInboundBackend(client, { ...keys, name, retentionMs, transcripts })),
     redis: client,
     ping: async () => {
       // Commands have no timeout of their own: a Redis that stopped answering must not hang /healthz.

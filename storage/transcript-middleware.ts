@@ -1,7 +1,8 @@
 import type { Activity, Middleware, TranscriptStore, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { markTurnIncomplete } from '../core/turn-state.js';
+import type { CommitTranscriptEntry } from '../core/turn-commit.js';
+import { markTurnIncomplete, turnCommit } from '../core/turn-state.js';
 import type { BatchTranscriptStore } from './types.js';
 
 const LOGGING = Symbol.for('relevo.transcriptLogging');
@@ -42,15 +43,21 @@ export class TranscriptMiddleware implements Middleware {
     const inbound = this.startInbound(context);
     context.onSendActivities(async (_context, activities, sendNext) => {
       const responses = await sendNext();
-      const sent: Activity[] = [];
+      const sent: CommitTranscriptEntry[] = [];
+      const commit = turnCommit(context);
       for (const [i, activity] of activities.entries()) {
         // Typing indicators and traces are not part of what the customer and the agent read back.
         if (activity.type !== 'message' && activity.type !== 'event') continue;
+        const reply = commit?.replyOf(responses[i]);
         sent.push({
-          ...activity,
-          id: responses[i]?.id ?? activity.id,
-          timestamp: activity.timestamp ?? new Date(),
-        } as Activity);
+          activity: {
+            ...activity,
+            id: responses[i]?.id ?? activity.id,
+            timestamp: activity.timestamp ?? new Date(),
+          } as Activity,
+          // A reply the turn's commit appends gets its id there.
+          ...(reply === undefined ? {} : { reply }),
+        });
       }
       // A reply sent while the inbound write is still on its way is logged after it.
       await inbound;
@@ -72,6 +79,9 @@ export class TranscriptMiddleware implements Middleware {
   inbound(): Middleware {
     return {
       onTurn: async (context: TurnContext, next: () => Promise<void>) => {
+        // A queued turn's inbound activity is written with its commit, from the main stage: a turn the
+        // state stage drops (over the rate limit) leaves no trace.
+        if (turnCommit(context)) return next();
         const inbound = this.startInbound(context);
         try {
           await next();
@@ -87,17 +97,24 @@ export class TranscriptMiddleware implements Middleware {
     if (started) return started;
     const inbound =
       context.activity.name !== 'continueConversation'
-        ? this.log(context, [context.activity])
+        ? this.log(context, [{ activity: context.activity }])
         : Promise.resolve();
     context.turnState.set(INBOUND, inbound);
     return inbound;
   }
 
-  /** Logs the activities in order; a failure is reported, never thrown. */
-  private async log(context: TurnContext, activities: Activity[]): Promise<void> {
-    const redacted = activities.map((activity) =>
-      this.redact({ ...activity, timestamp: activity.timestamp ?? new Date() }),
-    );
+  /**
+   * Logs the activities in order, or hands them to the turn's commit (a queued turn: written as its entry
+   * is removed); a failure is reported, never thrown.
+   */
+  private async log(context: TurnContext, entries: CommitTranscriptEntry[]): Promise<void> {
+    const redactedEntries = entries.map(({ activity, reply }) => ({
+      activity: this.redact({ ...activity, timestamp: activity.timestamp ?? new Date() }),
+      ...(reply === undefined ? {} : { reply }),
+    }));
+    if (turnCommit(context)?.logs(this.store, redactedEntries)) return;
+    const activities = entries.map((entry) => entry.activity);
+    const redacted = redactedEntries.map((entry) => entry.activity);
     try {
       if ('logActivities' in this.store) await (this.store as BatchTranscriptStore).logActivities(redacted);
       else for (const activity of redacted) await this.store.logActivity(activity);

@@ -46,7 +46,11 @@ export function createBotFrameworkChannel(options: BotFrameworkChannelOptions): 
     handler: async (entry) => {
       if (entry.activity.name !== BOTFRAMEWORK_DELIVERY_EVENT) return;
       const { activity, auth } = entry.activity.value as BotFrameworkQueuedActivity;
-      await adapter.runQueued(auth, activity, options.bot, { id: entry.id, attempt: entry.attempt });
+      await adapter.runQueued(auth, activity, options.bot, {
+        id: entry.id,
+        attempt: entry.attempt,
+        commit: entry.commit,
+      });
     },
   });
   const loopbackOnly = !options.credentials.appId;

@@ -107,6 +107,7 @@ export function createEmailChannelOn(
       await adapter.runQueued(entry.activity.value as EmailQueuedMessage, {
         id: entry.id,
         attempt: entry.attempt,
+        commit: entry.commit,
       });
     },
   });

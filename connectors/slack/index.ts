@@ -62,7 +62,11 @@ export function createSlackChannel(options: SlackChannelOptions): Channel {
     handler: async (entry) => {
       if (entry.activity.name !== SLACK_DELIVERY_EVENT) return;
       const { body, delivery } = entry.activity.value as SlackQueuedDelivery;
-      await adapter.dispatch(body, delivery, options.bot, { id: entry.id, attempt: entry.attempt });
+      await adapter.dispatch(body, delivery, options.bot, {
+        id: entry.id,
+        attempt: entry.attempt,
+        commit: entry.commit,
+      });
     },
   });
   return {

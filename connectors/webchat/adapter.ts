@@ -51,6 +51,13 @@ export class WebChatAdapter extends RelevoAdapter {
     }
     const responses: ResourceResponse[] = [];
     const inbound = inboundDelivery(context);
+    // A queued turn's replies are appended by its commit, as its entry is removed (one step), unless a
+    // delay must show the ones before it first (once some are held, the rest follow them, in order).
+    const held = inbound?.commit?.takesRepliesTo(conversationId) ? inbound.commit : undefined;
+    const commit =
+      held && (held.replies.length > 0 || !activities.some((activity) => activity.type === 'delay'))
+        ? held
+        : undefined;
     // Activities between two delays leave together: one append and one announcement for all of them.
     let batch: { response: ResourceResponse; activity: Partial<Activity>; key: string | undefined }[] = [];
     const flush = async () => {
@@ -66,9 +73,11 @@ export class WebChatAdapter extends RelevoAdapter {
       batch = [];
     };
     for (const activity of activities) {
-      const response: ResourceResponse = { id: '' };
+      let response: ResourceResponse = { id: '' };
       responses.push(response);
       if (activity.type === 'delay') {
+        // Held replies appear together: there is nothing to wait between.
+        if (commit) continue;
         await flush();
         await sleep(typeof activity.value === 'number' ? activity.value : 1_000);
         continue;
@@ -81,6 +90,11 @@ export class WebChatAdapter extends RelevoAdapter {
         const index = (context.turnState.get(REPLY_INDEX) as number | undefined) ?? 0;
         context.turnState.set(REPLY_INDEX, index + 1);
         key = `reply:${inbound.id}:${index}`;
+      }
+      if (commit && rendered.type !== 'typing') {
+        response = commit.reply(rendered, key);
+        responses[responses.length - 1] = response;
+        continue;
       }
       batch.push({ response, activity: rendered, key });
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Activity } from 'botbuilder';
-import type { Holder, InboundBackend, Next } from '../../storage/inbound-queue.js';
+import type { Holder, InboundBackend, Next } from '../../storage/inbound-backend.js';
+import type { TurnCommit } from '../../core/turn-commit.js';
 import { conversationTag } from '../../storage/redis-keys.js';
 import type { PubSub } from '../../storage/types.js';
 
@@ -69,6 +70,13 @@ export interface ConversationStore {
     turn: (id: string) => Partial<Activity>,
     queue: PostQueue,
   ): Promise<Posted>;
+  /**
+   * A queued turn's commit: its held replies appended (and announced) as `append` does, its transcript
+   * written with their ids, and its entry `done` removed with the next claimed for `queue.holder`, as the
+   * backend's `next` does. On Redis with Redis backends it is one script, so the customer sees the
+   * replies iff the entry is done iff the transcript has them.
+   */
+  commit(conversationId: string, queue: CommitQueue, done: string, commit: TurnCommit): Promise<Next>;
   since(conversationId: string, watermark: number): Promise<ActivitySet>;
   /** The key tokens are signed with: one for every process sharing the store. */
   signingKey(): Promise<Buffer>;
@@ -81,6 +89,32 @@ export interface PostQueue {
   backend: InboundBackend;
   partition: string;
   holder: Holder | undefined;
+}
+
+/** Where a turn's commit removes its entry: the inbound backend, the partition, the drain's holder. */
+export interface CommitQueue {
+  backend: InboundBackend;
+  partition: string;
+  holder: Holder;
+}
+
+/** A commit as two steps: the replies' append, then the transcript and the entry's removal. */
+export async function commitInTwoSteps(
+  store: ConversationStore,
+  conversationId: string,
+  queue: CommitQueue,
+  done: string,
+  commit: TurnCommit,
+): Promise<Next> {
+  let ids: string[] = [];
+  if (commit.replies.length > 0) {
+    ({ ids } = await store.append(
+      conversationId,
+      commit.replies.map((reply) => reply.activity),
+      commit.replies.map((reply) => reply.key),
+    ));
+  }
+  return queue.backend.next(queue.partition, queue.holder, done, commit.appended(ids));
 }
 
 /** What a post did: the echo's id, and what queueing its turn answered (see `InboundBackend.append`). */
@@ -183,6 +217,10 @@ export class MemoryConversationStore implements ConversationStore {
     queue: PostQueue,
   ): Promise<Posted> {
     return postInTwoSteps(this, conversationId, echo, key, turn, queue);
+  }
+
+  commit(conversationId: string, queue: CommitQueue, done: string, commit: TurnCommit): Promise<Next> {
+    return commitInTwoSteps(this, conversationId, queue, done, commit);
   }
 
   async since(conversationId: string, watermark: number): Promise<ActivitySet> {

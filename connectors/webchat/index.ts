@@ -62,7 +62,14 @@ export function createWebChatChannel(options: WebChatChannelOptions): Channel {
     locks: options.stores.locks,
     logger,
     handler: (entry) =>
-      adapter.processActivity(entry.activity, options.bot, { id: entry.id, attempt: entry.attempt }),
+      adapter.processActivity(entry.activity, options.bot, {
+        id: entry.id,
+        attempt: entry.attempt,
+        commit: entry.commit,
+      }),
+    // A turn's replies, transcript and the entry's removal: one step (one script on Redis).
+    finish: (partition, holder, done, commit) =>
+      store.commit(commit.conversationId ?? '', { backend: inbound, partition, holder }, done, commit),
     ...(options.visibilityMs === undefined ? {} : { visibilityMs: options.visibilityMs }),
   });
   const service = new DirectLineService({ adapter, queue, inbound, secret: options.secret, clock, logger });

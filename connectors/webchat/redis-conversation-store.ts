@@ -2,17 +2,24 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { RedisConnection } from '../../storage/redis-connection.js';
+import type { TurnCommit } from '../../core/turn-commit.js';
+import type { Next } from '../../storage/inbound-backend.js';
 import {
   appendedFrom as inboundAppended,
+  claimed,
+  INBOUND_DONE_LUA,
   INBOUND_LUA,
   RedisInboundBackend,
 } from '../../storage/redis-inbound-backend.js';
 import { conversationTag } from '../../storage/redis-keys.js';
 import { publishTarget } from '../../storage/redis-pubsub.js';
 import { RedisScript } from '../../storage/redis-script.js';
+import { RedisTranscriptStore, TRANSCRIPT_LUA } from '../../storage/redis-transcript-store.js';
 import {
   type ActivitySet,
   type Appended,
+  type CommitQueue,
+  commitInTwoSteps,
   type ConversationRecord,
   type ConversationStore,
   deliveryChannel,
@@ -23,6 +30,7 @@ import {
   toAppended,
   toSet,
 } from './conversation-store.js';
+import { WEBCHAT_CHANNEL_ID } from './inbound.js';
 import { TOKEN_LIFETIME_MS } from './verify.js';
 
 // Appends each (key, JSON) pair of ARGV from a + 4 on, in order, to the log KEYS[k + 1] (with the keys
@@ -75,6 +83,23 @@ const postScript = new RedisScript(`${INBOUND_LUA}${LOG_APPEND}
 local logged = log_append(4, 6)
 local id = ARGV[9] .. '|' .. string.format('%07d', math.abs(logged[1]))
 return {logged, claim({inbound_append(id, with_id(ARGV[4], id), tonumber(ARGV[5]))})}
+`);
+
+// A queued turn's commit in one step (see ConversationStore.commit): its held replies appended and
+// announced as above (log KEYS 8-10, ARGV from a = 6 + 4n on), its transcript — n entries from ARGV[6],
+// replies' ids as the log gave them — on KEYS 5-7, its entry ARGV[4] removed and the next claimed
+// (KEYS 1-4, ARGV 1-3 as storage/redis-inbound-backend.ts wants). Answers the claim.
+const commitScript = new RedisScript(`${INBOUND_DONE_LUA}${TRANSCRIPT_LUA}${LOG_APPEND}
+local n = tonumber(ARGV[5])
+local a = 6 + 4 * n
+local ids = {}
+if #ARGV > a + 3 then
+  local logged = log_append(7, a)
+  for i = 1, #logged - 1 do ids[i] = ARGV[a + 3] .. '|' .. string.format('%07d', math.abs(logged[i])) end
+end
+transcript_append(4, 6, n, ids)
+entry_done(ARGV[4])
+return claim({})
 `);
 
 /** Conversations are kept this long after their last activity. */
@@ -176,6 +201,38 @@ export class RedisConversationStore implements ConversationStore {
     )) as [number[], unknown[]];
     const [id = ''] = appendedFrom(conversationId, logged).ids;
     return { id, ...inboundAppended(queued, holder) };
+  }
+
+  async commit(conversationId: string, queue: CommitQueue, done: string, commit: TurnCommit): Promise<Next> {
+    const { backend, partition, holder } = queue;
+    const transcripts = backend.transcripts;
+    if (!(backend instanceof RedisInboundBackend) || !(transcripts instanceof RedisTranscriptStore)) {
+      return commitInTwoSteps(this, conversationId, queue, done, commit);
+    }
+    const entries = commit.transcript;
+    const [reply] = await Promise.all([
+      commitScript.run(
+        this.client,
+        [
+          ...backend.scriptKeys(partition),
+          ...transcripts.scriptKeys(WEBCHAT_CHANNEL_ID, conversationId),
+          ...this.logKeys(conversationId),
+        ],
+        [
+          ...backend.claimArgs(holder),
+          done,
+          String(entries.length),
+          ...transcripts.scriptArgs(entries),
+          ...this.logArgs(
+            conversationId,
+            commit.replies.map((each) => each.activity),
+            commit.replies.map((each) => each.key),
+          ),
+        ],
+      ),
+      entries.length > 0 ? transcripts.indexBeside(entries.map((entry) => entry.activity)) : undefined,
+    ]);
+    return claimed(reply as unknown[]);
   }
 
   async since(conversationId: string, watermark: number): Promise<ActivitySet> {

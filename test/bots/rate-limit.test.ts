@@ -39,6 +39,10 @@ describe('RATE_LIMIT_PER_MINUTE on the composed server', () => {
     const replies = activities.filter((a) => a.from.role !== 'user').map((a) => a.text);
     expect(replies.filter((text) => text?.startsWith('echo:'))).toEqual(['echo: one', 'echo: two']);
     expect(replies.filter((text) => text?.startsWith('You are sending messages faster'))).toHaveLength(1);
+    // The dropped messages left no trace: the transcript has the two answered ones only.
+    const transcript = await relevo.stores.transcripts.getTranscriptActivities('webchat', conversationId);
+    const customer = transcript.items.filter((activity) => activity.from?.role === 'user');
+    expect(customer.map((activity) => activity.text)).toEqual(['one', 'two']);
   });
 
   it('refuses a limit that is not a whole number from 0 to 10000 at start', () => {

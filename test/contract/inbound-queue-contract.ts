@@ -1,12 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type InboundBackend, turnLockResource } from '../../storage/inbound-backend.js';
 import {
-  type InboundBackend,
   type InboundEntry,
   type InboundHandler,
   InboundQueue,
   type InboundQueueOptions,
-  turnLockResource,
 } from '../../storage/inbound-queue.js';
 import type { LockManager } from '../../storage/types.js';
 

@@ -10,7 +10,7 @@ import {
   RedisConversationStore,
   SIGNING_KEY_CACHE_MS,
 } from '../../../connectors/webchat/redis-conversation-store.js';
-import type { InboundBackend } from '../../../storage/inbound-queue.js';
+import type { InboundBackend } from '../../../storage/inbound-backend.js';
 import { MemoryInboundBackend } from '../../../storage/memory-inbound-backend.js';
 import { MemoryPubSub } from '../../../storage/memory-pubsub.js';
 import { RedisInboundBackend } from '../../../storage/redis-inbound-backend.js';
