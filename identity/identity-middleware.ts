@@ -118,7 +118,10 @@ export class IdentityMiddleware implements Middleware {
       saveWithState(context, 'identity.record', {
         items: async () => ({}),
         saving: () => {
-          if (afterTurn.length === 0) recording = this.recordTurn(context, member, contact);
+          // Once per turn: a save that meets a conflict runs the turn, and this, again.
+          if (afterTurn.length > 0 || recording) return;
+          recording = this.recordTurn(context, member, contact);
+          recording.catch(() => {}); // awaited after the turn; it may fail while the turn still runs
         },
       });
     }

@@ -196,6 +196,7 @@ export class StateMiddleware implements Middleware {
       changes[document.key] = { ...document.data, eTag: document.eTag ?? NEW_ITEM_ETAG };
     }
     const writing = Object.keys(changes).length > 0 ? this.storage.write(changes) : undefined;
+    writing?.catch(() => {}); // awaited below, after the other stages' work is started
     // In the same tick as the write: the other stages' idempotent writes travel in its round trip.
     for (const other of others) other.saving?.();
     await writing;
