@@ -304,9 +304,7 @@ export class InboundQueue {
             throw error;
           },
         );
-        next = this.finish
-          ? await this.finish(partition, holder, stored.key, commit)
-          : await this.backend.next(partition, holder, stored.key, commit);
+        next = await this.commitTurn(partition, holder, stored.key, commit);
       }
       // Another holder took the lock after ours lapsed (this process stalled): it runs the rest.
       if (next.kind === 'busy') throw lockLost(resource);
@@ -323,6 +321,32 @@ export class InboundQueue {
         await lock.release().catch((error: unknown) => {
           this.logger.warn({ err: error, partition }, 'could not release an inbound drain lock');
         });
+      }
+    }
+  }
+
+  /**
+   * Writes a finished turn's commit (and removes its entry), trying again for up to `visibilityMs` when
+   * Redis fails it (a failover): running the turn again instead would run it on the state it saved. A
+   * commit is idempotent (keyed replies, transcript ids, the entry's removal), so a try whose answer was
+   * lost on the way does no harm.
+   */
+  private async commitTurn(
+    partition: string,
+    holder: Holder,
+    done: string,
+    commit: TurnCommit,
+  ): Promise<Next> {
+    const deadline = Date.now() + this.visibilityMs;
+    for (let delayMs = 50; ; delayMs = Math.min(2 * delayMs, 1_000)) {
+      try {
+        return this.finish
+          ? await this.finish(partition, holder, done, commit)
+          : await this.backend.next(partition, holder, done, commit);
+      } catch (error) {
+        if (this.stopping || Date.now() + delayMs > deadline) throw error;
+        this.logger.warn({ err: error, partition }, 'could not commit a turn; trying again');
+        await sleep(delayMs);
       }
     }
   }

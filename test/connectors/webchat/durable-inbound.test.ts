@@ -30,6 +30,7 @@ describe('web chat on the durable inbound queue', () => {
     const headers = { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' };
     const url = `${domain}/conversations/${grant.conversationId}/activities`;
     return {
+      conversationId: grant.conversationId,
       post: async (body: object) => {
         const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
         expect(response.status).toBe(200);
@@ -116,6 +117,40 @@ describe('web chat on the durable inbound queue', () => {
         'second',
         'echo: second',
       ]);
+    } finally {
+      await server?.close();
+      server = undefined;
+      await admin.close();
+      await redis.stop();
+    }
+  });
+
+  it('finishes a turn whose commit Redis refused for a moment without running it again', async () => {
+    const redis = await startRedisServer();
+    const admin = await connectRedis({ url: redis.url });
+    try {
+      let turns = 0;
+      const chat = await open(
+        async (context) => {
+          if (context.activity.type !== 'message') return;
+          turns++;
+          await context.sendActivity(`echo: ${context.activity.text}`);
+          // Redis refuses writes (a failover) from here until shortly after the turn ended.
+          await admin.configSet('min-replicas-to-write', '1');
+          setTimeout(() => void admin.configSet('min-replicas-to-write', '0').catch(() => {}), 300);
+        },
+        { redisUrl: redis.url, visibilityMs: 5_000 },
+      );
+      await chat.post({ type: 'message', text: 'hello' });
+      await expect.poll(chat.messages, { timeout: 5_000 }).toHaveLength(2);
+      expect((await chat.messages()).map((activity) => activity.text)).toEqual(['hello', 'echo: hello']);
+      expect(turns).toBe(1);
+      const transcript = await server?.stores.transcripts.getTranscriptActivities(
+        'webchat',
+        chat.conversationId,
+      );
+      const logged = transcript?.items.filter((activity) => activity.type === 'message');
+      expect(logged?.map((activity) => activity.text)).toEqual(['hello', 'echo: hello']);
     } finally {
       await server?.close();
       server = undefined;
