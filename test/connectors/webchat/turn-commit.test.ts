@@ -47,9 +47,9 @@ function turnCommit(
     replies: true,
   });
   const conversation = { id: conversationId } as Activity['conversation'];
-  commit.logs(world.transcripts, [
-    { activity: { ...inbound, channelId: 'webchat', conversation } as Activity },
-  ]);
+  // As the transcript stage hands them over: each with the time it was received or sent.
+  const received = { ...inbound, channelId: 'webchat', conversation, timestamp: new Date(Date.now() - 1) };
+  commit.logs(world.transcripts, [{ activity: received as Activity }]);
   commit.holdReplies();
   const held = commit.reply({ type: 'message', text: reply }, `reply:${inbound.id}:0`);
   const sent = { type: 'message', text: reply, channelId: 'webchat', conversation, timestamp: new Date() };
