@@ -14,6 +14,7 @@ import { type Corpus, corpusAnswers, corpusExamples } from '../corpus/nlpjs-corp
 import { type Catalogue, ProductMatcher } from '../entities/catalogue.js';
 import { EntityExtractor } from '../entities/entity-extractor.js';
 import { LanguageDetector, type LanguageDetectorState } from '../language/language-detector.js';
+import { shippedPolarityLexicon } from '../sentiment/polarity-lexicon.js';
 import {
   SentimentAnalyzer,
   type SentimentAnalyzerState,
@@ -92,11 +93,13 @@ export class NluRecognizer {
     if (languages.length === 0) throw new RelevoError('RELEVO_NLU_TRAINING_DATA', 'No corpus given');
     const seed = options.seed ?? 42;
     const sentimentData = Object.fromEntries(LANGUAGES.map((l) => [l, shippedSentimentData(l)]));
+    // The lexicons shape the sentiment features: an edited lexicon must retrain the cached model.
+    const polarityLexicons = Object.fromEntries(LANGUAGES.map((l) => [l, shippedPolarityLexicon(l)]));
     const startedAt = Date.now();
     const { value, fromCache, path } = await loadOrBuild<CachedModels>(
       options.cacheDirectory === undefined ? '.cache/nlu' : options.cacheDirectory,
       'recognizer',
-      { corpora, sentimentData, seed },
+      { corpora, sentimentData, polarityLexicons, seed },
       () => {
         const intents: CachedModels['intents'] = {};
         let done = 0;

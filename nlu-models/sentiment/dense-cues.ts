@@ -8,9 +8,10 @@
 import { normalizeText, tokenize } from '../text/normalize.js';
 import type { WordStemmer } from '../text/stemmer.js';
 import { EMOJI_POLARITY, INTENSIFIERS, NEGATIONS, SERVICE_LEXICON, senticon } from './lexicon.js';
+import { POLARITY_CUE_COUNT, polarityCues } from './polarity-lexicon.js';
 
 /** Number of dense cue values. */
-export const DENSE_CUE_COUNT = 14;
+export const DENSE_CUE_COUNT = 14 + POLARITY_CUE_COUNT;
 
 const CLAUSE_END = /[.,;:!?¿¡]+|\b(?:but|pero|aunque|although|though)\b/;
 const CAPS_WORD = /\b[A-ZÁÉÍÓÚÑ]{3,}\b/g;
@@ -25,7 +26,8 @@ function count(text: string, pattern: RegExp): number {
  * The dense cues of one text, each of order 1: log(1 + sum) of positive and negative senticon
  * scores and customer-service lexicon weights (after negation and intensifiers), tanh of the
  * overall and last-clause polarity, log counts of positive and negative emoji, `!`, `?`, words in
- * capitals, elongated words and tweet markup, and 1/√(words).
+ * capitals, elongated words and tweet markup, 1/√(words), then the {@link polarityCues} of the
+ * published lexicons.
  */
 export function denseCues(text: string, stemmer: WordStemmer): Float32Array {
   const language = stemmer.language;
@@ -84,5 +86,6 @@ export function denseCues(text: string, stemmer: WordStemmer): Float32Array {
     Math.log1p(count(text, ELONGATED)),
     words === 0 ? 0 : 1 / Math.sqrt(words),
     Math.log1p(count(text, TWEET_MARKUP)),
+    ...polarityCues(text, stemmer),
   ]);
 }

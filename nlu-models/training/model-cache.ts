@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Bump when a change of code makes older cached models wrong. */
-export const MODEL_FORMAT_VERSION = 5;
+export const MODEL_FORMAT_VERSION = 6;
 
 /** The hex SHA-256 of the JSON of `inputs` plus the model format version. */
 export function hashInputs(inputs: unknown): string {

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classFigures } from '../../nlu-models/classifier/metrics.js';
 import { readJsonl, SentimentAnalyzer } from '../../nlu-models/index.js';
+import { polarityCues } from '../../nlu-models/sentiment/polarity-lexicon.js';
+import { WordStemmer } from '../../nlu-models/text/stemmer.js';
 
 let analyzer: SentimentAnalyzer;
 
@@ -19,6 +21,28 @@ describe('sentiment', () => {
     const sentiment = analyzer.analyze(text, language);
     expect(sentiment.label).toBe('negative');
     expect(sentiment.score).toBeLessThan(-0.2);
+  });
+
+  it('hears a let-down in casual English that only a published lexicon knows as negative', () => {
+    expect(analyzer.analyze('meh. what a letdown', 'en').label).toBe('negative');
+  });
+
+  it.each([
+    ['en', 'meh, what a letdown :(', 'negative'],
+    ['en', 'not good at all', 'negative'],
+    ['en', 'you guys are awesome :)', 'positive'],
+    ['es', 'me siento decepcionada 😡', 'negative'],
+    ['es', 'no es bueno', 'negative'],
+    ['es', 'sois estupendos 😍', 'positive'],
+  ] as const)('reads the polarity lexicon of %s in "%s" as %s', (language, text, polarity) => {
+    const [positive, negative, balance, symbolsPositive, symbolsNegative] = polarityCues(
+      text,
+      new WordStemmer(language),
+    ) as [number, number, number, number, number];
+    const sign = polarity === 'negative' ? -1 : 1;
+    expect(Math.sign(balance)).toBe(sign);
+    expect(sign * (positive - negative)).toBeGreaterThan(0);
+    if (/[:😡😍]/u.test(text)) expect(sign * (symbolsPositive - symbolsNegative)).toBeGreaterThan(0);
   });
 
   it('hears a thank-you as positive', () => {
