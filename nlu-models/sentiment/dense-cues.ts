@@ -8,10 +8,13 @@
 import { normalizeText, tokenize } from '../text/normalize.js';
 import type { WordStemmer } from '../text/stemmer.js';
 import { EMOJI_POLARITY, INTENSIFIERS, NEGATIONS, SERVICE_LEXICON, senticon } from './lexicon.js';
-import { POLARITY_CUE_COUNT, polarityCues } from './polarity-lexicon.js';
+import { polarityLexicon, symbolPolarity, wordPolarity } from './polarity-lexicon.js';
 
 /** Number of dense cue values. */
-export const DENSE_CUE_COUNT = 14 + POLARITY_CUE_COUNT;
+export const DENSE_CUE_COUNT = 19;
+
+/** Where the five cues of the published polarity lexicon start. */
+export const POLARITY_CUES_AT = 14;
 
 const CLAUSE_END = /[.,;:!?¿¡]+|\b(?:but|pero|aunque|although|though)\b/;
 const CAPS_WORD = /\b[A-ZÁÉÍÓÚÑ]{3,}\b/g;
@@ -26,8 +29,9 @@ function count(text: string, pattern: RegExp): number {
  * The dense cues of one text, each of order 1: log(1 + sum) of positive and negative senticon
  * scores and customer-service lexicon weights (after negation and intensifiers), tanh of the
  * overall and last-clause polarity, log counts of positive and negative emoji, `!`, `?`, words in
- * capitals, elongated words and tweet markup, 1/√(words), then the {@link polarityCues} of the
- * published lexicons.
+ * capitals, elongated words and tweet markup, 1/√(words); then, from the published polarity
+ * lexicon ({@link polarityLexicon}), log(1 + sum) of positive and of negative word scores after
+ * negation, tanh of their balance, and log(1 + sum) of positive and of negative emoticons and emoji.
  */
 export function denseCues(text: string, stemmer: WordStemmer): Float32Array {
   const language = stemmer.language;
@@ -35,6 +39,9 @@ export function denseCues(text: string, stemmer: WordStemmer): Float32Array {
   const lexicon = senticon(language);
   const negations = NEGATIONS[language];
   const intensifiers = INTENSIFIERS[language];
+  const published = polarityLexicon(stemmer);
+  let publishedPositive = 0;
+  let publishedNegative = 0;
   let senticonPositive = 0;
   let senticonNegative = 0;
   let servicePositive = 0;
@@ -53,7 +60,11 @@ export function denseCues(text: string, stemmer: WordStemmer): Float32Array {
         return;
       }
       const boost = i > 0 && intensifiers.has(tokens[i - 1] as string) ? 1.5 : 1;
-      const soft = sign * boost * (lexicon.get(stemmer.stem(word)) ?? 0);
+      const stem = stemmer.stem(word);
+      const soft = sign * boost * (lexicon.get(stem) ?? 0);
+      const score = sign * (wordPolarity(published, word, stem) ?? 0);
+      if (score > 0) publishedPositive += score;
+      else publishedNegative -= score;
       const strong = (sign * boost * (service[word] ?? 0)) / 2;
       if (soft > 0) senticonPositive += soft;
       else senticonNegative -= soft;
@@ -63,6 +74,7 @@ export function denseCues(text: string, stemmer: WordStemmer): Float32Array {
     });
     lastClause = clauseScore;
   }
+  const [symbolsPositive, symbolsNegative] = symbolPolarity(text, published);
   const lower = text.toLowerCase();
   let positiveEmoji = 0;
   let negativeEmoji = 0;
@@ -86,6 +98,10 @@ export function denseCues(text: string, stemmer: WordStemmer): Float32Array {
     Math.log1p(count(text, ELONGATED)),
     words === 0 ? 0 : 1 / Math.sqrt(words),
     Math.log1p(count(text, TWEET_MARKUP)),
-    ...polarityCues(text, stemmer),
+    Math.log1p(publishedPositive),
+    Math.log1p(publishedNegative),
+    Math.tanh(publishedPositive - publishedNegative),
+    Math.log1p(symbolsPositive),
+    Math.log1p(symbolsNegative),
   ]);
 }

@@ -7,14 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { normalizeText, tokenize } from '../text/normalize.js';
+import { normalizeText } from '../text/normalize.js';
 import type { Language, WordStemmer } from '../text/stemmer.js';
-import { NEGATIONS } from './lexicon.js';
 
-/** Number of values {@link polarityCues} returns. */
-export const POLARITY_CUE_COUNT = 5;
-
-interface PolarityLexicon {
+/** A loaded lexicon. */
+export interface PolarityLexicon {
   /** Folded words → score. */
   words: Map<string, number>;
   /** Stems of the words → mean score: inflected forms ("decepcionada") find their entry. */
@@ -24,7 +21,6 @@ interface PolarityLexicon {
 }
 
 const LETTERS_ONLY = /^[\p{L}'’*]+$/u;
-const CLAUSE_END = /[.,;:!?¿¡]+|\b(?:but|pero|aunque|although|though)\b/;
 
 const lexicons = new Map<Language, PolarityLexicon>();
 
@@ -34,7 +30,8 @@ export function shippedPolarityLexicon(language: Language): Record<string, numbe
   return JSON.parse(readFileSync(path, 'utf8')) as Record<string, number>;
 }
 
-function load(stemmer: WordStemmer): PolarityLexicon {
+/** The shipped lexicon of the stemmer's language, loaded once. */
+export function polarityLexicon(stemmer: WordStemmer): PolarityLexicon {
   const cached = lexicons.get(stemmer.language);
   if (cached !== undefined) return cached;
   const raw = shippedPolarityLexicon(stemmer.language);
@@ -57,44 +54,23 @@ function load(stemmer: WordStemmer): PolarityLexicon {
   return lexicon;
 }
 
-/**
- * log(1 + sum) of the positive and of the negative word scores (a negation flips the rest of its
- * clause), tanh of their difference, and log(1 + sum) of positive and negative emoticons and emoji.
- */
-export function polarityCues(text: string, stemmer: WordStemmer): number[] {
-  const lexicon = load(stemmer);
-  const negations = NEGATIONS[stemmer.language];
+/** The score of a word: its own entry, else the mean of the entries sharing its stem. */
+export function wordPolarity(lexicon: PolarityLexicon, word: string, stem: string): number | undefined {
+  return lexicon.words.get(word) ?? lexicon.stems.get(stem);
+}
+
+/** Sums of the positive and of the negative emoticon and emoji scores in raw `text`. */
+export function symbolPolarity(text: string, lexicon: PolarityLexicon): [number, number] {
   let positive = 0;
   let negative = 0;
-  for (const clause of normalizeText(text).split(CLAUSE_END)) {
-    let sign = 1;
-    for (const word of tokenize(clause)) {
-      if (negations.has(word) || word.endsWith("n't")) {
-        sign = -1;
-        continue;
-      }
-      const score = lexicon.words.get(word) ?? lexicon.stems.get(stemmer.stem(word));
-      if (score === undefined) continue;
-      if (sign * score > 0) positive += sign * score;
-      else negative -= sign * score;
-    }
-  }
-  let symbolsPositive = 0;
-  let symbolsNegative = 0;
   const add = (symbol: string) => {
     const score = lexicon.symbols.get(symbol);
     if (score === undefined) return;
-    if (score > 0) symbolsPositive += score;
-    else symbolsNegative -= score;
+    if (score > 0) positive += score;
+    else negative -= score;
   };
   // Emoticons stand between spaces (":-(", "xD"); emoji are looked up one code point at a time.
   for (const token of text.split(/\s+/)) if (token.length > 1) add(token);
   for (const char of text) if ((char.codePointAt(0) as number) > 0x2000) add(char);
-  return [
-    Math.log1p(positive),
-    Math.log1p(negative),
-    Math.tanh(positive - negative),
-    Math.log1p(symbolsPositive),
-    Math.log1p(symbolsNegative),
-  ];
+  return [positive, negative];
 }
