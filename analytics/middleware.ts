@@ -83,6 +83,8 @@ export class AnalyticsMiddleware implements Middleware {
           session.touch = prepared.touch;
           return prepared.changes;
         },
+        // Earlier turns' queued outcomes travel with this save instead of in a burst of their own.
+        saving: () => void this.analytics.flush(),
         saved: () => {
           session.saved = true;
         },

@@ -53,7 +53,10 @@ export interface InboundQueueOptions {
    * conversation for at most this long. Default 10 s.
    */
   visibilityMs?: number;
-  /** How often a consumer looks for wake-ups. Default 250 ms. */
+  /**
+   * How often a consumer looks for wake-ups. Default a quarter of `visibilityMs`, at most 1 s: a
+   * wake-up is only taken over once idle for `visibilityMs`, so looking more often finds nothing more.
+   */
   pollMs?: number;
   /** Partitions one process's consumer drains at once for wake-ups (besides the connector's own). Default 16. */
   concurrency?: number;
@@ -116,7 +119,7 @@ export class InboundQueue {
     this.locks = options.locks;
     this.logger = options.logger ?? silentLogger;
     this.visibilityMs = options.visibilityMs ?? 10_000;
-    this.pollMs = options.pollMs ?? 250;
+    this.pollMs = options.pollMs ?? Math.min(1_000, this.visibilityMs / 4);
     this.concurrency = options.concurrency ?? 16;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.maxRuns = options.maxRuns ?? 50;
