@@ -64,6 +64,14 @@ export class TurnCommit {
     this.holding = true;
   }
 
+  /**
+   * Whether the turn's state was saved (the state stage started holding replies): from then on the
+   * replies held are the ones a re-run must not replace, even when the turn fails later.
+   */
+  get saved(): boolean {
+    return this.holding;
+  }
+
   /** Whether replies to `conversationId` are held for the commit to append (web chat). */
   takesRepliesTo(conversationId: string | undefined): boolean {
     return this.options.replies === true && this.holding && conversationId === this.options.conversationId;

@@ -8,6 +8,7 @@ import { TurnCommit } from '../core/turn-commit.js';
 import type { Holder, InboundBackend, Next, Wake } from './inbound-backend.js';
 import { turnLockResource } from './inbound-backend.js';
 import { lockLost, waitForLock } from './lock-wait.js';
+import { logTranscript } from './transcript-log.js';
 import type { LockManager } from './types.js';
 
 /** One queued inbound activity as a handler receives it. */
@@ -36,6 +37,12 @@ export type FinishTurn = (
   done: string,
   commit: TurnCommit,
 ) => Promise<Next>;
+
+/**
+ * Writes what a failed turn's commit holds — its transcript and, on web chat, its held replies — without
+ * removing its entry, which is run again (see {@link InboundQueue}).
+ */
+export type KeepTurn = (commit: TurnCommit) => Promise<void>;
 
 export interface InboundQueueOptions {
   backend: InboundBackend;
@@ -72,6 +79,8 @@ export interface InboundQueueOptions {
   lockWaitMs?: number;
   /** Finishes a turn whose replies the commit appends (web chat); absent: the backend's `next`. */
   finish?: FinishTurn;
+  /** Keeps a failed turn's commit whose replies the commit appends (web chat); absent: its transcript only. */
+  keep?: KeepTurn;
 }
 
 /** The longest a drained partition's wake-ups wait to be acknowledged with other work. */
@@ -108,6 +117,7 @@ export class InboundQueue {
   private ackTimer: NodeJS.Timeout | undefined;
   private readonly handler: InboundHandler;
   private readonly finish: FinishTurn | undefined;
+  private readonly keep: KeepTurn | undefined;
   private running = false;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -116,6 +126,7 @@ export class InboundQueue {
     this.backend = options.backend;
     this.handler = options.handler;
     this.finish = options.finish;
+    this.keep = options.keep;
     this.locks = options.locks;
     this.logger = options.logger ?? silentLogger;
     this.visibilityMs = options.visibilityMs ?? 10_000;
@@ -303,7 +314,7 @@ export class InboundQueue {
         });
         await this.handler({ id: stored.id, partition, activity, attempt: stored.attempt, commit }).catch(
           async (error: unknown) => {
-            await this.backend.fail(partition, stored.key);
+            await Promise.all([this.backend.fail(partition, stored.key), this.keepTurn(partition, commit)]);
             throw error;
           },
         );
@@ -351,6 +362,22 @@ export class InboundQueue {
         this.logger.warn({ err: error, partition }, 'could not commit a turn; trying again');
         await sleep(delayMs);
       }
+    }
+  }
+
+  /**
+   * Writes a failed turn's commit but leaves its entry queued, so its side work runs again. Once the
+   * turn's state was saved, its replies are the ones that answer the message (a re-run answers for the
+   * state that save advanced; its replies are then skipped by their keys); its transcript keeps the
+   * inbound message even when the entry is given up later. A failure here is logged: the re-run retries.
+   */
+  private async keepTurn(partition: string, commit: TurnCommit): Promise<void> {
+    if (commit.transcript.length === 0 && !(commit.saved && commit.replies.length > 0)) return;
+    try {
+      if (this.keep) await this.keep(commit);
+      else await logTranscript(this.backend.transcripts, commit.transcriptWith([]));
+    } catch (error) {
+      this.logger.warn({ err: error, partition }, "could not keep a failed turn's replies and transcript");
     }
   }
 

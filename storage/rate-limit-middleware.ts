@@ -15,7 +15,9 @@ export interface RateLimitOptions {
   /**
    * A state stage (storage/state-middleware.ts) runs later in the pipeline: a queued turn's count then
    * travels with the state read (one round trip less) and the state stage drops the turn there when it
-   * is over the limit, before anything of it ran or was written.
+   * is over the limit. Only for a pipeline whose stages between the two write nothing of the turn
+   * before the state read: whatever they do for a dropped message stays done (the composed agent's
+   * identity stage records a contact, so it does not use this).
    */
   withStateRead?: boolean;
   logger?: Logger;

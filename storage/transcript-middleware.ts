@@ -3,7 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { CommitTranscriptEntry } from '../core/turn-commit.js';
 import { markTurnIncomplete, turnCommit } from '../core/turn-state.js';
-import type { BatchTranscriptStore } from './types.js';
+import { logTranscript } from './transcript-log.js';
 
 const LOGGING = Symbol.for('relevo.transcriptLogging');
 /** The write of the turn's inbound activity, once started. */
@@ -116,8 +116,7 @@ export class TranscriptMiddleware implements Middleware {
     const activities = entries.map((entry) => entry.activity);
     const redacted = redactedEntries.map((entry) => entry.activity);
     try {
-      if ('logActivities' in this.store) await (this.store as BatchTranscriptStore).logActivities(redacted);
-      else for (const activity of redacted) await this.store.logActivity(activity);
+      await logTranscript(this.store, redacted);
     } catch (error) {
       const first = activities[0];
       this.logger.warn(

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Activity } from 'botbuilder';
+import type { Activity, TranscriptStore } from 'botbuilder';
 import type { Holder, InboundBackend, Next } from '../../storage/inbound-backend.js';
+import { logTranscript } from '../../storage/transcript-log.js';
 import type { TurnCommit } from '../../core/turn-commit.js';
 import { conversationTag } from '../../storage/redis-keys.js';
 import type { PubSub } from '../../storage/types.js';
@@ -115,6 +116,30 @@ export async function commitInTwoSteps(
     ));
   }
   return queue.backend.next(queue.partition, queue.holder, done, commit.appended(ids));
+}
+
+/**
+ * A failed turn's commit kept without removing its entry: its held replies appended (once its state was
+ * saved; under their keys, so a re-run's are skipped), then its transcript with their ids.
+ */
+export async function keepTurn(
+  store: ConversationStore,
+  conversationId: string,
+  transcripts: TranscriptStore | undefined,
+  commit: TurnCommit,
+): Promise<void> {
+  let ids: string[] = [];
+  if (commit.saved && commit.replies.length > 0) {
+    ({ ids } = await store.append(
+      conversationId,
+      commit.replies.map((reply) => reply.activity),
+      commit.replies.map((reply) => reply.key),
+    ));
+    await logTranscript(transcripts, commit.transcriptWith(ids));
+    return;
+  }
+  // Replies not shown have no id: only the rest of the transcript (the inbound message) is kept.
+  await logTranscript(transcripts, commit.pendingTranscript());
 }
 
 /** What a post did: the echo's id, and what queueing its turn answered (see `InboundBackend.append`). */

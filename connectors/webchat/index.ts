@@ -6,7 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import { InboundQueue } from '../../storage/inbound-queue.js';
 import type { Stores } from '../../storage/stores.js';
 import { WebChatAdapter } from './adapter.js';
-import { type ConversationStore, MemoryConversationStore } from './conversation-store.js';
+import { type ConversationStore, keepTurn, MemoryConversationStore } from './conversation-store.js';
 import { mountDemoPage } from './demo-page.js';
 import { RedisConversationStore } from './redis-conversation-store.js';
 import { DirectLineService } from './direct-line.js';
@@ -70,6 +70,8 @@ export function createWebChatChannel(options: WebChatChannelOptions): Channel {
     // A turn's replies, transcript and the entry's removal: one step (one script on Redis).
     finish: (partition, holder, done, commit) =>
       store.commit(commit.conversationId ?? '', { backend: inbound, partition, holder }, done, commit),
+    // A turn that failed after its state was saved still shows its replies (the re-run's are skipped).
+    keep: (commit) => keepTurn(store, commit.conversationId ?? '', inbound.transcripts, commit),
     ...(options.visibilityMs === undefined ? {} : { visibilityMs: options.visibilityMs }),
   });
   const service = new DirectLineService({ adapter, queue, inbound, secret: options.secret, clock, logger });

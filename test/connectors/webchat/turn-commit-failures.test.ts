@@ -1,0 +1,153 @@
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TurnContext } from 'botbuilder';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AgentComposition, composeAgent } from '../../../bots/compose-agent.js';
+import { loadConfig } from '../../../bots/config.js';
+import { createHttpServer } from '../../../bots/http-server.js';
+import type { Channel } from '../../../core/channel.js';
+import { InFlightWork } from '../../../core/in-flight.js';
+import { silentLogger } from '../../../core/logger.js';
+import { createWebChatChannel } from '../../../connectors/webchat/index.js';
+import { StateMiddleware } from '../../../storage/state-middleware.js';
+import { createStores, type Stores } from '../../../storage/stores.js';
+
+interface World {
+  agent: AgentComposition;
+  stores: Stores;
+  channel: Channel;
+  domain: string;
+  close(): Promise<void>;
+}
+
+/** The composed agent's pipeline (memory stores) behind the web chat channel, with `bot` as logic. */
+async function open(
+  env: Record<string, string>,
+  bot: (agent: AgentComposition, state: StateMiddleware) => (context: TurnContext) => Promise<void>,
+): Promise<World> {
+  const stores = await createStores({});
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
+  let logic: (context: TurnContext) => Promise<void> = async () => {};
+  const agent = await composeAgent({ config, logger: silentLogger, stores, bot: (c) => logic(c) });
+  const state = agent.pipeline.find((m): m is StateMiddleware => m instanceof StateMiddleware);
+  if (!state) throw new Error('no state stage');
+  logic = bot(agent, state);
+  const inFlight = new InFlightWork();
+  const server = createHttpServer(silentLogger);
+  const channel = createWebChatChannel({
+    stores,
+    pipeline: agent.pipeline,
+    bot: (c) => logic(c),
+    logger: silentLogger,
+    inFlight,
+    visibilityMs: 1_000,
+  });
+  channel.mount(server);
+  await channel.start();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    agent,
+    stores,
+    channel,
+    domain: `http://127.0.0.1:${port}/v3/directline`,
+    close: async () => {
+      await channel.close();
+      server.server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await inFlight.drain(5_000);
+      await stores.close();
+    },
+  };
+}
+
+async function chat(domain: string) {
+  const grant = (await (await fetch(`${domain}/conversations`, { method: 'POST' })).json()) as {
+    conversationId: string;
+    token: string;
+  };
+  const headers = { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' };
+  const url = `${domain}/conversations/${grant.conversationId}/activities`;
+  return {
+    conversationId: async () => grant.conversationId,
+    post: async (text: string) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ type: 'message', text }),
+      });
+      expect(response.status).toBe(200);
+    },
+    activities: async () =>
+      (
+        (await (await fetch(url, { headers })).json()) as {
+          activities: { type: string; text?: string; from: { id: string; role?: string } }[];
+        }
+      ).activities.filter((activity) => activity.type === 'message'),
+  };
+}
+
+describe('a queued web chat turn that fails or is dropped', () => {
+  let world: World | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+
+  it('shows the answer of the run that saved the state when a loyalty award fails after the save', async () => {
+    world = await open({}, (agent, state) => {
+      // A two-step dialog: the first message is answered with a question, the next one as its answer.
+      const asked = state.conversationProperty<boolean>('asked');
+      // The first award fails (a Redis blip): the loyalty stage marks the turn incomplete.
+      const gamification = agent.loyalty.gamification;
+      const award = gamification.award.bind(gamification);
+      let failed = false;
+      gamification.award = async (event) => {
+        if (!failed) {
+          failed = true;
+          throw new Error('award failed (Redis blip)');
+        }
+        return award(event);
+      };
+      return async (context) => {
+        if (context.activity.type !== 'message') return;
+        if (await asked.get(context)) {
+          await context.sendActivity(`Order "${context.activity.text}" not found.`);
+          return;
+        }
+        await asked.set(context, true);
+        await context.sendActivity('What is your order number?');
+      };
+    });
+    const customer = await chat(world.domain);
+    await customer.post('where is my order?');
+    // The queue runs the incomplete turn again after the visibility timeout (1 s here).
+    await sleep(4_000);
+    const texts = (await customer.activities()).map((activity) => activity.text);
+    // The customer's one message gets the answer of the run whose state was saved, once.
+    expect(texts).toEqual(['where is my order?', 'What is your order number?']);
+    // The transcript (what an agent reads back) has the same exchange, once.
+    const conversationId = (await customer.conversationId()) ?? '';
+    const page = await world.stores.transcripts.getTranscriptActivities('webchat', conversationId);
+    const messages = page.items.filter((activity) => activity.type === 'message');
+    expect(messages.map((activity) => activity.text)).toEqual([
+      'where is my order?',
+      'What is your order number?',
+    ]);
+  });
+
+  it('records nothing of a message the rate limit dropped on the member', async () => {
+    world = await open({ RATE_LIMIT_PER_MINUTE: '1' }, () => async (context) => {
+      if (context.activity.type === 'message') await context.sendActivity(`echo: ${context.activity.text}`);
+    });
+    const customer = await chat(world.domain);
+    for (const text of ['one', 'two', 'three', 'four']) await customer.post(text);
+    await sleep(500);
+    const activities = await customer.activities();
+    expect(activities.filter((a) => a.text?.startsWith('echo:')).map((a) => a.text)).toEqual(['echo: one']);
+    const key = `webchat:${activities.find((a) => a.text === 'one')?.from.id ?? ''}`;
+    const member = await world.agent.identity.members.findByKey(key);
+    // One message was let through: one contact.
+    expect(member?.contacts).toEqual({ webchat: 1 });
+  });
+});
