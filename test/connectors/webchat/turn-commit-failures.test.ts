@@ -127,7 +127,7 @@ describe('a queued web chat turn that fails or is dropped', () => {
     // The customer's one message gets the answer of the run whose state was saved, once.
     expect(texts).toEqual(['where is my order?', 'What is your order number?']);
     // The transcript (what an agent reads back) has the same exchange, once.
-    const conversationId = (await customer.conversationId()) ?? '';
+    const conversationId = await customer.conversationId();
     const page = await world.stores.transcripts.getTranscriptActivities('webchat', conversationId);
     const messages = page.items.filter((activity) => activity.type === 'message');
     expect(messages.map((activity) => activity.text)).toEqual([
@@ -149,5 +149,21 @@ describe('a queued web chat turn that fails or is dropped', () => {
     const member = await world.agent.identity.members.findByKey(key);
     // One message was let through: one contact.
     expect(member?.contacts).toEqual({ webchat: 1 });
+  });
+
+  it('keeps the customer’s message in the transcript when its turn fails before anything was saved', async () => {
+    world = await open({}, () => async (context) => {
+      if (context.activity.type === 'message') throw new Error('the bot broke');
+    });
+    const customer = await chat(world.domain);
+    await customer.post('my parcel never came');
+    await sleep(500);
+    // No answer was shown, yet an agent (transcript, handoff packet) reads what the customer wrote,
+    // even if the message is given up after its failed runs.
+    expect((await customer.activities()).map((activity) => activity.text)).toEqual(['my parcel never came']);
+    const conversationId = await customer.conversationId();
+    const page = await world.stores.transcripts.getTranscriptActivities('webchat', conversationId);
+    const messages = page.items.filter((activity) => activity.type === 'message');
+    expect(messages.map((activity) => activity.text)).toEqual(['my parcel never came']);
   });
 });
