@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TurnContext } from 'botbuilder';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type AgentComposition, composeAgent } from '../../../bots/compose-agent.js';
 import { loadConfig } from '../../../bots/config.js';
 import { createHttpServer } from '../../../bots/http-server.js';
@@ -10,7 +11,7 @@ import { InFlightWork } from '../../../core/in-flight.js';
 import { silentLogger } from '../../../core/logger.js';
 import { createWebChatChannel } from '../../../connectors/webchat/index.js';
 import { StateMiddleware } from '../../../storage/state-middleware.js';
-import { createStores, type Stores } from '../../../storage/stores.js';
+import { createStores, type Stores, type StoresOptions } from '../../../storage/stores.js';
 
 interface World {
   agent: AgentComposition;
@@ -24,8 +25,9 @@ interface World {
 async function open(
   env: Record<string, string>,
   bot: (agent: AgentComposition, state: StateMiddleware) => (context: TurnContext) => Promise<void>,
+  storesOptions: StoresOptions = {},
 ): Promise<World> {
-  const stores = await createStores({});
+  const stores = await createStores(storesOptions);
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
   let logic: (context: TurnContext) => Promise<void> = async () => {};
   const agent = await composeAgent({ config, logger: silentLogger, stores, bot: (c) => logic(c) });
@@ -94,47 +96,60 @@ describe('a queued web chat turn that fails or is dropped', () => {
     world = undefined;
   });
 
-  it('shows the answer of the run that saved the state when a loyalty award fails after the save', async () => {
-    world = await open({}, (agent, state) => {
-      // A two-step dialog: the first message is answered with a question, the next one as its answer.
-      const asked = state.conversationProperty<boolean>('asked');
-      // The first award fails (a Redis blip): the loyalty stage marks the turn incomplete.
-      const gamification = agent.loyalty.gamification;
-      const award = gamification.award.bind(gamification);
-      let failed = false;
-      gamification.award = async (event) => {
-        if (!failed) {
-          failed = true;
-          throw new Error('award failed (Redis blip)');
-        }
-        return award(event);
-      };
-      return async (context) => {
-        if (context.activity.type !== 'message') return;
-        if (await asked.get(context)) {
-          await context.sendActivity(`Order "${context.activity.text}" not found.`);
-          return;
-        }
-        await asked.set(context, true);
-        await context.sendActivity('What is your order number?');
-      };
-    });
-    const customer = await chat(world.domain);
-    await customer.post('where is my order?');
-    // The queue runs the incomplete turn again after the visibility timeout (1 s here).
-    await sleep(4_000);
-    const texts = (await customer.activities()).map((activity) => activity.text);
-    // The customer's one message gets the answer of the run whose state was saved, once.
-    expect(texts).toEqual(['where is my order?', 'What is your order number?']);
-    // The transcript (what an agent reads back) has the same exchange, once.
-    const conversationId = await customer.conversationId();
-    const page = await world.stores.transcripts.getTranscriptActivities('webchat', conversationId);
-    const messages = page.items.filter((activity) => activity.type === 'message');
-    expect(messages.map((activity) => activity.text)).toEqual([
-      'where is my order?',
-      'What is your order number?',
-    ]);
-  });
+  it.each([
+    ['in memory', (): StoresOptions => ({})],
+    [
+      'on Redis',
+      (): StoresOptions => ({ redisUrl: inject('redisUrl'), prefix: `test-${randomUUID().slice(0, 8)}` }),
+    ],
+  ])(
+    'shows the answer of the run that saved the state when a loyalty award fails after the save (%s)',
+    async (_name, storesOptions) => {
+      world = await open(
+        {},
+        (agent, state) => {
+          // A two-step dialog: the first message is answered with a question, the next one as its answer.
+          const asked = state.conversationProperty<boolean>('asked');
+          // The first award fails (a Redis blip): the loyalty stage marks the turn incomplete.
+          const gamification = agent.loyalty.gamification;
+          const award = gamification.award.bind(gamification);
+          let failed = false;
+          gamification.award = async (event) => {
+            if (!failed) {
+              failed = true;
+              throw new Error('award failed (Redis blip)');
+            }
+            return award(event);
+          };
+          return async (context) => {
+            if (context.activity.type !== 'message') return;
+            if (await asked.get(context)) {
+              await context.sendActivity(`Order "${context.activity.text}" not found.`);
+              return;
+            }
+            await asked.set(context, true);
+            await context.sendActivity('What is your order number?');
+          };
+        },
+        storesOptions(),
+      );
+      const customer = await chat(world.domain);
+      await customer.post('where is my order?');
+      // The queue runs the incomplete turn again after the visibility timeout (1 s here).
+      await sleep(4_000);
+      const texts = (await customer.activities()).map((activity) => activity.text);
+      // The customer's one message gets the answer of the run whose state was saved, once.
+      expect(texts).toEqual(['where is my order?', 'What is your order number?']);
+      // The transcript (what an agent reads back) has the same exchange, once.
+      const conversationId = await customer.conversationId();
+      const page = await world.stores.transcripts.getTranscriptActivities('webchat', conversationId);
+      const messages = page.items.filter((activity) => activity.type === 'message');
+      expect(messages.map((activity) => activity.text)).toEqual([
+        'where is my order?',
+        'What is your order number?',
+      ]);
+    },
+  );
 
   it('records nothing of a message the rate limit dropped on the member', async () => {
     world = await open({ RATE_LIMIT_PER_MINUTE: '1' }, () => async (context) => {
