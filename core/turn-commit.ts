@@ -26,8 +26,9 @@ export interface TurnCommitOptions {
  * What a turn from the durable inbound queue leaves for the queue's finishing step instead of writing
  * it itself: the transcript of its inbound activity and replies and, on web chat, the replies
  * themselves. The queue writes them in the same step as it removes the finished entry (one script on the
- * conversation's slot on Redis), so the customer sees the replies iff the entry is done iff the
- * transcript has them, and a turn cut short leaves none of them behind. A run gets a fresh one.
+ * conversation's slot on Redis), so the customer sees a finished turn's replies iff the entry is done iff
+ * the transcript has them, and a turn cut short leaves none of them behind. A turn that fails is kept
+ * without the removal (see `InboundQueue`). A run gets a fresh one.
  */
 export class TurnCommit {
   readonly transcript: CommitTranscriptEntry[] = [];
