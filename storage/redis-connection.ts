@@ -1,4 +1,4 @@
-import { createClient, createCluster, DisconnectsClientError } from 'redis';
+import { createClient, createCluster, DisconnectsClientError, SocketClosedUnexpectedlyError } from 'redis';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { redactUrl } from '../core/redact-url.js';
@@ -141,10 +141,11 @@ export async function* scanSet(
 
 /**
  * Whether an unhandled rejection is node-redis' own bookkeeping rather than lost work: when a cluster
- * master fails over, the rediscovery destroys the client of the node that left, and that client's
- * pending `connect()` rejects with `DisconnectsClientError` where nobody awaits it (node-redis 6.3).
- * Relevo awaits every command it sends, so this error never stands for one of them.
+ * master fails over, node-redis 6.3 keeps each node's (and each sharded subscriber's) `connect()`
+ * promise where nobody awaits it, so the node that left rejects it with `DisconnectsClientError` (its
+ * client destroyed by the rediscovery) or `SocketClosedUnexpectedlyError` (the socket died while it
+ * connected). Relevo awaits every command it sends, so neither error stands for one of them.
  */
 export function isDroppedNodeRejection(reason: unknown): boolean {
-  return reason instanceof DisconnectsClientError;
+  return reason instanceof DisconnectsClientError || reason instanceof SocketClosedUnexpectedlyError;
 }

@@ -75,7 +75,12 @@ describe('two Relevo processes on a Redis Cluster whose master crashes and whose
       answeredWithinMs: 60_000,
     });
     // Every process served through the failover: none died or stopped answering.
-    for (const each of processes) expect(each.child.exitCode).toBeNull();
+    for (const each of processes) {
+      expect(
+        each.child.exitCode,
+        `a server died; its last output:\n${each.output().slice(-4_000)}`,
+      ).toBeNull();
+    }
     expect(await (await fetch(`${proxy.url}/healthz`)).json()).toMatchObject({ status: 'ok' });
   }, 240_000);
 });
