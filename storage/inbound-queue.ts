@@ -314,7 +314,15 @@ export class InboundQueue {
         });
         await this.handler({ id: stored.id, partition, activity, attempt: stored.attempt, commit }).catch(
           async (error: unknown) => {
-            await Promise.all([this.backend.fail(partition, stored.key), this.keepTurn(partition, commit)]);
+            // Both settle before the lock is freed (a re-run must not overtake the kept replies), and the
+            // turn's own error is the one reported.
+            const [counted] = await Promise.allSettled([
+              this.backend.fail(partition, stored.key),
+              this.keepTurn(partition, commit),
+            ]);
+            if (counted.status === 'rejected') {
+              this.logger.warn({ err: counted.reason, partition }, "could not count a failed turn's run");
+            }
             throw error;
           },
         );
