@@ -107,15 +107,19 @@ export async function commitInTwoSteps(
   done: string,
   commit: TurnCommit,
 ): Promise<Next> {
-  let ids: string[] = [];
-  if (commit.replies.length > 0) {
-    ({ ids } = await store.append(
-      conversationId,
-      commit.replies.map((reply) => reply.activity),
-      commit.replies.map((reply) => reply.key),
-    ));
-  }
+  const ids = await appendHeldReplies(store, conversationId, commit);
   return queue.backend.next(queue.partition, queue.holder, done, commit.appended(ids));
+}
+
+/** Appends (and announces) a commit's held replies under their keys; resolves with their log ids. */
+async function appendHeldReplies(store: ConversationStore, conversationId: string, commit: TurnCommit) {
+  if (commit.replies.length === 0) return [];
+  const { ids } = await store.append(
+    conversationId,
+    commit.replies.map((reply) => reply.activity),
+    commit.replies.map((reply) => reply.key),
+  );
+  return ids;
 }
 
 /**
@@ -128,14 +132,11 @@ export async function keepTurn(
   transcripts: TranscriptStore | undefined,
   commit: TurnCommit,
 ): Promise<void> {
-  let ids: string[] = [];
   if (commit.saved && commit.replies.length > 0) {
-    ({ ids } = await store.append(
-      conversationId,
-      commit.replies.map((reply) => reply.activity),
-      commit.replies.map((reply) => reply.key),
-    ));
-    await logTranscript(transcripts, commit.transcriptWith(ids));
+    await logTranscript(
+      transcripts,
+      commit.transcriptWith(await appendHeldReplies(store, conversationId, commit)),
+    );
     return;
   }
   // Replies not shown have no id: only the rest of the transcript (the inbound message) is kept.
