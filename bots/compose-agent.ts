@@ -167,9 +167,6 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
         ? new RedisRateCounter(stores.redis, { prefix: stores.prefix })
         : new MemoryRateCounter(options.clock),
       limit: config.RATE_LIMIT_PER_MINUTE,
-      // Not with the state read: identity and the conversation references, which run before the state
-      // stage, would record a dropped message on the member (a contact, a reference).
-      withStateRead: false,
       logger,
     }),
     state,
