@@ -18,6 +18,7 @@ import { messageBody, openConversations, RETAIL_MESSAGES } from './support/direc
 import { closedLoop, openLoop } from './support/load.js';
 import { directLineRequests } from './throughput.js';
 import { flag } from './support/flags.js';
+import { describeStall, watchStalls } from './support/stalls.js';
 
 const SHARE_OF_PEAK = 0.7;
 const CONVERSATIONS = 200;
@@ -78,9 +79,11 @@ try {
     durationS: 5,
     messageFor,
   });
+  const watch = await watchStalls({ server: server.pid, redis: redis.pid }, redis.url);
   server.observe();
   const result = await openLoop({ port: server.port, ratePerSecond: rate, durationS: SECONDS, messageFor });
   const observed = await server.observed();
+  const { stalls, whole } = await watch.explain(result.stretches, observed.gcPauses);
   process.stdout.write(
     `latency at ${Math.round(SHARE_OF_PEAK * 100)} % of peak (${peak} msg/s sustained over ${CONVERSATIONS} conversations): ${rate} msg/s for ${SECONDS} s, open loop over ${CONVERSATIONS} conversations\n` +
       `  achieved ${result.achievedPerSecond} msg/s, failed ${result.failed} ${JSON.stringify(result.failures)}` +
@@ -95,7 +98,9 @@ try {
       `  server GC pauses: ${observed.minorGc.count} scavenges ${observed.minorGc.totalMs} ms in all (longest ${observed.minorGc.maxMs} ms), ${observed.majorGc.count} mark-compacts ${observed.majorGc.totalMs} ms (longest ${observed.majorGc.maxMs} ms): ${(observed.gcShare * 100).toFixed(1)} % of the wall time\n` +
       `  server event loop late by: p99 ${observed.loopDelayP99Ms} ms   max ${observed.loopDelayMaxMs} ms\n` +
       `  load generator: sent p99 ${result.sendLagP99Ms} ms after due, its own event loop late by at most ${result.clientLoopDelayMaxMs} ms\n` +
-      `  slowest 1 %: ${Math.round(result.slowBehindOwnConversation * 100)} % were due while their conversation's previous message was unanswered; they were due in ${result.slowStretches} separate stretch(es)\n`,
+      `  slowest 1 %: ${Math.round(result.slowBehindOwnConversation * 100)} % were due while their conversation's previous message was unanswered; they were due in ${result.slowStretches} separate stretch(es)\n` +
+      `  the whole run: server ran ${whole.serverOnCpuMs} ms and waited for a core ${whole.serverWaitingForCpuMs} ms, Redis ran ${whole.redisOnCpuMs} ms and waited ${whole.redisWaitingForCpuMs} ms, slowest Redis PING ${whole.redisPingMaxMs} ms\n` +
+      stalls.map(describeStall).join(''),
   );
   process.stdout.write(
     `${JSON.stringify({
@@ -123,6 +128,10 @@ try {
       clientLoopDelayMaxMs: result.clientLoopDelayMaxMs,
       slowBehindOwnConversation: result.slowBehindOwnConversation,
       slowStretches: result.slowStretches,
+      serverWaitingForCpuMs: whole.serverWaitingForCpuMs,
+      redisWaitingForCpuMs: whole.redisWaitingForCpuMs,
+      redisPingMaxMs: whole.redisPingMaxMs,
+      stalls,
       seconds: SECONDS,
     })}\n`,
   );

@@ -78,6 +78,14 @@ export interface OpenLoopResult {
    * new one): a few means stalls that hit every conversation at once, many means slow turns here and there.
    */
   slowStretches: number;
+  /** Those stretches: epoch ms from the first one due to the last one answered, and how many. */
+  stretches: SlowStretch[];
+}
+
+export interface SlowStretch {
+  fromMs: number;
+  toMs: number;
+  messages: number;
 }
 
 /**
@@ -143,6 +151,7 @@ export async function openLoop(options: {
   const slowest = answered
     .sort((a, b) => b[0] - a[0])
     .slice(0, Math.max(1, Math.ceil(answered.length / 100)));
+  const groups = stretches(slowest);
   return {
     sent: total,
     failed,
@@ -156,14 +165,28 @@ export async function openLoop(options: {
     clientLoopDelayMaxMs: round1(loop.max / 1e6),
     slowBehindOwnConversation:
       Math.round((slowest.filter(([, behind]) => behind).length / slowest.length) * 100) / 100,
-    slowStretches: stretches(slowest.map(([, , due]) => due)),
+    slowStretches: groups.length,
+    stretches: groups,
   };
 }
 
-/** Runs of times whose neighbours are at most 100 ms apart. */
-function stretches(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  return sorted.filter((time, i) => i === 0 || time - (sorted[i - 1] ?? 0) > 100).length;
+/** Runs of messages due at most 100 ms after the one before, as epoch times (due → last answered). */
+function stretches(messages: [number, boolean, number][]): SlowStretch[] {
+  const sorted = [...messages].sort((a, b) => a[2] - b[2]);
+  const groups: SlowStretch[] = [];
+  let previousDue = Number.NEGATIVE_INFINITY;
+  for (const [latency, , due] of sorted) {
+    const epochDue = performance.timeOrigin + due;
+    const last = groups.at(-1);
+    if (!last || due - previousDue > 100)
+      groups.push({ fromMs: epochDue, toMs: epochDue + latency, messages: 1 });
+    else {
+      last.toMs = Math.max(last.toMs, epochDue + latency);
+      last.messages += 1;
+    }
+    previousDue = due;
+  }
+  return groups;
 }
 
 function round1(value: number): number {

@@ -23,16 +23,20 @@ export interface Observed {
   requests: number;
   serverP50Ms: number;
   serverP99Ms: number;
+  /** Every GC pause of 1 ms or more: epoch ms it began, and how long it took. */
+  gcPauses: [number, number][];
 }
 
 /** Starts observing this process; the function returned stops and summarises. */
 export function observe(): () => Observed {
   const startedAt = performance.now();
   const gc = { minor: [] as number[], major: [] as number[] };
+  const gcPauses: [number, number][] = [];
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
       (kind === constants.NODE_PERFORMANCE_GC_MINOR ? gc.minor : gc.major).push(entry.duration);
+      if (entry.duration >= 1) gcPauses.push([performance.timeOrigin + entry.startTime, entry.duration]);
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
@@ -75,6 +79,7 @@ export function observe(): () => Observed {
       requests: times.length,
       serverP50Ms: at(0.5),
       serverP99Ms: at(0.99),
+      gcPauses,
     };
   };
 }

@@ -10,6 +10,8 @@ import { freePort } from './free-port.js';
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
+  /** The redis-server process (a new one after `restart()`). */
+  readonly pid: number;
   stop(): Promise<void>;
   /** Stops and starts the same server on the same port (for reconnect tests). */
   restart(): Promise<void>;
@@ -36,6 +38,9 @@ export async function startRedisServer(
   return {
     port: chosen,
     url: `redis://127.0.0.1:${chosen}`,
+    get pid() {
+      return child.pid ?? 0;
+    },
     stop,
     restart: async () => {
       await stop();

@@ -1,0 +1,97 @@
+/**
+ * Whether a process's main thread was running, or ready but waiting for a core, moment by moment:
+ * samples Linux's `/proc/<pid>/schedstat` (nanoseconds on a CPU, nanoseconds waiting on a run queue)
+ * of the watched processes every 10 ms. The main thread is the one a request waits for (Node's event
+ * loop, Redis's command loop); helper threads (GC, I/O) would count waits no request saw. A latency stall in which the server waited on the
+ * run queue is the machine's cores, not the server's code; one in which it ran flat out is its own work;
+ * one in which it neither ran nor waited is waiting for I/O (Redis). Returns nothing where /proc has no
+ * schedstat (non-Linux), and the summary then says so.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+/** Per process: epoch ms of each sample, and on-CPU / run-queue ns accumulated since the start. */
+interface Series {
+  at: number[];
+  onCpuNs: number[];
+  waitNs: number[];
+}
+
+export interface ScheduleWindow {
+  /** Milliseconds the process spent on a CPU, and ready but waiting for one, inside the window. */
+  onCpuMs: number;
+  waitingMs: number;
+}
+
+export interface Schedule {
+  /** Totals of `name` between two epoch times (ms), from the samples around them. */
+  between(name: string, fromMs: number, toMs: number): ScheduleWindow | undefined;
+}
+
+const EVERY_MS = 10;
+
+/** Starts sampling `pids` (name → pid); the function returned stops and gives the series. */
+export function sampleSchedule(pids: Record<string, number>): () => Schedule {
+  const series = new Map<string, Series>();
+  const sample = () => {
+    const at = performance.timeOrigin + performance.now();
+    for (const [name, pid] of Object.entries(pids)) {
+      const totals = readProcess(pid);
+      if (!totals) continue;
+      let entry = series.get(name);
+      if (!entry) {
+        entry = { at: [], onCpuNs: [], waitNs: [] };
+        series.set(name, entry);
+      }
+      entry.at.push(at);
+      entry.onCpuNs.push(totals[0]);
+      entry.waitNs.push(totals[1]);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, EVERY_MS);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return {
+      between(name, fromMs, toMs) {
+        const entry = series.get(name);
+        if (!entry) return undefined;
+        const first = Math.max(0, lastAtOrBefore(entry.at, fromMs));
+        const last = Math.min(entry.at.length - 1, lastAtOrBefore(entry.at, toMs) + 1);
+        return {
+          onCpuMs: round1(((entry.onCpuNs[last] ?? 0) - (entry.onCpuNs[first] ?? 0)) / 1e6),
+          waitingMs: round1(((entry.waitNs[last] ?? 0) - (entry.waitNs[first] ?? 0)) / 1e6),
+        };
+      },
+    };
+  };
+}
+
+/** On-CPU and run-queue nanoseconds of the process's main thread; undefined if unreadable. */
+function readProcess(pid: number): [number, number] | undefined {
+  try {
+    const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ');
+    return [Number(onCpu), Number(waiting)];
+  } catch {
+    return undefined;
+  }
+}
+
+function lastAtOrBefore(times: number[], at: number): number {
+  let low = 0;
+  let high = times.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if ((times[middle] ?? 0) <= at) {
+      found = middle;
+      low = middle + 1;
+    } else high = middle - 1;
+  }
+  return found;
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
