@@ -18,14 +18,19 @@ export interface ConversationHandoffState {
   signals: PolicySignals;
   /** The handoff pending or active on this conversation: no second one starts while it is set. */
   activeHandoffId: string | null;
-  /** The NLU of the last turns, newest last (bounded). */
+  /** The NLU of the last turns, newest last (at most {@link MAX_TURNS}). */
   turns: TurnAnnotation[];
   /** The last message folded into the signals: a re-run of its turn must not count it twice. */
   lastActivityId?: string | undefined;
   eTag?: string;
 }
 
-const MAX_TURNS = 100;
+/**
+ * Turns whose NLU is kept: the agent console annotates the customer's last 20 messages and the packet's
+ * sentiment curve covers them. The item is read, copied and rewritten whole every turn, so each kept
+ * turn costs every later turn (100 made it ~17 KB, a third of what a turn allocated).
+ */
+export const MAX_TURNS = 20;
 
 /** Storage key of a conversation's handoff state. */
 export function conversationStateKey(channelId: string, conversationId: string): string {

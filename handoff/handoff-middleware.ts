@@ -135,8 +135,8 @@ export class HandoffMiddleware implements Middleware {
             {
               activityId: activity.id ?? '',
               topIntent: nlu.topIntent,
-              confidence: Math.round(topScore(nlu) * 1000) / 1000,
-              sentiment: nlu.sentiment.score,
+              confidence: round(topScore(nlu)),
+              sentiment: round(nlu.sentiment.score),
               sentimentLabel: nlu.sentiment.label,
               language: nlu.language,
             },
@@ -170,4 +170,9 @@ export class HandoffMiddleware implements Middleware {
     this.logger.info({ handoffId: record.id, reason }, 'handoff requested');
     await context.sendActivity(messagesFor(record.language).joining);
   }
+}
+
+/** Three decimals, as the console shows them: full doubles would make the stored item twice as long. */
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

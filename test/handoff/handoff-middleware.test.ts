@@ -37,6 +37,8 @@ async function conversation(options: { tier?: string; retryEveryTurn?: boolean; 
       const text = context.activity.text ?? '';
       if (text.startsWith('gibberish')) {
         context.turnState.set(TurnStateKey.nlu, nluResult({ text, score: 0.1, outOfScope: true }));
+      } else if (text.startsWith('so-so')) {
+        context.turnState.set(TurnStateKey.nlu, nluResult({ text, sentiment: 0.0123456 }));
       } else if (text.startsWith('complain')) {
         context.turnState.set(TurnStateKey.nlu, nluResult({ intent: 'feedback.complaint', sentiment: -0.3 }));
       } else {
@@ -124,6 +126,18 @@ describe('the handoff middleware', () => {
     });
     // VIP (3) + value (2, capped) + mild negativity (0.6).
     expect(pending?.priority).toBe(5.6);
+  });
+
+  it("keeps what the bot understood of the customer's last 20 messages for the agent, newest last", async () => {
+    const { handoffs, adapter } = await conversation();
+    for (let i = 1; i <= 25; i++) await adapter.send(`so-so ${i}`).assertReply(`bot: so-so ${i}`);
+    const { turns } = await handoffs.conversations.read('test', 'Convo1');
+    expect(turns).toHaveLength(20);
+    // The console shows them to three decimals: that is what is kept.
+    expect(turns.map((turn) => turn.sentiment)).toEqual(Array(20).fill(0.012));
+    const ids = turns.map((turn) => Number(turn.activityId));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(20);
   });
 
   it('lets a guest with the same complaint carry on with the bot', async () => {
