@@ -8,6 +8,7 @@ import {
 import { TurnStateKey } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import { CLARIFY_DIALOG, canOffer } from './clarify-dialog.js';
+import { DialogContexts } from './dialog-contexts.js';
 import { answersActivePrompt, innermost, isRetry, markUnderstood } from './dialog-stack.js';
 import { type Lang, replyLanguage, setReplyLanguage, t } from './i18n.js';
 import { INTENT_ROUTES, INTERRUPTIONS, type IntentRoute } from './intent-routes.js';
@@ -60,11 +61,15 @@ const UNDERSTOOD_SCORE = 0.3;
  * intents are close, one rephrase request after a turn out of scope, and CSAT once the customer is done.
  */
 export class MainDialog {
-  constructor(private readonly options: MainDialogOptions) {}
+  private readonly contexts: DialogContexts;
+
+  constructor(private readonly options: MainDialogOptions) {
+    this.contexts = new DialogContexts(options.dialogs);
+  }
 
   async run(context: TurnContext): Promise<void> {
     const nlu = context.turnState.get(TurnStateKey.nlu) as NluResult | undefined;
-    const dc = await this.options.dialogs.createContext(context);
+    const dc = await this.contexts.create(context);
     // An answer to the running prompt ("2" on channels without buttons, or a button's title) never
     // interrupts it, however much it sounds like another intent.
     const isListAnswer =
@@ -86,7 +91,7 @@ export class MainDialog {
     facts.resolved = true;
     facts.csatAsked = true;
     facts.fallbackStreak = 0;
-    const dc = await this.options.dialogs.createContext(context);
+    const dc = await this.contexts.create(context);
     await dc.cancelAllDialogs();
     await dc.beginDialog(SATISFACTION_DIALOG);
   }
