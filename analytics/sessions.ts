@@ -20,8 +20,21 @@ export interface SessionTouch {
 }
 
 /** Storage key of a conversation's session: hashed, so no platform id (an email thread) is in the key. */
-export const sessionKey = (channelId: string, conversationId: string) =>
-  `analytics/session/${createHash('sha256').update(`${channelId}\u0000${conversationId}`).digest('base64url')}`;
+export function sessionKey(channelId: string, conversationId: string): string {
+  const id = `${channelId}\u0000${conversationId}`;
+  let key = recentKeys.get(id);
+  if (key === undefined) {
+    key = `analytics/session/${createHash('sha256').update(id).digest('base64url')}`;
+    // Every turn names its conversation's session twice (read with the state, then touched): remember
+    // recent keys, and start afresh rather than grow without bound.
+    if (recentKeys.size >= RECENT_KEYS) recentKeys.clear();
+    recentKeys.set(id, key);
+  }
+  return key;
+}
+
+const RECENT_KEYS = 10_000;
+const recentKeys = new Map<string, string>();
 
 /**
  * Which analytics session a conversation is in. Slack DMs and email threads never "end", so a

@@ -36,8 +36,15 @@ export function localDay(atMs: number, timeZone: string): string {
 
 /** The calendar day before `day` (`YYYY-MM-DD`). */
 export function previousDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  // Asked on every turn that earns points, nearly always for today: the last answer is kept.
+  if (lastPrevious?.day !== day) {
+    const before = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    lastPrevious = { day, before };
+  }
+  return lastPrevious.before;
 }
+
+let lastPrevious: { day: string; before: string } | undefined;
 
 /** ISO 8601 week of a `YYYY-MM-DD` day: `2026-W47` (weeks start on Monday). */
 export function isoWeek(day: string): string {
