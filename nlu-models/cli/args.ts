@@ -48,3 +48,28 @@ export function yesNo(args: ReadonlyMap<string, string>, name: string, fallback 
   }
   return value === 'yes';
 }
+
+/** A whole number ≥ 0 option (absent = undefined); anything else is a usage error. */
+export function count(args: ReadonlyMap<string, string>, name: string): number | undefined {
+  const value = args.get(name);
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) {
+    throw new RelevoError('RELEVO_CLI_USAGE', `--${name} takes a whole number ≥ 0`);
+  }
+  return parsed;
+}
+
+/**
+ * Runs a CLI's `main`: a usage mistake (`RELEVO_CLI_USAGE`) prints its reason and exits with code 2,
+ * like the CLIs' own usage checks, instead of a stack trace.
+ */
+export async function runCli(main: () => void | Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    if (!(error instanceof RelevoError && error.code === 'RELEVO_CLI_USAGE')) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * `npm run nlu:cv -- --train F [--folds 5] [--seeds 9] [--lang en|es] [--centroids yes|no]
- * [--leave-one-intent-out yes|no]`: the honest figures of an intent setting from a training file alone (for data sets without a validation split, like the
+ * [--leave-one-intent-out yes|no] [--label-names-below N]`: the honest figures of an intent setting from a training file alone (for data sets without a validation split, like the
  * Braun corpora), each model the full `IntentClassifier` with its own calibration inside its
  * training part:
  * - stratified k-fold cross-validation over fold seeds 1…N: accuracy with `None` as an intent;
@@ -12,7 +12,7 @@ import { IntentClassifier, type IntentTrainingOptions } from '../classifier/inte
 import { createRandom, shuffleInPlace } from '../classifier/random.js';
 import { type LabelledText, OUT_OF_SCOPE, readJsonl } from '../corpus/jsonl.js';
 import { isLanguage } from '../text/stemmer.js';
-import { parseArgs, yesNo } from './args.js';
+import { count, parseArgs, runCli, yesNo } from './args.js';
 
 /** Leave-one-out and leave-one-intent-out train one model per utterance or intent. */
 const MAX_EXHAUSTIVE = 300;
@@ -71,6 +71,7 @@ function main(): void {
     'lang',
     'centroids',
     'leave-one-intent-out',
+    'label-names-below',
   ]);
   const trainPath = args.get('train');
   const folds = Number(args.get('folds') ?? '5');
@@ -83,7 +84,7 @@ function main(): void {
     !(Number.isInteger(seeds) && seeds >= 1)
   ) {
     process.stderr.write(
-      'usage: npm run nlu:cv -- --train F [--folds 2..] [--seeds 1..] [--lang en|es] [--centroids yes|no] [--leave-one-intent-out yes|no]\n',
+      'usage: npm run nlu:cv -- --train F [--folds 2..] [--seeds 1..] [--lang en|es] [--centroids yes|no] [--leave-one-intent-out yes|no] [--label-names-below N]\n',
     );
     process.exitCode = 2;
     return;
@@ -92,6 +93,7 @@ function main(): void {
     language,
     centroids: yesNo(args, 'centroids'),
     leaveOneIntentOut: yesNo(args, 'leave-one-intent-out'),
+    labelNamesBelow: count(args, 'label-names-below'),
   };
   const rows = readJsonl(trainPath, 'intent');
   let right = 0;
@@ -141,4 +143,4 @@ function main(): void {
   );
 }
 
-main();
+await runCli(main);

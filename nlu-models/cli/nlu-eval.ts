@@ -1,6 +1,6 @@
 /**
  * `npm run nlu:eval -- --train F[,F…] [--validation F] [--oos-rate R] --test F [--lang en|es]
- * [--centroids yes|no] [--leave-one-intent-out yes|no]` (the opt-in options of IntentClassifier):
+ * [--centroids yes|no] [--leave-one-intent-out yes|no] [--label-names-below N]` (the opt-in options of IntentClassifier):
  * trains the intent model on JSONL files (several joined with commas), calibrated on the data set's
  * validation split where given (else on k folds of the training data), the out-of-scope threshold
  * weighing an expected share R of out-of-scope traffic (default 0.05), recognises every test utterance through the
@@ -12,7 +12,7 @@ import { classFigures, macroF1 } from '../classifier/metrics.js';
 import { OUT_OF_SCOPE, readJsonl } from '../corpus/jsonl.js';
 import { NluRecognizer } from '../recognizer/nlu-recognizer.js';
 import { isLanguage } from '../text/stemmer.js';
-import { formatTable, parseArgs, percent, yesNo } from './args.js';
+import { count, formatTable, parseArgs, percent, runCli, yesNo } from './args.js';
 import { createProgressBar } from './progress-bar.js';
 
 const SPEED_UTTERANCES = 3000;
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     'lang',
     'centroids',
     'leave-one-intent-out',
+    'label-names-below',
   ]);
   const outOfScopeRate = Number(args.get('oos-rate') ?? '0.05');
   const validationPath = args.get('validation');
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     !(outOfScopeRate >= 0 && outOfScopeRate <= 1)
   ) {
     process.stderr.write(
-      'usage: npm run nlu:eval -- --train F[,F…] [--validation F] [--oos-rate 0..1] --test F [--lang en|es] [--centroids yes|no] [--leave-one-intent-out yes|no]\n',
+      'usage: npm run nlu:eval -- --train F[,F…] [--validation F] [--oos-rate 0..1] --test F [--lang en|es] [--centroids yes|no] [--leave-one-intent-out yes|no] [--label-names-below N]\n',
     );
     process.exitCode = 2;
     return;
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     outOfScopeRate,
     centroids: yesNo(args, 'centroids'),
     leaveOneIntentOut: yesNo(args, 'leave-one-intent-out'),
+    labelNamesBelow: count(args, 'label-names-below'),
     ...(validationPath === undefined ? {} : { calibration: readJsonl(validationPath, 'intent') }),
     onProgress: createProgressBar('training'),
   });
@@ -146,4 +148,4 @@ async function main(): Promise<void> {
   out.write(`${JSON.stringify(figures)}\n`);
 }
 
-await main();
+await runCli(main);

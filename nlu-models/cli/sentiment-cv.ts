@@ -14,7 +14,7 @@ import { type LabelledText, readJsonl } from '../corpus/jsonl.js';
 import { shippedSentimentData } from '../sentiment/sentiment-analyzer.js';
 import { SentimentModel } from '../sentiment/sentiment-model.js';
 import { isLanguage, type Language } from '../text/stemmer.js';
-import { parseArgs } from './args.js';
+import { parseArgs, runCli } from './args.js';
 
 const DATA = fileURLToPath(new URL('../data/sentiment/', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../../test/nlu-models/fixtures/', import.meta.url));
@@ -100,4 +100,4 @@ function main(): void {
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 
-main();
+await runCli(main);

@@ -9,7 +9,7 @@ import { readJsonl } from '../corpus/jsonl.js';
 import { SentimentAnalyzer } from '../sentiment/sentiment-analyzer.js';
 import { SentimentModel } from '../sentiment/sentiment-model.js';
 import { isLanguage } from '../text/stemmer.js';
-import { formatTable, parseArgs, percent } from './args.js';
+import { formatTable, parseArgs, percent, runCli } from './args.js';
 import { createProgressBar } from './progress-bar.js';
 
 function main(): void {
@@ -65,4 +65,4 @@ function main(): void {
   out.write(`${JSON.stringify(figures)}\n`);
 }
 
-main();
+await runCli(main);

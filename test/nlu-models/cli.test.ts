@@ -75,6 +75,22 @@ describe('evaluation CLIs', () => {
     expect(figures.leaveOneOutAccuracy).toBeGreaterThanOrEqual(0.75);
   }, 60_000);
 
+  it('nlu:cv refuses a negative --label-names-below with its reason and exit code 2', async () => {
+    const failure = await run(
+      'npx',
+      [
+        'tsx',
+        'nlu-models/cli/nlu-cv.ts',
+        '--train',
+        fixture('tiny.train.jsonl'),
+        '--label-names-below',
+        '-1',
+      ],
+      { timeout: 55_000 },
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2, stderr: expect.stringContaining('--label-names-below') });
+  }, 60_000);
+
   it('sentiment:eval prints negative recall and precision on the last line', async () => {
     const figures = await lastLine('sentiment-eval.ts', [
       '--test',
