@@ -25,6 +25,7 @@ export interface Stall {
   serverWaitingForCpuMs?: number;
   redisOnCpuMs?: number;
   redisWaitingForCpuMs?: number;
+  generatorOnCpuMs?: number;
   generatorWaitingForCpuMs?: number;
   serverGcMs: number;
   redisPingMaxMs: number;
@@ -83,6 +84,7 @@ function explain(
     serverWaitingForCpuMs: server?.waitingMs,
     redisOnCpuMs: redis?.onCpuMs,
     redisWaitingForCpuMs: redis?.waitingMs,
+    generatorOnCpuMs: generator?.onCpuMs,
     generatorWaitingForCpuMs: generator?.waitingMs,
     serverGcMs: round1(gcPauses.filter(inside).reduce((sum, [, ms]) => sum + ms, 0)),
     redisPingMaxMs: round1(Math.max(0, ...pings.filter(inside).map(([, ms]) => ms))),
@@ -96,7 +98,7 @@ export function describeStall(stall: Stall, index: number): string {
   return (
     `  stretch ${index + 1}: ${stall.messages} messages over ${stall.ms} ms; server ${cpu(stall.serverOnCpuMs, stall.serverWaitingForCpuMs)}, ` +
     `GC ${stall.serverGcMs} ms; Redis ${cpu(stall.redisOnCpuMs, stall.redisWaitingForCpuMs)}, slowest PING ${stall.redisPingMaxMs} ms; ` +
-    `load generator waited for a core ${stall.generatorWaitingForCpuMs ?? 'n/a'} ms\n`
+    `load generator ${cpu(stall.generatorOnCpuMs, stall.generatorWaitingForCpuMs)}\n`
   );
 }
 
