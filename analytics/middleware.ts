@@ -1,7 +1,7 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { type MemberSnapshot, saveWithState, TurnStateKey } from '../core/turn-state.js';
+import { type MemberSnapshot, saveWithState, TurnDroppedError, TurnStateKey } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import type { AnalyticsService } from './analytics.js';
 import { DIALOG_ANSWER_INTENT, type OutcomeInput } from './events.js';
@@ -91,15 +91,26 @@ export class AnalyticsMiddleware implements Middleware {
       });
     }
     let failed = false;
+    // A turn dropped before it ran (over the rate limit) is no turn of the conversation's.
+    let dropped = false;
     try {
       await next();
     } catch (error) {
-      failed = true;
+      dropped = error instanceof TurnDroppedError;
+      failed = !dropped;
       throw error;
     } finally {
       const endedAt = clock.now();
       try {
-        await this.afterTurn(context, startedAt, endedAt, failed, session.saved ? session.touch : undefined);
+        if (!dropped) {
+          await this.afterTurn(
+            context,
+            startedAt,
+            endedAt,
+            failed,
+            session.saved ? session.touch : undefined,
+          );
+        }
       } catch (error) {
         this.logger.warn({ err: error }, 'analytics of the turn failed');
       }

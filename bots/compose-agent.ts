@@ -167,6 +167,9 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
         ? new RedisRateCounter(stores.redis, { prefix: stores.prefix })
         : new MemoryRateCounter(options.clock),
       limit: config.RATE_LIMIT_PER_MINUTE,
+      // A queued turn's count travels with the state read: identity and the conversation references,
+      // which run before the state stage, write nothing of the turn before the verdict.
+      withStateRead: true,
       logger,
     }),
     state,

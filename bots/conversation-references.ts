@@ -1,5 +1,6 @@
 import { type ConversationReference, type Middleware, type Storage, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
+import { saveWithState } from '../core/turn-state.js';
 
 /** How many conversations this process remembers having saved, so a reference is written once, not per turn. */
 const SAVED_CACHE_SIZE = 10_000;
@@ -7,7 +8,8 @@ const SAVED_CACHE_SIZE = 10_000;
 /**
  * Keeps the conversation reference of every conversation a customer wrote in, in storage (so any
  * process can use it), for proactive messages the agent sends later: a journey waypoint's offer on the
- * member's last active channel.
+ * member's last active channel. The write goes out with the turn's state save (after the turn without a
+ * state stage), so a message the rate limit drops, or a turn that fails before its save, writes none.
  */
 export class ConversationReferences implements Middleware {
   private readonly saved = new Set<string>();
@@ -20,17 +22,21 @@ export class ConversationReferences implements Middleware {
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const { type, channelId, conversation } = context.activity;
     const key = referenceKey(channelId, conversation?.id ?? '');
-    if (type === 'message' && conversation?.id && !this.saved.has(key)) {
-      try {
-        await this.storage.write({
-          [key]: { reference: TurnContext.getConversationReference(context.activity), eTag: '*' },
-        });
-        this.remember(key);
-      } catch (error) {
-        this.logger.warn({ err: error, channelId }, 'could not save a conversation reference');
-      }
+    if (type !== 'message' || !conversation?.id || this.saved.has(key)) return next();
+    let writing: Promise<void> | undefined;
+    // Once per turn: a save that meets a conflict runs the turn, and this, again.
+    const write = (): Promise<void> => {
+      writing ??= this.write(key, context);
+      return writing;
+    };
+    saveWithState(context, 'references', { items: async () => ({}), saving: () => void write() });
+    try {
+      await next();
+    } catch (error) {
+      await writing;
+      throw error;
     }
-    await next();
+    await write();
   }
 
   /** The stored reference of a conversation, or undefined if the customer never wrote in it. */
@@ -40,6 +46,21 @@ export class ConversationReferences implements Middleware {
       | { reference?: Partial<ConversationReference> }
       | undefined;
     return item?.reference;
+  }
+
+  /** Writes the reference of the turn's conversation; a failure is logged, never thrown. */
+  private async write(key: string, context: TurnContext): Promise<void> {
+    try {
+      await this.storage.write({
+        [key]: { reference: TurnContext.getConversationReference(context.activity), eTag: '*' },
+      });
+      this.remember(key);
+    } catch (error) {
+      this.logger.warn(
+        { err: error, channelId: context.activity.channelId },
+        'could not save a conversation reference',
+      );
+    }
   }
 
   private remember(key: string): void {

@@ -1,4 +1,5 @@
 import type { TurnContext } from 'botbuilder';
+import { RelevoError } from './errors.js';
 import type { TurnCommit } from './turn-commit.js';
 
 /**
@@ -31,6 +32,8 @@ export const TurnStateKey = {
   incomplete: Symbol.for('relevo.incomplete'),
   /** `Promise<boolean>[]`: checks the state stage's read waits for (see {@link checkWithStateRead}). */
   readChecks: Symbol.for('relevo.readChecks'),
+  /** `Promise<boolean>[]`: gates the state stage's read waits for (see {@link gateWithStateRead}). */
+  readGates: Symbol.for('relevo.readGates'),
 } as const;
 
 /**
@@ -50,6 +53,39 @@ export function takeReadChecks(context: TurnContext): Promise<boolean>[] {
   const checks = (context.turnState.get(TurnStateKey.readChecks) as Promise<boolean>[] | undefined) ?? [];
   context.turnState.delete(TurnStateKey.readChecks);
   return checks;
+}
+
+/**
+ * Has the state stage wait for `gate`, started by an earlier stage, together with its read (one round
+ * trip): when it answers false the turn goes no further — the state stage throws a `TurnDroppedError`
+ * before anything of the turn ran or was saved, which the stage that set the gate catches (the rate
+ * limit). Stages in between see the error pass and record nothing of the turn.
+ */
+export function gateWithStateRead(context: TurnContext, gate: Promise<boolean>): void {
+  const gates = (context.turnState.get(TurnStateKey.readGates) as Promise<boolean>[] | undefined) ?? [];
+  gates.push(gate);
+  context.turnState.set(TurnStateKey.readGates, gates);
+}
+
+/** The gates asked for so far, handed to the state stage once. */
+export function takeReadGates(context: TurnContext): Promise<boolean>[] {
+  const gates = (context.turnState.get(TurnStateKey.readGates) as Promise<boolean>[] | undefined) ?? [];
+  context.turnState.delete(TurnStateKey.readGates);
+  return gates;
+}
+
+/**
+ * For a stage between a gate and the state stage that must write before the read (identity creating
+ * the member of a new key): the returned function resolves once the gates set so far let the turn
+ * through, and throws a `TurnDroppedError` when one did not, so nothing is written for a dropped turn.
+ */
+export function untilAllowed(context: TurnContext): () => Promise<void> {
+  const gates = [
+    ...((context.turnState.get(TurnStateKey.readGates) as Promise<boolean>[] | undefined) ?? []),
+  ];
+  return async () => {
+    if ((await Promise.all(gates)).includes(false)) throw new TurnDroppedError();
+  };
 }
 
 /**
@@ -132,4 +168,11 @@ export interface MemberSnapshot {
 
 export function turnMember(context: TurnContext): MemberSnapshot | undefined {
   return context.turnState.get(TurnStateKey.member) as MemberSnapshot | undefined;
+}
+
+/** A turn a gate of the state read closed (see {@link gateWithStateRead}): nothing of it ran. */
+export class TurnDroppedError extends RelevoError {
+  constructor() {
+    super('RELEVO_TURN_DROPPED', 'The turn was dropped before its state was read');
+  }
 }

@@ -1,12 +1,18 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { checkWithStateRead, type MemberSnapshot, saveWithState, TurnStateKey } from '../core/turn-state.js';
+import {
+  checkWithStateRead,
+  type MemberSnapshot,
+  saveWithState,
+  TurnStateKey,
+  untilAllowed,
+} from '../core/turn-state.js';
 import { addIntentContact, type ChurnRisk, contactOf, evaluateChurn, qualifyingIntent } from './churn.js';
 import { isBlockedValue } from './identity-rules.js';
-import type { MemberRecord } from './member-record.js';
+import type { MemberRecord, VersionedMember } from './member-record.js';
 import { toSnapshot } from './member-record.js';
-import type { Members } from './members.js';
+import { type MemberContact, type Members, withContact } from './members.js';
 import { parseIdentityKey } from '../core/identity-key.js';
 
 const AFTER_TURN = Symbol.for('relevo.identity.afterTurn');
@@ -25,9 +31,9 @@ export interface IdentityMiddlewareOptions {
   logger?: Logger;
   /**
    * A state stage reads the turn's state after this one (storage/state-middleware.ts): a member this
-   * process saw moments ago goes on the turn at once, and the compare-and-set recording the contact,
-   * which proves it, travels with the state read ({@link checkWithStateRead}); a member that proves
-   * to be another has the state read again. Without it, the turn waits for the proof here.
+   * process saw moments ago goes on the turn at once, and the read of its version that proves it
+   * travels with the state read ({@link checkWithStateRead}); a member that proves to be another has
+   * the state read again. Without it, the member is looked up before the turn goes on.
    */
   proveWithStateRead?: boolean;
 }
@@ -37,8 +43,12 @@ export interface IdentityMiddlewareOptions {
  * resolves `activity.from.id` (the identity key a connector put there) to the member, creating an
  * anonymous one the first time, and leaves a `MemberSnapshot` on `context.turnState` under
  * `TurnStateKey.member`. For each message it records the contact (channel, time, conversation,
- * locale, display name, and a suspect flag when the connector doubted the sender); once the turn ran,
- * a language the NLU found is recorded too, and the top intent for the churn rule (identity/churn.ts). Recording is side work: a failure is logged, not fatal.
+ * locale, display name, and a suspect flag when the connector doubted the sender), the language the
+ * NLU found and the top intent for the churn rule (identity/churn.ts), in one compare-and-set sent
+ * with the turn's state save (after the turn without a state stage). Before the state read it writes
+ * nothing but a new key's member, and that only once the rate limit let the message through
+ * (`untilAllowed`), so a dropped message leaves no trace. Recording is side work: a failure is logged,
+ * not fatal.
  */
 export class IdentityMiddleware implements Middleware {
   private readonly logger: Logger;
@@ -62,66 +72,65 @@ export class IdentityMiddleware implements Middleware {
       return;
     }
     const isSuspect = isFlaggedSender(activity.channelData);
-    const isContact = activity.type === 'message' && activity.name !== 'continueConversation';
-    let member: MemberRecord;
-    let contact: { channelId: string; conversationId: string; at: number } | undefined;
+    const contact: MemberContact | undefined =
+      activity.type === 'message' && activity.name !== 'continueConversation' && activity.conversation?.id
+        ? {
+            channel: parsed.channel,
+            channelId: activity.channelId,
+            conversationId: activity.conversation.id,
+            at: this.members.clock.now(),
+            language: primaryLanguage(activity.locale),
+            displayName: activity.from.name && activity.from.name !== key ? activity.from.name : undefined,
+            isSuspect,
+          }
+        : undefined;
+    const putOnTurn = (found: VersionedMember) =>
+      context.turnState.set(
+        TurnStateKey.member,
+        this.snapshot(
+          context,
+          contact ? withContact(found.record, contact) : found.record,
+          isSuspect,
+          contact,
+        ),
+      );
+    // Nothing is written before the rate limit's verdict, which may travel with the state read.
+    const options = { beforeWrite: untilAllowed(context) };
+    const hint = contact && this.proveWithStateRead ? this.members.hintOf(key) : undefined;
+    // The version the contact is recorded against: the hint until it is proven, then what proved.
+    let basis: VersionedMember;
     // Set once the member on the turn is proven, when it went on the turn before (a hint).
     let proven: Promise<boolean> | undefined;
-    if (isContact && activity.conversation?.id) {
-      const hinted = this.proveWithStateRead ? this.members.hinted(key) : undefined;
-      // Started before anything awaits: with a hint, the contact's compare-and-set goes out with the state read.
-      const resolving = this.members
-        .resolveWithContact(key, {
-          channel: parsed.channel,
-          channelId: activity.channelId,
-          conversationId: activity.conversation.id,
-          at: this.members.clock.now(),
-          language: primaryLanguage(activity.locale),
-          displayName: activity.from.name && activity.from.name !== key ? activity.from.name : undefined,
-          isSuspect,
-        })
-        .then((recorded) => {
-          if (recorded.error !== undefined)
-            this.logger.warn(
-              { err: recorded.error, memberId: recorded.member.id },
-              'could not record the contact of a member',
-            );
-          return recorded.member;
-        });
-      contact = {
-        channelId: activity.channelId,
-        conversationId: activity.conversation.id,
-        at: this.members.clock.now(),
-      };
-      if (hinted) {
-        member = hinted;
-        proven = resolving.then((recorded) => {
-          member = recorded;
-          context.turnState.set(TurnStateKey.member, this.snapshot(context, recorded, isSuspect, contact));
-          return recorded.id === hinted.id;
-        });
-        proven.catch(() => {}); // the state stage awaits it; so does this stage after the turn
-        checkWithStateRead(context, proven);
-      } else {
-        member = await resolving;
-      }
+    if (hint) {
+      basis = hint;
+      // Started before anything awaits: the read of the member's version goes out with the state read.
+      proven = this.members.prove(key, hint, options).then((found) => {
+        basis = found;
+        if (found !== hint) putOnTurn(found);
+        return found.record.id === hint.record.id;
+      });
+      proven.catch(() => {}); // the state stage awaits it; so does this stage after the turn
+      checkWithStateRead(context, proven);
     } else {
-      member = await this.members.resolve(key);
+      basis = await this.members.resolveVersioned(key, options);
     }
-    context.turnState.set(TurnStateKey.member, this.snapshot(context, member, isSuspect, contact));
+    putOnTurn(basis);
     const afterTurn: (() => Promise<void>)[] = [];
     context.turnState.set(AFTER_TURN, afterTurn);
-    // The language and intent are recorded as the turn's state is saved, in the same round trip (a
-    // turn without a state stage records them after it).
+    // The contact, language and intent are recorded as the turn's state is saved, in the same round
+    // trip (a turn without a state stage records them after it).
     let recording: Promise<void> | undefined;
-    if (isContact) {
+    const record = (recorded: MemberContact): Promise<void> => {
+      // Once per turn: a save that meets a conflict runs the turn, and this, again.
+      recording ??= this.recordTurn(context, basis, recorded);
+      return recording;
+    };
+    if (contact) {
       saveWithState(context, 'identity.record', {
         items: async () => ({}),
         saving: () => {
-          // Once per turn: a save that meets a conflict runs the turn, and this, again.
-          if (afterTurn.length > 0 || recording) return;
-          recording = this.recordTurn(context, member, contact);
-          recording.catch(() => {}); // awaited after the turn; it may fail while the turn still runs
+          // A member erased during the turn is not recorded again.
+          if (afterTurn.length === 0) void record(contact);
         },
       });
     }
@@ -143,7 +152,7 @@ export class IdentityMiddleware implements Middleware {
           await work();
         } catch (error) {
           this.logger.warn(
-            { err: error, memberId: member.id },
+            { err: error, memberId: basis.record.id },
             'could not finish erasing a member after the turn',
           );
         }
@@ -151,24 +160,31 @@ export class IdentityMiddleware implements Middleware {
       await recording;
       return;
     }
-    await (recording ?? (isContact ? this.recordTurn(context, member, contact) : undefined));
+    if (contact) await record(contact);
   }
 
-  /** Records what the turn learnt of the member: the language the NLU found, the intent for churn. */
+  /**
+   * Records the message's contact on the member with what the turn learnt of them (the language the
+   * NLU found, the intent for churn): one compare-and-set on the version the turn saw. Never throws.
+   */
   private async recordTurn(
     context: TurnContext,
-    member: MemberRecord,
-    contact: { channelId: string; conversationId: string; at: number } | undefined,
+    basis: VersionedMember,
+    contact: MemberContact,
   ): Promise<void> {
     const nlu = context.turnState.get(TurnStateKey.nlu) as
       | { language?: unknown; topIntent?: unknown; isOutOfScope?: unknown }
       | undefined;
-    const detected = nlu?.language;
-    if (typeof detected === 'string' && detected !== member.profile.language) {
-      await this.saveLanguage(member.id, detected);
+    const language = typeof nlu?.language === 'string' ? nlu.language : undefined;
+    const intent = qualifyingIntent(nlu, this.members.churnRule);
+    try {
+      await this.members.recordContact(basis.record.id, contact, {
+        hint: basis,
+        learnt: { language, intent },
+      });
+    } catch (error) {
+      this.logger.warn({ err: error, memberId: basis.record.id }, 'could not record the contact of a member');
     }
-    const intent = contact && qualifyingIntent(nlu, this.members.churnRule);
-    if (contact && intent) await this.saveIntent(member.id, { ...contact, intent });
   }
 
   /**
@@ -213,26 +229,6 @@ export class IdentityMiddleware implements Middleware {
       },
     });
     return snapshot;
-  }
-
-  private async saveIntent(memberId: string, entry: Parameters<Members['recordIntent']>[1]): Promise<void> {
-    try {
-      await this.members.recordIntent(memberId, entry);
-    } catch (error) {
-      this.logger.warn({ err: error, memberId }, 'could not record the intent of a contact');
-    }
-  }
-
-  private async saveLanguage(memberId: string, language: string): Promise<void> {
-    try {
-      await this.members.update(memberId, (record) =>
-        record.profile.language === language
-          ? undefined
-          : { ...record, profile: { ...record.profile, language } },
-      );
-    } catch (error) {
-      this.logger.warn({ err: error, memberId }, 'could not record the language of a member');
-    }
   }
 }
 

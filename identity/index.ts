@@ -43,8 +43,8 @@ export {
 } from './member-record.js';
 export type { AuditRecord, MemberStore } from './member-store.js';
 export {
+  type ContactLearnt,
   type MemberContact,
-  type MemberIntent,
   Members,
   type MembersOptions,
   normalizeKey,

@@ -3,10 +3,10 @@ import { cloneData } from '../core/clone.js';
 
 /**
  * What this process last saw of identity keys and member records, kept five minutes so a member's
- * next message, at the pace a person types, needs no lookup. A stale hint costs no more than none: its
- * compare-and-set fails, and the record is read as it would have been. Only hints: the turn path writes every contact with a compare-and-set
- * on the hinted version, so a record changed by another process (or merged, or erased) fails the write,
- * is read again, and the hint is replaced. Nothing else reads them.
+ * next message, at the pace a person types, needs no lookup. A stale hint costs little more than none:
+ * the turn path proves a hint by reading the record's version (`Members.prove`), so a record changed by
+ * another process (or merged, or erased) is read again and the hint replaced; the contact is then
+ * written with a compare-and-set on the version proven. Nothing else reads them.
  */
 export class MemberHints {
   private readonly owners = new Map<string, { id: string; until: number }>();

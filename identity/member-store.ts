@@ -35,6 +35,8 @@ export interface AuditRecord {
  */
 export interface MemberStore {
   get(id: string): Promise<VersionedMember | undefined>;
+  /** The version of the member's record (one small read), `undefined` if there is none. */
+  version(id: string): Promise<number | undefined>;
   /** Stores a new record at version 1; `false` when one with that id exists. */
   create(record: MemberRecord): Promise<boolean>;
   /** Replaces a record if it is still at `expectedVersion`; `false` on a conflict or if it is gone. */

@@ -58,12 +58,20 @@ export interface UpdateOptions {
   hint?: VersionedMember | undefined;
 }
 
-/** The qualifying intent of one message, as the identity middleware records it after the turn. */
-export interface MemberIntent {
-  channelId: string;
-  conversationId: string;
-  at: number;
-  intent: string;
+export interface ResolveOptions {
+  /**
+   * Awaited before anything is written (a new member created, a dangling key freed): the turn path
+   * waits there for the rate limit's verdict, which throws for a dropped message.
+   */
+  beforeWrite?: () => Promise<void>;
+}
+
+/** What a turn learnt of the member besides the contact, recorded with it. */
+export interface ContactLearnt {
+  /** The language the NLU found in the message. */
+  language?: string | undefined;
+  /** The message's qualifying intent for the churn rule (identity/churn.ts). */
+  intent?: string | undefined;
 }
 
 /** How often a conditional write is retried against concurrent writers before giving up. */
@@ -103,48 +111,37 @@ export class Members {
   }
 
   /**
-   * The member this process saw own `key` in the last minutes, unproven: {@link resolveWithContact}
-   * proves it (or answers the right member) in the round trip that records the contact.
+   * The member this process saw own `key` in the last minutes, with the version it saw, unproven:
+   * {@link prove} proves it (or answers the right member) with one read.
    */
-  hinted(key: string): MemberRecord | undefined {
+  hintOf(key: string): VersionedMember | undefined {
     const owner = this.hints.owner(normalizeKey(key));
     const hinted = owner === undefined ? undefined : this.hints.record(owner);
-    return hinted?.record.mergedInto === undefined ? hinted?.record : undefined;
+    return hinted?.record.mergedInto === undefined ? hinted : undefined;
   }
 
   /**
-   * The turn path of one inbound message: the member owning `key` (created when nobody does), with
-   * the contact recorded. A member this process saw in the last minutes is not looked up again: the
-   * contact is written with a compare-and-set on the version it saw, which also proves the hint right
-   * (the record still owns the key and was not merged or erased). A contact that could not be recorded
-   * leaves the member as resolved, with the error, for the caller to log.
+   * Proves a hint of {@link hintOf} without writing: one read of the record's version. A record still at
+   * the hinted version still owns the key and was not merged or erased; one changed since is read, and
+   * kept if it still owns the key; otherwise the key is resolved afresh ({@link resolveVersioned}).
    */
-  async resolveWithContact(
-    key: string,
-    contact: MemberContact,
-  ): Promise<{ member: MemberRecord; error?: unknown }> {
+  async prove(key: string, hint: VersionedMember, options: ResolveOptions = {}): Promise<VersionedMember> {
     const normalized = normalizeKey(key);
-    const owner = this.hints.owner(normalized);
-    const hinted = owner === undefined ? undefined : this.hints.record(owner);
-    if (hinted && hinted.record.mergedInto === undefined) {
-      try {
-        const member = await this.recordContact(hinted.record.id, contact, { hint: hinted, key: normalized });
-        if (member.identityKeys.includes(normalized)) return { member };
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== IdentityErrorCode.memberNotFound)
-          return { member: hinted.record, error };
-      }
-      this.hints.forget(normalized, owner);
-    }
-    const resolved = await this.resolveVersioned(key);
-    try {
-      return { member: await this.recordContact(resolved.record.id, contact, { hint: resolved }) };
-    } catch (error) {
-      return { member: resolved.record, error };
-    }
+    const version = this.store.version(hint.record.id);
+    if (hint.record.identityKeys.includes(normalized) && (await version) === hint.version) return hint;
+    const found = await this.read(hint.record.id);
+    if (found && found.record.mergedInto === undefined && found.record.identityKeys.includes(normalized))
+      return found;
+    this.hints.forget(normalized, hint.record.id);
+    return this.resolveVersioned(key, options);
   }
 
-  private async resolveVersioned(key: string): Promise<VersionedMember> {
+  /**
+   * The member owning `key` with its version, created (anonymous) when nobody does; the turn path,
+   * which records the contact later against that version ({@link recordContact}). Blocked or
+   * malformed keys throw 400.
+   */
+  async resolveVersioned(key: string, options: ResolveOptions = {}): Promise<VersionedMember> {
     const normalized = normalizeKey(key);
     checkIdentityKey(normalized, this.rules);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -159,11 +156,13 @@ export class Members {
           return found;
         }
         // The index names a member that is gone (an erase racing this turn): free the key and retry.
+        await options.beforeWrite?.();
         await this.store.releaseKey(normalized, owner);
         continue;
       }
       // Write the record first, then claim the key: a reader of the index always finds a record,
       // and the loser of a race deletes its unused record.
+      await options.beforeWrite?.();
       const record = newMemberRecord(this.newId(), [normalized], this.clock.now());
       await this.store.create(record);
       const winner = await this.store.claimKey(normalized, record.id);
@@ -232,60 +231,42 @@ export class Members {
 
   /**
    * Records one inbound message: contact count per channel, last channel and time, language, name,
-   * the conversation, and a suspect flag. A member merged meanwhile is followed to its survivor.
+   * the conversation, and a suspect flag; with `learnt`, the language the NLU found and the message's
+   * qualifying intent (re-evaluating the churn rule), in the same compare-and-set. A member merged
+   * meanwhile is followed to its survivor.
    */
   async recordContact(
     id: string,
     contact: MemberContact,
-    options: UpdateOptions & { key?: string } = {},
+    options: UpdateOptions & { learnt?: ContactLearnt } = {},
   ): Promise<MemberRecord> {
-    let target = id;
-    for (let hops = 0; hops < 5; hops++) {
-      let mergedInto: string | undefined;
-      const saved = await this.update(
-        target,
-        (record) => {
-          mergedInto = record.mergedInto;
-          // A hinted owner that no longer holds the key: change nothing, the caller resolves afresh.
-          if (options.key !== undefined && !record.identityKeys.includes(options.key)) return undefined;
-          return mergedInto === undefined ? applyContact(record, contact) : undefined;
-        },
-        hops === 0 ? options : {},
-      );
-      if (mergedInto === undefined) return saved;
-      target = mergedInto;
-    }
-    return this.require(target);
-  }
-
-  /**
-   * Records the qualifying intent of one message on the member's contact (identity/churn.ts) and
-   * re-evaluates the churn rule, in one compare-and-set like every change. A member merged meanwhile is
-   * followed to its survivor.
-   */
-  async recordIntent(id: string, entry: MemberIntent): Promise<MemberRecord> {
-    const contact = contactOf(entry.channelId, entry.conversationId, entry.at);
+    const { language, intent } = options.learnt ?? {};
     const now = this.clock.now();
     let target = id;
     for (let hops = 0; hops < 5; hops++) {
       let mergedInto: string | undefined;
-      // This process's last sight of the member (usually this turn's contact) saves the read.
-      const hint = this.hints.record(target);
       const saved = await this.update(
         target,
         (record) => {
           mergedInto = record.mergedInto;
           if (mergedInto !== undefined) return undefined;
-          const intentContacts = addIntentContact(
-            record.intentContacts,
-            { contact, at: entry.at, intent: entry.intent },
+          const next = applyContact(record, contact);
+          if (language !== undefined) next.profile.language = language;
+          if (intent === undefined) return next;
+          next.intentContacts = addIntentContact(
+            next.intentContacts,
+            {
+              contact: contactOf(contact.channelId, contact.conversationId, contact.at),
+              at: contact.at,
+              intent,
+            },
             now,
             this.churnRule,
           );
-          const churnRisk = evaluateChurn(intentContacts, now, record.churnRisk, this.churnRule);
-          return { ...record, intentContacts, churnRisk };
+          next.churnRisk = evaluateChurn(next.intentContacts, now, next.churnRisk, this.churnRule);
+          return next;
         },
-        hint ? { hint } : {},
+        hops === 0 ? options : {},
       );
       if (mergedInto === undefined) return saved;
       target = mergedInto;
@@ -332,6 +313,11 @@ export class Members {
 export function normalizeKey(key: string): string {
   const trimmed = key.trim();
   return trimmed.toLowerCase().startsWith('email:') ? `email:${trimmed.slice(6).toLowerCase()}` : trimmed;
+}
+
+/** The record as it reads once `contact` is recorded (a copy): what the turn sees of the member. */
+export function withContact(record: MemberRecord, contact: MemberContact): MemberRecord {
+  return applyContact(cloneData(record), contact);
 }
 
 function applyContact(record: MemberRecord, contact: MemberContact): MemberRecord {

@@ -18,6 +18,10 @@ export class MemoryMemberStore implements MemberStore {
     return found && { record: structuredClone(found.record), version: found.version };
   }
 
+  async version(id: string): Promise<number | undefined> {
+    return this.members.get(id)?.version;
+  }
+
   async create(record: MemberRecord): Promise<boolean> {
     if (this.members.has(record.id)) return false;
     this.members.set(record.id, { record: structuredClone(record), version: 1 });

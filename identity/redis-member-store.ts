@@ -60,6 +60,11 @@ export class RedisMemberStore implements MemberStore {
     return { record: JSON.parse(json) as MemberRecord, version: Number(version) };
   }
 
+  async version(id: string): Promise<number | undefined> {
+    const version = await this.client.hGet(this.memberKey(id), 'v');
+    return typeof version === 'string' ? Number(version) : undefined;
+  }
+
   async create(record: MemberRecord): Promise<boolean> {
     return (
       Number(await createScript.run(this.client, [this.memberKey(record.id)], [JSON.stringify(record)])) === 1

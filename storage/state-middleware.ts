@@ -11,7 +11,9 @@ import { RelevoError } from '../core/errors.js';
 import {
   type SaveWithState,
   TurnStateKey,
+  TurnDroppedError,
   takeReadChecks,
+  takeReadGates,
   turnCommit,
   turnMember,
 } from '../core/turn-state.js';
@@ -161,14 +163,22 @@ export class StateMiddleware implements Middleware {
     };
     // Checks of earlier stages (a member put on the turn before it was proven) travel with the read.
     const checks = takeReadChecks(context);
+    // Gates of earlier stages (the rate limit's count) travel with it too; a closed one drops the turn.
+    const gates = takeReadGates(context);
     const reading = read();
-    const [items, ...answers] = await Promise.all([reading, ...checks, ...this.alongside(context)]).catch(
-      async (error: unknown) => {
-        // A check that failed first must not leave the read's release behind the turn's `finally`.
-        await reading.catch(() => undefined);
-        throw error;
-      },
-    );
+    const [items, ...answers] = await Promise.all([
+      reading,
+      ...checks,
+      ...gates,
+      ...this.alongside(context),
+    ]).catch(async (error: unknown) => {
+      // A check that failed first must not leave the read's release behind the turn's `finally`.
+      await reading.catch(() => undefined);
+      throw error;
+    });
+    if (answers.slice(checks.length, checks.length + gates.length).includes(false)) {
+      throw new TurnDroppedError();
+    }
     if (answers.slice(0, checks.length).includes(false)) return this.load(context, releases);
     const loaded = (key: string): Loaded => {
       const { eTag, ...data } = (items[key] ?? {}) as Record<string, unknown> & { eTag?: string };

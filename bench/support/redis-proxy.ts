@@ -65,6 +65,21 @@ class RequestDecoder {
   }
 }
 
+const BACKGROUND_COMMANDS = new Set(['xautoclaim', 'xreadgroup', 'multi', 'xack', 'xdel', 'exec']);
+
+/**
+ * A burst no message waits for: wake-up polls, timer polls, and what a turn leaves behind on its own
+ * timer (outcome events, acknowledgements of drained wake-ups) when no next message takes it along.
+ */
+export function isBackgroundBurst(burst: Burst): boolean {
+  return burst.commands.every(([name = '', first = '', , scriptKey = '']) => {
+    const command = name.toLowerCase();
+    if (BACKGROUND_COMMANDS.has(command)) return true;
+    const key = command === 'evalsha' || command === 'eval' ? scriptKey : first;
+    return /:(\{timers:|\{analytics:|analytics:days)/.test(key);
+  });
+}
+
 /** Starts a proxy on an ephemeral loopback port forwarding to Redis on `redisPort`. */
 export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
   let bursts: Burst[] = [];

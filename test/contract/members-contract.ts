@@ -192,5 +192,51 @@ export function membersContract(name: string, createStore: () => Promise<MemberS
       await unmergeMembers(members, audit.id, 't');
       expect(seen).toEqual([`merged ${a.id}->${b.id}`, `unmerged ${a.id}->${b.id}`]);
     });
+
+    it('proves a member this process saw by its version alone, and follows what another process did since', async () => {
+      const store = await createStore();
+      const clock = manualClock();
+      const one = new Members({ store, clock });
+      const two = new Members({ store, clock });
+      const seen = await one.resolveVersioned('webchat:anon-7');
+      await one.recordContact(seen.record.id, contact('webchat', 'c7', clock.now()), { hint: seen });
+      const hint = one.hintOf('webchat:anon-7');
+      if (!hint) throw new Error('no hint of a member this process just recorded');
+      // Unchanged: the hint itself, no record read.
+      expect(await one.prove('webchat:anon-7', hint)).toBe(hint);
+      // Another process recorded a contact: the same member, read afresh.
+      await two.recordContact(seen.record.id, contact('webchat', 'c7', clock.now()));
+      const fresh = await one.prove('webchat:anon-7', hint);
+      expect([fresh.record.id, fresh.version, fresh.record.contacts]).toEqual([
+        seen.record.id,
+        hint.version + 1,
+        { webchat: 2 },
+      ]);
+      // Another process merged it into a known member: the key's owner now.
+      const known = await two.createForKey('email:bo@example.com', false);
+      await mergeMembers(two, {
+        fromMemberId: seen.record.id,
+        toMemberId: known.id,
+        actor: 't',
+        reason: 't',
+      });
+      expect((await one.prove('webchat:anon-7', fresh)).record.id).toBe(known.id);
+    });
+
+    it('writes nothing for a key whose member is gone until beforeWrite lets it, then gives it a new member', async () => {
+      const store = await createStore();
+      const members = new Members({ store, clock: manualClock() });
+      const gone = await members.resolve('webchat:anon-8');
+      // The record is gone but the index still names it (an erase racing the turn).
+      await store.delete(gone.id);
+      const dropped = new Error('dropped by the rate limit');
+      await expect(
+        members.resolveVersioned('webchat:anon-8', { beforeWrite: () => Promise.reject(dropped) }),
+      ).rejects.toBe(dropped);
+      expect(await store.ownerOf('webchat:anon-8')).toBe(gone.id);
+      const next = await members.resolveVersioned('webchat:anon-8', { beforeWrite: async () => {} });
+      expect(next.record.id).not.toBe(gone.id);
+      expect(await store.ownerOf('webchat:anon-8')).toBe(next.record.id);
+    });
   });
 }

@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Middleware, TurnContext } from 'botbuilder';
-import { checkWithStateRead, saveWithState } from '../../core/turn-state.js';
+import {
+  checkWithStateRead,
+  gateWithStateRead,
+  saveWithState,
+  TurnDroppedError,
+} from '../../core/turn-state.js';
 import { describe, expect, it } from 'vitest';
 import { ConversationLockMiddleware } from '../../storage/conversation-lock-middleware.js';
 import { MemoryLockManager } from '../../storage/memory-lock.js';
@@ -122,6 +127,46 @@ describe('turn state', () => {
     failCheck = false;
     await adapter.say('second');
     expect(seen).toEqual([2]);
+  });
+
+  it("drops a turn when an earlier stage's gate closes with the read: nothing runs or is saved, and that stage still speaks", async () => {
+    const storage = new MemoryStorage();
+    const state = new StateMiddleware(storage);
+    const visits = state.conversationProperty<number>('visits');
+    const events: string[] = [];
+    const limit: Middleware = {
+      onTurn: async (context, next) => {
+        const allowed = context.activity.text !== 'too many';
+        gateWithStateRead(context, Promise.resolve(allowed));
+        try {
+          await next();
+        } catch (error) {
+          if (!(error instanceof TurnDroppedError)) throw error;
+          await context.sendActivity('Please wait a minute.');
+        }
+      },
+    };
+    const later: Middleware = {
+      onTurn: async (context, next) => {
+        saveWithState(context, 'award', {
+          items: async () => ({}),
+          saving: () => events.push(`award ${context.activity.text}`),
+        });
+        await next();
+      },
+    };
+    const adapter = new CollectingAdapter({ pipeline: [limit, later, state] });
+    adapter.logic = async (context) => {
+      await visits.set(context, ((await visits.get(context)) ?? 0) + 1);
+      await context.sendActivity(`hello ${context.activity.text}`);
+    };
+    await adapter.say('one');
+    await adapter.say('too many');
+    await adapter.say('two');
+    expect(adapter.sent.map((a) => a.text)).toEqual(['hello one', 'Please wait a minute.', 'hello two']);
+    expect(events).toEqual(['award one', 'award two']);
+    const saved = await storage.read(['test/conversations/conversation-1']);
+    expect(saved['test/conversations/conversation-1']).toMatchObject({ visits: 2 });
   });
 
   it('gives up after three conflicting runs and sends nothing', async () => {

@@ -43,6 +43,7 @@ async function open(
     logger: silentLogger,
     inFlight,
     visibilityMs: 1_000,
+    secret: config.DIRECTLINE_SECRET,
   });
   channel.mount(server);
   await channel.start();
@@ -63,11 +64,16 @@ async function open(
   };
 }
 
-async function chat(domain: string) {
-  const grant = (await (await fetch(`${domain}/conversations`, { method: 'POST' })).json()) as {
-    conversationId: string;
-    token: string;
-  };
+/** A customer's new conversation: anonymous, or as a user the site vouches for with its secret. */
+async function chat(domain: string, as?: { secret: string; userId: string }) {
+  const started = await fetch(`${domain}/conversations`, {
+    method: 'POST',
+    ...(as && {
+      headers: { authorization: `Bearer ${as.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user: { id: as.userId } }),
+    }),
+  });
+  const grant = (await started.json()) as { conversationId: string; token: string };
   const headers = { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' };
   const url = `${domain}/conversations/${grant.conversationId}/activities`;
   return {
@@ -151,20 +157,53 @@ describe('a queued web chat turn that fails or is dropped', () => {
     },
   );
 
-  it('records nothing of a message the rate limit dropped on the member', async () => {
-    world = await open({ RATE_LIMIT_PER_MINUTE: '1' }, () => async (context) => {
-      if (context.activity.type === 'message') await context.sendActivity(`echo: ${context.activity.text}`);
-    });
-    const customer = await chat(world.domain);
-    for (const text of ['one', 'two', 'three', 'four']) await customer.post(text);
-    await sleep(500);
-    const activities = await customer.activities();
-    expect(activities.filter((a) => a.text?.startsWith('echo:')).map((a) => a.text)).toEqual(['echo: one']);
-    const key = `webchat:${activities.find((a) => a.text === 'one')?.from.id ?? ''}`;
-    const member = await world.agent.identity.members.findByKey(key);
-    // One message was let through: one contact.
-    expect(member?.contacts).toEqual({ webchat: 1 });
-  });
+  it.each([
+    ['in memory', (): StoresOptions => ({})],
+    [
+      'on Redis',
+      (): StoresOptions => ({ redisUrl: inject('redisUrl'), prefix: `test-${randomUUID().slice(0, 8)}` }),
+    ],
+  ])(
+    'records nothing of a message the rate limit dropped: no contact, conversation reference, state or transcript (%s)',
+    async (_name, storesOptions) => {
+      const secret = 'a-site-secret-of-enough-length';
+      world = await open(
+        { RATE_LIMIT_PER_MINUTE: '1', DIRECTLINE_SECRET: secret },
+        () => async (context) => {
+          if (context.activity.type === 'message')
+            await context.sendActivity(`echo: ${context.activity.text}`);
+        },
+        storesOptions(),
+      );
+      // One signed-in customer, two conversations: the second one's messages are over the limit.
+      const first = await chat(world.domain, { secret, userId: 'ana' });
+      await first.post('one');
+      const second = await chat(world.domain, { secret, userId: 'ana' });
+      await second.post('two');
+      await second.post('three');
+      await sleep(500);
+      expect((await first.activities()).map((a) => a.text)).toEqual(['one', 'echo: one']);
+      expect((await second.activities()).map((a) => a.text)).toEqual([
+        'two',
+        'You are sending messages faster than I can answer. Please wait a minute and write to me again.',
+        'three',
+      ]);
+      const member = await world.agent.identity.members.findByKey('webchat:ana');
+      // One message was let through: one contact, in the first conversation.
+      expect(member?.contacts).toEqual({ webchat: 1 });
+      expect(member?.conversations.map((c) => c.conversationId)).toEqual([await first.conversationId()]);
+      const secondId = await second.conversationId();
+      // Nor a way back to the second conversation, its state, or anything in its transcript.
+      expect(
+        await world.stores.storage.read([
+          `references/webchat/${secondId}`,
+          `webchat/conversations/${secondId}`,
+        ]),
+      ).toEqual({});
+      const page = await world.stores.transcripts.getTranscriptActivities('webchat', secondId);
+      expect(page.items.filter((activity) => activity.type === 'message')).toEqual([]);
+    },
+  );
 
   it('keeps the customer’s message in the transcript when its turn fails before anything was saved', async () => {
     world = await open({}, () => async (context) => {
