@@ -3,6 +3,8 @@
  * for many sockets) and talks to it over IPC: its port, its memory after GC, and stop.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Observed } from './observe.js';
 import type { MemorySample } from './server-process.js';
@@ -21,6 +23,12 @@ export interface BenchServer {
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The `--` flags of package.json's `start` script (`node <flags> dist/bots/main.js`). */
+const START_FLAGS = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .filter((token) => token.startsWith('--'));
 const START_TIMEOUT_MS = 120_000;
 
 function next<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
@@ -54,9 +62,10 @@ export async function startBenchServer(
   const profile = process.env.BENCH_CPU_PROFILE_DIR
     ? `--cpu-prof --cpu-prof-dir='${process.env.BENCH_CPU_PROFILE_DIR}'`
     : '';
-  // BENCH_SERVER_FLAGS='--max-semi-space-size=64': Node/V8 flags for every server under test (the
-  // echo bot's too, so a runtime setting is compared on both sides).
-  const command = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" --expose-gc ${profile} ${process.env.BENCH_SERVER_FLAGS ?? ''} --disable-warning=DEP0111 --import tsx bench/support/server-process.ts ${mode}`;
+  // Both servers run with the Node flags of `npm start` (the bench measures the runtime production
+  // gets, and the echo bot the same one), then BENCH_SERVER_FLAGS='--max-semi-space-size=64' to try
+  // another setting on both sides (a later flag wins).
+  const command = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" --expose-gc ${profile} ${START_FLAGS.join(' ')} ${process.env.BENCH_SERVER_FLAGS ?? ''} --import tsx bench/support/server-process.ts ${mode}`;
   const child = spawn('sh', ['-c', command], {
     cwd: root,
     env: { ...process.env, ...env },
