@@ -50,6 +50,11 @@ return 1
 `;
 const merge = new RedisScript(MERGE_LUA);
 
+/** KEYS: counts, streak, badges. Returns the three as flat field/value lists: one command, not three. */
+const read = new RedisScript(`
+return { redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]) }
+`);
+
 /** {@link ProgressStore} on Redis; every key of a member carries the hash tag `{m:<memberId>}`. */
 export class RedisProgressStore implements ProgressStore {
   private readonly prefix: string;
@@ -73,12 +78,12 @@ export class RedisProgressStore implements ProgressStore {
 
   async read(memberId: string): Promise<MemberProgress> {
     const keys = this.keys(memberId);
-    const [counts, streak, badges] = await Promise.all([
-      this.client.hGetAll(keys.counts),
-      this.client.hGetAll(keys.streak),
-      this.client.hGetAll(keys.badges),
-    ]);
-    return toProgress(counts, streak, badges);
+    const [counts, streak, badges] = (await read.run(
+      this.client,
+      [keys.counts, keys.streak, keys.badges],
+      [],
+    )) as [string[], string[], string[]];
+    return toProgress(pairs(counts), pairs(streak), pairs(badges));
   }
 
   async award(memberId: string, badgeIds: string[], at: number): Promise<string[]> {
