@@ -79,11 +79,17 @@ export interface ScriptReply {
  * one member, which a per-member script alone could not see; a key that names its member (the
  * `earn:` space) belongs to it by construction, and its write goes without waiting for a claim.
  */
+/** How long a member this process listed for `members()` is not listed again, and how many are kept. */
+const LISTED_MS = 10_000;
+const MAX_LISTED = 10_000;
+
 export class RedisLedger implements Ledger {
   readonly prefix: string;
   private readonly clock: Clock;
   private readonly validDays: number;
   private readonly expiryListeners: ExpiryListener[] = [];
+  /** Member → until when this process takes it as listed for `members()`. */
+  private readonly listed = new Map<string, number>();
 
   constructor(
     private readonly client: RedisConnection,
@@ -292,8 +298,14 @@ export class RedisLedger implements Ledger {
     return written;
   }
 
-  private listMember(memberId: string): Promise<number> {
-    return this.client.sAdd(`${this.prefix}:ledger:members`, memberId);
+  private listMember(memberId: string): Promise<unknown> {
+    // Every earning turn lists its member again: a member this process listed moments ago is not
+    // (nothing unlists a member; a Redis that lost its data gets it back within LISTED_MS).
+    if ((this.listed.get(memberId) ?? 0) > Date.now()) return Promise.resolve();
+    return this.client.sAdd(`${this.prefix}:ledger:members`, memberId).then(() => {
+      if (this.listed.size >= MAX_LISTED) this.listed.clear();
+      this.listed.set(memberId, Date.now() + LISTED_MS);
+    });
   }
 
   /** Maps a script reply to a result, or throws the typed error its status stands for. */
