@@ -99,6 +99,21 @@ return claim({})
 
 const GROUP = 'relevo';
 
+// Acknowledges and deletes wake-ups: one command instead of MULTI, XACK, XDEL, EXEC. As in a MULTI, the
+// deletes happen even if the acknowledgement fails (no group), whose error is then the answer.
+// KEYS: the wake-up stream. ARGV: group, then the ids (in slices, within Lua's limit on unpack).
+const ackScript = new RedisScript(`
+local failed
+for i = 2, #ARGV, 1000 do
+  local last = math.min(i + 999, #ARGV)
+  local acked = redis.pcall('XACK', KEYS[1], ARGV[1], unpack(ARGV, i, last))
+  if type(acked) == 'table' and acked.err then failed = acked end
+  redis.call('XDEL', KEYS[1], unpack(ARGV, i, last))
+end
+if failed then return failed end
+return 0
+`);
+
 /**
  * {@link InboundBackend} on Redis. Per partition a stream (its entries in arrival order), a sorted set
  * of the ids seen (dedupe), a hash of attempt counts and the turn lock (`RedisLockManager`'s key of
@@ -200,11 +215,7 @@ export class RedisInboundBackend implements InboundBackend {
 
   async ack(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.client
-      .multi()
-      .xAck(this.wakeKey, GROUP, [...keys])
-      .xDel(this.wakeKey, [...keys])
-      .exec();
+    await ackScript.run(this.client, [this.wakeKey], [GROUP, ...keys]);
   }
 
   /** The first ARGV of a script using {@link INBOUND_LUA}: holder token (or none), lock ms, retention. */
