@@ -72,6 +72,10 @@ export interface ScriptReply {
   [field: string]: unknown;
 }
 
+/** How long a member this process listed for `members()` is not listed again, and how many are kept. */
+const LISTED_MS = 10_000;
+const MAX_LISTED = 10_000;
+
 /**
  * {@link Ledger} on Redis: every write is one Lua script (check idempotency, expire what is due,
  * apply, append), so any number of processes share one ledger and a balance never goes negative.
@@ -79,10 +83,6 @@ export interface ScriptReply {
  * one member, which a per-member script alone could not see; a key that names its member (the
  * `earn:` space) belongs to it by construction, and its write goes without waiting for a claim.
  */
-/** How long a member this process listed for `members()` is not listed again, and how many are kept. */
-const LISTED_MS = 10_000;
-const MAX_LISTED = 10_000;
-
 export class RedisLedger implements Ledger {
   readonly prefix: string;
   private readonly clock: Clock;
