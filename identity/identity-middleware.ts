@@ -12,7 +12,7 @@ import { addIntentContact, type ChurnRisk, contactOf, evaluateChurn, qualifyingI
 import { isBlockedValue } from './identity-rules.js';
 import type { MemberRecord, VersionedMember } from './member-record.js';
 import { toSnapshot } from './member-record.js';
-import { type MemberContact, type Members, withContact } from './members.js';
+import { applyContactProfile, type MemberContact, type Members } from './members.js';
 import { parseIdentityKey } from '../core/identity-key.js';
 
 const AFTER_TURN = Symbol.for('relevo.identity.afterTurn');
@@ -85,15 +85,7 @@ export class IdentityMiddleware implements Middleware {
           }
         : undefined;
     const putOnTurn = (found: VersionedMember) =>
-      context.turnState.set(
-        TurnStateKey.member,
-        this.snapshot(
-          context,
-          contact ? withContact(found.record, contact) : found.record,
-          isSuspect,
-          contact,
-        ),
-      );
+      context.turnState.set(TurnStateKey.member, this.snapshot(context, found.record, isSuspect, contact));
     // Nothing is written before the rate limit's verdict, which may travel with the state read.
     const options = { beforeWrite: untilAllowed(context) };
     const hint = contact && this.proveWithStateRead ? this.members.hintOf(key) : undefined;
@@ -197,9 +189,11 @@ export class IdentityMiddleware implements Middleware {
     context: TurnContext,
     member: MemberRecord,
     isSuspect: boolean,
-    contact: { channelId: string; conversationId: string; at: number } | undefined,
+    contact: MemberContact | undefined,
   ): MemberSnapshot {
     const snapshot = toSnapshot(member, isSuspect);
+    // As the contact, recorded with the state save, leaves the member.
+    if (contact) applyContactProfile(snapshot, contact);
     const rule = this.members.churnRule;
     const churnNow = (): ChurnRisk | undefined => {
       const now = this.members.clock.now();

@@ -315,9 +315,16 @@ export function normalizeKey(key: string): string {
   return trimmed.toLowerCase().startsWith('email:') ? `email:${trimmed.slice(6).toLowerCase()}` : trimmed;
 }
 
-/** The record as it reads once `contact` is recorded (a copy): what the turn sees of the member. */
-export function withContact(record: MemberRecord, contact: MemberContact): MemberRecord {
-  return applyContact(cloneData(record), contact);
+/**
+ * The profile fields a contact sets: its language, and the sender's name when none is known. The turn's
+ * member snapshot shows them before the contact is recorded (with the state save).
+ */
+export function applyContactProfile(
+  profile: { language?: string | undefined; displayName?: string | undefined },
+  contact: MemberContact,
+): void {
+  if (contact.language) profile.language = contact.language;
+  if (contact.displayName && !profile.displayName) profile.displayName = contact.displayName;
 }
 
 function applyContact(record: MemberRecord, contact: MemberContact): MemberRecord {
@@ -326,8 +333,7 @@ function applyContact(record: MemberRecord, contact: MemberContact): MemberRecor
     record.lastChannel = contact.channel;
     record.lastContactAt = contact.at;
   }
-  if (contact.language) record.profile.language = contact.language;
-  if (contact.displayName && !record.profile.displayName) record.profile.displayName = contact.displayName;
+  applyContactProfile(record.profile, contact);
   if (contact.isSuspect) {
     record.suspectContacts++;
     record.lastSuspectAt = contact.at;
