@@ -127,8 +127,8 @@ export class Members {
    */
   async prove(key: string, hint: VersionedMember, options: ResolveOptions = {}): Promise<VersionedMember> {
     const normalized = normalizeKey(key);
-    const version = this.store.version(hint.record.id);
-    if (hint.record.identityKeys.includes(normalized) && (await version) === hint.version) return hint;
+    const version = await this.store.version(hint.record.id);
+    if (version === hint.version && hint.record.identityKeys.includes(normalized)) return hint;
     const found = await this.read(hint.record.id);
     if (found && found.record.mergedInto === undefined && found.record.identityKeys.includes(normalized))
       return found;
