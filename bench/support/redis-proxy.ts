@@ -26,6 +26,11 @@ export interface RedisProxy {
 class RequestDecoder {
   private buffer: Buffer = Buffer.alloc(0);
 
+  /** Whether the last chunk ended inside a command: the next chunk is the rest of the same write. */
+  get isMidCommand(): boolean {
+    return this.buffer.length > 0;
+  }
+
   push(chunk: Buffer): string[][] {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     const commands: string[][] = [];
@@ -92,12 +97,16 @@ export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
     const decoder = new RequestDecoder();
     // The burst being written: open until Redis sends anything back on this connection.
     let open: Burst | undefined;
+    let last: Burst | undefined;
     client.on('data', (chunk: Buffer) => {
-      if (!open) {
+      // A chunk that completes a command cut in two is the rest of a write the client made before
+      // any reply (Redis may have answered its first commands meanwhile): the same burst.
+      if (!open && !(decoder.isMidCommand && last)) {
         open = { connection, commands: [] };
         bursts.push(open);
       }
-      open.commands.push(...decoder.push(chunk));
+      last = open ?? last;
+      last?.commands.push(...decoder.push(chunk));
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
