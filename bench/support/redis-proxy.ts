@@ -70,7 +70,9 @@ class RequestDecoder {
   }
 }
 
-const BACKGROUND_COMMANDS = new Set(['xautoclaim', 'xreadgroup', 'multi', 'xack', 'xdel', 'exec']);
+const BACKGROUND_COMMANDS = new Set(['xautoclaim', 'xreadgroup']);
+// Keys of timer wheels, outcome-event days and wake-up streams (their acknowledgements).
+const BACKGROUND_KEY = /:(\{timers:|\{analytics:|analytics:days$|inq:[^:{}]+:wake$)/;
 
 /**
  * A burst no message waits for: wake-up polls, timer polls, and what a turn leaves behind on its own
@@ -81,7 +83,7 @@ export function isBackgroundBurst(burst: Burst): boolean {
     const command = name.toLowerCase();
     if (BACKGROUND_COMMANDS.has(command)) return true;
     const key = command === 'evalsha' || command === 'eval' ? scriptKey : first;
-    return /:(\{timers:|\{analytics:|analytics:days)/.test(key);
+    return BACKGROUND_KEY.test(key);
   });
 }
 
