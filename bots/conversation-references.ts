@@ -1,6 +1,6 @@
 import { type ConversationReference, type Middleware, type Storage, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
-import { saveWithState } from '../core/turn-state.js';
+import { saveWithState, TurnDroppedError, untilAllowed } from '../core/turn-state.js';
 
 /** How many conversations this process remembers having saved, so a reference is written once, not per turn. */
 const SAVED_CACHE_SIZE = 10_000;
@@ -9,7 +9,7 @@ const SAVED_CACHE_SIZE = 10_000;
  * Keeps the conversation reference of every conversation a customer wrote in, in storage (so any
  * process can use it), for proactive messages the agent sends later: a journey waypoint's offer on the
  * member's last active channel. The write goes out with the turn's state save (after the turn without a
- * state stage), so a message the rate limit drops, or a turn that fails before its save, writes none.
+ * state stage, or once a turn failed), and never for a message the rate limit drops.
  */
 export class ConversationReferences implements Middleware {
   private readonly saved = new Set<string>();
@@ -30,9 +30,13 @@ export class ConversationReferences implements Middleware {
       return writing;
     };
     saveWithState(context, 'references', { items: async () => ({}), saving: () => void write() });
+    const allowed = untilAllowed(context);
     try {
       await next();
     } catch (error) {
+      // A turn that failed once the rate limit let it through still leaves its reference (proactive
+      // messages reach the customer there); a dropped one leaves nothing.
+      if (!(error instanceof TurnDroppedError)) await allowed().then(write, () => {});
       await writing;
       throw error;
     }

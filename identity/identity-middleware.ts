@@ -5,9 +5,11 @@ import {
   checkWithStateRead,
   type MemberSnapshot,
   saveWithState,
+  TurnDroppedError,
   TurnStateKey,
   untilAllowed,
 } from '../core/turn-state.js';
+import { RelevoError } from '../core/errors.js';
 import { addIntentContact, type ChurnRisk, contactOf, evaluateChurn, qualifyingIntent } from './churn.js';
 import { isBlockedValue } from './identity-rules.js';
 import type { MemberRecord, VersionedMember } from './member-record.js';
@@ -45,10 +47,11 @@ export interface IdentityMiddlewareOptions {
  * `TurnStateKey.member`. For each message it records the contact (channel, time, conversation,
  * locale, display name, and a suspect flag when the connector doubted the sender), the language the
  * NLU found and the top intent for the churn rule (identity/churn.ts), in one compare-and-set sent
- * with the turn's state save (after the turn without a state stage). Before the state read it writes
+ * with the turn's state save (after the turn without a state stage, or once a turn failed, so the member
+ * lists every conversation whose transcript keeps a message of theirs). Before the state read it writes
  * nothing but a new key's member, and that only once the rate limit let the message through
- * (`untilAllowed`), so a dropped message leaves no trace. Recording is side work: a failure is logged,
- * not fatal.
+ * (`untilAllowed`), so a dropped message leaves no trace. Proving and recording are side work: a failure
+ * is logged, not fatal.
  */
 export class IdentityMiddleware implements Middleware {
   private readonly logger: Logger;
@@ -96,11 +99,21 @@ export class IdentityMiddleware implements Middleware {
     if (hint) {
       basis = hint;
       // Started before anything awaits: the read of the member's version goes out with the state read.
-      proven = this.members.prove(key, hint, options).then((found) => {
-        basis = found;
-        if (found !== hint) putOnTurn(found);
-        return found.record.id === hint.record.id;
-      });
+      proven = this.members.prove(key, hint, options).then(
+        (found) => {
+          basis = found;
+          if (found !== hint) putOnTurn(found);
+          return found.record.id === hint.record.id;
+        },
+        (error: unknown) => {
+          // A drop, or a key refused, ends the turn; a failed read (the member's master failing over
+          // on a cluster) is side work, as recording is: the turn goes on with the member this process
+          // saw, and the contact's compare-and-set finds out whether it still owns the key.
+          if (error instanceof RelevoError && error.statusCode < 500) throw error;
+          this.logger.warn({ err: error, memberId: hint.record.id }, 'could not prove the member of a key');
+          return true;
+        },
+      );
       proven.catch(() => {}); // the state stage awaits it; so does this stage after the turn
       checkWithStateRead(context, proven);
     } else {
@@ -132,6 +145,15 @@ export class IdentityMiddleware implements Middleware {
       await proven;
     } catch (error) {
       await proven?.catch(() => {});
+      // A turn that failed once the rate limit let it through (its bot, its save) still records the
+      // contact, as when contacts were written before the turn: the member must list the conversation
+      // whose transcript keeps the message, or erasing or exporting the member would miss it.
+      if (contact && afterTurn.length === 0 && !(error instanceof TurnDroppedError)) {
+        await options.beforeWrite().then(
+          () => record(contact),
+          () => {}, // dropped after all, or the count failed: nothing is recorded
+        );
+      }
       await recording;
       throw error;
     } finally {
