@@ -43,16 +43,12 @@ export const TurnStateKey = {
  * member was another): the stage has set the right one on the turn by then, and the state is read again.
  */
 export function checkWithStateRead(context: TurnContext, check: Promise<boolean>): void {
-  const checks = (context.turnState.get(TurnStateKey.readChecks) as Promise<boolean>[] | undefined) ?? [];
-  checks.push(check);
-  context.turnState.set(TurnStateKey.readChecks, checks);
+  addToList(context, TurnStateKey.readChecks, check);
 }
 
 /** The checks asked for so far, handed to the state stage once. */
 export function takeReadChecks(context: TurnContext): Promise<boolean>[] {
-  const checks = (context.turnState.get(TurnStateKey.readChecks) as Promise<boolean>[] | undefined) ?? [];
-  context.turnState.delete(TurnStateKey.readChecks);
-  return checks;
+  return takeList(context, TurnStateKey.readChecks);
 }
 
 /**
@@ -62,16 +58,26 @@ export function takeReadChecks(context: TurnContext): Promise<boolean>[] {
  * limit). Stages in between see the error pass and record nothing of the turn.
  */
 export function gateWithStateRead(context: TurnContext, gate: Promise<boolean>): void {
-  const gates = (context.turnState.get(TurnStateKey.readGates) as Promise<boolean>[] | undefined) ?? [];
-  gates.push(gate);
-  context.turnState.set(TurnStateKey.readGates, gates);
+  addToList(context, TurnStateKey.readGates, gate);
 }
 
 /** The gates asked for so far, handed to the state stage once. */
 export function takeReadGates(context: TurnContext): Promise<boolean>[] {
-  const gates = (context.turnState.get(TurnStateKey.readGates) as Promise<boolean>[] | undefined) ?? [];
-  context.turnState.delete(TurnStateKey.readGates);
-  return gates;
+  return takeList(context, TurnStateKey.readGates);
+}
+
+/** Appends `value` to the turn-state list under `key`. */
+function addToList<T>(context: TurnContext, key: symbol, value: T): void {
+  const list = (context.turnState.get(key) as T[] | undefined) ?? [];
+  list.push(value);
+  context.turnState.set(key, list);
+}
+
+/** The turn-state list under `key`, removed from the turn. */
+function takeList<T>(context: TurnContext, key: symbol): T[] {
+  const list = (context.turnState.get(key) as T[] | undefined) ?? [];
+  context.turnState.delete(key);
+  return list;
 }
 
 /**
