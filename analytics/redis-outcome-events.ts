@@ -28,10 +28,6 @@ export interface RedisOutcomeEventsOptions {
 }
 
 const PAGE = 500;
-/** How long a day this process listed in the days index is not listed again. */
-const LISTED_MS = 10_000;
-/** Days remembered as listed (events arrive for today, rarely for a few days back). */
-const MAX_LISTED = 64;
 
 /**
  * Outcome events in Redis, bucketed by UTC day: `<prefix>:analytics:{analytics:<day>}:at` (sorted set
@@ -40,9 +36,6 @@ const MAX_LISTED = 64;
  * keys share a slot for the atomic append. Reads page through each day's index.
  */
 export class RedisOutcomeEvents implements OutcomeEvents {
-  /** Day → until when this process takes it as listed in the days index. */
-  private readonly listed = new Map<number, number>();
-
   constructor(
     private readonly client: RedisConnection,
     private readonly options: RedisOutcomeEventsOptions,
@@ -64,19 +57,11 @@ export class RedisOutcomeEvents implements OutcomeEvents {
     const expireAt =
       retention === undefined ? '' : String(Math.ceil(((day + 1 + retention) * DAY_MS) / 1000));
     // The day index lives in another slot, so outside the script; sent alongside it (one round trip).
-    // Idempotent, and a listed day without events reads as empty. A day this process listed moments
-    // ago is not listed again (nothing removes days; a Redis that lost its data gets it back within
-    // LISTED_MS, from the next event of the day).
-    const now = Date.now();
-    const list = (this.listed.get(day) ?? 0) <= now;
+    // Idempotent, and a listed day without events reads as empty.
     const [stored] = await Promise.all([
       APPEND.run(this.client, this.keys(day), [valid.id, String(valid.at), JSON.stringify(valid), expireAt]),
-      list ? this.client.zAdd(this.daysKey, { score: day, value: String(day) }) : undefined,
+      this.client.zAdd(this.daysKey, { score: day, value: String(day) }),
     ]);
-    if (list) {
-      if (this.listed.size >= MAX_LISTED) this.listed.clear();
-      this.listed.set(day, now + LISTED_MS);
-    }
     return stored === 1;
   }
 

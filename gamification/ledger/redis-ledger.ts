@@ -88,8 +88,6 @@ export class RedisLedger implements Ledger {
   private readonly clock: Clock;
   private readonly validDays: number;
   private readonly expiryListeners: ExpiryListener[] = [];
-  /** Member → until when this process takes it as listed for `members()`. */
-  private readonly listed = new Map<string, number>();
 
   constructor(
     private readonly client: RedisConnection,
@@ -298,14 +296,8 @@ export class RedisLedger implements Ledger {
     return written;
   }
 
-  private listMember(memberId: string): Promise<unknown> {
-    // Every earning turn lists its member again: a member this process listed moments ago is not
-    // (nothing unlists a member; a Redis that lost its data gets it back within LISTED_MS).
-    if ((this.listed.get(memberId) ?? 0) > Date.now()) return Promise.resolve();
-    return this.client.sAdd(`${this.prefix}:ledger:members`, memberId).then(() => {
-      if (this.listed.size >= MAX_LISTED) this.listed.clear();
-      this.listed.set(memberId, Date.now() + LISTED_MS);
-    });
+  private listMember(memberId: string): Promise<number> {
+    return this.client.sAdd(`${this.prefix}:ledger:members`, memberId);
   }
 
   /** Maps a script reply to a result, or throws the typed error its status stands for. */
