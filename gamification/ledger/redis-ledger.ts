@@ -72,10 +72,6 @@ export interface ScriptReply {
   [field: string]: unknown;
 }
 
-/** How long a member this process listed for `members()` is not listed again, and how many are kept. */
-const LISTED_MS = 10_000;
-const MAX_LISTED = 10_000;
-
 /**
  * {@link Ledger} on Redis: every write is one Lua script (check idempotency, expire what is due,
  * apply, append), so any number of processes share one ledger and a balance never goes negative.
