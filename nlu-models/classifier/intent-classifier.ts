@@ -5,6 +5,7 @@
  */
 import { RelevoError } from '../../core/errors.js';
 import { OUT_OF_SCOPE, type LabelledText } from '../corpus/jsonl.js';
+import { withLabelNames } from './label-names.js';
 import type { Language } from '../text/stemmer.js';
 import { chooseThreshold, thresholdFigures } from './calibration.js';
 import { centroidModel } from './centroids.js';
@@ -278,13 +279,10 @@ export class IntentClassifier {
     const [neuralWeight, centroidWeight] = calibrated.weights;
     const final = trained ?? trainOn(examples, neuralWeight > 0);
     const [temperature, neuralTemperature, centroidTemperature] = calibrated.temperatures;
+    // A weight above 0 was only chosen when the members were trained with NLP.js's model.
     const neural =
-      neuralWeight > 0
-        ? {
-            weight: neuralWeight,
-            temperature: neuralTemperature,
-            model: final.neural ?? NeuralIntents.train(examples, labels, options.language),
-          }
+      neuralWeight > 0 && final.neural !== null
+        ? { weight: neuralWeight, temperature: neuralTemperature, model: final.neural }
         : null;
     const centroids =
       centroidWeight > 0 && final.centroids !== null
@@ -415,21 +413,4 @@ function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i += 1) if ((values[i] as number) > (values[best] as number)) best = i;
   return best;
-}
-
-/** `rows` and, for each intent among them with fewer than `below` (other than `None`), its name as words. */
-function withLabelNames(rows: readonly LabelledText[], below: number): readonly LabelledText[] {
-  const counts = new Map<string, number>();
-  for (const { label } of rows) counts.set(label, (counts.get(label) ?? 0) + 1);
-  counts.delete(OUT_OF_SCOPE);
-  const named = [...counts].filter(([, count]) => count < below).map(([label]) => label);
-  return named.length === 0 ? rows : [...rows, ...named.map((label) => ({ text: labelWords(label), label }))];
-}
-
-/** An intent name as words: separators become spaces, camelCase splits ("DepartureTime"). */
-export function labelWords(label: string): string {
-  return label
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .replace(/[._/-]+/g, ' ')
-    .trim();
 }

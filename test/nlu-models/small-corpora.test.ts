@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IntentClassifier } from '../../nlu-models/index.js';
-import { labelWords } from '../../nlu-models/classifier/intent-classifier.js';
+import { labelWords } from '../../nlu-models/classifier/label-names.js';
 
 /** A help desk for web apps in the shape of the Braun WebApplications corpus: 1–8 utterances an intent. */
 const HELP_DESK = [
