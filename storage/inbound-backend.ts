@@ -1,4 +1,5 @@
 import type { TranscriptStore } from 'botbuilder';
+import { RelevoError } from '../core/errors.js';
 import type { TurnCommit } from '../core/turn-commit.js';
 import { partitionTag } from './redis-keys.js';
 
@@ -78,4 +79,11 @@ export interface InboundBackend {
  */
 export function turnLockResource(partition: string): string {
   return `turn:${partitionTag(partition)}:${partition}`;
+}
+
+/** A backend's `next` writes a commit's transcript only: one holding replies needs the channel's store. */
+export function refuseCommitReplies(commit: TurnCommit | undefined): void {
+  if (commit && commit.replies.length > 0) {
+    throw new RelevoError('RELEVO_COMMIT_REPLIES', "This inbound queue cannot append a turn's replies");
+  }
 }

@@ -1,9 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import { RelevoError } from '../core/errors.js';
 import type { TurnCommit } from '../core/turn-commit.js';
 import type { Holder, InboundBackend, Next, StoredEntry, Wake } from './inbound-backend.js';
-import { turnLockResource } from './inbound-backend.js';
+import { refuseCommitReplies, turnLockResource } from './inbound-backend.js';
 import { MemoryLockManager } from './memory-lock.js';
 import type { BatchTranscriptStore } from './types.js';
 
@@ -52,9 +51,7 @@ export class MemoryInboundBackend implements InboundBackend {
   }
 
   async next(partition: string, holder: Holder, done?: string, commit?: TurnCommit): Promise<Next> {
-    if (commit && commit.replies.length > 0) {
-      throw new RelevoError('RELEVO_COMMIT_REPLIES', "This inbound queue cannot append a turn's replies");
-    }
+    refuseCommitReplies(commit);
     // One process: nothing can come between the transcript's write and the entry's removal.
     if (this.transcripts && commit && commit.transcript.length > 0 && done !== undefined) {
       await this.transcripts.logActivities(commit.transcriptWith([]));

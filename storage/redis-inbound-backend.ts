@@ -1,7 +1,6 @@
-import { RelevoError } from '../core/errors.js';
 import type { TurnCommit } from '../core/turn-commit.js';
 import type { Holder, InboundBackend, Next, StoredEntry, Wake } from './inbound-backend.js';
-import { turnLockResource } from './inbound-backend.js';
+import { refuseCommitReplies, turnLockResource } from './inbound-backend.js';
 import { INBOUND_RETENTION_MS } from './memory-inbound-backend.js';
 import type { RedisConnection } from './redis-connection.js';
 import { partitionTag } from './redis-keys.js';
@@ -167,9 +166,7 @@ export class RedisInboundBackend implements InboundBackend {
   }
 
   async next(partition: string, holder: Holder, done?: string, commit?: TurnCommit): Promise<Next> {
-    if (commit && commit.replies.length > 0) {
-      throw new RelevoError('RELEVO_COMMIT_REPLIES', "This inbound queue cannot append a turn's replies");
-    }
+    refuseCommitReplies(commit);
     const transcript = commit?.transcript ?? [];
     const first = transcript[0]?.activity;
     if (!this.transcripts || !first || done === undefined) {
