@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createWebChatChannel } from '../../connectors/webchat/index.js';
-import type { Channel, TurnLogic } from '../../core/channel.js';
+import type { Channel, Pipeline, TurnLogic } from '../../core/channel.js';
 import type { Clock } from '../../core/clock.js';
 import { InFlightWork } from '../../core/in-flight.js';
 import { silentLogger } from '../../core/logger.js';
@@ -25,13 +25,18 @@ export async function startWebChatServer(options: {
   prefix?: string;
   /** How soon a failed queued turn is tried again (the inbound queue's visibility timeout). */
   visibilityMs?: number;
+  /** Stores made by the caller (closed with the server); default: new ones on `redisUrl` or in memory. */
+  stores?: Stores;
+  /** The turn pipeline (a composed agent's); default: `createPipeline` on the stores. */
+  pipeline?: Pipeline;
 }): Promise<WebChatServer> {
-  const stores = await createStores({ redisUrl: options.redisUrl, prefix: options.prefix });
+  const stores =
+    options.stores ?? (await createStores({ redisUrl: options.redisUrl, prefix: options.prefix }));
   const inFlight = new InFlightWork();
   const server: HttpServer = createHttpServer(silentLogger);
   const channel = createWebChatChannel({
     stores,
-    pipeline: createPipeline({ stores, logger: silentLogger }),
+    pipeline: options.pipeline ?? createPipeline({ stores, logger: silentLogger }),
     bot: options.bot,
     logger: silentLogger,
     inFlight,

@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TurnContext } from 'botbuilder';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type AgentComposition, composeAgent } from '../../../bots/compose-agent.js';
 import { loadConfig } from '../../../bots/config.js';
-import { createHttpServer } from '../../../bots/http-server.js';
 import type { Channel } from '../../../core/channel.js';
-import { InFlightWork } from '../../../core/in-flight.js';
 import { silentLogger } from '../../../core/logger.js';
-import { createWebChatChannel } from '../../../connectors/webchat/index.js';
 import { StateMiddleware } from '../../../storage/state-middleware.js';
 import { createStores, type Stores, type StoresOptions } from '../../../storage/stores.js';
+import { startWebChatServer } from '../../support/webchat-server.js';
 
 interface World {
   agent: AgentComposition;
@@ -34,37 +31,16 @@ async function open(
   const state = agent.pipeline.find((m): m is StateMiddleware => m instanceof StateMiddleware);
   if (!state) throw new Error('no state stage');
   logic = bot(agent, state);
-  const inFlight = new InFlightWork();
-  const server = createHttpServer(silentLogger);
-  const channel = createWebChatChannel({
+  const server = await startWebChatServer({
     stores,
     pipeline: agent.pipeline,
     bot: (c) => logic(c),
-    logger: silentLogger,
-    inFlight,
     visibilityMs: 1_000,
     secret: config.DIRECTLINE_SECRET,
   });
-  channel.mount(server);
-  await channel.start();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    agent,
-    stores,
-    channel,
-    domain: `http://127.0.0.1:${port}/v3/directline`,
-    close: async () => {
-      await channel.close();
-      server.server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await inFlight.drain(5_000);
-      await stores.close();
-    },
-  };
+  return { agent, stores, channel: server.channel, domain: server.domain, close: server.close };
 }
 
-/** A customer's new conversation: anonymous, or as a user the site vouches for with its secret. */
 async function chat(domain: string, as?: { secret: string; userId: string }) {
   const started = await fetch(`${domain}/conversations`, {
     method: 'POST',
