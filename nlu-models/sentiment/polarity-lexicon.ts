@@ -24,10 +24,22 @@ const LETTERS_ONLY = /^[\p{L}'’*]+$/u;
 
 const lexicons = new Map<Language, PolarityLexicon>();
 
-/** The shipped lexicon of a language as entry → score (also part of the model cache's key). */
-export function shippedPolarityLexicon(language: Language): Record<string, number> {
-  const path = fileURLToPath(new URL(`../data/sentiment/polarity-lexicon.${language}.json`, import.meta.url));
-  return JSON.parse(readFileSync(path, 'utf8')) as Record<string, number>;
+const shipped = new Map<Language, Record<string, number>>();
+
+/**
+ * The shipped lexicon of a language as entry → score, read once: it is part of the model cache's key
+ * (read at start-up) and then the source of {@link polarityLexicon}.
+ */
+export function shippedPolarityLexicon(language: Language): Readonly<Record<string, number>> {
+  let raw = shipped.get(language);
+  if (raw === undefined) {
+    const path = fileURLToPath(
+      new URL(`../data/sentiment/polarity-lexicon.${language}.json`, import.meta.url),
+    );
+    raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, number>;
+    shipped.set(language, raw);
+  }
+  return raw;
 }
 
 /** The shipped lexicon of the stemmer's language, loaded once. */
