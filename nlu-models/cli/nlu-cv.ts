@@ -9,7 +9,8 @@
  * Prints a summary and, as its last line, one JSON object.
  */
 import { IntentClassifier, type IntentTrainingOptions } from '../classifier/intent-classifier.js';
-import { createRandom, shuffleInPlace } from '../classifier/random.js';
+import { stratifiedFolds } from '../classifier/folds.js';
+import { createRandom } from '../classifier/random.js';
 import { type LabelledText, OUT_OF_SCOPE, readJsonl } from '../corpus/jsonl.js';
 import { isLanguage } from '../text/stemmer.js';
 import { count, parseArgs, runCli, yesNo } from './args.js';
@@ -38,20 +39,7 @@ function kFold(
   seed: number,
   options: IntentTrainingOptions,
 ): number {
-  const random = createRandom(seed * 101);
-  const byLabel = new Map<string, number[]>();
-  rows.forEach((row, i) => {
-    byLabel.set(row.label, [...(byLabel.get(row.label) ?? []), i]);
-  });
-  const fold = new Array<number>(rows.length).fill(0);
-  // Each class continues where the last left off, so small classes do not all start in fold 0.
-  let offset = 0;
-  for (const indices of byLabel.values()) {
-    shuffleInPlace(indices, random).forEach((row, k) => {
-      fold[row] = (k + offset) % folds;
-    });
-    offset += indices.length;
-  }
+  const fold = stratifiedFolds(rows, folds, createRandom(seed * 101), true);
   let right = 0;
   for (let k = 0; k < folds; k += 1) {
     right += score(
