@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
+import { remembered } from '../core/bounded-memo.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { eventId, hashMemberId, type OutcomeEvent, type OutcomeInput } from './events.js';
@@ -101,13 +102,7 @@ export class AnalyticsService {
   /** The member id as events keep it (keyed hash). */
   hashMember(memberId: string): string {
     // Every turn of a member hashes the same id: an HMAC each time was ~0.5 % of a turn's CPU.
-    let hashed = this.memberHashes.get(memberId);
-    if (hashed === undefined) {
-      hashed = hashMemberId(memberId, this.hashKey);
-      if (this.memberHashes.size >= MEMBER_HASHES) this.memberHashes.clear();
-      this.memberHashes.set(memberId, hashed);
-    }
-    return hashed;
+    return remembered(this.memberHashes, MEMBER_HASHES, memberId, (id) => hashMemberId(id, this.hashKey));
   }
 
   /** A deterministic opaque event id from its parts. */

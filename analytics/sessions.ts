@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
 import { hasCode } from '../core/errors.js';
+import { remembered } from '../core/bounded-memo.js';
 import { StorageErrorCode } from '../storage/errors.js';
 
 /** One analytics session: a conversation from its first turn until an idle gap. */
@@ -21,16 +22,12 @@ export interface SessionTouch {
 
 /** Storage key of a conversation's session: hashed, so no platform id (an email thread) is in the key. */
 export function sessionKey(channelId: string, conversationId: string): string {
-  const id = `${channelId}\u0000${conversationId}`;
-  let key = recentKeys.get(id);
-  if (key === undefined) {
-    key = `analytics/session/${createHash('sha256').update(id).digest('base64url')}`;
-    // Every turn names its conversation's session twice (read with the state, then touched): remember
-    // recent keys, and start afresh rather than grow without bound.
-    if (recentKeys.size >= RECENT_KEYS) recentKeys.clear();
-    recentKeys.set(id, key);
-  }
-  return key;
+  // Every turn names its conversation's session twice (read with the state, then touched).
+  return remembered(recentKeys, RECENT_KEYS, `${channelId}\u0000${conversationId}`, hashedSessionKey);
+}
+
+function hashedSessionKey(id: string): string {
+  return `analytics/session/${createHash('sha256').update(id).digest('base64url')}`;
 }
 
 const RECENT_KEYS = 10_000;

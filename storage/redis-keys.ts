@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { remembered } from '../core/bounded-memo.js';
 
 /*
  * Hash tags: Redis Cluster places a key by the text between its first `{` and the next `}`, so keys
@@ -12,16 +13,13 @@ import { createHash } from 'node:crypto';
  * neither end the tag early nor make two conversations collide, and its length is fixed.
  */
 export function conversationTag(channelId: string, conversationId: string): string {
-  const id = JSON.stringify([channelId, conversationId]);
-  let tag = recentTags.get(id);
-  if (tag === undefined) {
-    tag = `{${createHash('sha1').update(id).digest('hex').slice(0, 16)}}`;
-    // A turn names its conversation's keys several times: remember recent tags (a digest costs
-    // about 2.4 µs, a lookup 0.3 µs), and start afresh rather than grow without bound.
-    if (recentTags.size >= RECENT_TAGS) recentTags.clear();
-    recentTags.set(id, tag);
-  }
-  return tag;
+  // A turn names its conversation's keys several times: recent tags are remembered (a digest costs
+  // about 2.4 µs, a lookup 0.3 µs).
+  return remembered(recentTags, RECENT_TAGS, JSON.stringify([channelId, conversationId]), digestTag);
+}
+
+function digestTag(id: string): string {
+  return `{${createHash('sha1').update(id).digest('hex').slice(0, 16)}}`;
 }
 
 /**

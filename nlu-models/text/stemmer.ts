@@ -4,6 +4,7 @@
  */
 import { StemmerEn } from '@nlpjs/lang-en';
 import { StemmerEs } from '@nlpjs/lang-es';
+import { remembered } from '../../core/bounded-memo.js';
 
 /** The languages Relevo understands. */
 export type Language = 'en' | 'es';
@@ -22,6 +23,7 @@ const MAX_CACHED = 50_000;
 export class WordStemmer {
   private readonly stemmer: { stem(tokens: string[]): string[] };
   private readonly cache = new Map<string, string>();
+  private readonly stemOne = (word: string): string => this.stemmer.stem([word])[0] ?? word;
 
   constructor(readonly language: Language) {
     this.stemmer = language === 'es' ? new StemmerEs() : new StemmerEn();
@@ -29,11 +31,6 @@ export class WordStemmer {
 
   /** The stem of one lower-case word. */
   stem(word: string): string {
-    const cached = this.cache.get(word);
-    if (cached !== undefined) return cached;
-    const stem = this.stemmer.stem([word])[0] ?? word;
-    if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(word, stem);
-    return stem;
+    return remembered(this.cache, MAX_CACHED, word, this.stemOne);
   }
 }
