@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { flag } from './support/flags.js';
+import { redisCpuMs } from './support/redis-cpu.js';
 
 const ROUNDS = flag('--rounds', 8);
 const MESSAGES = flag('--messages', 2500);
@@ -42,14 +43,7 @@ async function start(dir: string): Promise<Build> {
   return {
     dir,
     run: (messages) => load.closedLoop({ url, conversations, durationS: 600, maxRequests: messages }),
-    cpuMs: async () => {
-      const text: string = await info.info('cpu');
-      const seconds = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? 0);
-      return {
-        server: await server.cpuMs(),
-        redis: (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000,
-      };
-    },
+    cpuMs: async () => ({ server: await server.cpuMs(), redis: await redisCpuMs(info) }),
     stop: async () => {
       await info.close();
       await server.stop();

@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { connectRedis } from '../storage/redis-connection.js';
 import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { startRedisServer } from '../test/support/redis-server.js';
+import { redisCpuMs } from './support/redis-cpu.js';
 import { startBenchServer } from './support/bench-server.js';
 import { type Grant, messageBody, openConversations, RETAIL_MESSAGES } from './support/directline.js';
 import { type ClosedLoopResult, type ConversationRequests, closedLoop } from './support/load.js';
@@ -111,19 +112,15 @@ async function startRelevo(): Promise<Target> {
   const infos = await Promise.all(
     ('urls' in redis ? redis.urls : [redis.url]).map((nodeUrl) => connectRedis({ url: nodeUrl })),
   );
-  const redisCpuMs = async () => {
+  const allRedisCpuMs = async () => {
     let ms = 0;
-    for (const info of infos) {
-      const text = await info.info('cpu');
-      const seconds = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? 0);
-      ms += (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;
-    }
+    for (const info of infos) ms += await redisCpuMs(info);
     return ms;
   };
   return {
     url,
     conversations: grants.map(directLineRequests),
-    cpuMs: async () => ({ server: await server.cpuMs(), redis: await redisCpuMs() }),
+    cpuMs: async () => ({ server: await server.cpuMs(), redis: await allRedisCpuMs() }),
     stop: async () => {
       for (const info of infos) await info.close();
       await server.stop();
