@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { TurnLogic } from '../../../core/channel.js';
-import { connectRedis } from '../../../storage/redis-connection.js';
+import { connectRedis, type RedisConnection } from '../../../storage/redis-connection.js';
 import { startRedisServer } from '../../support/redis-server.js';
 import { startWebChatServer, type WebChatServer } from '../../support/webchat-server.js';
 
@@ -11,6 +11,20 @@ describe('web chat on the durable inbound queue', () => {
     await server?.close();
     server = undefined;
   });
+
+  /** A private Redis the test can make refuse writes (`admin`), closed with the server after `test`. */
+  async function withPrivateRedis(test: (admin: RedisConnection, url: string) => Promise<void>) {
+    const redis = await startRedisServer();
+    const admin = await connectRedis({ url: redis.url });
+    try {
+      await test(admin, redis.url);
+    } finally {
+      await server?.close();
+      server = undefined;
+      await admin.close();
+      await redis.stop();
+    }
+  }
 
   async function open(
     bot: TurnLogic,
@@ -89,9 +103,7 @@ describe('web chat on the durable inbound queue', () => {
   });
 
   it('answers a post it could not queue with a 5xx and a JSON reason, and takes the retry once Redis writes again', async () => {
-    const redis = await startRedisServer();
-    const admin = await connectRedis({ url: redis.url });
-    try {
+    await withPrivateRedis(async (admin, url) => {
       let turns = 0;
       const chat = await open(
         async (context) => {
@@ -99,7 +111,7 @@ describe('web chat on the durable inbound queue', () => {
           turns++;
           await context.sendActivity(`echo: ${context.activity.text}`);
         },
-        { redisUrl: redis.url },
+        { redisUrl: url },
       );
       await chat.post({ type: 'message', text: 'first' });
       // Redis refuses every write (no replica to confirm it): the post's one script fails.
@@ -117,18 +129,11 @@ describe('web chat on the durable inbound queue', () => {
         'second',
         'echo: second',
       ]);
-    } finally {
-      await server?.close();
-      server = undefined;
-      await admin.close();
-      await redis.stop();
-    }
+    });
   });
 
   it('finishes a turn whose commit Redis refused for a moment without running it again', async () => {
-    const redis = await startRedisServer();
-    const admin = await connectRedis({ url: redis.url });
-    try {
+    await withPrivateRedis(async (admin, url) => {
       let turns = 0;
       const chat = await open(
         async (context) => {
@@ -139,7 +144,7 @@ describe('web chat on the durable inbound queue', () => {
           await admin.configSet('min-replicas-to-write', '1');
           setTimeout(() => void admin.configSet('min-replicas-to-write', '0').catch(() => {}), 300);
         },
-        { redisUrl: redis.url, visibilityMs: 5_000 },
+        { redisUrl: url, visibilityMs: 5_000 },
       );
       await chat.post({ type: 'message', text: 'hello' });
       await expect.poll(chat.messages, { timeout: 5_000 }).toHaveLength(2);
@@ -151,11 +156,6 @@ describe('web chat on the durable inbound queue', () => {
       );
       const logged = transcript?.items.filter((activity) => activity.type === 'message');
       expect(logged?.map((activity) => activity.text)).toEqual(['hello', 'echo: hello']);
-    } finally {
-      await server?.close();
-      server = undefined;
-      await admin.close();
-      await redis.stop();
-    }
+    });
   });
 });
