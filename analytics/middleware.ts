@@ -79,6 +79,7 @@ export class AnalyticsMiddleware implements Middleware {
             activity.conversation.id,
             startedAt,
             clock.now(),
+            activity.id,
           );
           session.touch = prepared.touch;
           return prepared.changes;
@@ -153,7 +154,17 @@ export class AnalyticsMiddleware implements Middleware {
     if (nlu && confidence !== undefined) metrics.observeConfidence(nlu.language, confidence);
 
     const touch =
-      saved ?? (await this.analytics.sessions.touch(channel, activity.conversation.id, startedAt, endedAt));
+      saved ??
+      (await this.analytics.sessions.touch(
+        channel,
+        activity.conversation.id,
+        startedAt,
+        endedAt,
+        activity.id,
+      ));
+    // Dated when the turn began — its first run, for a turn run again — so a re-run past midnight files
+    // its events under the same UTC day, where their ids make them count once.
+    const at = touch.at;
     const common = {
       conversation: touch.session.id,
       channel,
@@ -179,7 +190,7 @@ export class AnalyticsMiddleware implements Middleware {
       inputs.push({
         ...common,
         id: this.analytics.eventId('started', touch.session.id),
-        at: startedAt,
+        at,
         type: 'conversation.started',
       });
     }
@@ -190,7 +201,7 @@ export class AnalyticsMiddleware implements Middleware {
           ? {
               ...common,
               id: idOf('nlu'),
-              at: startedAt,
+              at,
               type: 'intent.not_understood',
               confidence: confidence ?? 0,
               ...sentiment,
@@ -198,7 +209,7 @@ export class AnalyticsMiddleware implements Middleware {
           : {
               ...common,
               id: idOf('nlu'),
-              at: startedAt,
+              at,
               type: 'intent.recognized',
               intent: nluMissed ? DIALOG_ANSWER_INTENT : nlu.topIntent,
               confidence: confidence ?? 0,
@@ -211,7 +222,7 @@ export class AnalyticsMiddleware implements Middleware {
       inputs.push({
         ...common,
         id: idOf('nlu'),
-        at: startedAt,
+        at,
         type: 'intent.not_understood',
         confidence: 0,
       });
@@ -223,7 +234,7 @@ export class AnalyticsMiddleware implements Middleware {
         inputs.push({
           ...common,
           id: this.analytics.eventId('award', award.eventId, credit.ruleId, String(i)),
-          at: endedAt,
+          at,
           type: 'points.credited',
           points: credit.points,
           reason: credit.ruleId,
@@ -237,7 +248,7 @@ export class AnalyticsMiddleware implements Middleware {
         ...common,
         ...input,
         id: input.id ?? idOf('outcome', input.type, String(i)),
-        at: input.at ?? endedAt,
+        at: input.at ?? at,
       } as OutcomeInput);
     });
     // Written off the turn's path, batched with other turns' outcomes.

@@ -11,6 +11,18 @@ export interface ConversationSession {
   lastAt: number;
   turns: number;
   eTag?: string;
+  /** The last turn that touched the session, so a run of that turn again sees what its first run saw. */
+  turn?: SessionTurn;
+}
+
+/** What a turn's first run saw of the session, kept in it (a stored session, without `turn` or eTag). */
+export interface SessionTurn {
+  /** The inbound activity's id. */
+  id: string;
+  /** When the turn's first run started. */
+  at: number;
+  isNew: boolean;
+  ended?: ConversationSession;
 }
 
 export interface SessionTouch {
@@ -18,6 +30,11 @@ export interface SessionTouch {
   isNew: boolean;
   /** The session that ended because the conversation was idle too long, if any. */
   ended: ConversationSession | undefined;
+  /**
+   * When the turn happened: its first run's start. A turn run again (same inbound id, after a failure
+   * or a crash) keeps it, so its outcome events keep their UTC day and are stored once.
+   */
+  at: number;
 }
 
 /** Storage key of a conversation's session: hashed, so no platform id (an email thread) is in the key. */
@@ -51,10 +68,19 @@ export class ConversationSessions {
     return (await this.storage.read([key]))[key] as ConversationSession | undefined;
   }
 
-  /** Marks a turn of the conversation at `at`, starting a new session after an idle gap. */
-  async touch(channelId: string, conversationId: string, at: number, endAt: number): Promise<SessionTouch> {
+  /**
+   * Marks a turn of the conversation at `at`, starting a new session after an idle gap. `turnId` (the
+   * inbound activity's id) makes a run of the same turn again answer what its first run did.
+   */
+  async touch(
+    channelId: string,
+    conversationId: string,
+    at: number,
+    endAt: number,
+    turnId?: string,
+  ): Promise<SessionTouch> {
     for (let attempt = 1; ; attempt++) {
-      const { touch, changes } = await this.prepare(channelId, conversationId, at, endAt);
+      const { touch, changes } = await this.prepare(channelId, conversationId, at, endAt, turnId);
       try {
         await this.storage.write(changes);
         return touch;
@@ -73,18 +99,32 @@ export class ConversationSessions {
     conversationId: string,
     at: number,
     endAt: number,
+    turnId?: string,
   ): Promise<{ touch: SessionTouch; changes: StoreItems }> {
     const key = sessionKey(channelId, conversationId);
     const current = (await this.storage.read([key]))[key] as ConversationSession | undefined;
+    const again = current?.turn;
+    if (current && again && turnId !== undefined && again.id === turnId) {
+      // The same turn run again: its first run's view, whatever the clock says now (past midnight…).
+      const session: ConversationSession = { ...current, lastAt: Math.max(current.lastAt, endAt) };
+      return {
+        touch: { session: plain(session), isNew: again.isNew, ended: again.ended, at: again.at },
+        changes: { [key]: session },
+      };
+    }
     const isNew = current === undefined || at - current.lastAt > this.idleMs;
+    const ended = isNew && current ? plain(current) : undefined;
     const session: ConversationSession = isNew
       ? { id: this.newId(), startedAt: at, lastAt: endAt, turns: 1 }
-      : { ...current, lastAt: Math.max(current.lastAt, endAt), turns: current.turns + 1 };
+      : { ...plain(current), lastAt: Math.max(current.lastAt, endAt), turns: current.turns + 1 };
+    if (turnId !== undefined) session.turn = { id: turnId, at, isNew, ...(ended ? { ended } : {}) };
     if (current?.eTag) session.eTag = current.eTag;
-    const { eTag: _eTag, ...clean } = session;
-    return {
-      touch: { session: clean, isNew, ended: isNew ? current : undefined },
-      changes: { [key]: session },
-    };
+    return { touch: { session: plain(session), isNew, ended, at }, changes: { [key]: session } };
   }
+}
+
+/** A session as events see it: without its storage eTag and its last turn. */
+function plain(session: ConversationSession): ConversationSession {
+  const { eTag: _eTag, turn: _turn, ...clean } = session;
+  return clean;
 }

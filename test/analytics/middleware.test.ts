@@ -8,6 +8,7 @@ import { keywordNlu } from '../support/handoff-server.js';
 
 const T0 = Date.UTC(2026, 10, 2, 9);
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 
 /** Identity and NLU as the real stages leave them on the turn; points as the loyalty stage reports them. */
 const stages: Middleware = {
@@ -101,6 +102,41 @@ describe('the analytics stage', () => {
       'intent.recognized',
       'points.credited',
     ]);
+  });
+
+  it('files the outcomes of a turn run again after midnight under the day it began, once', async () => {
+    await setup();
+    const midnight = Date.UTC(2026, 10, 3);
+    now = midnight - 1_000;
+    let runs = 0;
+    const adapter = new TestAdapter(async (context) => {
+      // The first run fails after the NLU ran; the queue runs the turn again 10 s later: the next day.
+      if (++runs === 1) throw new Error('the order service timed out');
+      await bot(context);
+    });
+    adapter.use(queued);
+    adapter.use(analytics.middleware);
+    adapter.use(stages);
+    const message = (attempt: number) => ({
+      type: 'message',
+      id: 'in-9',
+      text: 'where is my order',
+      channelData: { inbound: { id: 'in-9', attempt } },
+    });
+    await expect(adapter.send(message(1)).startTest()).rejects.toThrow('the order service timed out');
+    now = midnight + 10_000;
+    await adapter.send(message(2)).assertReply('echo: where is my order');
+    await analytics.flush();
+    const events = await analytics.events.range(midnight - DAY, midnight + DAY);
+    expect(events.map((event) => [event.type, event.at]).sort()).toEqual([
+      ['conversation.started', midnight - 1_000],
+      ['intent.recognized', midnight - 1_000],
+      ['points.credited', midnight - 1_000],
+    ]);
+    const dayBefore = await analytics.kpis({ from: midnight - DAY, to: midnight });
+    const dayAfter = await analytics.kpis({ from: midnight, to: midnight + DAY });
+    expect(dayBefore.understanding.turns).toBe(1);
+    expect(dayAfter.understanding.turns).toBe(0);
   });
 
   it('records the conversation, what was understood, points and a CSAT answer, with no text and no member id', async () => {
