@@ -1,40 +1,166 @@
-import type { Middleware, TurnContext } from 'botbuilder';
+import {
+  type Activity,
+  INVOKE_RESPONSE_KEY,
+  type InvokeResponse,
+  type Middleware,
+  type TurnContext,
+} from 'botbuilder';
+import { hasCode, RelevoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { inboundDelivery } from '../core/turn-state.js';
-import type { IdempotencyStore } from './types.js';
+import { StorageErrorCode } from './errors.js';
+import { DEFAULT_IDEMPOTENCY_TTL_MS, type IdempotencyStore, type Lock, type LockManager } from './types.js';
+
+export interface DedupeOptions {
+  logger?: Logger;
+  /**
+   * Lifetime of a running turn's claim, extended every third of it while the turn runs: how long a
+   * process that died mid-turn holds off the platform's retry. Default 10 s, under the 15 s after which
+   * Teams and the Bot Connector send an unanswered activity again.
+   */
+  leaseMs?: number;
+  /**
+   * How long a retry that finds the first delivery still running waits for it, to answer with its
+   * result; after that it gets 409 `RELEVO_ACTIVITY_IN_PROGRESS`. Default 10 s.
+   */
+  waitMs?: number;
+  /** How long a finished activity id is remembered (default 6 days, as the inbound queue's ids). */
+  ttlMs?: number;
+  /**
+   * How long a finished turn's answer (an invoke's result, `expectReplies`' replies: what the customer
+   * was shown) is kept for its retries. Default 1 hour: platforms retry within a minute.
+   */
+  answerTtlMs?: number;
+}
+
+/** What a turn answered in its HTTP response, kept so that a retry gets the same answer. */
+interface Answer {
+  invoke?: InvokeResponse;
+  replies?: Partial<Activity>[];
+}
+
+/** The claim a running delivery holds on an activity id (a lock: a holder token and a lifetime). */
+export function activityClaimResource(channelId: string, activityId: string): string {
+  return `activity:${channelId}:${activityId}`;
+}
 
 /**
- * First stage of the pipeline: an inbound activity whose id was already processed is dropped, so a
- * retry never causes a second reply or a second point credit. Connectors set `activity.id` to the
- * platform's own event id (DESIGN.md §3). A turn that fails releases its key, so the retry can succeed.
- * Turns from the durable inbound queue (every channel's messages) pass: the queue deduplicated them
- * when they were queued, and a re-run after a crash must not be dropped. What is left here are turns
- * run outside the queue: Bot Framework invokes and `expectReplies`, whose answer is their HTTP
- * response, and custom adapters.
+ * First stage of the pipeline: an inbound activity whose id was already processed is not run again, so
+ * a retry never causes a second reply or a second point credit. Connectors set `activity.id` to the
+ * platform's own event id (DESIGN.md §3). Turns from the durable inbound queue (every channel's
+ * messages) pass: the queue deduplicated them when they were queued, and a re-run after a crash must not
+ * be dropped. What is left here are turns run outside the queue: Bot Framework invokes and
+ * `expectReplies`, whose answer is their HTTP response, and custom adapters.
+ *
+ * An id counts as processed only once its turn succeeded. While it runs, the delivery holds a claim
+ * with a short lease, extended as it goes: a turn that fails releases it and a process that dies lets
+ * it lapse, so the platform's retry runs the turn. Completion is recorded with the turn's answer, and a
+ * retry of a finished activity gets that answer (same status and body) without running anything. A
+ * retry that arrives while the first delivery still runs (Teams re-sends after 15 s without an answer)
+ * waits for it, up to `waitMs`, and answers with its result, or runs the turn itself if the first
+ * failed; past the wait it gets 409.
  */
 export class DedupeMiddleware implements Middleware {
+  private readonly logger: Logger;
+  private readonly leaseMs: number;
+  private readonly waitMs: number;
+  private readonly ttlMs: number;
+  private readonly answerTtlMs: number;
+
   constructor(
     private readonly store: IdempotencyStore,
-    private readonly logger: Logger = silentLogger,
-  ) {}
+    private readonly locks: LockManager,
+    options: DedupeOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.leaseMs = options.leaseMs ?? 10_000;
+    this.waitMs = options.waitMs ?? 10_000;
+    this.ttlMs = options.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
+    this.answerTtlMs = options.answerTtlMs ?? 60 * 60 * 1000;
+  }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const { id, channelId, name } = context.activity;
     // Proactive turns (continueConversation) and activities without an id have nothing to dedupe.
     if (!id || name === 'continueConversation' || inboundDelivery(context)) return next();
-    const key = `activity:${channelId}:${id}`;
-    if (!(await this.store.claim(key))) {
-      this.logger.info({ channelId, activityId: id }, 'duplicate inbound activity ignored');
-      return;
-    }
-    try {
-      await next();
-    } catch (error) {
-      await this.store.release(key).catch((releaseError: unknown) => {
-        this.logger.warn({ err: releaseError, key }, 'could not release idempotency key after a failed turn');
+    const key = activityClaimResource(channelId, id);
+    const claim = await this.claim(key);
+    const keepAlive = setInterval(() => {
+      claim.extend(this.leaseMs).catch((error: unknown) => {
+        this.logger.warn({ err: error, key }, 'could not extend the claim of a running activity');
       });
-      throw error;
+    }, this.leaseMs / 3);
+    try {
+      // Read under the claim: a delivery that finished before it was taken has recorded its answer.
+      const [done, answer] = await Promise.all([this.store.valueOf(key), this.store.valueOf(answerKey(key))]);
+      if (done !== undefined) {
+        this.logger.info({ channelId, activityId: id }, 'duplicate inbound activity answered as before');
+        if (answer !== undefined) replay(context, answer);
+        return;
+      }
+      await next();
+      await this.finish(context, key);
+    } finally {
+      clearInterval(keepAlive);
+      await claim.release().catch((error: unknown) => {
+        this.logger.warn({ err: error, key }, 'could not release the claim of an activity');
+      });
     }
   }
+
+  /** Takes the running claim, waiting (bounded) for a delivery that holds it: 409 past the wait. */
+  private async claim(key: string): Promise<Lock> {
+    try {
+      return await this.locks.acquire(key, { ttlMs: this.leaseMs, waitMs: this.waitMs });
+    } catch (error) {
+      if (!hasCode(error, StorageErrorCode.lockTimeout)) throw error;
+      throw new RelevoError(
+        'RELEVO_ACTIVITY_IN_PROGRESS',
+        'An earlier delivery of this activity is still being processed; its result is not known yet',
+        { statusCode: 409, cause: error },
+      );
+    }
+  }
+
+  /** Records the turn as done, with its answer for a retry (both in one round trip). */
+  private async finish(context: TurnContext, key: string): Promise<void> {
+    const answer = answerOf(context);
+    await Promise.all([
+      this.store.claim(key, this.ttlMs),
+      ...(answer ? [this.store.claim(answerKey(key), this.answerTtlMs, JSON.stringify(answer))] : []),
+    ]).catch((error: unknown) => {
+      // The turn's effects happened: failing it now would only have the platform send it again.
+      this.logger.warn({ err: error, key }, 'could not record a processed activity; a retry would run again');
+    });
+  }
+}
+
+function answerKey(key: string): string {
+  return `answer:${key}`;
+}
+
+/** What the turn left for its HTTP response (as botbuilder's CloudAdapter reads it after the turn). */
+function answerOf(context: TurnContext): Answer | undefined {
+  const invoke = context.turnState.get(INVOKE_RESPONSE_KEY) as Partial<Activity> | undefined;
+  const answer: Answer = {
+    ...(invoke?.value === undefined ? {} : { invoke: invoke.value as InvokeResponse }),
+    ...(context.activity.deliveryMode === 'expectReplies'
+      ? { replies: context.bufferedReplyActivities }
+      : {}),
+  };
+  return answer.invoke || answer.replies ? answer : undefined;
+}
+
+/** Puts a recorded answer back on the turn, where the adapter reads its HTTP response from. */
+function replay(context: TurnContext, json: string): void {
+  let answer: Answer;
+  try {
+    answer = JSON.parse(json) as Answer;
+  } catch {
+    return;
+  }
+  if (answer.invoke)
+    context.turnState.set(INVOKE_RESPONSE_KEY, { type: 'invokeResponse', value: answer.invoke });
+  if (answer.replies) context.bufferedReplyActivities.push(...answer.replies);
 }

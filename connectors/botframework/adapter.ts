@@ -81,9 +81,11 @@ export class BotFrameworkAdapter extends CloudAdapter {
     });
     for (const middleware of pipeline) this.use(middleware);
     this.onTurnError = async (context: TurnContext, error: Error) => {
-      logger.error(
+      // A refusal the caller is told about (a retry of an activity still running: 409) is no failure.
+      const refused = error instanceof RelevoError && error.statusCode < 500;
+      logger[refused ? 'info' : 'error'](
         { err: error, conversationId: context.activity.conversation?.id },
-        'Bot Framework turn failed',
+        refused ? 'Bot Framework activity refused' : 'Bot Framework turn failed',
       );
       throw error;
     };

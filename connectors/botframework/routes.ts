@@ -42,7 +42,9 @@ export const BOTFRAMEWORK_DELIVERY_EVENT = 'relevo.botframework.delivery';
 /**
  * Activities whose answer travels in the HTTP response (an invoke's result, `expectReplies`' replies):
  * their turn runs while the request waits, so the response itself is the acknowledgement, sent only
- * after the turn; a failed or interrupted turn leaves the channel without a 200, and it knows.
+ * after the turn; a failed or interrupted turn leaves the channel without a 200, and it retries. The
+ * pipeline's dedupe stage makes the retry exactly once: it runs a turn that did not finish, answers one
+ * that did with its recorded answer, and waits for (or answers 409 to) one still running.
  */
 function answersInResponse(activity: Activity): boolean {
   return activity.type === 'invoke' || activity.deliveryMode === 'expectReplies';

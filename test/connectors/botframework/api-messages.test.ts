@@ -50,8 +50,15 @@ async function startAgent(env: Record<string, string> = {}): Promise<{ base: str
     config: loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env }),
     logger: silentLogger,
     bot: async (context) => {
-      if (context.activity.type !== 'message') return;
+      if (context.activity.type !== 'message' && context.activity.name !== 'composeExtension/query') return;
       seen.push(context.activity.from.id);
+      if (context.activity.type === 'invoke') {
+        await context.sendActivity({
+          type: 'invokeResponse',
+          value: { status: 200, body: { seen: seen.length } },
+        });
+        return;
+      }
       if (context.activity.text === 'two replies') {
         await context.sendActivities([
           { type: 'message', text: 'First.' },
@@ -136,6 +143,19 @@ describe('POST /api/messages (Azure Bot Service channels)', () => {
     // No handler for this invoke: botbuilder answers 501 in the response, and nothing is queued.
     expect(response.status).toBe(501);
     expect(seen).toEqual([]);
+  });
+
+  it('answers a retried invoke with the result of its one run, through the whole pipeline', async () => {
+    const fake = await startConnector();
+    connector = fake.server;
+    const { base, seen } = await startAgent();
+    const query = { ...activity(fake.url, 'x', 'act-query'), type: 'invoke', name: 'composeExtension/query' };
+    for (let i = 0; i < 2; i++) {
+      const response = await postActivity(base, query);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ seen: 1 });
+    }
+    expect(seen).toEqual(['emulator:user-7']);
   });
 
   it('refuses, without an app id, to send replies to a service URL off this machine', async () => {

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TurnContext } from 'botbuilder';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createHttpServer, type HttpServer } from '../../../bots/http-server.js';
+import { createBotFrameworkChannel } from '../../../connectors/botframework/index.js';
+import { InFlightWork } from '../../../core/in-flight.js';
+import { silentLogger } from '../../../core/logger.js';
+import { activityClaimResource, DedupeMiddleware } from '../../../storage/dedupe-middleware.js';
+import { createStores, type Stores } from '../../../storage/stores.js';
+
+/** What the bot does with an invoke on each run (1 = first). */
+type InvokeLogic = (context: TurnContext, run: number) => Promise<void>;
+
+interface Agent {
+  base: string;
+  stores: Stores;
+  /** Ids of the activities each run was for, in order. */
+  runs: string[];
+}
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+/**
+ * The Bot Framework channel on the suite's Redis with the pipeline's dedupe stage in front of `logic`
+ * (an Emulator on loopback: no JWT). `waitMs`: how long a retry waits for a delivery still running.
+ */
+async function startAgent(logic: InvokeLogic, options: { waitMs?: number } = {}): Promise<Agent> {
+  const stores = await createStores({ redisUrl: inject('redisUrl'), prefix: `invoke-${randomUUID()}` });
+  const runs: string[] = [];
+  const inFlight = new InFlightWork();
+  const channel = createBotFrameworkChannel({
+    credentials: {},
+    pipeline: [new DedupeMiddleware(stores.idempotency, stores.locks, { waitMs: options.waitMs ?? 5_000 })],
+    bot: async (context) => {
+      if (context.activity.type === 'conversationUpdate') return;
+      runs.push(context.activity.id ?? '');
+      await logic(context, runs.length);
+    },
+    inFlight,
+    logger: silentLogger,
+    stores,
+  });
+  const server: HttpServer = createHttpServer(silentLogger);
+  channel.mount(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  close = async () => {
+    server.close();
+    await inFlight.drain(5_000);
+    await channel.close?.();
+    await stores.close();
+  };
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stores, runs };
+}
+
+function invoke(id: string, extra: Record<string, unknown> = {}) {
+  return {
+    type: 'invoke',
+    name: 'composeExtension/query',
+    id,
+    channelId: 'emulator',
+    serviceUrl: 'http://127.0.0.1:9/',
+    conversation: { id: 'emulator-conv-9' },
+    from: { id: 'user-7', name: 'Ana' },
+    recipient: { id: 'bot', name: 'Relevo' },
+    value: { query: 'ORD-100002' },
+    ...extra,
+  };
+}
+
+async function post(base: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${base}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Answers the invoke with a card naming the run that made it, so a replayed answer is recognisable. */
+async function answer(context: TurnContext, run: number): Promise<void> {
+  await context.sendActivity({
+    type: 'invokeResponse',
+    value: { status: 200, body: { composeExtension: { text: `Order ORD-100002 has shipped (run ${run})` } } },
+  });
+}
+
+describe('Bot Framework invokes and expectReplies, run in their request', () => {
+  it('runs a failed invoke again when the platform retries it, and answers the retry with its result', async () => {
+    const agent = await startAgent(async (context, run) => {
+      if (run === 1) throw new Error('the order service timed out');
+      await answer(context, run);
+    });
+    const failed = await post(agent.base, invoke('inv-1'));
+    expect(failed.status).toBe(500);
+    expect(failed.body).toMatchObject({ code: 'RELEVO_BOTFRAMEWORK_TURN_FAILED' });
+    const retried = await post(agent.base, invoke('inv-1'));
+    expect(retried).toEqual({
+      status: 200,
+      body: { composeExtension: { text: 'Order ORD-100002 has shipped (run 2)' } },
+    });
+    expect(agent.runs).toEqual(['inv-1', 'inv-1']);
+  });
+
+  it('answers a retry of a finished invoke with the same status and body, without running it again', async () => {
+    const agent = await startAgent(async (context, run) => {
+      await context.sendActivity({ type: 'invokeResponse', value: { status: 202, body: { run } } });
+    });
+    const first = await post(agent.base, invoke('inv-2'));
+    expect(first).toEqual({ status: 202, body: { run: 1 } });
+    expect(await post(agent.base, invoke('inv-2'))).toEqual(first);
+    expect(agent.runs).toEqual(['inv-2']);
+  });
+
+  it('answers a retried expectReplies message with the replies of its one run', async () => {
+    const agent = await startAgent(async (context, run) => {
+      await context.sendActivity(`Your order has shipped (run ${run}).`);
+    });
+    const message = invoke('msg-3', { type: 'message', name: undefined, text: 'where is my order?' });
+    const asked = { ...message, deliveryMode: 'expectReplies' };
+    const first = await post(agent.base, asked);
+    expect(first.status).toBe(200);
+    const texts = (body: unknown) =>
+      (body as { activities: { text: string }[] }).activities.map((a) => a.text);
+    expect(texts(first.body)).toEqual(['Your order has shipped (run 1).']);
+    const retried = await post(agent.base, asked);
+    expect(retried.status).toBe(200);
+    expect(texts(retried.body)).toEqual(['Your order has shipped (run 1).']);
+    expect(agent.runs).toEqual(['msg-3']);
+  });
+
+  it('runs concurrent deliveries of one invoke once, and answers each with its result', async () => {
+    const agent = await startAgent(async (context, run) => {
+      await sleep(300);
+      await answer(context, run);
+    });
+    const answers = await Promise.all([1, 2, 3].map(() => post(agent.base, invoke('inv-4'))));
+    const expected = {
+      status: 200,
+      body: { composeExtension: { text: 'Order ORD-100002 has shipped (run 1)' } },
+    };
+    expect(answers).toEqual([expected, expected, expected]);
+    expect(agent.runs).toEqual(['inv-4']);
+  });
+
+  it('runs an invoke whose first delivery died mid-turn once that delivery’s claim lapses', async () => {
+    const agent = await startAgent(answer, { waitMs: 5_000 });
+    // A process took the invoke and was killed: its claim is left, extended no more.
+    await agent.stores.locks.acquire(activityClaimResource('emulator', 'inv-5'), { ttlMs: 800 });
+    const retried = await post(agent.base, invoke('inv-5'));
+    expect(retried).toEqual({
+      status: 200,
+      body: { composeExtension: { text: 'Order ORD-100002 has shipped (run 1)' } },
+    });
+    expect(agent.runs).toEqual(['inv-5']);
+  });
+
+  it('answers 409 with a JSON reason to a retry that outwaits a delivery still running, and the result after', async () => {
+    const agent = await startAgent(
+      async (context, run) => {
+        await sleep(1_500);
+        await answer(context, run);
+      },
+      { waitMs: 300 },
+    );
+    const first = post(agent.base, invoke('inv-6'));
+    await sleep(100);
+    const early = await post(agent.base, invoke('inv-6'));
+    expect(early.status).toBe(409);
+    expect(early.body).toMatchObject({ code: 'RELEVO_ACTIVITY_IN_PROGRESS' });
+    const expected = {
+      status: 200,
+      body: { composeExtension: { text: 'Order ORD-100002 has shipped (run 1)' } },
+    };
+    expect(await first).toEqual(expected);
+    expect(await post(agent.base, invoke('inv-6'))).toEqual(expected);
+    expect(agent.runs).toEqual(['inv-6']);
+  });
+});
