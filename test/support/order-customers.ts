@@ -14,7 +14,7 @@ import { RedisTranscriptStore } from '../../storage/redis-transcript-store.js';
  * that every message was answered once, every transcript is whole and every point credited once.
  */
 
-/** What `first-contact-of-day` pays a member for their first message of a UTC day. */
+/** What `first-contact-of-day` pays a member for their first message (once ever in these runs). */
 export const FIRST_CONTACT_POINTS = 5;
 /** What {@link loyaltyPayingEveryMessage}'s extra rule pays for every message (each message id once). */
 export const MESSAGE_POINTS = 3;
@@ -30,9 +30,16 @@ export interface Conversation {
   token: string;
 }
 
-/** Writes the shipped loyalty programme plus a rule paying every message into `dir`; returns the file. */
+/**
+ * Writes the shipped loyalty programme plus a rule paying every message into `dir`; returns the file.
+ * First contact pays once ever, not once a day: a run crossing UTC midnight would rightly pay it again,
+ * and the exact balances below would fail on the time of day the suite ran.
+ */
 export async function loyaltyPayingEveryMessage(dir: string): Promise<string> {
-  const loyalty = JSON.parse(await readFile('gamification/config/loyalty.json', 'utf8'));
+  const loyalty = JSON.parse(await readFile('gamification/config/loyalty.json', 'utf8')) as {
+    rules: Record<string, unknown>[];
+  };
+  for (const rule of loyalty.rules) if (rule.id === 'first-contact-of-day') rule.once = 'ever';
   loyalty.rules.push({ id: 'every-message', event: 'message.received', points: MESSAGE_POINTS });
   const file = join(dir, 'loyalty.json');
   await writeFile(file, JSON.stringify(loyalty));
