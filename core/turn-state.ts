@@ -30,6 +30,11 @@ export const TurnStateKey = {
   inbound: Symbol.for('relevo.inbound'),
   /** Set by side work that failed (a transcript write, a points award): the queue runs the turn again. */
   incomplete: Symbol.for('relevo.incomplete'),
+  /**
+   * `true` on a queued turn whose state an earlier run of the same entry saved (storage/turn-outbox.ts):
+   * the state stage sends that run's replies again, and the stages after it do not run the turn.
+   */
+  replayed: Symbol.for('relevo.replayed'),
   /** `Promise<boolean>[]`: checks the state stage's read waits for (see {@link checkWithStateRead}). */
   readChecks: Symbol.for('relevo.readChecks'),
   /** `Promise<boolean>[]`: gates the state stage's read waits for (see {@link gateWithStateRead}). */
@@ -136,6 +141,15 @@ export function turnCommit(context: TurnContext): TurnCommit | undefined {
 /** The delivery of a turn run from the durable inbound queue, or `undefined` for any other turn. */
 export function inboundDelivery(context: TurnContext): InboundDelivery | undefined {
   return context.turnState.get(TurnStateKey.inbound) as InboundDelivery | undefined;
+}
+
+/**
+ * Whether the turn is the replay of a queued turn whose state was saved before (see
+ * `TurnStateKey.replayed`): a stage right after the state stage records it (the transcript) and calls
+ * no further stage.
+ */
+export function turnReplayed(context: TurnContext): boolean {
+  return context.turnState.get(TurnStateKey.replayed) === true;
 }
 
 /**

@@ -9,6 +9,7 @@ import type {
 } from 'botbuilder';
 import { RelevoError } from '../core/errors.js';
 import {
+  inboundDelivery,
   type SaveWithState,
   TurnStateKey,
   TurnDroppedError,
@@ -22,6 +23,7 @@ import { silentLogger } from '../core/logger.js';
 import { StorageConflictError } from './errors.js';
 import { NEW_ITEM_ETAG } from './keys.js';
 import { TurnCachedStorage } from './turn-cached-storage.js';
+import { OUTBOX_PROPERTY, savedReplies, type TurnOutbox, turnOutbox } from './turn-outbox.js';
 import { cloneData } from '../core/clone.js';
 
 /** The storage keys of a turn's two state documents. */
@@ -119,11 +121,29 @@ export class StateMiddleware implements Middleware {
 
     // Items read for later stages are kept for them until the turn is over.
     const releases: (() => void)[] = [];
+    const delivery = inboundDelivery(context);
+    const release = async (replies: Partial<Activity>[]) => {
+      flushing = true;
+      // A queued turn's replies are appended as its entry is done, in one step with its transcript.
+      turnCommit(context)?.holdReplies();
+      if (replies.length > 0) await context.sendActivities(replies);
+    };
     try {
       for (let attempt = 1; ; attempt++) {
         outbox = [];
         const documents = await this.load(context, releases);
         context.turnState.set(DOCUMENTS, documents);
+        const saved = delivery && savedReplies(documents.conversation.data, delivery.id);
+        if (saved) {
+          // An earlier run of this queued turn saved its state (its process died before the commit, or
+          // the turn failed after the save): its replies are the answer, sent again to rebuild its
+          // commit; the turn does not run again on the state it advanced, nor is anything saved.
+          context.turnState.set(TurnStateKey.replayed, true);
+          // The transcript stage logs the message and the replies; what a later stage sends is dropped.
+          await next();
+          await release(saved);
+          return;
+        }
         await next();
         const others = [
           ...((
@@ -131,17 +151,14 @@ export class StateMiddleware implements Middleware {
           )?.values() ?? []),
         ];
         try {
-          await this.save(documents, others);
+          await this.save(documents, others, delivery && turnOutbox(context, delivery.id, outbox));
         } catch (error) {
           if (!(error instanceof StorageConflictError) || attempt >= this.maxAttempts) throw error;
           this.logger.info({ key: error.key, attempt }, 'state changed during the turn; running it again');
           continue;
         }
         for (const other of others) other.saved?.();
-        flushing = true;
-        // A queued turn's replies are appended as its entry is done, in one step with its transcript.
-        turnCommit(context)?.holdReplies();
-        if (outbox.length > 0) await context.sendActivities(outbox);
+        await release(outbox);
         return;
       }
     } finally {
@@ -187,11 +204,22 @@ export class StateMiddleware implements Middleware {
     return { conversation: loaded(keys.conversation), user: loaded(keys.user) };
   }
 
-  private async save(documents: TurnDocuments, others: SaveWithState[]): Promise<void> {
+  /**
+   * Writes the changed documents and the other stages' items in one batch; a queued turn's `outbox`
+   * goes into the conversation's document with them whenever anything is written (a turn that writes
+   * nothing leaves a state a re-run starts from as this run did).
+   */
+  private async save(documents: TurnDocuments, others: SaveWithState[], outbox?: TurnOutbox): Promise<void> {
     const changes: Record<string, unknown> = {};
     for (const other of others) Object.assign(changes, await other.items());
-    for (const document of [documents.conversation, documents.user]) {
-      if (JSON.stringify(document.data) === document.json) continue;
+    const changed = [documents.conversation, documents.user].filter(
+      (document) => JSON.stringify(document.data) !== document.json,
+    );
+    if (outbox && (changed.length > 0 || Object.keys(changes).length > 0)) {
+      documents.conversation.data[OUTBOX_PROPERTY] = outbox;
+      if (!changed.includes(documents.conversation)) changed.unshift(documents.conversation);
+    }
+    for (const document of changed) {
       // A document new this turn is created only if nobody created it meanwhile.
       changes[document.key] = { ...document.data, eTag: document.eTag ?? NEW_ITEM_ETAG };
     }

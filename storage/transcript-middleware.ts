@@ -2,7 +2,7 @@ import type { Activity, Middleware, TranscriptStore, TurnContext } from 'botbuil
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { CommitTranscriptEntry } from '../core/turn-commit.js';
-import { markTurnIncomplete, turnCommit } from '../core/turn-state.js';
+import { markTurnIncomplete, turnCommit, turnReplayed } from '../core/turn-state.js';
 import { logTranscript } from './transcript-log.js';
 
 const LOGGING = Symbol.for('relevo.transcriptLogging');
@@ -22,7 +22,8 @@ export interface TranscriptMiddlewareOptions {
  * from the durable inbound queue is marked incomplete instead, so it runs again and completes the
  * transcript: the stores log an activity id once). The inbound activity is written while the turn
  * runs (with {@link TranscriptMiddleware.inbound} before the state stage, together with the state read)
- * and awaited before the turn ends; the replies of one send are written together.
+ * and awaited before the turn ends; the replies of one send are written together. Placed right after
+ * the state stage, it also ends a replayed turn (`turnReplayed`): no stage after it runs.
  */
 export class TranscriptMiddleware implements Middleware {
   private readonly logger: Logger;
@@ -37,8 +38,8 @@ export class TranscriptMiddleware implements Middleware {
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    // A turn run again (StateMiddleware after a conflict) is logged once.
-    if (context.turnState.get(LOGGING)) return next();
+    // A turn run again (StateMiddleware after a conflict) is logged once; a replay runs nothing more.
+    if (context.turnState.get(LOGGING)) return turnReplayed(context) ? undefined : next();
     context.turnState.set(LOGGING, true);
     const inbound = this.startInbound(context);
     context.onSendActivities(async (_context, activities, sendNext) => {
@@ -65,7 +66,9 @@ export class TranscriptMiddleware implements Middleware {
       return responses;
     });
     try {
-      await next();
+      // The replay of a queued turn whose state was saved (StateMiddleware): the state stage sends the
+      // saved replies, logged by the handler above; no later stage runs the turn again.
+      if (!turnReplayed(context)) await next();
     } finally {
       await inbound;
     }
