@@ -8,6 +8,7 @@ import type { Channel } from '../../../core/channel.js';
 import { silentLogger } from '../../../core/logger.js';
 import { StateMiddleware } from '../../../storage/state-middleware.js';
 import { createStores, type Stores, type StoresOptions } from '../../../storage/stores.js';
+import { stepBot } from '../../support/step-bot.js';
 import { startWebChatServer } from '../../support/webchat-server.js';
 
 interface World {
@@ -85,13 +86,11 @@ describe('a queued web chat turn that fails or is dropped', () => {
       (): StoresOptions => ({ redisUrl: inject('redisUrl'), prefix: `test-${randomUUID().slice(0, 8)}` }),
     ],
   ])(
-    'shows the answer of the run that saved the state when a loyalty award fails after the save (%s)',
+    'shows the answer of the run that saved the state when a loyalty award fails after the save, and takes the dialog one step (%s)',
     async (_name, storesOptions) => {
       world = await open(
         {},
         (agent, state) => {
-          // A two-step dialog: the first message is answered with a question, the next one as its answer.
-          const asked = state.conversationProperty<boolean>('asked');
           // The first award fails (a Redis blip): the loyalty stage marks the turn incomplete.
           const gamification = agent.loyalty.gamification;
           const award = gamification.award.bind(gamification);
@@ -103,33 +102,35 @@ describe('a queued web chat turn that fails or is dropped', () => {
             }
             return award(event);
           };
-          return async (context) => {
-            if (context.activity.type !== 'message') return;
-            if (await asked.get(context)) {
-              await context.sendActivity(`Order "${context.activity.text}" not found.`);
-              return;
-            }
-            await asked.set(context, true);
-            await context.sendActivity('What is your order number?');
-          };
+          return stepBot(state);
         },
         storesOptions(),
       );
       const customer = await chat(world.domain);
       await customer.post('where is my order?');
-      // The queue runs the incomplete turn again after the visibility timeout (1 s here).
+      // The queue runs the incomplete turn again after the visibility timeout (1 s here): it finds its
+      // state saved and sends the saved answer again (skipped: shown already) instead of taking step 2.
       await sleep(4_000);
-      const texts = (await customer.activities()).map((activity) => activity.text);
-      // The customer's one message gets the answer of the run whose state was saved, once.
-      expect(texts).toEqual(['where is my order?', 'What is your order number?']);
+      // The award that failed was paid by the second run: the day's first message earns its 5 points.
+      const member = await world.agent.identity.members.findByKey(
+        `webchat:${(await customer.activities())[0]?.from.id}`,
+      );
+      expect(member && (await world.agent.loyalty.gamification.profile(member.id)).points).toBe(5);
+      await customer.post('ORD-100001');
+      const exchange = [
+        'where is my order?',
+        'step 1: where is my order?',
+        'ORD-100001',
+        'step 2: ORD-100001',
+      ];
+      // The customer's first message gets the answer of the run whose state was saved, once, and the next
+      // one the next step's.
+      expect((await customer.activities()).map((activity) => activity.text)).toEqual(exchange);
       // The transcript (what an agent reads back) has the same exchange, once.
       const conversationId = await customer.conversationId();
       const page = await world.stores.transcripts.getTranscriptActivities('webchat', conversationId);
       const messages = page.items.filter((activity) => activity.type === 'message');
-      expect(messages.map((activity) => activity.text)).toEqual([
-        'where is my order?',
-        'What is your order number?',
-      ]);
+      expect(messages.map((activity) => activity.text)).toEqual(exchange);
     },
   );
 
