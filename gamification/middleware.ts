@@ -71,6 +71,12 @@ export class GamificationMiddleware implements Middleware {
       saving: () => {
         awarding = this.awardTurn(context, member);
       },
+      // A queued turn replayed after a run died past its save (its dialogs do not run again) awards
+      // what they recorded, after the replay as a turn without a save does; awards pay once per id.
+      outbox: () => context.turnState.get(LoyaltyTurnKey.events),
+      replay: (events) => {
+        if (Array.isArray(events)) context.turnState.set(LoyaltyTurnKey.events, events);
+      },
     });
     try {
       await next();

@@ -23,7 +23,7 @@ import { silentLogger } from '../core/logger.js';
 import { StorageConflictError } from './errors.js';
 import { NEW_ITEM_ETAG } from './keys.js';
 import { TurnCachedStorage } from './turn-cached-storage.js';
-import { OUTBOX_PROPERTY, savedReplies, type TurnOutbox, turnOutbox } from './turn-outbox.js';
+import { OUTBOX_PROPERTY, savedOutbox, type TurnOutbox, turnOutbox } from './turn-outbox.js';
 import { cloneData } from '../core/clone.js';
 
 /** The storage keys of a turn's two state documents. */
@@ -133,25 +133,25 @@ export class StateMiddleware implements Middleware {
         outbox = [];
         const documents = await this.load(context, releases);
         context.turnState.set(DOCUMENTS, documents);
-        const saved = delivery && savedReplies(documents.conversation.data, delivery.id);
+        const saved = delivery && savedOutbox(documents.conversation.data, delivery.id);
         if (saved) {
           // An earlier run of this queued turn saved its state (its process died before the commit, or
           // the turn failed after the save): its replies are the answer, sent again to rebuild its
           // commit; the turn does not run again on the state it advanced, nor is anything saved.
           context.turnState.set(TurnStateKey.replayed, true);
+          for (const [name, request] of saveRequests(context)) {
+            if (saved.work?.[name] !== undefined) request.replay?.(saved.work[name]);
+          }
           // The transcript stage logs the message and the replies; what a later stage sends is dropped.
           await next();
-          await release(saved);
+          await release(saved.replies);
           return;
         }
         await next();
-        const others = [
-          ...((
-            context.turnState.get(TurnStateKey.saveWithState) as Map<string, SaveWithState> | undefined
-          )?.values() ?? []),
-        ];
+        const requests = saveRequests(context);
+        const others = requests.map(([, request]) => request);
         try {
-          await this.save(documents, others, delivery && turnOutbox(context, delivery.id, outbox));
+          await this.save(documents, others, delivery && turnOutbox(context, delivery.id, outbox, requests));
         } catch (error) {
           if (!(error instanceof StorageConflictError) || attempt >= this.maxAttempts) throw error;
           this.logger.info({ key: error.key, attempt }, 'state changed during the turn; running it again');
@@ -255,4 +255,12 @@ export class StateMiddleware implements Middleware {
       },
     } as StatePropertyAccessor<T>;
   }
+}
+
+/** The requests of other stages to write with the turn's save, by name (see `saveWithState`). */
+function saveRequests(context: TurnContext): [string, SaveWithState][] {
+  const requests = context.turnState.get(TurnStateKey.saveWithState) as
+    | Map<string, SaveWithState>
+    | undefined;
+  return [...(requests?.entries() ?? [])];
 }

@@ -1,4 +1,5 @@
 import type { Activity, TurnContext } from 'botbuilder';
+import type { SaveWithState } from '../core/turn-state.js';
 
 /** The property of the conversation's state document that holds its last queued turn's outbox. */
 export const OUTBOX_PROPERTY = 'turnOutbox';
@@ -14,6 +15,8 @@ export const OUTBOX_PROPERTY = 'turnOutbox';
 export interface TurnOutbox {
   id: string;
   replies: Partial<Activity>[];
+  /** What stages need to do the turn's side work again, by their `saveWithState` name. */
+  work?: Record<string, unknown>;
 }
 
 /**
@@ -22,12 +25,21 @@ export interface TurnOutbox {
  */
 const FROM_REFERENCE = ['channelId', 'serviceUrl', 'conversation', 'from', 'recipient', 'replyToId'] as const;
 
-/** The outbox of the queued turn `id` on `context` that sends `replies`. */
+/**
+ * The outbox of the queued turn `id` on `context` that sends `replies`, with what the stages' save
+ * requests keep for a replay (`SaveWithState.outbox`).
+ */
 export function turnOutbox(
   context: TurnContext,
   id: string,
   replies: readonly Partial<Activity>[],
+  requests: readonly [string, SaveWithState][] = [],
 ): TurnOutbox {
+  const work: Record<string, unknown> = {};
+  for (const [name, request] of requests) {
+    const value = request.outbox?.();
+    if (value !== undefined) work[name] = value;
+  }
   return {
     id,
     replies: replies.map((reply) => {
@@ -37,11 +49,12 @@ export function turnOutbox(
       if (kept.locale === context.activity.locale) delete kept.locale;
       return kept;
     }),
+    ...(Object.keys(work).length > 0 ? { work } : {}),
   };
 }
 
-/** The replies saved for the queued turn `id` in a conversation state document, if it was saved. */
-export function savedReplies(data: Record<string, unknown>, id: string): Partial<Activity>[] | undefined {
+/** The outbox saved for the queued turn `id` in a conversation state document, if its state was saved. */
+export function savedOutbox(data: Record<string, unknown>, id: string): TurnOutbox | undefined {
   const outbox = data[OUTBOX_PROPERTY] as TurnOutbox | undefined;
-  return outbox?.id === id && Array.isArray(outbox.replies) ? outbox.replies : undefined;
+  return outbox?.id === id && Array.isArray(outbox.replies) ? outbox : undefined;
 }

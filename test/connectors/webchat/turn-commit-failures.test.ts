@@ -4,6 +4,7 @@ import type { TurnContext } from 'botbuilder';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type AgentComposition, composeAgent } from '../../../bots/compose-agent.js';
 import { loadConfig } from '../../../bots/config.js';
+import { recordLoyaltyEvent } from '../../../gamification/index.js';
 import type { Channel } from '../../../core/channel.js';
 import { silentLogger } from '../../../core/logger.js';
 import { StateMiddleware } from '../../../storage/state-middleware.js';
@@ -91,18 +92,25 @@ describe('a queued web chat turn that fails or is dropped', () => {
       world = await open(
         {},
         (agent, state) => {
-          // The first award fails (a Redis blip): the loyalty stage marks the turn incomplete.
+          // The first CSAT award fails (a Redis blip): the loyalty stage marks the turn incomplete.
           const gamification = agent.loyalty.gamification;
           const award = gamification.award.bind(gamification);
           let failed = false;
           gamification.award = async (event) => {
-            if (!failed) {
+            if (!failed && event.type === 'csat.answered') {
               failed = true;
               throw new Error('award failed (Redis blip)');
             }
             return award(event);
           };
-          return stepBot(state);
+          const steps = stepBot(state);
+          return async (context) => {
+            // The first message also answers a survey: its points are awarded after the save.
+            if (context.activity.text === 'where is my order?') {
+              recordLoyaltyEvent(context, { type: 'csat.answered' });
+            }
+            await steps(context);
+          };
         },
         storesOptions(),
       );
@@ -111,11 +119,12 @@ describe('a queued web chat turn that fails or is dropped', () => {
       // The queue runs the incomplete turn again after the visibility timeout (1 s here): it finds its
       // state saved and sends the saved answer again (skipped: shown already) instead of taking step 2.
       await sleep(4_000);
-      // The award that failed was paid by the second run: the day's first message earns its 5 points.
+      // The award that failed was paid by the second run, which did not run the dialog that recorded it:
+      // 5 points for the day's first message and 20 for the survey, each once.
       const member = await world.agent.identity.members.findByKey(
         `webchat:${(await customer.activities())[0]?.from.id}`,
       );
-      expect(member && (await world.agent.loyalty.gamification.profile(member.id)).points).toBe(5);
+      expect(member && (await world.agent.loyalty.gamification.profile(member.id)).points).toBe(25);
       await customer.post('ORD-100001');
       const exchange = [
         'where is my order?',
