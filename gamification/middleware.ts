@@ -75,7 +75,7 @@ export class GamificationMiddleware implements Middleware {
       // what they recorded, after the replay as a turn without a save does; awards pay once per id.
       outbox: () => context.turnState.get(LoyaltyTurnKey.events),
       replay: (events) => {
-        if (Array.isArray(events)) context.turnState.set(LoyaltyTurnKey.events, events);
+        context.turnState.set(LoyaltyTurnKey.events, Array.isArray(events) ? events : []);
       },
     });
     try {

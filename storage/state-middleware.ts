@@ -122,7 +122,7 @@ export class StateMiddleware implements Middleware {
     // Items read for later stages are kept for them until the turn is over.
     const releases: (() => void)[] = [];
     const delivery = inboundDelivery(context);
-    const release = async (replies: Partial<Activity>[]) => {
+    const sendReplies = async (replies: Partial<Activity>[]) => {
       flushing = true;
       // A queued turn's replies are appended as its entry is done, in one step with its transcript.
       turnCommit(context)?.holdReplies();
@@ -139,12 +139,10 @@ export class StateMiddleware implements Middleware {
           // the turn failed after the save): its replies are the answer, sent again to rebuild its
           // commit; the turn does not run again on the state it advanced, nor is anything saved.
           context.turnState.set(TurnStateKey.replayed, true);
-          for (const [name, request] of saveRequests(context)) {
-            if (saved.work?.[name] !== undefined) request.replay?.(saved.work[name]);
-          }
+          for (const [name, request] of saveRequests(context)) request.replay?.(saved.work?.[name]);
           // The transcript stage logs the message and the replies; what a later stage sends is dropped.
           await next();
-          await release(saved.replies);
+          await sendReplies(saved.replies);
           return;
         }
         await next();
@@ -158,7 +156,7 @@ export class StateMiddleware implements Middleware {
           continue;
         }
         for (const other of others) other.saved?.();
-        await release(outbox);
+        await sendReplies(outbox);
         return;
       }
     } finally {
