@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Middleware, TurnContext } from 'botbuilder';
+import type { Activity, Middleware, TurnContext } from 'botbuilder';
 import {
   checkWithStateRead,
   gateWithStateRead,
@@ -7,10 +7,13 @@ import {
   TurnDroppedError,
 } from '../../core/turn-state.js';
 import { describe, expect, it } from 'vitest';
+import { TurnCommit } from '../../core/turn-commit.js';
 import { ConversationLockMiddleware } from '../../storage/conversation-lock-middleware.js';
 import { MemoryLockManager } from '../../storage/memory-lock.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
+import { MemoryTranscriptStore } from '../../storage/memory-transcript-store.js';
 import { StateMiddleware } from '../../storage/state-middleware.js';
+import { TranscriptMiddleware } from '../../storage/transcript-middleware.js';
 import { TurnCachedStorage } from '../../storage/turn-cached-storage.js';
 import { CollectingAdapter } from '../support/collecting-adapter.js';
 
@@ -216,5 +219,61 @@ describe('the per-conversation lock', () => {
         ? 99
         : Math.max(...[events.indexOf('end a1'), events.indexOf('end a2')]),
     );
+  });
+
+  it('answers a queued turn whose state an earlier run saved with that run’s replies, without running the bot or saving again', async () => {
+    const storage = new MemoryStorage();
+    const state = new StateMiddleware(storage);
+    const transcripts = new MemoryTranscriptStore();
+    const adapter = new CollectingAdapter({ pipeline: [state, new TranscriptMiddleware(transcripts)] });
+    const step = state.conversationProperty<number>('step');
+    let runs = 0;
+    const logic = async (context: TurnContext) => {
+      runs++;
+      const next = (await step.get(context, 0)) + 1;
+      await step.set(context, next);
+      await context.sendActivities([
+        { type: 'message', text: `step ${next}` },
+        { type: 'message', text: 'Anything else?', locale: 'fr-FR' },
+      ]);
+    };
+    const activity: Partial<Activity> = {
+      type: 'message',
+      id: 'in-7',
+      text: 'yes',
+      locale: 'en-US',
+      channelId: 'test',
+      conversation: { id: 'conversation-1' } as Activity['conversation'],
+      from: { id: 'test:user-1', name: 'Ana' },
+      recipient: { id: 'relevo', name: 'Relevo' },
+      serviceUrl: 'urn:test',
+    };
+    // The same queue entry delivered twice: its first run's process died after the save, say.
+    const delivery = (attempt: number) => ({
+      id: 'in-7',
+      attempt,
+      commit: new TurnCommit({ channelId: 'test', conversationId: 'conversation-1', transcripts }),
+    });
+    const key = 'test/conversations/conversation-1';
+    const first = delivery(1);
+    await adapter.processActivity(activity, logic, first);
+    const saved = await storage.read([key]);
+    const second = delivery(2);
+    await adapter.processActivity(activity, logic, second);
+
+    expect(runs).toBe(1);
+    expect(await storage.read([key])).toEqual(saved);
+    expect(saved[key]).toMatchObject({ step: 1 });
+    // The replay sends the very activities the first run sent (the channel skips what it showed).
+    const [a, b, c, d] = adapter.sent;
+    expect([c, d]).toEqual([
+      { ...a, id: c?.id },
+      { ...b, id: d?.id },
+    ]);
+    expect(b?.locale).toBe('fr-FR');
+    // And its commit holds the same transcript: the message and the two replies.
+    const texts = (commit: TurnCommit) => commit.transcript.map((entry) => entry.activity.text);
+    expect(texts(second.commit)).toEqual(['yes', 'step 1', 'Anything else?']);
+    expect(texts(second.commit)).toEqual(texts(first.commit));
   });
 });
