@@ -1,11 +1,13 @@
 /*
- * A web chat server process (run with `node --import tsx`) that SIGKILLs itself right after the state
- * save that takes its conversation to step KILL_AFTER_STEP, before that turn's commit: the test hook of
- * test/connectors/webchat/kill-after-save.test.ts, in test code only. Env: REDIS_URL or
- * REDIS_CLUSTER_URLS, REDIS_KEY_PREFIX.
- * Prints `listening <base url>` once it serves.
+ * A web chat server process (run with `node --import tsx`) that SIGKILLs itself right after the first
+ * state save whose batch contains KILL_AFTER_SAVING (its JSON), before that turn's commit: the test hook
+ * of test/connectors/webchat/kill-after-save.test.ts, in test code only. It runs the step bot
+ * (test/support/step-bot.ts) on the bare pipeline, or with AGENT=1 the composed Relevo agent. Env:
+ * REDIS_URL or REDIS_CLUSTER_URLS, REDIS_KEY_PREFIX. Prints `listening <base url>` once it serves.
  */
 import type { StoreItems } from 'botbuilder';
+import { composeAgent } from '../../bots/compose-agent.js';
+import { loadConfig } from '../../bots/config.js';
 import { createPipeline } from '../../bots/pipeline.js';
 import { silentLogger } from '../../core/logger.js';
 import { StateMiddleware } from '../../storage/state-middleware.js';
@@ -13,7 +15,7 @@ import { createStores } from '../../storage/stores.js';
 import { stepBot } from './step-bot.js';
 import { startWebChatServer } from './webchat-server.js';
 
-const killAfterStep = Number(process.env.KILL_AFTER_STEP);
+const killAfterSaving = process.env.KILL_AFTER_SAVING ?? '';
 const stores = await createStores({
   redisUrl: process.env.REDIS_URL,
   redisClusterUrls: process.env.REDIS_CLUSTER_URLS?.split(','),
@@ -22,14 +24,21 @@ const stores = await createStores({
 const write = stores.storage.write.bind(stores.storage);
 stores.storage.write = async (changes: StoreItems) => {
   await write(changes);
-  const steps = Object.values(changes).map((item) => (item as { step?: unknown } | undefined)?.step);
-  if (steps.includes(killAfterStep)) process.kill(process.pid, 'SIGKILL');
+  if (JSON.stringify(changes).includes(killAfterSaving)) process.kill(process.pid, 'SIGKILL');
 };
-const state = new StateMiddleware(stores.storage);
 const server = await startWebChatServer({
   stores,
-  pipeline: createPipeline({ stores, logger: silentLogger, state }),
-  bot: stepBot(state),
+  ...(await turnsOn(stores)),
   visibilityMs: 1_000,
 });
 process.stdout.write(`listening ${server.base}\n`);
+
+async function turnsOn(on: typeof stores) {
+  if (process.env.AGENT === '1') {
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1' });
+    const agent = await composeAgent({ config, logger: silentLogger, stores: on });
+    return { pipeline: agent.pipeline, bot: agent.bot };
+  }
+  const state = new StateMiddleware(on.storage);
+  return { pipeline: createPipeline({ stores: on, logger: silentLogger, state }), bot: stepBot(state) };
+}

@@ -4,23 +4,28 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { composeAgent } from '../../../bots/compose-agent.js';
+import { loadConfig } from '../../../bots/config.js';
 import { createPipeline } from '../../../bots/pipeline.js';
 import { silentLogger } from '../../../core/logger.js';
 import { StateMiddleware } from '../../../storage/state-middleware.js';
-import { createStores, type StoresOptions } from '../../../storage/stores.js';
+import { createStores, type Stores, type StoresOptions } from '../../../storage/stores.js';
 import { stepBot } from '../../support/step-bot.js';
 import { startWebChatServer, type WebChatServer } from '../../support/webchat-server.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** test/support/kill-after-save-child.ts: a server that dies right after saving step `killAfterStep`. */
-async function startDoomedServer(env: Record<string, string>, killAfterStep: number) {
+/**
+ * test/support/kill-after-save-child.ts: a server process that SIGKILLs itself right after the first
+ * state save containing `killAfterSaving`, before that turn's commit.
+ */
+async function startDoomedServer(env: Record<string, string>, killAfterSaving: string) {
   const child = spawn(
     process.execPath,
     ['--disable-warning=DEP0111', '--import', 'tsx', 'test/support/kill-after-save-child.ts'],
     {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...env, KILL_AFTER_STEP: String(killAfterStep) },
+      env: { PATH: process.env.PATH ?? '', ...env, KILL_AFTER_SAVING: killAfterSaving },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -32,14 +37,38 @@ async function startDoomedServer(env: Record<string, string>, killAfterStep: num
     output += chunk.toString();
   });
   const exited = once(child, 'exit').then(([, signal]) => signal as NodeJS.Signals | null);
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const match = /listening (\S+)/.exec(output);
     if (match?.[1]) return { child, exited, base: match[1] };
-    if (child.exitCode !== null || Date.now() > deadline)
+    if (child.exitCode !== null || Date.now() > deadline) {
       throw new Error(`the server did not start:\n${output}`);
+    }
     await sleep(25);
   }
+}
+
+/** A customer of a web chat conversation started on `base`, who may talk to another server later. */
+async function customerOf(base: string) {
+  const grant = (await (await fetch(`${base}/v3/directline/conversations`, { method: 'POST' })).json()) as {
+    conversationId: string;
+    token: string;
+  };
+  const headers = { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' };
+  const path = `/v3/directline/conversations/${grant.conversationId}/activities`;
+  return {
+    conversationId: grant.conversationId,
+    post: (on: string, text: string) =>
+      fetch(`${on}${path}`, { method: 'POST', headers, body: JSON.stringify({ type: 'message', text }) }),
+    messages: async (on: string) =>
+      (
+        (await (await fetch(`${on}${path}`, { headers })).json()) as {
+          activities: { type: string; text?: string }[];
+        }
+      ).activities
+        .filter((activity) => activity.type === 'message')
+        .map((activity) => activity.text ?? ''),
+  };
 }
 
 const deployments: [string, () => StoresOptions, () => Record<string, string>][] = [
@@ -61,48 +90,43 @@ describe('a web chat process killed between a turn’s state save and its commit
     survivor = undefined;
   });
 
+  /**
+   * Another process on the same stores, which takes over the dead one's turn once it was left for the
+   * visibility timeout (1 s); `turns`: its pipeline and bot.
+   */
+  async function takeOver(
+    stores: Stores,
+    turns: (stores: Stores) => Promise<Pick<Parameters<typeof startWebChatServer>[0], 'pipeline' | 'bot'>>,
+  ) {
+    survivor = await startWebChatServer({ stores, ...(await turns(stores)), visibilityMs: 1_000 });
+    return survivor.base;
+  }
+
+  async function until(condition: () => Promise<boolean>) {
+    const deadline = Date.now() + 15_000;
+    while (!(await condition()) && Date.now() < deadline) await sleep(100);
+  }
+
   it.each(deployments)(
     'leaves the customer the killed run’s answer exactly once and the dialog advanced exactly once (%s)',
     async (_name, storesOptions, env) => {
       const prefix = `kill-${randomUUID().slice(0, 8)}`;
-      const first = await startDoomedServer({ ...env(), REDIS_KEY_PREFIX: prefix }, 2);
+      // The process dies once the step-2 state is saved, before the replies and the entry's removal.
+      const first = await startDoomedServer({ ...env(), REDIS_KEY_PREFIX: prefix }, '"step":2');
       doomed = first.child;
-      const grant = (await (
-        await fetch(`${first.base}/v3/directline/conversations`, { method: 'POST' })
-      ).json()) as { conversationId: string; token: string };
-      const headers = { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' };
-      const path = `/v3/directline/conversations/${grant.conversationId}/activities`;
-      const post = (base: string, text: string) =>
-        fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify({ type: 'message', text }) });
-
-      expect((await post(first.base, 'hello')).status).toBe(200);
-      // Its process dies once the step-2 state is saved, before the replies and the entry's removal.
-      await post(first.base, 'yes please').catch(() => undefined);
+      const customer = await customerOf(first.base);
+      expect((await customer.post(first.base, 'hello')).status).toBe(200);
+      await customer.post(first.base, 'yes please').catch(() => undefined);
       expect(await first.exited).toBe('SIGKILL');
       doomed = undefined;
 
-      // Another process takes over the dead one's turn once it was left for the visibility timeout (1 s).
       const stores = await createStores({ ...storesOptions(), prefix });
-      const state = new StateMiddleware(stores.storage);
-      survivor = await startWebChatServer({
-        stores,
-        pipeline: createPipeline({ stores, logger: silentLogger, state }),
-        bot: stepBot(state),
-        visibilityMs: 1_000,
+      const base = await takeOver(stores, async (on) => {
+        const state = new StateMiddleware(on.storage);
+        return { pipeline: createPipeline({ stores: on, logger: silentLogger, state }), bot: stepBot(state) };
       });
-      const messages = async () =>
-        (
-          (await (await fetch(`${survivor?.base}${path}`, { headers })).json()) as {
-            activities: { type: string; text?: string }[];
-          }
-        ).activities
-          .filter((activity) => activity.type === 'message')
-          .map((activity) => activity.text);
-      const deadline = Date.now() + 15_000;
-      while (!(await messages()).some((text) => text?.startsWith('step 2')) && Date.now() < deadline) {
-        await sleep(100);
-      }
-      expect((await post(survivor.base, 'and then?')).status).toBe(200);
+      await until(async () => (await customer.messages(base)).some((text) => text.startsWith('step 2')));
+      expect((await customer.post(base, 'and then?')).status).toBe(200);
 
       const exchange = [
         'hello',
@@ -112,12 +136,45 @@ describe('a web chat process killed between a turn’s state save and its commit
         'and then?',
         'step 3: and then?',
       ];
-      expect(await messages()).toEqual(exchange);
+      expect(await customer.messages(base)).toEqual(exchange);
       // The transcript an agent reads back has the same exchange, once.
-      const page = await stores.transcripts.getTranscriptActivities('webchat', grant.conversationId);
-      expect(
-        page.items.filter((activity) => activity.type === 'message').map((activity) => activity.text),
-      ).toEqual(exchange);
+      const page = await stores.transcripts.getTranscriptActivities('webchat', customer.conversationId);
+      const logged = page.items.filter((activity) => activity.type === 'message');
+      expect(logged.map((activity) => activity.text)).toEqual(exchange);
     },
   );
+
+  it('answers a trivia move of the composed agent once, for the question it was made on', async () => {
+    const prefix = `kill-${randomUUID().slice(0, 8)}`;
+    // The process dies once the move on question 1 is saved (its answer asks question 2), before the commit.
+    const first = await startDoomedServer(
+      { REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: prefix, AGENT: '1' },
+      'Question 2 of 5',
+    );
+    doomed = first.child;
+    const customer = await customerOf(first.base);
+    expect((await customer.post(first.base, 'I want to play trivia')).status).toBe(200);
+    expect((await customer.messages(first.base)).at(-1)).toMatch(/^Question 1 of 5/);
+    await customer.post(first.base, '1').catch(() => undefined);
+    expect(await first.exited).toBe('SIGKILL');
+    doomed = undefined;
+
+    const stores = await createStores({ redisUrl: inject('redisUrl'), prefix });
+    const base = await takeOver(stores, async (on) => {
+      const config = loadConfig({ PORT: '0', HOST: '127.0.0.1' });
+      const agent = await composeAgent({ config, logger: silentLogger, stores: on });
+      return { pipeline: agent.pipeline, bot: agent.bot };
+    });
+    await until(async () => (await customer.messages(base)).some((text) => text.startsWith('Question 2')));
+    expect((await customer.post(base, '1')).status).toBe(200);
+
+    // Each move is answered once, for the question it was made on: the killed one moved to question 2,
+    // the next one to question 3 (a re-run of the killed move on the saved board would have answered
+    // question 2 with it and asked question 3 straight away).
+    const texts = await customer.messages(base);
+    const questions = texts.filter((text) => text.startsWith('Question')).map((text) => text.slice(0, 15));
+    expect(questions).toEqual(['Question 1 of 5', 'Question 2 of 5', 'Question 3 of 5']);
+    const moves = texts.flatMap((text, i) => (text === '1' ? [texts[i + 2]?.slice(0, 15)] : []));
+    expect(moves).toEqual(['Question 2 of 5', 'Question 3 of 5']);
+  });
 });
