@@ -1,7 +1,13 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { type MemberSnapshot, saveWithState, TurnDroppedError, TurnStateKey } from '../core/turn-state.js';
+import {
+  type MemberSnapshot,
+  saveWithState,
+  setTurnTime,
+  TurnDroppedError,
+  TurnStateKey,
+} from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import type { AnalyticsService } from './analytics.js';
 import { DIALOG_ANSWER_INTENT, type OutcomeInput } from './events.js';
@@ -82,6 +88,8 @@ export class AnalyticsMiddleware implements Middleware {
             activity.id,
           );
           session.touch = prepared.touch;
+          // Later stages date by it too (loyalty's award starts as the save is sent).
+          setTurnTime(context, prepared.touch.at);
           return prepared.changes;
         },
         // Earlier turns' queued outcomes travel with this save instead of in a burst of their own.

@@ -39,7 +39,23 @@ export const TurnStateKey = {
   readChecks: Symbol.for('relevo.readChecks'),
   /** `Promise<boolean>[]`: gates the state stage's read waits for (see {@link gateWithStateRead}). */
   readGates: Symbol.for('relevo.readGates'),
+  /** `number`: when the turn happened, kept across its runs (see {@link turnTime}). */
+  time: Symbol.for('relevo.turnTime'),
 } as const;
+
+/**
+ * When the turn happened, for what is filed by day (outcome events, loyalty's once-a-day rules and
+ * caps): the start of its first run, kept with the turn's state (the analytics session), so a turn run
+ * again after midnight keeps its day. Set as the state stage builds its save; `undefined` before that
+ * and on turns without one (use the clock then).
+ */
+export function turnTime(context: TurnContext): number | undefined {
+  return context.turnState.get(TurnStateKey.time) as number | undefined;
+}
+
+export function setTurnTime(context: TurnContext, at: number): void {
+  context.turnState.set(TurnStateKey.time, at);
+}
 
 /**
  * Has the state stage wait for `check`, started by an earlier stage, together with its read, so both

@@ -1,7 +1,13 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { markTurnIncomplete, type MemberSnapshot, saveWithState, turnMember } from '../core/turn-state.js';
+import {
+  markTurnIncomplete,
+  type MemberSnapshot,
+  saveWithState,
+  turnMember,
+  turnTime,
+} from '../core/turn-state.js';
 import type { AwardResult, Gamification, LoyaltyProfile } from './gamification.js';
 
 /** Keys this stage uses on `context.turnState` (Symbol.for, so other folders read them without importing). */
@@ -98,6 +104,7 @@ export class GamificationMiddleware implements Middleware {
       ...((context.turnState.get(LoyaltyTurnKey.events) as RecordedLoyaltyEvent[] | undefined) ?? []),
     ];
     const awarded: AwardResult[] = [];
+    const at = turnTime(context);
     for (const event of events) {
       try {
         awarded.push(
@@ -105,6 +112,8 @@ export class GamificationMiddleware implements Middleware {
             id: event.id ?? `${activity.id}:${event.type}`,
             type: event.type,
             memberId: current.id,
+            // The turn's own time: a run of it again after midnight is still the same day's contact.
+            ...(at === undefined ? {} : { at }),
             timeZone: activity.localTimezone,
             isSuspect: current.isSuspect,
           }),
