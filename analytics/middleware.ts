@@ -7,6 +7,7 @@ import {
   setTurnTime,
   TurnDroppedError,
   TurnStateKey,
+  turnTime,
 } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import type { AnalyticsService } from './analytics.js';
@@ -96,6 +97,12 @@ export class AnalyticsMiddleware implements Middleware {
         saving: () => void this.analytics.flush(),
         saved: () => {
           session.saved = true;
+        },
+        // A replay of the turn (a run died or failed after this save) builds no save: the turn's time
+        // comes back from the outbox, for the loyalty stage's award after the replay.
+        outbox: () => turnTime(context),
+        replay: (at) => {
+          if (typeof at === 'number') setTurnTime(context, at);
         },
       });
     }

@@ -130,7 +130,8 @@ export interface SaveWithState {
    * For a turn from the durable inbound queue: what the stage needs to do its side work of the turn
    * again (small JSON), saved with the state in the turn's outbox (storage/turn-outbox.ts). When the
    * turn is replayed from that outbox (`TurnStateKey.replayed`: a run died after its save), the
-   * stage's request on the replay gets it back in `replay` (`undefined` if it kept nothing).
+   * stage's request on the replay gets it back in `replay` (`undefined` if it kept nothing). Called
+   * after every request's `items`.
    */
   outbox?(): unknown;
   replay?(saved: unknown): void;

@@ -149,7 +149,11 @@ export class StateMiddleware implements Middleware {
         const requests = saveRequests(context);
         const others = requests.map(([, request]) => request);
         try {
-          await this.save(documents, others, delivery && turnOutbox(context, delivery.id, outbox, requests));
+          await this.save(
+            documents,
+            others,
+            delivery && (() => turnOutbox(context, delivery.id, outbox, requests)),
+          );
         } catch (error) {
           if (!(error instanceof StorageConflictError) || attempt >= this.maxAttempts) throw error;
           this.logger.info({ key: error.key, attempt }, 'state changed during the turn; running it again');
@@ -207,9 +211,15 @@ export class StateMiddleware implements Middleware {
    * goes into the conversation's document with them whenever anything is written (a turn that writes
    * nothing leaves a state a re-run starts from as this run did).
    */
-  private async save(documents: TurnDocuments, others: SaveWithState[], outbox?: TurnOutbox): Promise<void> {
+  private async save(
+    documents: TurnDocuments,
+    others: SaveWithState[],
+    outboxOf?: () => TurnOutbox,
+  ): Promise<void> {
     const changes: Record<string, unknown> = {};
     for (const other of others) Object.assign(changes, await other.items());
+    // Built after the items: what a stage keeps for a replay may be what its items found.
+    const outbox = outboxOf?.();
     const changed = [documents.conversation, documents.user].filter(
       (document) => JSON.stringify(document.data) !== document.json,
     );
