@@ -3,6 +3,7 @@ import type { Activity, Middleware, TurnContext } from 'botbuilder';
 import {
   checkWithStateRead,
   gateWithStateRead,
+  inboundDelivery,
   saveWithState,
   TurnDroppedError,
 } from '../../core/turn-state.js';
@@ -221,11 +222,20 @@ describe('the per-conversation lock', () => {
     );
   });
 
-  it('answers a queued turn whose state an earlier run saved with that run’s replies, without running the bot or saving again', async () => {
+  it('answers a queued turn whose state an earlier run saved with that run’s replies, without running the bot or saving again, even past a closed gate', async () => {
     const storage = new MemoryStorage();
     const state = new StateMiddleware(storage);
     const transcripts = new MemoryTranscriptStore();
-    const adapter = new CollectingAdapter({ pipeline: [state, new TranscriptMiddleware(transcripts)] });
+    // A rate limit whose window turned between the runs: it would drop the second one.
+    const limit: Middleware = {
+      onTurn: async (context, next) => {
+        gateWithStateRead(context, Promise.resolve(inboundDelivery(context)?.attempt === 1));
+        await next();
+      },
+    };
+    const adapter = new CollectingAdapter({
+      pipeline: [limit, state, new TranscriptMiddleware(transcripts)],
+    });
     const step = state.conversationProperty<number>('step');
     let runs = 0;
     const logic = async (context: TurnContext) => {
