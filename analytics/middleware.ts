@@ -178,8 +178,10 @@ export class AnalyticsMiddleware implements Middleware {
         activity.id,
       ));
     // Dated when the turn began — its first run, for a turn run again — so a re-run past midnight files
-    // its events under the same UTC day, where their ids make them count once.
-    const at = touch.at;
+    // its events under the same UTC day, where their ids make them count once. A replay's time comes
+    // from the outbox: on a Cluster the session is on another slot than the conversation's state, and a
+    // save cut between the two leaves the outbox without the session knowing the turn.
+    const at = turnTime(context) ?? touch.at;
     const common = {
       conversation: touch.session.id,
       channel,

@@ -17,7 +17,10 @@ export interface ConversationSession {
 
 /** What a turn's first run saw of the session, kept in it (a stored session, without `turn` or eTag). */
 export interface SessionTurn {
-  /** The inbound activity's id. */
+  /**
+   * A digest of the inbound activity's id ({@link turnDigest}): a raw id can hold the platform's
+   * conversation id (web chat's `<Direct Line conversation id>|0000001`), which analytics never keeps.
+   */
   id: string;
   /** When the turn's first run started. */
   at: number;
@@ -49,6 +52,11 @@ function hashedSessionKey(id: string): string {
 
 const RECENT_KEYS = 10_000;
 const recentKeys = new Map<string, string>();
+
+/** What a session keeps of a turn's inbound id: 128 bits of its SHA-256, enough to tell turns apart. */
+export function turnDigest(turnId: string): string {
+  return createHash('sha256').update(turnId).digest('base64url').slice(0, 22);
+}
 
 /**
  * Which analytics session a conversation is in. Slack DMs and email threads never "end", so a
@@ -104,7 +112,8 @@ export class ConversationSessions {
     const key = sessionKey(channelId, conversationId);
     const current = (await this.storage.read([key]))[key] as ConversationSession | undefined;
     const again = current?.turn;
-    if (current && again && turnId !== undefined && again.id === turnId) {
+    const digest = turnId === undefined ? undefined : turnDigest(turnId);
+    if (current && again && digest !== undefined && again.id === digest) {
       // The same turn run again: its first run's view, whatever the clock says now (past midnight…).
       const session: ConversationSession = { ...current, lastAt: Math.max(current.lastAt, endAt) };
       return {
@@ -117,7 +126,7 @@ export class ConversationSessions {
     const session: ConversationSession = isNew
       ? { id: this.newId(), startedAt: at, lastAt: endAt, turns: 1 }
       : { ...plain(current), lastAt: Math.max(current.lastAt, endAt), turns: current.turns + 1 };
-    if (turnId !== undefined) session.turn = { id: turnId, at, isNew, ...(ended ? { ended } : {}) };
+    if (digest !== undefined) session.turn = { id: digest, at, isNew, ...(ended ? { ended } : {}) };
     if (current?.eTag) session.eTag = current.eTag;
     return { touch: { session: plain(session), isNew, ended, at }, changes: { [key]: session } };
   }

@@ -2,7 +2,12 @@ import { type Middleware, TestAdapter, type TurnContext } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { type Analytics, createAnalytics } from '../../analytics/index.js';
 import { MemoryOutcomeEvents, type OutcomeEvents } from '../../analytics/outcome-events.js';
-import { type InboundDelivery, type MemberSnapshot, TurnStateKey } from '../../core/turn-state.js';
+import {
+  type InboundDelivery,
+  type MemberSnapshot,
+  type SaveWithState,
+  TurnStateKey,
+} from '../../core/turn-state.js';
 import { createStores } from '../../storage/stores.js';
 import { keywordNlu } from '../support/handoff-server.js';
 
@@ -137,6 +142,49 @@ describe('the analytics stage', () => {
     const dayAfter = await analytics.kpis({ from: midnight, to: midnight + DAY });
     expect(dayBefore.understanding.turns).toBe(1);
     expect(dayAfter.understanding.turns).toBe(0);
+  });
+
+  it('files a replayed turn under the day its outbox kept, though the session never learnt of the turn', async () => {
+    await setup();
+    const midnight = Date.UTC(2026, 10, 3);
+    // The first run saved its outbox (time: 1 s before midnight) but a Cluster save cut between slots
+    // lost its session part; the replay runs 10 s after midnight.
+    now = midnight + 10_000;
+    const replaying: Middleware = {
+      onTurn: async (context: TurnContext) => {
+        // What the state stage does on a replay: hand each request what it kept, send the saved replies.
+        context.turnState.set(TurnStateKey.replayed, true);
+        const requests = context.turnState.get(TurnStateKey.saveWithState) as Map<string, SaveWithState>;
+        requests.get('analytics.session')?.replay?.(midnight - 1_000);
+        await context.sendActivity('echo: where is my order');
+      },
+    };
+    const adapter = new TestAdapter(bot);
+    adapter.use(queued);
+    adapter.use(analytics.middleware);
+    adapter.use(replaying);
+    await adapter
+      .send({
+        type: 'message',
+        id: 'in-12',
+        text: 'where is my order',
+        channelData: { inbound: { id: 'in-12', attempt: 2 } },
+      })
+      .assertReply('echo: where is my order');
+    await analytics.flush();
+    const events = await analytics.events.range(midnight - DAY, midnight + DAY);
+    expect(events.map((event) => [event.type, event.at])).toEqual([
+      ['conversation.started', midnight - 1_000],
+    ]);
+  });
+
+  it("keeps a digest of the turn's inbound id in the session, never the platform's conversation id in it", async () => {
+    const adapter = await setup();
+    const id = 'DLconv-5NbTk3eX8xq|0000001';
+    await adapter.send({ type: 'message', id, text: 'hello there' }).assertReply('echo: hello there');
+    const session = await analytics.service.sessions.current('test', 'Convo1');
+    expect(session?.turn?.at).toBe(T0);
+    expect(JSON.stringify(session)).not.toContain('DLconv-5NbTk3eX8xq');
   });
 
   it('records the conversation, what was understood, points and a CSAT answer, with no text and no member id', async () => {
