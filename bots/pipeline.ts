@@ -50,7 +50,7 @@ export function createPipeline({
   const transcript = new TranscriptMiddleware(stores.transcripts, { logger, ...(redact ? { redact } : {}) });
   return [
     // 1. Dedupe: a platform retry must never cause a second reply or point credit.
-    new DedupeMiddleware(stores.idempotency, stores.locks, { logger }),
+    new DedupeMiddleware(stores.activities, { logger }),
     // 1b. A customer over the rate limit is told once and dropped, before any lock, NLU or points.
     ...(rateLimit ? [rateLimit] : []),
     // 2. One turn of a conversation at a time, in order.

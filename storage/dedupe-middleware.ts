@@ -9,8 +9,10 @@ import { hasCode, RelevoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { inboundDelivery } from '../core/turn-state.js';
+import { type ActivityClaim, type ActivityClaims, activityResource } from './activity-claims.js';
 import { StorageErrorCode } from './errors.js';
-import { DEFAULT_IDEMPOTENCY_TTL_MS, type IdempotencyStore, type Lock, type LockManager } from './types.js';
+import { waitForLock } from './lock-wait.js';
+import { DEFAULT_IDEMPOTENCY_TTL_MS, type Lock } from './types.js';
 
 export interface DedupeOptions {
   logger?: Logger;
@@ -29,7 +31,10 @@ export interface DedupeOptions {
   ttlMs?: number;
   /**
    * How long a finished turn's answer (an invoke's result, `expectReplies`' replies: what the customer
-   * was shown) is kept for its retries. Default 1 hour: platforms retry within a minute.
+   * was shown, unredacted) is kept for its retries. Default 2 minutes: a retry comes 15 s after an
+   * unanswered delivery, and one that arrives while the first runs waits and reads the answer at once;
+   * only a retry sent just before the first finished needs it later, within seconds. Kept no longer, as
+   * erasing a member does not find it.
    */
   answerTtlMs?: number;
 }
@@ -40,11 +45,6 @@ interface Answer {
   replies?: Partial<Activity>[];
 }
 
-/** The claim a running delivery holds on an activity id (a lock: a holder token and a lifetime). */
-export function activityClaimResource(channelId: string, activityId: string): string {
-  return `activity:${channelId}:${activityId}`;
-}
-
 /**
  * First stage of the pipeline: an inbound activity whose id was already processed is not run again, so
  * a retry never causes a second reply or a second point credit. Connectors set `activity.id` to the
@@ -53,13 +53,15 @@ export function activityClaimResource(channelId: string, activityId: string): st
  * be dropped. What is left here are turns run outside the queue: Bot Framework invokes and
  * `expectReplies`, whose answer is their HTTP response, and custom adapters.
  *
- * An id counts as processed only once its turn succeeded. While it runs, the delivery holds a claim
- * with a short lease, extended as it goes: a turn that fails releases it and a process that dies lets
- * it lapse, so the platform's retry runs the turn. Completion is recorded with the turn's answer, and a
- * retry of a finished activity gets that answer (same status and body) without running anything. A
- * retry that arrives while the first delivery still runs (Teams re-sends after 15 s without an answer)
- * waits for it, up to `waitMs`, and answers with its result, or runs the turn itself if the first
- * failed; past the wait it gets 409.
+ * An id counts as processed only once its turn succeeded, and only in its conversation (a platform
+ * may reuse ids across conversations). While it runs, the delivery holds a claim with a short lease,
+ * extended as it goes: a turn that fails releases it and a process that dies lets it lapse, so the
+ * platform's retry runs the turn. Completion is recorded with the turn's answer, and a retry of a
+ * finished activity gets that answer (same status and body) without running anything. A retry that
+ * arrives while the first delivery still runs (Teams re-sends after 15 s without an answer) waits for
+ * it, up to `waitMs`, and answers with its result, or runs the turn itself if the first failed; past
+ * the wait it gets 409. Claiming (with reading what a finished delivery recorded) and finishing (with
+ * releasing the claim) are one round trip each.
  */
 export class DedupeMiddleware implements Middleware {
   private readonly logger: Logger;
@@ -69,50 +71,55 @@ export class DedupeMiddleware implements Middleware {
   private readonly answerTtlMs: number;
 
   constructor(
-    private readonly store: IdempotencyStore,
-    private readonly locks: LockManager,
+    private readonly activities: ActivityClaims,
     options: DedupeOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger;
     this.leaseMs = options.leaseMs ?? 10_000;
     this.waitMs = options.waitMs ?? 10_000;
     this.ttlMs = options.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
-    this.answerTtlMs = options.answerTtlMs ?? 60 * 60 * 1000;
+    this.answerTtlMs = options.answerTtlMs ?? 2 * 60 * 1000;
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    const { id, channelId, name } = context.activity;
+    const { id, channelId, name, conversation } = context.activity;
     // Proactive turns (continueConversation) and activities without an id have nothing to dedupe.
     if (!id || name === 'continueConversation' || inboundDelivery(context)) return next();
-    const key = activityClaimResource(channelId, id);
-    const claim = await this.claim(key);
+    const resource = activityResource(channelId, conversation?.id ?? '', id);
+    const claim = await this.claim(resource);
+    if (claim.done) {
+      this.logger.info({ channelId, activityId: id }, 'duplicate inbound activity answered as before');
+      if (claim.answer !== undefined) replay(context, claim.answer);
+      return;
+    }
+    const { lock } = claim;
     const keepAlive = setInterval(() => {
-      claim.extend(this.leaseMs).catch((error: unknown) => {
-        this.logger.warn({ err: error, key }, 'could not extend the claim of a running activity');
+      lock.extend(this.leaseMs).catch((error: unknown) => {
+        this.logger.warn({ err: error, resource }, 'could not extend the claim of a running activity');
       });
     }, this.leaseMs / 3);
+    let finished = false;
     try {
-      // Read under the claim: a delivery that finished before it was taken has recorded its answer.
-      const [done, answer] = await Promise.all([this.store.valueOf(key), this.store.valueOf(answerKey(key))]);
-      if (done !== undefined) {
-        this.logger.info({ channelId, activityId: id }, 'duplicate inbound activity answered as before');
-        if (answer !== undefined) replay(context, answer);
-        return;
-      }
       await next();
-      await this.finish(context, key);
+      clearInterval(keepAlive);
+      finished = await this.finish(context, lock);
     } finally {
       clearInterval(keepAlive);
-      await claim.release().catch((error: unknown) => {
-        this.logger.warn({ err: error, key }, 'could not release the claim of an activity');
-      });
+      if (!finished) {
+        await lock.release().catch((error: unknown) => {
+          this.logger.warn({ err: error, resource }, 'could not release the claim of an activity');
+        });
+      }
     }
   }
 
-  /** Takes the running claim, waiting (bounded) for a delivery that holds it: 409 past the wait. */
-  private async claim(key: string): Promise<Lock> {
+  /**
+   * Takes the running claim, or what a finished delivery recorded, waiting (bounded) for a delivery
+   * that holds the claim: 409 past the wait.
+   */
+  private async claim(resource: string): Promise<ActivityClaim> {
     try {
-      return await this.locks.acquire(key, { ttlMs: this.leaseMs, waitMs: this.waitMs });
+      return await waitForLock(resource, this.waitMs, () => this.activities.claim(resource, this.leaseMs));
     } catch (error) {
       if (!hasCode(error, StorageErrorCode.lockTimeout)) throw error;
       throw new RelevoError(
@@ -123,21 +130,25 @@ export class DedupeMiddleware implements Middleware {
     }
   }
 
-  /** Records the turn as done, with its answer for a retry (both in one round trip). */
-  private async finish(context: TurnContext, key: string): Promise<void> {
+  /** Records the turn as done, with its answer for a retry, and frees the claim; false if it failed. */
+  private async finish(context: TurnContext, lock: Lock): Promise<boolean> {
     const answer = answerOf(context);
-    await Promise.all([
-      this.store.claim(key, this.ttlMs),
-      ...(answer ? [this.store.claim(answerKey(key), this.answerTtlMs, JSON.stringify(answer))] : []),
-    ]).catch((error: unknown) => {
+    try {
+      await this.activities.finish(lock, {
+        doneTtlMs: this.ttlMs,
+        ...(answer ? { answer: JSON.stringify(answer) } : {}),
+        answerTtlMs: this.answerTtlMs,
+      });
+      return true;
+    } catch (error) {
       // The turn's effects happened: failing it now would only have the platform send it again.
-      this.logger.warn({ err: error, key }, 'could not record a processed activity; a retry would run again');
-    });
+      this.logger.warn(
+        { err: error, resource: lock.resource },
+        'could not record a processed activity; a retry would run again',
+      );
+      return false;
+    }
   }
-}
-
-function answerKey(key: string): string {
-  return `answer:${key}`;
 }
 
 /** What the turn left for its HTTP response (as botbuilder's CloudAdapter reads it after the turn). */

@@ -1,3 +1,9 @@
+export {
+  type ActivityClaim,
+  type ActivityClaims,
+  activityResource,
+  MemoryActivityClaims,
+} from './activity-claims.js';
 export { StorageConflictError, StorageErrorCode } from './errors.js';
 export { MemoryIdempotencyStore } from './memory-idempotency.js';
 export { MemoryLockManager } from './memory-lock.js';
@@ -16,6 +22,7 @@ export {
   scanSet,
 } from './redis-connection.js';
 export { conversationTag, memberTag, sharedTag, slotGroupOf, storageKeyTag } from './redis-keys.js';
+export { RedisActivityClaims } from './redis-activity-claims.js';
 export { RedisIdempotencyStore } from './redis-idempotency.js';
 export { RedisLockManager } from './redis-lock.js';
 export { RedisPubSub } from './redis-pubsub.js';
@@ -31,7 +38,7 @@ export {
   type MessageHandler,
   type PubSub,
 } from './types.js';
-export { DedupeMiddleware } from './dedupe-middleware.js';
+export { DedupeMiddleware, type DedupeOptions } from './dedupe-middleware.js';
 export { TranscriptMiddleware, type TranscriptMiddlewareOptions } from './transcript-middleware.js';
 export { ConversationLockMiddleware, type ConversationLockOptions } from './conversation-lock-middleware.js';
 export {

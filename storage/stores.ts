@@ -1,6 +1,7 @@
 import type { TranscriptStore } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import { type ActivityClaims, MemoryActivityClaims } from './activity-claims.js';
 import type { InboundBackend } from './inbound-backend.js';
 import { MemoryInboundBackend } from './memory-inbound-backend.js';
 import { MemoryIdempotencyStore } from './memory-idempotency.js';
@@ -9,6 +10,7 @@ import { MemoryPubSub } from './memory-pubsub.js';
 import { MemoryStorage } from './memory-storage.js';
 import { MemoryTranscriptStore } from './memory-transcript-store.js';
 import { connectRedis, isCluster, pingEveryMaster, type RedisConnection } from './redis-connection.js';
+import { RedisActivityClaims } from './redis-activity-claims.js';
 import { RedisInboundBackend } from './redis-inbound-backend.js';
 import { RedisIdempotencyStore } from './redis-idempotency.js';
 import { RedisLockManager } from './redis-lock.js';
@@ -28,6 +30,8 @@ export interface Stores {
   readonly transcripts: TranscriptStore;
   readonly idempotency: IdempotencyStore;
   readonly locks: LockManager;
+  /** Claims and done marks of activities run outside the inbound queue (storage/dedupe-middleware.ts). */
+  readonly activities: ActivityClaims;
   readonly pubsub: PubSub;
   /**
    * The durable inbound queue's backend of one channel (`webchat`, `botframework`…), made once per name.
@@ -64,13 +68,15 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
     const locks = new MemoryLockManager();
     const inbound = new Map<string, InboundBackend>();
     const transcripts = new MemoryTranscriptStore();
+    const idempotency = new MemoryIdempotencyStore();
     return {
       kind: 'memory',
       prefix: options.prefix ?? 'relevo',
       storage: new TurnCachedStorage(new MemoryStorage()),
       transcripts,
-      idempotency: new MemoryIdempotencyStore(),
+      idempotency,
       locks,
+      activities: new MemoryActivityClaims(idempotency, locks),
       pubsub,
       // The queue's turn lock is the pipeline's conversation lock: the same lock manager.
       inbound: (name, { retentionMs } = {}) =>
@@ -90,13 +96,15 @@ export async function createStores(options: StoresOptions = {}): Promise<Stores>
   const pubsub = new RedisPubSub(client, keys);
   const inbound = new Map<string, InboundBackend>();
   const transcripts = new RedisTranscriptStore(client, keys);
+  const locks = new RedisLockManager(client, keys);
   return {
     kind: isCluster(client) ? 'redis-cluster' : 'redis',
     prefix: keys.prefix,
     storage: new TurnCachedStorage(new RedisStorage(client, keys)),
     transcripts,
     idempotency: new RedisIdempotencyStore(client, keys),
-    locks: new RedisLockManager(client, keys),
+    locks,
+    activities: new RedisActivityClaims(client, locks, keys),
     pubsub,
     inbound: (name, { retentionMs } = {}) =>
       once(inbound, name, () => new RedisInboundBackend(client, { ...keys, name, retentionMs, transcripts })),

@@ -134,7 +134,7 @@ export async function startHandoffServer(
     apiToken: TEST_API_TOKEN,
   });
   const pipeline = [
-    new DedupeMiddleware(stores.idempotency, stores.locks, { logger: silentLogger }),
+    new DedupeMiddleware(stores.activities, { logger: silentLogger }),
     new TranscriptMiddleware(stores.transcripts),
     identityStage(options.tier),
     new HandoffMiddleware({ handoffs }),

@@ -7,8 +7,10 @@ import { createHttpServer, type HttpServer } from '../../../bots/http-server.js'
 import { createBotFrameworkChannel } from '../../../connectors/botframework/index.js';
 import { InFlightWork } from '../../../core/in-flight.js';
 import { silentLogger } from '../../../core/logger.js';
-import { activityClaimResource, DedupeMiddleware } from '../../../storage/dedupe-middleware.js';
-import { createStores, type Stores } from '../../../storage/stores.js';
+import { activityResource } from '../../../storage/activity-claims.js';
+import { DedupeMiddleware } from '../../../storage/dedupe-middleware.js';
+import { scanKeys } from '../../../storage/redis-connection.js';
+import { createStores, type Stores, type StoresOptions } from '../../../storage/stores.js';
 
 /** What the bot does with an invoke on each run (1 = first). */
 type InvokeLogic = (context: TurnContext, run: number) => Promise<void>;
@@ -27,16 +29,21 @@ afterEach(async () => {
 });
 
 /**
- * The Bot Framework channel on the suite's Redis with the pipeline's dedupe stage in front of `logic`
- * (an Emulator on loopback: no JWT). `waitMs`: how long a retry waits for a delivery still running.
+ * The Bot Framework channel on `backend`'s stores (default: the suite's Redis) with the pipeline's
+ * dedupe stage in front of `logic` (an Emulator on loopback: no JWT). `waitMs`: how long a retry waits
+ * for a delivery still running.
  */
-async function startAgent(logic: InvokeLogic, options: { waitMs?: number } = {}): Promise<Agent> {
-  const stores = await createStores({ redisUrl: inject('redisUrl'), prefix: `invoke-${randomUUID()}` });
+async function startAgent(
+  logic: InvokeLogic,
+  options: { waitMs?: number; backend?: StoresOptions } = {},
+): Promise<Agent> {
+  const backend = options.backend ?? { redisUrl: inject('redisUrl') };
+  const stores = await createStores({ ...backend, prefix: `invoke-${randomUUID()}` });
   const runs: string[] = [];
   const inFlight = new InFlightWork();
   const channel = createBotFrameworkChannel({
     credentials: {},
-    pipeline: [new DedupeMiddleware(stores.idempotency, stores.locks, { waitMs: options.waitMs ?? 5_000 })],
+    pipeline: [new DedupeMiddleware(stores.activities, { waitMs: options.waitMs ?? 5_000 })],
     bot: async (context) => {
       if (context.activity.type === 'conversationUpdate') return;
       runs.push(context.activity.id ?? '');
@@ -92,6 +99,35 @@ async function answer(context: TurnContext, run: number): Promise<void> {
 }
 
 describe('Bot Framework invokes and expectReplies, run in their request', () => {
+  it("answers an invoke whose id another conversation used before with its own result, never the other customer's", async () => {
+    const agent = await startAgent(async (context) => {
+      const name = context.activity.from.name;
+      await context.sendActivity({ type: 'invokeResponse', value: { status: 200, body: { for: name } } });
+    });
+    // Ids are unique per conversation only: two customers' invokes may carry the same one.
+    const ana = await post(agent.base, invoke('1700000000000', { conversation: { id: 'conv-ana' } }));
+    const bob = await post(
+      agent.base,
+      invoke('1700000000000', { conversation: { id: 'conv-bob' }, from: { id: 'user-8', name: 'Bob' } }),
+    );
+    expect(ana).toEqual({ status: 200, body: { for: 'Ana' } });
+    expect(bob).toEqual({ status: 200, body: { for: 'Bob' } });
+    expect(agent.runs).toEqual(['1700000000000', '1700000000000']);
+  });
+
+  it('keeps a finished invoke’s answer, which erasing the member does not find, for two minutes at most', async () => {
+    const agent = await startAgent(answer);
+    expect((await post(agent.base, invoke('inv-7'))).status).toBe(200);
+    const redis = agent.stores.redis;
+    if (!redis) throw new Error('the stores run on Redis');
+    const answers: string[] = [];
+    for await (const batch of scanKeys(redis, `${agent.stores.prefix}:once:answer:*`)) answers.push(...batch);
+    expect(answers).toHaveLength(1);
+    const ttl = await redis.pTTL(answers[0] as string);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(2 * 60 * 1000);
+  });
+
   it('runs a failed invoke again when the platform retries it, and answers the retry with its result', async () => {
     const agent = await startAgent(async (context, run) => {
       if (run === 1) throw new Error('the order service timed out');
@@ -152,7 +188,9 @@ describe('Bot Framework invokes and expectReplies, run in their request', () => 
   it('runs an invoke whose first delivery died mid-turn once that delivery’s claim lapses', async () => {
     const agent = await startAgent(answer, { waitMs: 5_000 });
     // A process took the invoke and was killed: its claim is left, extended no more.
-    await agent.stores.locks.acquire(activityClaimResource('emulator', 'inv-5'), { ttlMs: 800 });
+    await agent.stores.locks.acquire(activityResource('emulator', 'emulator-conv-9', 'inv-5'), {
+      ttlMs: 800,
+    });
     const retried = await post(agent.base, invoke('inv-5'));
     expect(retried).toEqual({
       status: 200,
@@ -181,5 +219,48 @@ describe('Bot Framework invokes and expectReplies, run in their request', () => 
     expect(await first).toEqual(expected);
     expect(await post(agent.base, invoke('inv-6'))).toEqual(expected);
     expect(agent.runs).toEqual(['inv-6']);
+  });
+});
+
+/** The stores of a Redis Cluster and of memory: the dedupe stage keeps its promises on each. */
+const backends: [string, () => StoresOptions][] = [
+  ['a Redis Cluster', () => ({ redisClusterUrls: inject('redisClusterUrls') })],
+  ['memory', () => ({})],
+];
+
+describe.each(backends)('Bot Framework invokes on %s', (_, backend) => {
+  it('runs a failed invoke again on retry, answers a finished one as before, and never mixes conversations', async () => {
+    const agent = await startAgent(
+      async (context, run) => {
+        if (run === 1) throw new Error('the order service timed out');
+        await context.sendActivity({
+          type: 'invokeResponse',
+          value: { status: 200, body: { for: context.activity.from.name, run } },
+        });
+      },
+      { backend: backend() },
+    );
+    expect((await post(agent.base, invoke('inv-8'))).status).toBe(500);
+    expect(await post(agent.base, invoke('inv-8'))).toEqual({ status: 200, body: { for: 'Ana', run: 2 } });
+    expect(await post(agent.base, invoke('inv-8'))).toEqual({ status: 200, body: { for: 'Ana', run: 2 } });
+    const bob = invoke('inv-8', { conversation: { id: 'conv-bob' }, from: { id: 'user-8', name: 'Bob' } });
+    expect(await post(agent.base, bob)).toEqual({ status: 200, body: { for: 'Bob', run: 3 } });
+  });
+
+  it('runs concurrent deliveries of one invoke once, and answers each with its result', async () => {
+    const agent = await startAgent(
+      async (context, run) => {
+        await sleep(300);
+        await answer(context, run);
+      },
+      { backend: backend() },
+    );
+    const answers = await Promise.all([1, 2, 3].map(() => post(agent.base, invoke('inv-9'))));
+    const expected = {
+      status: 200,
+      body: { composeExtension: { text: 'Order ORD-100002 has shipped (run 1)' } },
+    };
+    expect(answers).toEqual([expected, expected, expected]);
+    expect(agent.runs).toEqual(['inv-9']);
   });
 });

@@ -89,7 +89,7 @@ export async function startChannel(
     botName: 'Relevo Support',
     storage: stores.storage,
     stores,
-    pipeline: [new DedupeMiddleware(stores.idempotency, stores.locks)],
+    pipeline: [new DedupeMiddleware(stores.activities)],
     reconnect: { initialDelayMs: 50, maxDelayMs: 400 },
     // Turns left queued by a channel that stopped are taken up by the next one after this long.
     visibilityMs: 1_000,
