@@ -32,7 +32,7 @@ export const TurnStateKey = {
   incomplete: Symbol.for('relevo.incomplete'),
   /**
    * `true` on a queued turn whose state an earlier run of the same entry saved (storage/turn-outbox.ts):
-   * the state stage sends that run's replies again, and the stages after it do not run the turn.
+   * the state stage sends that run's replies again and runs no stage after it.
    */
   replayed: Symbol.for('relevo.replayed'),
   /** `Promise<boolean>[]`: checks the state stage's read waits for (see {@link checkWithStateRead}). */
@@ -170,8 +170,8 @@ export function inboundDelivery(context: TurnContext): InboundDelivery | undefin
 
 /**
  * Whether the turn is the replay of a queued turn whose state was saved before (see
- * `TurnStateKey.replayed`): a stage right after the state stage records it (the transcript) and calls
- * no further stage.
+ * `TurnStateKey.replayed`): the state stage runs no stage after it, and one before it may record the
+ * replay (the transcript's `inbound()` stage logs its message and replies).
  */
 export function turnReplayed(context: TurnContext): boolean {
   return context.turnState.get(TurnStateKey.replayed) === true;

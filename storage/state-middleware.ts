@@ -138,10 +138,10 @@ export class StateMiddleware implements Middleware {
           // An earlier run of this queued turn saved its state (its process died before the commit, or
           // the turn failed after the save): its replies are the answer, sent again to rebuild its
           // commit; the turn does not run again on the state it advanced, nor is anything saved.
+          // No later stage runs (NLU, handoff, the bot): their work of the turn is done or in the outbox;
+          // `transcript.inbound()`, before this stage, logs the message and the replies.
           context.turnState.set(TurnStateKey.replayed, true);
           for (const [name, request] of saveRequests(context)) request.replay?.(saved.work?.[name]);
-          // The transcript stage logs the message and the replies; what a later stage sends is dropped.
-          await next();
           await sendReplies(saved.replies);
           return;
         }

@@ -1,4 +1,4 @@
-import type { Activity, Middleware, TranscriptStore, TurnContext } from 'botbuilder';
+import type { Activity, Middleware, SendActivitiesHandler, TranscriptStore, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { CommitTranscriptEntry } from '../core/turn-commit.js';
@@ -22,8 +22,8 @@ export interface TranscriptMiddlewareOptions {
  * from the durable inbound queue is marked incomplete instead, so it runs again and completes the
  * transcript: the stores log an activity id once). The inbound activity is written while the turn
  * runs (with {@link TranscriptMiddleware.inbound} before the state stage, together with the state read)
- * and awaited before the turn ends; the replies of one send are written together. Placed right after
- * the state stage, it also ends a replayed turn (`turnReplayed`): no stage after it runs.
+ * and awaited before the turn ends; the replies of one send are written together. A replayed queued
+ * turn (`turnReplayed`) is logged by {@link TranscriptMiddleware.inbound}, before the state stage.
  */
 export class TranscriptMiddleware implements Middleware {
   private readonly logger: Logger;
@@ -38,16 +38,62 @@ export class TranscriptMiddleware implements Middleware {
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    // A turn run again (StateMiddleware after a conflict) is logged once; a replay runs nothing more.
-    if (context.turnState.get(LOGGING)) return turnReplayed(context) ? undefined : next();
+    // A turn run again (StateMiddleware after a conflict) is logged once.
+    if (context.turnState.get(LOGGING)) return next();
     context.turnState.set(LOGGING, true);
     const inbound = this.startInbound(context);
-    context.onSendActivities(async (_context, activities, sendNext) => {
+    context.onSendActivities(this.logSent(context, inbound));
+    try {
+      await next();
+    } finally {
+      await inbound;
+    }
+  }
+
+  /**
+   * A stage that only starts the inbound write (and waits for it when the turn ends): placed right
+   * before the state stage, the write travels with the state read instead of on its own. This
+   * middleware, later in the pipeline, then logs the replies as usual. For a queued turn it also logs
+   * a replay (`turnReplayed`): the state stage sends the saved replies and runs no later stage, this
+   * middleware included.
+   */
+  inbound(): Middleware {
+    return {
+      onTurn: async (context: TurnContext, next: () => Promise<void>) => {
+        if (turnCommit(context)) {
+          // A queued turn's inbound activity is written with its commit, from the main stage: a turn the
+          // state stage drops (over the rate limit) leaves no trace.
+          let logSent: SendActivitiesHandler | undefined;
+          context.onSendActivities((sending, activities, sendNext) => {
+            if (!turnReplayed(context)) return sendNext();
+            logSent ??= this.logSent(context, this.startInbound(context));
+            return logSent(sending, activities, sendNext);
+          });
+          await next();
+          // A replay without replies still logs the message.
+          if (turnReplayed(context)) await this.startInbound(context);
+          return;
+        }
+        const inbound = this.startInbound(context);
+        try {
+          await next();
+        } finally {
+          await inbound;
+        }
+      },
+    };
+  }
+
+  /**
+   * The handler that logs what is really sent (after the inbound activity's write, `inbound`);
+   * typing indicators and traces are not part of what the customer and the agent read back.
+   */
+  private logSent(context: TurnContext, inbound: Promise<void>): SendActivitiesHandler {
+    return async (_context, activities, sendNext) => {
       const responses = await sendNext();
       const sent: CommitTranscriptEntry[] = [];
       const commit = turnCommit(context);
       for (const [i, activity] of activities.entries()) {
-        // Typing indicators and traces are not part of what the customer and the agent read back.
         if (activity.type !== 'message' && activity.type !== 'event') continue;
         const reply = commit?.replyOf(responses[i]);
         sent.push({
@@ -64,34 +110,6 @@ export class TranscriptMiddleware implements Middleware {
       await inbound;
       if (sent.length > 0) await this.log(context, sent);
       return responses;
-    });
-    try {
-      // The replay of a queued turn whose state was saved (StateMiddleware): the state stage sends the
-      // saved replies, logged by the handler above; no later stage runs the turn again.
-      if (!turnReplayed(context)) await next();
-    } finally {
-      await inbound;
-    }
-  }
-
-  /**
-   * A stage that only starts the inbound write (and waits for it when the turn ends): placed right
-   * before the state stage, the write travels with the state read instead of on its own. This
-   * middleware, later in the pipeline, then logs the replies as usual.
-   */
-  inbound(): Middleware {
-    return {
-      onTurn: async (context: TurnContext, next: () => Promise<void>) => {
-        // A queued turn's inbound activity is written with its commit, from the main stage: a turn the
-        // state stage drops (over the rate limit) leaves no trace.
-        if (turnCommit(context)) return next();
-        const inbound = this.startInbound(context);
-        try {
-          await next();
-        } finally {
-          await inbound;
-        }
-      },
     };
   }
 

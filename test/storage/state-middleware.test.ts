@@ -233,8 +233,10 @@ describe('the per-conversation lock', () => {
         await next();
       },
     };
+    const transcript = new TranscriptMiddleware(transcripts);
+    // As the composed pipeline has them: the transcript's inbound stage before the state stage logs a replay.
     const adapter = new CollectingAdapter({
-      pipeline: [limit, state, new TranscriptMiddleware(transcripts)],
+      pipeline: [limit, transcript.inbound(), state, transcript],
     });
     const step = state.conversationProperty<number>('step');
     let runs = 0;
@@ -285,5 +287,47 @@ describe('the per-conversation lock', () => {
     const texts = (commit: TurnCommit) => commit.transcript.map((entry) => entry.activity.text);
     expect(texts(second.commit)).toEqual(['yes', 'step 1', 'Anything else?']);
     expect(texts(second.commit)).toEqual(texts(first.commit));
+  });
+
+  it('runs no stage after it on a replay, wherever the transcript stage sits, and still logs the replay', async () => {
+    const storage = new MemoryStorage();
+    const state = new StateMiddleware(storage);
+    const transcripts = new MemoryTranscriptStore();
+    const transcript = new TranscriptMiddleware(transcripts);
+    // A stage with work outside the save (the handoff policy, say), placed before the transcript stage.
+    const outside: string[] = [];
+    const policy: Middleware = {
+      onTurn: async (context, next) => {
+        await next();
+        outside.push(`policy ran for ${context.activity.text}`);
+      },
+    };
+    const adapter = new CollectingAdapter({ pipeline: [transcript.inbound(), state, policy, transcript] });
+    const step = state.conversationProperty<number>('step');
+    const logic = async (context: TurnContext) => {
+      await step.set(context, (await step.get(context, 0)) + 1);
+      await context.sendActivity(`step ${await step.get(context)}`);
+    };
+    const activity: Partial<Activity> = {
+      type: 'message',
+      id: 'in-9',
+      text: 'next',
+      channelId: 'test',
+      conversation: { id: 'conversation-1' } as Activity['conversation'],
+      from: { id: 'test:user-1', name: 'Ana' },
+      recipient: { id: 'relevo', name: 'Relevo' },
+    };
+    const delivery = (attempt: number) => ({
+      id: 'in-9',
+      attempt,
+      commit: new TurnCommit({ channelId: 'test', conversationId: 'conversation-1', transcripts }),
+    });
+    await adapter.processActivity(activity, logic, delivery(1));
+    const replay = delivery(2);
+    await adapter.processActivity(activity, logic, replay);
+
+    expect(outside).toEqual(['policy ran for next']);
+    expect(adapter.sent.map((a) => a.text)).toEqual(['step 1', 'step 1']);
+    expect(replay.commit.transcript.map((entry) => entry.activity.text)).toEqual(['next', 'step 1']);
   });
 });
