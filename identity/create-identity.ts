@@ -5,12 +5,12 @@ import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { OpenApiRegistry } from '../core/openapi.js';
 import type { Stores } from '../storage/stores.js';
-import { IdentityMiddleware, runAfterTurn } from './identity-middleware.js';
+import { eraseAfterTurn, IdentityMiddleware } from './identity-middleware.js';
 import type { IdentityRules } from './identity-rules.js';
 import { MemoryDurableTimers, RedisDurableTimers } from './journey/durable-timers.js';
 import { Journey } from './journey/journey.js';
 import { parseWaypointRules } from './journey/waypoint-rules.js';
-import { type ErasureReport, eraseMember } from './privacy.js';
+import { type ErasureReport, eraseMember, finishErase, type PendingErase } from './privacy.js';
 import { LinkService, type RateLimit } from './link-service.js';
 import type { MemberStore } from './member-store.js';
 import { Members } from './members.js';
@@ -104,6 +104,8 @@ export function createIdentity(options: IdentityOptions): Identity {
     logger,
     ...(options.journeyPollIntervalMs ? { pollIntervalMs: options.journeyPollIntervalMs } : {}),
   });
+  const finish = (pending: PendingErase) =>
+    finishErase(pending, options.stores.storage, options.stores.transcripts);
   return {
     members,
     journey,
@@ -115,8 +117,9 @@ export function createIdentity(options: IdentityOptions): Identity {
         storage: options.stores.storage,
         ...(turn
           ? {
-              afterTurn: (work: () => Promise<void>) => {
-                runAfterTurn(turn, work).catch((error: unknown) =>
+              afterTurn: (pending: PendingErase) => {
+                if (eraseAfterTurn(turn, pending)) return;
+                finish(pending).catch((error: unknown) =>
                   logger.warn({ err: error, memberId }, 'could not finish erasing a member after the turn'),
                 );
               },
@@ -126,6 +129,7 @@ export function createIdentity(options: IdentityOptions): Identity {
     middleware: new IdentityMiddleware(members, {
       logger,
       proveWithStateRead: options.proveWithStateRead ?? false,
+      finishErase: finish,
     }),
     linkService,
     mount(server, openapi) {

@@ -14,19 +14,23 @@ import { addIntentContact, type ChurnRisk, contactOf, evaluateChurn, qualifyingI
 import { isBlockedValue } from './identity-rules.js';
 import type { MemberRecord, VersionedMember } from './member-record.js';
 import { toSnapshot } from './member-record.js';
-import { applyContactProfile, type MemberContact, type Members } from './members.js';
+import { applyContactProfile, type ContactLearnt, type MemberContact, type Members } from './members.js';
+import { isPendingErase, type PendingErase } from './privacy.js';
 import { parseIdentityKey } from '../core/identity-key.js';
 
 const AFTER_TURN = Symbol.for('relevo.identity.afterTurn');
 
 /**
- * Queues work for the identity stage to run once the rest of the turn is over (state saved, transcript
- * logged): an erase asked for inside the turn. Without the identity stage on the turn, it runs now.
+ * Leaves the end of an erase asked for inside the turn ("forget me") to the identity stage, which
+ * finishes it once the rest of the turn is over (state saved, transcript logged), or before the turn's
+ * error goes on when it fails, and keeps it in a queued turn's outbox, so a replay of the turn (its
+ * run died after the save) finishes it too. Answers false when no identity stage on the turn can
+ * finish it: the caller runs it now.
  */
-export async function runAfterTurn(context: TurnContext, work: () => Promise<void>): Promise<void> {
-  const queued = context.turnState.get(AFTER_TURN) as (() => Promise<void>)[] | undefined;
-  if (queued) queued.push(work);
-  else await work();
+export function eraseAfterTurn(context: TurnContext, pending: PendingErase): boolean {
+  const queued = context.turnState.get(AFTER_TURN) as PendingErase[] | undefined;
+  queued?.push(pending);
+  return queued !== undefined;
 }
 
 export interface IdentityMiddlewareOptions {
@@ -38,6 +42,11 @@ export interface IdentityMiddlewareOptions {
    * the state read again. Without it, the member is looked up before the turn goes on.
    */
   proveWithStateRead?: boolean;
+  /**
+   * Finishes an erase asked for inside a turn (identity/privacy.ts `finishErase` on the agent's storage
+   * and transcripts). Without it the stage takes no erase over ({@link eraseAfterTurn} answers false).
+   */
+  finishErase?: (pending: PendingErase) => Promise<void>;
 }
 
 /**
@@ -56,6 +65,7 @@ export interface IdentityMiddlewareOptions {
 export class IdentityMiddleware implements Middleware {
   private readonly logger: Logger;
   private readonly proveWithStateRead: boolean;
+  private readonly finishErase: ((pending: PendingErase) => Promise<void>) | undefined;
 
   constructor(
     private readonly members: Members,
@@ -63,6 +73,7 @@ export class IdentityMiddleware implements Middleware {
   ) {
     this.logger = options.logger ?? silentLogger;
     this.proveWithStateRead = options.proveWithStateRead ?? false;
+    this.finishErase = options.finishErase;
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
@@ -120,14 +131,27 @@ export class IdentityMiddleware implements Middleware {
       basis = await this.members.resolveVersioned(key, options);
     }
     putOnTurn(basis);
-    const afterTurn: (() => Promise<void>)[] = [];
-    context.turnState.set(AFTER_TURN, afterTurn);
+    // Erases asked for during the turn, finished once it is over (or has failed).
+    const erases: PendingErase[] = [];
+    if (this.finishErase) {
+      context.turnState.set(AFTER_TURN, erases);
+      saveWithState(context, 'identity.erase', {
+        items: async () => ({}),
+        outbox: () => (erases.length > 0 ? erases : undefined),
+        // A replay of a turn whose run died after its save finishes the erase that run asked for.
+        replay: (saved) => {
+          if (Array.isArray(saved)) erases.push(...saved.filter(isPendingErase));
+        },
+      });
+    }
     // The contact, language and intent are recorded as the turn's state is saved, in the same round
     // trip (a turn without a state stage records them after it).
     let recording: Promise<void> | undefined;
+    // What the first run learnt, on a replay (the NLU does not run again).
+    let replayed: ContactLearnt | undefined;
     const record = (recorded: MemberContact): Promise<void> => {
       // Once per turn: a save that meets a conflict runs the turn, and this, again.
-      recording ??= this.recordTurn(context, basis, recorded);
+      recording ??= this.recordTurn(basis, recorded, replayed ?? this.learntOf(context));
       return recording;
     };
     if (contact) {
@@ -135,7 +159,19 @@ export class IdentityMiddleware implements Middleware {
         items: async () => ({}),
         saving: () => {
           // A member erased during the turn is not recorded again.
-          if (afterTurn.length === 0) void record(contact);
+          if (erases.length === 0) void record(contact);
+        },
+        // A replay records the contact after the turn, with the language and intent its first run found.
+        outbox: () => {
+          const learnt = this.learntOf(context);
+          return learnt.language === undefined && learnt.intent === undefined ? undefined : learnt;
+        },
+        replay: (saved) => {
+          const { language, intent } = (saved ?? {}) as { language?: unknown; intent?: unknown };
+          replayed = {
+            language: typeof language === 'string' ? language : undefined,
+            intent: typeof intent === 'string' ? intent : undefined,
+          };
         },
       });
     }
@@ -148,33 +184,49 @@ export class IdentityMiddleware implements Middleware {
       // A turn that failed once the rate limit let it through (its bot, its save) still records the
       // contact, as when contacts were written before the turn: the member must list the conversation
       // whose transcript keeps the message, or erasing or exporting the member would miss it.
-      if (contact && afterTurn.length === 0 && !(error instanceof TurnDroppedError)) {
+      if (contact && erases.length === 0 && !(error instanceof TurnDroppedError)) {
         await options.beforeWrite().then(
           () => record(contact),
           () => {}, // dropped after all, or the count failed: nothing is recorded
         );
       }
+      // A member erased by a turn that failed afterwards (its reply refused, say) is erased all the
+      // same: the customer was told so, and a re-run of the turn may never ask again.
+      await this.finishErases(erases, basis.record.id);
       await recording;
       throw error;
     } finally {
       context.turnState.delete(AFTER_TURN);
     }
-    if (afterTurn.length > 0) {
+    if (erases.length > 0) {
       // The member was erased during the turn: finish the erase, and record nothing more of them.
-      for (const work of afterTurn) {
-        try {
-          await work();
-        } catch (error) {
-          this.logger.warn(
-            { err: error, memberId: basis.record.id },
-            'could not finish erasing a member after the turn',
-          );
-        }
-      }
+      await this.finishErases(erases, basis.record.id);
       await recording;
       return;
     }
     if (contact) await record(contact);
+  }
+
+  /** Finishes the erases a turn asked for (idempotent deletes); a failure is logged. */
+  private async finishErases(erases: readonly PendingErase[], memberId: string): Promise<void> {
+    for (const pending of erases) {
+      try {
+        await this.finishErase?.(pending);
+      } catch (error) {
+        this.logger.warn({ err: error, memberId }, 'could not finish erasing a member after the turn');
+      }
+    }
+  }
+
+  /** The language the NLU found and the intent the churn rule counts, of this turn's message. */
+  private learntOf(context: TurnContext): ContactLearnt {
+    const nlu = context.turnState.get(TurnStateKey.nlu) as
+      | { language?: unknown; topIntent?: unknown; isOutOfScope?: unknown }
+      | undefined;
+    return {
+      language: typeof nlu?.language === 'string' ? nlu.language : undefined,
+      intent: qualifyingIntent(nlu, this.members.churnRule),
+    };
   }
 
   /**
@@ -182,20 +234,12 @@ export class IdentityMiddleware implements Middleware {
    * NLU found, the intent for churn): one compare-and-set on the version the turn saw. Never throws.
    */
   private async recordTurn(
-    context: TurnContext,
     basis: VersionedMember,
     contact: MemberContact,
+    learnt: ContactLearnt,
   ): Promise<void> {
-    const nlu = context.turnState.get(TurnStateKey.nlu) as
-      | { language?: unknown; topIntent?: unknown; isOutOfScope?: unknown }
-      | undefined;
-    const language = typeof nlu?.language === 'string' ? nlu.language : undefined;
-    const intent = qualifyingIntent(nlu, this.members.churnRule);
     try {
-      await this.members.recordContact(basis.record.id, contact, {
-        hint: basis,
-        learnt: { language, intent },
-      });
+      await this.members.recordContact(basis.record.id, contact, { hint: basis, learnt });
     } catch (error) {
       this.logger.warn({ err: error, memberId: basis.record.id }, 'could not record the contact of a member');
     }

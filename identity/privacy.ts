@@ -87,11 +87,48 @@ export interface EraseOptions {
   /** Which `storage` items belong to a member; default {@link defaultErasableStorageKeys}. */
   storageKeys?: ErasableStorageKeys | undefined;
   /**
-   * For an erase inside a turn ("forget me"): receives the work to run once the turn is over. The
-   * state stage saves this conversation's state after the dialog, and the transcript stage logs the
-   * goodbye, so the storage items and transcripts are erased (again) after them, not under them.
+   * For an erase inside a turn ("forget me"): receives what is left to erase once the turn is over
+   * (run it with {@link finishErase}). The state stage saves this conversation's state after the
+   * dialog, and the transcript stage logs the goodbye, so the storage items and transcripts are erased
+   * (again) after them, not under them.
    */
-  afterTurn?: ((work: () => Promise<void>) => void) | undefined;
+  afterTurn?: ((pending: PendingErase) => void) | undefined;
+}
+
+/**
+ * The last step of an erase asked for inside a turn: the storage items and transcripts to delete once
+ * the turn is over. Plain JSON, so a queued turn's outbox keeps it for a replay of the turn.
+ */
+export interface PendingErase {
+  storageKeys: string[];
+  conversations: Pick<MemberConversation, 'channelId' | 'conversationId'>[];
+}
+
+/** Whether `value` (read back from storage) is a {@link PendingErase}. */
+export function isPendingErase(value: unknown): value is PendingErase {
+  const pending = value as Partial<PendingErase> | null;
+  return (
+    typeof pending === 'object' &&
+    pending !== null &&
+    Array.isArray(pending.storageKeys) &&
+    pending.storageKeys.every((key) => typeof key === 'string') &&
+    Array.isArray(pending.conversations) &&
+    pending.conversations.every(
+      (c) => typeof c?.channelId === 'string' && typeof c.conversationId === 'string',
+    )
+  );
+}
+
+/** Deletes what `pending` names; idempotent, so a turn run again may finish the same erase again. */
+export async function finishErase(
+  pending: PendingErase,
+  storage: Storage | undefined,
+  transcripts: TranscriptStore | undefined,
+): Promise<void> {
+  if (storage) await eraseStorage(storage, pending.storageKeys);
+  if (transcripts) {
+    for (const c of pending.conversations) await transcripts.deleteTranscript(c.channelId, c.conversationId);
+  }
 }
 
 /**
@@ -135,12 +172,9 @@ export async function eraseMember(
     for (let i = 0; i < storageKeys.length; i += 100) {
       storageItems += Object.keys(await storage.read(storageKeys.slice(i, i + 100))).length;
     }
-    const { transcripts } = options;
-    options.afterTurn(async () => {
-      await eraseStorage(storage, storageKeys);
-      if (transcripts) {
-        for (const c of conversations) await transcripts.deleteTranscript(c.channelId, c.conversationId);
-      }
+    options.afterTurn({
+      storageKeys,
+      conversations: conversations.map(({ channelId, conversationId }) => ({ channelId, conversationId })),
     });
   } else if (storage) storageItems = await eraseStorage(storage, storageKeys);
   const hadCode = (await members.store.getSecret(`link:${id}`)) !== undefined;

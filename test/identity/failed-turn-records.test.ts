@@ -15,6 +15,7 @@ function pipeline(bot: (context: TurnContext) => Promise<void>) {
   const members = new Members({ store, clock: { now: () => Date.UTC(2026, 10, 22, 9) } });
   const storage = new MemoryStorage();
   const errors: unknown[] = [];
+  const state = new StateMiddleware(storage);
   const adapter = new TestAdapter(bot)
     .use({
       onTurn: async (context, next) => {
@@ -24,13 +25,13 @@ function pipeline(bot: (context: TurnContext) => Promise<void>) {
     })
     .use(new IdentityMiddleware(members, { proveWithStateRead: true }))
     .use(new ConversationReferences(storage, silentLogger))
-    .use(new StateMiddleware(storage));
+    .use(state);
   adapter.onTurnError = async (_context, error) => {
     errors.push(error);
   };
   const say = (text: string) =>
     adapter.send({ type: 'message', text, from: { id: 'webchat:anon-1', name: 'Ana' } } as Activity);
-  return { store, members, storage, errors, say };
+  return { store, members, storage, state, errors, say };
 }
 
 describe('a turn that fails after the rate limit let it through', () => {
@@ -60,5 +61,39 @@ describe("a failed read of a seen member's version (its cluster master failing o
     await world.say('two');
     expect(world.errors).toEqual([]);
     expect(ran).toEqual(['one', 'two']);
+  });
+});
+
+describe('a queued turn replayed from its outbox (its first run failed after the save)', () => {
+  it("records the contact with the language and churn intent its first run's NLU found", async () => {
+    let refuse = true;
+    let runs = 0;
+    const world = pipeline(async (context) => {
+      runs++;
+      await world.state.conversationProperty<number>('turns').set(context, 1);
+      context.turnState.set(TurnStateKey.nlu, { language: 'fr', topIntent: 'order.status' });
+      await context.sendActivity('Votre commande arrive demain.');
+      // The platform refuses the answer once, after the state was saved.
+      context.onSendActivities(async (_context, _activities, next) => {
+        if (!refuse) return next();
+        refuse = false;
+        throw new Error('the platform refused the answer');
+      });
+    });
+    // The first run's contact write fails too (a store hiccup, logged): the replay records it.
+    const replace = world.store.replace.bind(world.store);
+    let failures = 1;
+    world.store.replace = async (record, version) => {
+      if (failures-- > 0) throw new Error('the member store hiccuped');
+      return replace(record, version);
+    };
+    await world.say('bonjour');
+    expect(world.errors).toHaveLength(1);
+    await world.say('bonjour');
+    // A replay: the bot does not run again, though no transcript stage follows the state stage here.
+    expect(runs).toBe(1);
+    const member = await world.members.findByKey('webchat:anon-1');
+    expect(member?.profile.language).toBe('fr');
+    expect(member?.intentContacts?.flatMap((contact) => contact.intents)).toEqual(['order.status']);
   });
 });

@@ -1,0 +1,121 @@
+import { type Activity, MemoryTranscriptStore, type ResourceResponse, type TurnContext } from 'botbuilder';
+import { describe, expect, it } from 'vitest';
+import { turnMember } from '../../core/turn-state.js';
+import { createIdentity } from '../../identity/create-identity.js';
+import { MemoryStorage } from '../../storage/memory-storage.js';
+import { StateMiddleware } from '../../storage/state-middleware.js';
+import { TurnCachedStorage } from '../../storage/turn-cached-storage.js';
+import { TranscriptMiddleware } from '../../storage/transcript-middleware.js';
+import { CollectingAdapter } from '../support/collecting-adapter.js';
+
+const CONVERSATION = 'test/conversations/conversation-1';
+
+/** A channel that refuses the next batch holding `text` (the platform said no), or never answers it (the process died). */
+class FlakyChannel extends CollectingAdapter {
+  fault: { text: string; mode: 'refuse' | 'die' } | undefined;
+  sends = 0;
+
+  override async sendActivities(
+    context: TurnContext,
+    activities: Partial<Activity>[],
+  ): Promise<ResourceResponse[]> {
+    const fault = this.fault;
+    if (fault && activities.some((activity) => activity.text === fault.text)) {
+      this.fault = undefined;
+      if (fault.mode === 'die') return new Promise(() => {});
+      throw new Error('the platform refused the message');
+    }
+    this.sends++;
+    return super.sendActivities(context, activities);
+  }
+}
+
+/** Identity, state and transcript around a "forget me" bot, on memory stores, as queued turns. */
+function world() {
+  const storage = new TurnCachedStorage(new MemoryStorage());
+  const transcripts = new MemoryTranscriptStore();
+  const identity = createIdentity({
+    stores: { kind: 'memory', prefix: 'test', redis: undefined, transcripts, storage },
+    apiToken: undefined,
+  });
+  const state = new StateMiddleware(storage);
+  const adapter = new FlakyChannel({
+    pipeline: [identity.middleware, state, new TranscriptMiddleware(transcripts)],
+  });
+  const asked = state.conversationProperty<boolean>('asked');
+  const language = state.userProperty<string>('language');
+  let erases = 0;
+  const bot = async (context: TurnContext) => {
+    await language.set(context, 'es');
+    if (context.activity.text === 'forget me') {
+      await asked.set(context, true);
+      await context.sendActivity('Erase everything?');
+    } else if (context.activity.text === 'yes' && (await asked.get(context))) {
+      const member = turnMember(context);
+      if (!member) throw new Error('no member on the turn');
+      erases++;
+      await asked.set(context, false);
+      await identity.erase(member.id, { actor: 'customer', reason: 'forget me' }, context);
+      await context.sendActivity('Done: I forgot you.');
+    } else {
+      await context.sendActivity('How can I help?');
+    }
+  };
+  // One queued entry per message; `attempt` > 1 is the queue delivering it again.
+  const deliver = (id: string, text: string, attempt = 1) =>
+    adapter.processActivity(
+      {
+        type: 'message',
+        id,
+        text,
+        channelId: 'test',
+        conversation: { id: 'conversation-1' } as Activity['conversation'],
+        from: { id: 'webchat:anon-ana', name: 'Ana' },
+        recipient: { id: 'relevo', name: 'Relevo' },
+        serviceUrl: 'urn:test',
+      },
+      bot,
+      { id, attempt },
+    );
+  /** The storage items of the member and their conversation that "forget me" promises to delete. */
+  const leftOver = async (memberId: string) =>
+    Object.keys(await storage.read([CONVERSATION, `members/${memberId}/state`]));
+  return { adapter, identity, storage, transcripts, deliver, leftOver, erases: () => erases };
+}
+
+describe('"forget me" inside a queued turn', () => {
+  it('erases the conversation and member state even when the confirmation is refused after the save', async () => {
+    const { adapter, identity, deliver, leftOver } = world();
+    await deliver('in-1', 'forget me');
+    const id = (await identity.members.findByKey('webchat:anon-ana'))?.id ?? '';
+    expect(await leftOver(id)).toHaveLength(2);
+    adapter.fault = { text: 'Done: I forgot you.', mode: 'refuse' };
+    await expect(deliver('in-2', 'yes')).rejects.toThrow('refused');
+    expect(await identity.members.get(id)).toBeUndefined();
+    expect(await leftOver(id)).toEqual([]);
+  });
+
+  it('finishes the erase when the run that confirmed it died after its save, and confirms it once', async () => {
+    const { adapter, identity, storage, deliver, leftOver, erases, transcripts } = world();
+    await deliver('in-1', 'forget me');
+    const id = (await identity.members.findByKey('webchat:anon-ana'))?.id ?? '';
+    adapter.fault = { text: 'Done: I forgot you.', mode: 'die' };
+    // The first run's state save lands; its process dies as it sends the answer.
+    void deliver('in-2', 'yes');
+    await expect
+      .poll(async () => (await storage.read([CONVERSATION]))[CONVERSATION])
+      .toMatchObject({
+        turnOutbox: { id: 'in-2' },
+      });
+    // Another process takes the entry over.
+    await deliver('in-2', 'yes', 2);
+    expect(erases()).toBe(1);
+    expect(adapter.sent.map((activity) => activity.text)).toEqual([
+      'Erase everything?',
+      'Done: I forgot you.',
+    ]);
+    expect(await identity.members.get(id)).toBeUndefined();
+    expect(await leftOver(id)).toEqual([]);
+    expect((await transcripts.getTranscriptActivities('test', 'conversation-1')).items).toEqual([]);
+  });
+});
