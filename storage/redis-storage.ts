@@ -73,7 +73,8 @@ export interface RedisStorageOptions {
  * any key string works, since Redis keys are binary-safe.
  *
  * On Redis Cluster a batch whose items sit in several slots (a turn's conversation and member state)
- * is written slot by slot, each part atomic and eTag-checked, in a fixed order; when a later part
+ * is written slot by slot, each part atomic and eTag-checked, in a fixed order that ends with the part
+ * of the batch's last item; when a later part
  * meets a stale eTag, the earlier parts are put back, so the batch is still all-or-nothing, though a
  * reader may glimpse a part for the few milliseconds before it is undone. A part that fails (its
  * master is away) undoes the earlier parts too, unless Redis refuses that as well.
@@ -161,12 +162,18 @@ export class RedisStorage implements Storage {
   }
 }
 
-/** The writes grouped by hash slot, groups in a fixed order so concurrent batches meet in the same order. */
+/**
+ * The writes grouped by hash slot: the group of the batch's last item last (a turn's save puts its
+ * conversation's state there, with the outbox: found in storage, it says the whole save landed), the
+ * others before it in a fixed order, so concurrent batches meet in the same order.
+ */
 function bySlot(writes: Write[]): Write[][] {
   const groups = new Map<string, Write[]>();
   for (const write of writes) {
     const group = slotGroupOf(write.redisKey);
     groups.set(group, [...(groups.get(group) ?? []), write]);
   }
-  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, group]) => group);
+  const last = slotGroupOf(writes[writes.length - 1]?.redisKey ?? '');
+  const order = [...[...groups.keys()].filter((group) => group !== last).sort(), last];
+  return order.map((group) => groups.get(group) ?? []);
 }

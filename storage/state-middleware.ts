@@ -225,12 +225,15 @@ export class StateMiddleware implements Middleware {
     for (const other of others) Object.assign(changes, await other.items());
     // Built after the items: what a stage keeps for a replay may be what its items found.
     const outbox = outboxOf?.();
-    const changed = [documents.conversation, documents.user].filter(
+    // The conversation's document last: on a Redis Cluster its part, which holds the outbox, is written
+    // after every other part of the batch (storage/redis-storage.ts), so an outbox found in storage
+    // means the whole save landed.
+    const changed = [documents.user, documents.conversation].filter(
       (document) => JSON.stringify(document.data) !== document.json,
     );
     if (outbox && (changed.length > 0 || Object.keys(changes).length > 0)) {
       documents.conversation.data[OUTBOX_PROPERTY] = outbox;
-      if (!changed.includes(documents.conversation)) changed.unshift(documents.conversation);
+      if (!changed.includes(documents.conversation)) changed.push(documents.conversation);
     }
     for (const document of changed) {
       // A document new this turn is created only if nobody created it meanwhile.
