@@ -104,6 +104,11 @@ export class AnalyticsMiddleware implements Middleware {
         replay: (at) => {
           if (typeof at === 'number') setTurnTime(context, at);
         },
+        // The dialogs of the run again record their outcomes anew: kept, this run's would count twice
+        // (their ids number them in the order recorded).
+        retrying: () => {
+          context.turnState.delete(AnalyticsTurnKey.outcomes);
+        },
       });
     }
     let failed = false;

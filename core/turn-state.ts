@@ -135,6 +135,11 @@ export interface SaveWithState {
    */
   outbox?(): unknown;
   replay?(saved: unknown): void;
+  /**
+   * The save met a conflict and the turn runs again: the stage drops what this run left on the turn
+   * for after it (events a dialog recorded), since the run again records it anew.
+   */
+  retrying?(): void;
 }
 
 /**

@@ -83,6 +83,10 @@ export class GamificationMiddleware implements Middleware {
       replay: (events) => {
         context.turnState.set(LoyaltyTurnKey.events, Array.isArray(events) ? events : []);
       },
+      // The dialogs of the run again record their events anew (its awards started with this run's).
+      retrying: () => {
+        context.turnState.delete(LoyaltyTurnKey.events);
+      },
     });
     try {
       await next();

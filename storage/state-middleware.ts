@@ -157,6 +157,7 @@ export class StateMiddleware implements Middleware {
         } catch (error) {
           if (!(error instanceof StorageConflictError) || attempt >= this.maxAttempts) throw error;
           this.logger.info({ key: error.key, attempt }, 'state changed during the turn; running it again');
+          for (const other of others) other.retrying?.();
           continue;
         }
         for (const other of others) other.saved?.();

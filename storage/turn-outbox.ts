@@ -33,7 +33,7 @@ export function turnOutbox(
   context: TurnContext,
   id: string,
   replies: readonly Partial<Activity>[],
-  requests: readonly [string, SaveWithState][] = [],
+  requests: readonly [string, SaveWithState][],
 ): TurnOutbox {
   const work: Record<string, unknown> = {};
   for (const [name, request] of requests) {
