@@ -5,7 +5,9 @@
  * bench/support) on its own private Redis. After 2,000 messages of warm-up each, the builds are driven in
  * alternating rounds of a fixed message count (closed loop, 64 conversations), so a burst of someone
  * else's work hits every build alike and their conversations grow alike. Prints, per build, the CPU per
- * message over all rounds (server `process.cpuUsage` + Redis `INFO cpu`) and each round's figure.
+ * message over all rounds (server `process.cpuUsage` + Redis `INFO cpu`) and each round's figure, and
+ * what the server's V8 allocated and promoted to the old generation per message over the rounds
+ * (`--trace-gc-nvp`, summed per collection: a figure the machine's load does not move).
  */
 import { resolve } from 'node:path';
 import { flag } from './support/flags.js';
@@ -20,6 +22,7 @@ interface Build {
   dir: string;
   run: (messages: number) => Promise<{ messages: number; messagesPerSecond: number; failed: number }>;
   cpuMs: () => Promise<{ server: number; redis: number }>;
+  gcTotals: () => { allocatedBytes: number; promotedBytes: number; scavenges: number; markCompacts: number };
   stop: () => Promise<void>;
 }
 
@@ -34,7 +37,7 @@ async function start(dir: string): Promise<Build> {
     import(`${dir}/bench/support/load.ts`),
   ]);
   const redis = await redisServers.startRedisServer();
-  const server = await servers.startBenchServer('relevo', { REDIS_URL: redis.url });
+  const server = await servers.startBenchServer('relevo', { REDIS_URL: redis.url }, { traceGc: true });
   const url = `http://127.0.0.1:${server.port}`;
   const conversations = (await directLine.openConversations(url, CONVERSATIONS)).map(
     throughput.directLineRequests,
@@ -44,6 +47,7 @@ async function start(dir: string): Promise<Build> {
     dir,
     run: (messages) => load.closedLoop({ url, conversations, durationS: 600, maxRequests: messages }),
     cpuMs: async () => ({ server: await server.cpuMs(), redis: await redisCpuMs(info) }),
+    gcTotals: () => server.gcTotals(),
     stop: async () => {
       await info.close();
       await server.stop();
@@ -60,7 +64,17 @@ const builds: Build[] = [];
 try {
   for (const dir of dirs) builds.push(await start(resolve(dir)));
   for (const build of builds) await build.run(WARM_UP);
-  const used = builds.map(() => ({ server: 0, redis: 0, messages: 0, failed: 0, rounds: [] as number[] }));
+  const used = builds.map(() => ({
+    server: 0,
+    redis: 0,
+    messages: 0,
+    failed: 0,
+    rounds: [] as number[],
+    allocated: 0,
+    promoted: 0,
+    scavenges: 0,
+    markCompacts: 0,
+  }));
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order too, so no build always runs right after the same one.
     const order = builds.map((_, i) => (round % 2 === 0 ? i : builds.length - 1 - i));
@@ -68,8 +82,14 @@ try {
       const build = builds[i] as Build;
       const sum = used[i] as (typeof used)[number];
       const before = await build.cpuMs();
+      const gcBefore = build.gcTotals();
       const result = await build.run(MESSAGES);
       const after = await build.cpuMs();
+      const gcAfter = build.gcTotals();
+      sum.allocated += gcAfter.allocatedBytes - gcBefore.allocatedBytes;
+      sum.promoted += gcAfter.promotedBytes - gcBefore.promotedBytes;
+      sum.scavenges += gcAfter.scavenges - gcBefore.scavenges;
+      sum.markCompacts += gcAfter.markCompacts - gcBefore.markCompacts;
       const ms = after.server - before.server + after.redis - before.redis;
       sum.server += after.server - before.server;
       sum.redis += after.redis - before.redis;
@@ -81,8 +101,10 @@ try {
   builds.forEach((build, i) => {
     const sum = used[i] as (typeof used)[number];
     const per = (ms: number) => (ms / sum.messages).toFixed(3);
+    const kb = (bytes: number) => (bytes / sum.messages / 1024).toFixed(1);
     process.stdout.write(
-      `${build.dir}: CPU per message ${per(sum.server + sum.redis)} ms (server ${per(sum.server)} + Redis ${per(sum.redis)}) over ${sum.messages} messages, ${sum.failed} failed; rounds ${sum.rounds.join(' ')}\n`,
+      `${build.dir}: CPU per message ${per(sum.server + sum.redis)} ms (server ${per(sum.server)} + Redis ${per(sum.redis)}) over ${sum.messages} messages, ${sum.failed} failed; rounds ${sum.rounds.join(' ')}\n` +
+        `  server heap per message: ${kb(sum.allocated)} KB allocated, ${kb(sum.promoted)} KB promoted; ${sum.scavenges} scavenges, ${sum.markCompacts} mark-compacts\n`,
     );
     if (sum.failed > 0) process.exitCode = 1;
   });

@@ -1,6 +1,8 @@
 /**
  * Starts bench/support/server-process.ts in a child process (through `sh` so `ulimit -n` can be raised
- * for many sockets) and talks to it over IPC: its port, its memory after GC, and stop.
+ * for many sockets) and talks to it over IPC: its port, its memory after GC, and stop. With `traceGc`
+ * it runs under `--trace-gc-nvp` and sums what V8 reports of each collection (bytes allocated since the
+ * last one, bytes promoted to the old generation): figures that do not depend on the machine's load.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,7 +21,27 @@ export interface BenchServer {
   observe(): void;
   /** What was recorded since `observe()`. */
   observed(): Promise<Observed>;
+  /** With `traceGc`: V8's collections since the server started, summed (zeros otherwise). */
+  gcTotals(): GcTotals;
   stop(): Promise<void>;
+}
+
+export interface GcTotals {
+  allocatedBytes: number;
+  promotedBytes: number;
+  scavenges: number;
+  markCompacts: number;
+}
+
+/** Adds one `--trace-gc-nvp` line (`pause=… gc=s … allocated=N promoted=N …`) to `totals`; false if it is not one. */
+function countGcLine(line: string, totals: GcTotals): boolean {
+  const kind = /\bgc=(\w+)/.exec(line)?.[1];
+  if (!kind) return false;
+  totals.allocatedBytes += Number(/\ballocated=(\d+)/.exec(line)?.[1] ?? 0);
+  totals.promotedBytes += Number(/\bpromoted=(\d+)/.exec(line)?.[1] ?? 0);
+  if (kind === 's') totals.scavenges += 1;
+  else totals.markCompacts += 1;
+  return true;
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,6 +79,7 @@ function next<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<
 export async function startBenchServer(
   mode: 'relevo' | 'echo',
   env: Record<string, string> = {},
+  options: { traceGc?: boolean } = {},
 ): Promise<BenchServer> {
   // BENCH_CPU_PROFILE_DIR=dir: each server writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROFILE_DIR
@@ -65,12 +88,24 @@ export async function startBenchServer(
   // Both servers run with the Node flags of `npm start` (the bench measures the runtime production
   // gets, and the echo bot the same one), then BENCH_SERVER_FLAGS='--max-semi-space-size=64' to try
   // another setting on both sides (a later flag wins).
-  const command = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" --expose-gc ${profile} ${START_FLAGS.join(' ')} ${process.env.BENCH_SERVER_FLAGS ?? ''} --import tsx bench/support/server-process.ts ${mode}`;
+  const command = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${options.traceGc ? 'stdbuf -oL ' : ''}"${process.execPath}" --expose-gc ${profile} ${START_FLAGS.join(' ')} ${process.env.BENCH_SERVER_FLAGS ?? ''} ${options.traceGc ? '--trace-gc-nvp' : ''} --import tsx bench/support/server-process.ts ${mode}`;
   const child = spawn('sh', ['-c', command], {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', options.traceGc ? 'pipe' : 'inherit', 'inherit', 'ipc'],
   });
+  const gc: GcTotals = { allocatedBytes: 0, promotedBytes: 0, scavenges: 0, markCompacts: 0 };
+  if (options.traceGc && child.stdout) {
+    // The trace's lines are counted as they come (`stdbuf -oL`: V8 prints them with C stdio, which
+    // would hold them in a buffer on a pipe); anything else the server prints is passed on.
+    let partial = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (!countGcLine(line, gc)) process.stdout.write(`${line}\n`);
+    });
+  }
   const { port } = await next<{ port: number }>(child, 'ready', START_TIMEOUT_MS);
   return {
     port,
@@ -93,6 +128,7 @@ export async function startBenchServer(
       child.send({ type: 'observed' });
       return (await reply).observed;
     },
+    gcTotals: () => ({ ...gc }),
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
