@@ -21,7 +21,7 @@ export interface BenchServer {
   observe(): void;
   /** What was recorded since `observe()`. */
   observed(): Promise<Observed>;
-  /** With `traceGc`: V8's collections since the server started, summed (zeros otherwise). */
+  /** With `traceGc`: the collections of the server's main isolate since it started, summed (else zeros). */
   gcTotals(): GcTotals;
   stop(): Promise<void>;
 }
@@ -33,15 +33,25 @@ export interface GcTotals {
   markCompacts: number;
 }
 
-/** Adds one `--trace-gc-nvp` line (`pause=… gc=s … allocated=N promoted=N …`) to `totals`; false if it is not one. */
-function countGcLine(line: string, totals: GcTotals): boolean {
+/**
+ * Adds one `--trace-gc-nvp` line (`[pid:isolate] … gc=s … allocated=N promoted=N …`) to the totals of
+ * its isolate; false if it is not one. tsx's module loader runs in a worker with an isolate of its own.
+ */
+function countGcLine(line: string, byIsolate: Map<string, GcTotals>): boolean {
   const kind = /\bgc=(\w+)/.exec(line)?.[1];
   if (!kind) return false;
+  const isolate = /^\[([^\]]+)\]/.exec(line)?.[1] ?? '';
+  const totals = byIsolate.get(isolate) ?? noCollections();
+  byIsolate.set(isolate, totals);
   totals.allocatedBytes += Number(/\ballocated=(\d+)/.exec(line)?.[1] ?? 0);
   totals.promotedBytes += Number(/\bpromoted=(\d+)/.exec(line)?.[1] ?? 0);
   if (kind === 's') totals.scavenges += 1;
   else totals.markCompacts += 1;
   return true;
+}
+
+function noCollections(): GcTotals {
+  return { allocatedBytes: 0, promotedBytes: 0, scavenges: 0, markCompacts: 0 };
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -94,7 +104,7 @@ export async function startBenchServer(
     env: { ...process.env, ...env },
     stdio: ['ignore', options.traceGc ? 'pipe' : 'inherit', 'inherit', 'ipc'],
   });
-  const gc: GcTotals = { allocatedBytes: 0, promotedBytes: 0, scavenges: 0, markCompacts: 0 };
+  const gc = new Map<string, GcTotals>();
   if (options.traceGc && child.stdout) {
     // The trace's lines are counted as they come (`stdbuf -oL`: V8 prints them with C stdio, which
     // would hold them in a buffer on a pipe); anything else the server prints is passed on.
@@ -128,7 +138,10 @@ export async function startBenchServer(
       child.send({ type: 'observed' });
       return (await reply).observed;
     },
-    gcTotals: () => ({ ...gc }),
+    // The server's main isolate: the one that allocated the most.
+    gcTotals: () => ({
+      ...([...gc.values()].sort((a, b) => b.allocatedBytes - a.allocatedBytes)[0] ?? noCollections()),
+    }),
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
