@@ -7,7 +7,8 @@
  * else's work hits every build alike and their conversations grow alike. Prints, per build, the CPU per
  * message over all rounds (server `process.cpuUsage` + Redis `INFO cpu`) and each round's figure, and
  * what the server's V8 allocated and promoted to the old generation per message over the rounds
- * (`--trace-gc-nvp`, summed per collection: a figure the machine's load does not move).
+ * (`--trace-gc-nvp`, summed per collection). Bytes allocated hardly move with the load; bytes promoted
+ * do (turns in flight outlive scavenges), so compare them only within one run.
  */
 import { resolve } from 'node:path';
 import { flag } from './support/flags.js';

@@ -2,7 +2,7 @@
  * Starts bench/support/server-process.ts in a child process (through `sh` so `ulimit -n` can be raised
  * for many sockets) and talks to it over IPC: its port, its memory after GC, and stop. With `traceGc`
  * it runs under `--trace-gc-nvp` and sums what V8 reports of each collection (bytes allocated since the
- * last one, bytes promoted to the old generation): figures that do not depend on the machine's load.
+ * last one, bytes promoted to the old generation).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
