@@ -30,6 +30,43 @@ interface AwardSeen {
   credits: { ruleId: string; points: number }[];
 }
 
+/**
+ * What this stage reads of a turn once the rest of it ran: the NLU's verdict, who answered, what the
+ * dialogs recorded. Small JSON: a queued turn's outbox keeps it, so a replay (the NLU and dialogs do
+ * not run again) records the same events.
+ */
+interface TurnSeen {
+  nlu?: { intent: string; confidence: number; language: string; isOutOfScope?: true; sentiment?: number };
+  isHuman?: true;
+  dialogFailed?: true;
+  understood?: true;
+  outcomes?: OutcomeInput[];
+}
+
+/** What the other stages left on the turn, as {@link TurnSeen}. */
+function seenOn(context: TurnContext): TurnSeen {
+  const nlu = context.turnState.get(TurnStateKey.nlu) as NluResult | undefined;
+  const outcomes = context.turnState.get(AnalyticsTurnKey.outcomes) as OutcomeInput[] | undefined;
+  const sentiment = nlu?.sentiment?.score;
+  return {
+    ...(nlu
+      ? {
+          nlu: {
+            intent: nlu.topIntent,
+            confidence: nlu.intents[nlu.topIntent]?.score ?? 0,
+            language: nlu.language,
+            ...(nlu.isOutOfScope ? { isOutOfScope: true as const } : {}),
+            ...(sentiment !== undefined && Number.isFinite(sentiment) ? { sentiment } : {}),
+          },
+        }
+      : {}),
+    ...(context.turnState.get(TurnStateKey.humanInControl) === true ? { isHuman: true as const } : {}),
+    ...(context.turnState.get(TurnStateKey.dialogFailed) === true ? { dialogFailed: true as const } : {}),
+    ...(context.turnState.get(TurnStateKey.understood) === true ? { understood: true as const } : {}),
+    ...(outcomes && outcomes.length > 0 ? { outcomes } : {}),
+  };
+}
+
 /** An outcome a dialog or stage records on the turn; the stage adds id, time, session, channel, member. */
 export type TurnOutcomeInput = OutcomeInput;
 
@@ -76,6 +113,8 @@ export class AnalyticsMiddleware implements Middleware {
     const startedAt = clock.now();
     // The session is written with the turn's state (one save); a turn that saved none touches it after.
     const session: { touch?: SessionTouch; saved?: boolean } = {};
+    // What the first run saw, on a replay.
+    let replayed: TurnSeen | undefined;
     const { activity } = context;
     if (activity.type === ActivityTypes.Message && activity.conversation?.id) {
       const channel = activity.channelId || 'unknown';
@@ -98,11 +137,17 @@ export class AnalyticsMiddleware implements Middleware {
         saved: () => {
           session.saved = true;
         },
-        // A replay of the turn (a run died or failed after this save) builds no save: the turn's time
-        // comes back from the outbox, for the loyalty stage's award after the replay.
-        outbox: () => turnTime(context),
-        replay: (at) => {
-          if (typeof at === 'number') setTurnTime(context, at);
+        // A replay of the turn (a run died or failed after this save) builds no save and runs no NLU or
+        // dialog: the turn's time (for the loyalty stage's award after the replay too) and what the
+        // stage saw of the turn come back from the outbox.
+        outbox: () => ({ at: turnTime(context), seen: seenOn(context) }),
+        replay: (saved) => {
+          const kept = (typeof saved === 'number' ? { at: saved } : (saved ?? {})) as {
+            at?: unknown;
+            seen?: unknown;
+          };
+          if (typeof kept.at === 'number') setTurnTime(context, kept.at);
+          if (typeof kept.seen === 'object' && kept.seen !== null) replayed = kept.seen as TurnSeen;
         },
         // The dialogs of the run again record their outcomes anew: kept, this run's would count twice
         // (their ids number them in the order recorded).
@@ -126,9 +171,8 @@ export class AnalyticsMiddleware implements Middleware {
         if (!dropped) {
           await this.afterTurn(
             context,
-            startedAt,
-            endedAt,
-            failed,
+            replayed ?? seenOn(context),
+            { startedAt, endedAt, failed },
             session.saved ? session.touch : undefined,
           );
         }
@@ -140,24 +184,23 @@ export class AnalyticsMiddleware implements Middleware {
 
   private async afterTurn(
     context: TurnContext,
-    startedAt: number,
-    endedAt: number,
-    failed: boolean,
+    seen: TurnSeen,
+    { startedAt, endedAt, failed }: { startedAt: number; endedAt: number; failed: boolean },
     saved: SessionTouch | undefined,
   ) {
     const activity = context.activity;
     if (activity.type !== ActivityTypes.Message || !activity.conversation?.id) return;
     const channel = activity.channelId || 'unknown';
-    const nlu = context.turnState.get(TurnStateKey.nlu) as NluResult | undefined;
+    const { nlu } = seen;
     const member = context.turnState.get(TurnStateKey.member) as MemberSnapshot | undefined;
-    const isHuman = context.turnState.get(TurnStateKey.humanInControl) === true;
-    const dialogFailed = context.turnState.get(TurnStateKey.dialogFailed) === true;
-    const confidence = nlu ? (nlu.intents[nlu.topIntent]?.score ?? 0) : undefined;
+    const isHuman = seen.isHuman === true;
+    const dialogFailed = seen.dialogFailed === true;
+    const confidence = nlu?.confidence;
     const nluMissed =
       nlu !== undefined &&
-      (nlu.isOutOfScope || nlu.topIntent === 'None' || (confidence ?? 0) < this.notUnderstoodBelow);
+      (nlu.isOutOfScope === true || nlu.intent === 'None' || (confidence ?? 0) < this.notUnderstoodBelow);
     // A prompt's answer is understood whatever the intent scores say (as the handoff policy counts it).
-    const answered = context.turnState.get(TurnStateKey.understood) === true;
+    const answered = seen.understood === true;
     const notUnderstood = nluMissed && !answered;
     const outcome: TurnOutcome = failed
       ? 'failed'
@@ -217,7 +260,7 @@ export class AnalyticsMiddleware implements Middleware {
       });
     }
     if (nlu && !isHuman) {
-      const sentiment = Number.isFinite(nlu.sentiment?.score) ? { sentiment: nlu.sentiment.score } : {};
+      const sentiment = nlu.sentiment === undefined ? {} : { sentiment: nlu.sentiment };
       inputs.push(
         notUnderstood
           ? {
@@ -233,7 +276,7 @@ export class AnalyticsMiddleware implements Middleware {
               id: idOf('nlu'),
               at,
               type: 'intent.recognized',
-              intent: nluMissed ? DIALOG_ANSWER_INTENT : nlu.topIntent,
+              intent: nluMissed ? DIALOG_ANSWER_INTENT : nlu.intent,
               confidence: confidence ?? 0,
               ...sentiment,
             },
@@ -263,9 +306,7 @@ export class AnalyticsMiddleware implements Middleware {
         });
       });
     }
-    const recorded =
-      (context.turnState.get(AnalyticsTurnKey.outcomes) as TurnOutcomeInput[] | undefined) ?? [];
-    recorded.forEach((input, i) => {
+    (seen.outcomes ?? []).forEach((input, i) => {
       inputs.push({
         ...common,
         ...input,
