@@ -227,8 +227,7 @@ export class AnalyticsMiddleware implements Middleware {
       ));
     // Dated when the turn began — its first run, for a turn run again — so a re-run past midnight files
     // its events under the same UTC day, where their ids make them count once. A replay's time comes
-    // from the outbox: on a Cluster the session is on another slot than the conversation's state, and a
-    // save cut between the two leaves the outbox without the session knowing the turn.
+    // from the outbox: it builds no save, and its own session touch is taken at the replay's clock.
     const at = turnTime(context) ?? touch.at;
     const common = {
       conversation: touch.session.id,
