@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Activity } from 'botbuilder';
 import { expect } from 'vitest';
 import { RedisLedger } from '../../gamification/ledger/redis-ledger.js';
+import { RedisMemberStore } from '../../identity/redis-member-store.js';
 import type { RedisConnection } from '../../storage/redis-connection.js';
 import { RedisTranscriptStore } from '../../storage/redis-transcript-store.js';
 
@@ -14,7 +15,7 @@ import { RedisTranscriptStore } from '../../storage/redis-transcript-store.js';
  * that every message was answered once, every transcript is whole and every point credited once.
  */
 
-/** What `first-contact-of-day` pays a member for their first message (once ever in these runs). */
+/** What `first-contact-of-day` pays a member for their first message of a UTC day. */
 export const FIRST_CONTACT_POINTS = 5;
 /** What {@link loyaltyPayingEveryMessage}'s extra rule pays for every message (each message id once). */
 export const MESSAGE_POINTS = 3;
@@ -30,16 +31,23 @@ export interface Conversation {
   token: string;
 }
 
+/** How many first contacts a customer earned: one per UTC day of their messages, within a range. */
+export interface FirstContacts {
+  /** The customer's identity key (`webchat:<user id>`). */
+  key: string;
+  min: number;
+  max: number;
+}
+
 /**
- * Writes the shipped loyalty programme plus a rule paying every message into `dir`; returns the file.
- * First contact pays once ever, not once a day: a run crossing UTC midnight would rightly pay it again,
- * and the exact balances below would fail on the time of day the suite ran.
+ * Writes the shipped loyalty programme (first contact paid once a UTC day) plus a rule paying every
+ * message into `dir`; returns the file. A run crossing midnight pays a member's first contact again on
+ * the new day, which the ledger check expects ({@link firstContactsOf}).
  */
 export async function loyaltyPayingEveryMessage(dir: string): Promise<string> {
   const loyalty = JSON.parse(await readFile('gamification/config/loyalty.json', 'utf8')) as {
     rules: Record<string, unknown>[];
   };
-  for (const rule of loyalty.rules) if (rule.id === 'first-contact-of-day') rule.once = 'ever';
   loyalty.rules.push({ id: 'every-message', event: 'message.received', points: MESSAGE_POINTS });
   const file = join(dir, 'loyalty.json');
   await writeFile(file, JSON.stringify(loyalty));
@@ -127,9 +135,13 @@ export function orderCustomers(baseUrl: string, messagesEach: number) {
     /**
      * Customer `index`'s conversation holds each message once, in the order sent, each answered once
      * with its own order's status, replies in the order of their questions, and a transcript holding
-     * every question and reply once.
+     * every question and reply once. Answers the first contacts the customer's messages earned.
      */
-    async expectWhole(index: number, conversation: Conversation, transcripts: RedisTranscriptStore) {
+    async expectWhole(
+      index: number,
+      conversation: Conversation,
+      transcripts: RedisTranscriptStore,
+    ): Promise<FirstContacts> {
       const messages = await log(conversation);
       const asked = messages.filter((activity) => activity.from?.role === 'user');
       expect(asked.map((activity) => activity.text)).toEqual(
@@ -155,6 +167,13 @@ export function orderCustomers(baseUrl: string, messagesEach: number) {
       for (const reply of messages.filter((activity) => activity.from?.role === 'bot')) {
         expect(ids.filter((id) => id === reply.id)).toHaveLength(1);
       }
+      const answered = asked.map((each) => {
+        const answer = replies.find(
+          (reply) => reply.replyToId === each.id && reply.text?.startsWith('Order '),
+        );
+        return [timeOf(each), timeOf(answer)] as const;
+      });
+      return { key: `webchat:${asked[0]?.from?.id}`, ...firstContactsOf(answered) };
     },
   };
 }
@@ -174,35 +193,46 @@ export async function expectEveryPromiseKept(
   // A late re-run (a reclaimed turn) would show up as a second reply now.
   await sleep(2 * 2_000);
   const transcripts = new RedisTranscriptStore(client, { prefix: options.prefix });
+  const firstContacts: FirstContacts[] = [];
   for (const [index, conversation] of conversations.entries())
-    await customers.expectWhole(index, conversation, transcripts);
+    firstContacts.push(await customers.expectWhole(index, conversation, transcripts));
   await expectExactLedger(client, {
     prefix: options.prefix,
-    members: conversations.length,
+    firstContacts,
     messagesEach: options.messagesEach,
     redisFlags: options.redisFlags,
   });
 }
 
 /**
- * Each of `members` customers earned the first-contact points once and every message's points once (a
- * credit lost or doubled anywhere shows in the balance and the number of entries), and
- * `npm run ledger:verify` (`redisFlags`: `--redis-url …` or `--redis-cluster-urls …`) finds them consistent.
+ * Each customer earned the first-contact points once for each UTC day of their messages
+ * (`firstContacts`) and every message's points once (a credit lost or doubled anywhere shows in the
+ * balance and the entries), no one else earned any, and `npm run ledger:verify` (`redisFlags`:
+ * `--redis-url …` or `--redis-cluster-urls …`) finds them consistent.
  */
 export async function expectExactLedger(
   client: RedisConnection,
-  options: { prefix: string; members: number; messagesEach: number; redisFlags: string[] },
+  options: { prefix: string; firstContacts: FirstContacts[]; messagesEach: number; redisFlags: string[] },
 ): Promise<void> {
   const ledger = new RedisLedger(client, { prefix: options.prefix });
-  const balances: number[] = [];
-  const entries: number[] = [];
-  for await (const memberId of ledger.members()) {
-    balances.push((await ledger.balance(memberId)).balance);
-    entries.push((await ledger.history(memberId, { limit: 100 })).length);
+  const members = new RedisMemberStore(client, { prefix: options.prefix });
+  let earning = 0;
+  for await (const _ of ledger.members()) earning++;
+  expect(earning).toBe(options.firstContacts.length);
+  for (const { key, min, max } of options.firstContacts) {
+    const memberId = await members.ownerOf(key);
+    if (memberId === undefined) throw new Error(`no member has the key ${key}`);
+    const history = await ledger.history(memberId, { limit: 100 });
+    const reasons = history.map((entry) => entry.reason);
+    const firstContacts = reasons.filter((reason) => reason === 'rule:first-contact-of-day').length;
+    const shape = { key, firstContacts, expected: [min, max], reasons };
+    expect(firstContacts >= min && firstContacts <= max, JSON.stringify(shape)).toBe(true);
+    expect(reasons.filter((reason) => reason === 'rule:every-message')).toHaveLength(options.messagesEach);
+    expect(history).toHaveLength(firstContacts + options.messagesEach);
+    expect((await ledger.balance(memberId)).balance).toBe(
+      firstContacts * FIRST_CONTACT_POINTS + options.messagesEach * MESSAGE_POINTS,
+    );
   }
-  expect(balances).toHaveLength(options.members);
-  expect(new Set(balances)).toEqual(new Set([FIRST_CONTACT_POINTS + options.messagesEach * MESSAGE_POINTS]));
-  expect(new Set(entries)).toEqual(new Set([1 + options.messagesEach]));
   const verify = spawnSync(
     process.execPath,
     [
@@ -217,9 +247,43 @@ export async function expectExactLedger(
   );
   expect(verify.status, verify.stdout + verify.stderr).toBe(0);
   expect(JSON.parse(verify.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({
-    members: options.members,
+    members: options.firstContacts.length,
     inconsistent: 0,
   });
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function timeOf(activity: Partial<Activity> | undefined): number {
+  return Date.parse(String(activity?.timestamp));
+}
+
+/**
+ * How many first contacts messages earn, each given as when it arrived and when it was answered: one
+ * per UTC day their turns are dated on. A turn is dated by its first run's start, between the two; a
+ * message that arrived before midnight and was answered after it may be dated on either day, so the
+ * answer is a range: the fewest days that date every message, and at most one per message and day
+ * touched. Without such a message, the range is one number.
+ */
+function firstContactsOf(messages: readonly (readonly [number, number])[]): {
+  min: number;
+  max: number;
+} {
+  const spans = messages
+    .map(([arrived, answered]) => [Math.floor(arrived / DAY_MS), Math.floor(answered / DAY_MS)] as const)
+    .sort((a, b) => a[1] - b[1]);
+  let min = 0;
+  let dated = Number.NEGATIVE_INFINITY;
+  for (const [first, last] of spans) {
+    if (first <= dated) continue;
+    // The latest day this message may be on also dates every later message that may be on it.
+    dated = last;
+    min++;
+  }
+  const touched = new Set(
+    spans.flatMap(([first, last]) => Array.from({ length: last - first + 1 }, (_, i) => first + i)),
+  );
+  return { min, max: Math.min(messages.length, touched.size) };
 }
 
 /** How many order-status answers a conversation's log holds. */
