@@ -91,7 +91,7 @@ async function startAgent(clock: { now: () => number }, bot: TurnLogic) {
 }
 
 describe('a queued turn run again after UTC midnight', () => {
-  it('counts its outcomes once, in the KPIs of the day the customer wrote, when its first run failed before the save', async () => {
+  it('counts its outcomes once, in the KPIs of the day its first run began, when its first run failed before the save', async () => {
     const midnight = Math.floor(Date.now() / DAY) * DAY + DAY;
     let now = midnight - 20_000;
     const runs: number[] = [];
