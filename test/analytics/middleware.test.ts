@@ -144,11 +144,11 @@ describe('the analytics stage', () => {
     expect(dayAfter.understanding.turns).toBe(0);
   });
 
-  it('files a replayed turn under the day its outbox kept, though the session never learnt of the turn', async () => {
+  it('files a replayed turn under the day its outbox kept, though the session no longer knows the turn', async () => {
     await setup();
     const midnight = Date.UTC(2026, 10, 3);
-    // The first run saved its outbox (time: 1 s before midnight) but a Cluster save cut between slots
-    // lost its session part; the replay runs 10 s after midnight.
+    // The first run saved its outbox (time: 1 s before midnight); the session remembers only the last
+    // turn, which is not this one here; the replay runs 10 s after midnight.
     now = midnight + 10_000;
     const replaying: Middleware = {
       onTurn: async (context: TurnContext) => {
