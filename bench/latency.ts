@@ -99,7 +99,7 @@ try {
       `  server event loop late by: p99 ${observed.loopDelayP99Ms} ms   max ${observed.loopDelayMaxMs} ms\n` +
       `  load generator: sent p99 ${result.sendLagP99Ms} ms after due, its own event loop late by at most ${result.clientLoopDelayMaxMs} ms\n` +
       `  slowest 1 %: ${Math.round(result.slowBehindOwnConversation * 100)} % were due while their conversation's previous message was unanswered; they were due in ${result.slowStretches} separate stretch(es)\n` +
-      `  the whole run: server ran ${whole.serverOnCpuMs} ms and waited for a core ${whole.serverWaitingForCpuMs} ms, Redis ran ${whole.redisOnCpuMs} ms and waited ${whole.redisWaitingForCpuMs} ms, the load generator ran ${whole.generatorOnCpuMs} ms and waited ${whole.generatorWaitingForCpuMs} ms, slowest Redis PING ${whole.redisPingMaxMs} ms\n` +
+      `  the whole run: server ran ${whole.serverOnCpuMs} ms and waited for a core ${whole.serverWaitingForCpuMs} ms, its other threads (GC helpers, compiler) ran ${whole.serverThreadsOnCpuMs} ms and waited ${whole.serverThreadsWaitingForCpuMs} ms, Redis ran ${whole.redisOnCpuMs} ms and waited ${whole.redisWaitingForCpuMs} ms, the load generator ran ${whole.generatorOnCpuMs} ms and waited ${whole.generatorWaitingForCpuMs} ms, slowest Redis PING ${whole.redisPingMaxMs} ms\n` +
       stalls.map(describeStall).join(''),
   );
   process.stdout.write(
@@ -129,6 +129,7 @@ try {
       slowBehindOwnConversation: result.slowBehindOwnConversation,
       slowStretches: result.slowStretches,
       serverWaitingForCpuMs: whole.serverWaitingForCpuMs,
+      serverThreadsOnCpuMs: whole.serverThreadsOnCpuMs,
       redisWaitingForCpuMs: whole.redisWaitingForCpuMs,
       redisPingMaxMs: whole.redisPingMaxMs,
       stalls,

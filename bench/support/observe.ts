@@ -9,6 +9,9 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants, monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 
+/** Epoch ms a GC pause began, its length in ms, and 1 for a mark-compact (0 for a scavenge). */
+export type GcPause = [number, number, number];
+
 export interface Observed {
   seconds: number;
   /** Scavenges (young generation) and mark-compacts (old generation): count, total and longest pause. */
@@ -23,20 +26,22 @@ export interface Observed {
   requests: number;
   serverP50Ms: number;
   serverP99Ms: number;
-  /** Every GC pause of 1 ms or more: epoch ms it began, and how long it took. */
-  gcPauses: [number, number][];
+  /** Every GC pause of 1 ms or more: epoch ms it began, how long it took, and 1 if a mark-compact. */
+  gcPauses: GcPause[];
 }
 
 /** Starts observing this process; the function returned stops and summarises. */
 export function observe(): () => Observed {
   const startedAt = performance.now();
   const gc = { minor: [] as number[], major: [] as number[] };
-  const gcPauses: [number, number][] = [];
+  const gcPauses: GcPause[] = [];
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
-      (kind === constants.NODE_PERFORMANCE_GC_MINOR ? gc.minor : gc.major).push(entry.duration);
-      if (entry.duration >= 1) gcPauses.push([performance.timeOrigin + entry.startTime, entry.duration]);
+      const minor = kind === constants.NODE_PERFORMANCE_GC_MINOR;
+      (minor ? gc.minor : gc.major).push(entry.duration);
+      if (entry.duration >= 1 || !minor)
+        gcPauses.push([performance.timeOrigin + entry.startTime, entry.duration, minor ? 0 : 1]);
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });

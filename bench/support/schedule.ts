@@ -4,10 +4,13 @@
  * of the watched processes every 10 ms. The main thread is the one a request waits for (Node's event
  * loop, Redis's command loop); helper threads (GC, I/O) would count waits no request saw. A latency stall in which the server waited on the
  * run queue is the machine's cores, not the server's code; one in which it ran flat out is its own work;
- * one in which it neither ran nor waited is waiting for I/O (Redis). Returns nothing where /proc has no
- * schedstat (non-Linux), and the summary then says so.
+ * one in which it neither ran nor waited is waiting for I/O (Redis). For the processes named in
+ * `withThreads`, their other threads are summed too, as `<name>:threads`: in Node, V8's helpers
+ * (concurrent marking, parallel scavenging, compilation) and libuv's pool, which take a core from the
+ * rest while the main thread runs. Returns nothing where /proc has no schedstat (non-Linux), and the
+ * summary then says so.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /** Per process: epoch ms of each sample, and on-CPU / run-queue ns accumulated since the start. */
@@ -31,21 +34,24 @@ export interface Schedule {
 const EVERY_MS = 10;
 
 /** Starts sampling `pids` (name → pid); the function returned stops and gives the series. */
-export function sampleSchedule(pids: Record<string, number>): () => Schedule {
+export function sampleSchedule(pids: Record<string, number>, withThreads: string[] = []): () => Schedule {
   const series = new Map<string, Series>();
+  const record = (name: string, at: number, totals: [number, number] | undefined) => {
+    if (!totals) return;
+    let entry = series.get(name);
+    if (!entry) {
+      entry = { at: [], onCpuNs: [], waitNs: [] };
+      series.set(name, entry);
+    }
+    entry.at.push(at);
+    entry.onCpuNs.push(totals[0]);
+    entry.waitNs.push(totals[1]);
+  };
   const sample = () => {
     const at = performance.timeOrigin + performance.now();
     for (const [name, pid] of Object.entries(pids)) {
-      const totals = readProcess(pid);
-      if (!totals) continue;
-      let entry = series.get(name);
-      if (!entry) {
-        entry = { at: [], onCpuNs: [], waitNs: [] };
-        series.set(name, entry);
-      }
-      entry.at.push(at);
-      entry.onCpuNs.push(totals[0]);
-      entry.waitNs.push(totals[1]);
+      record(name, at, readProcess(pid));
+      if (withThreads.includes(name)) record(`${name}:threads`, at, readOtherThreads(pid));
     }
   };
   sample();
@@ -76,6 +82,28 @@ function readProcess(pid: number): [number, number] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** On-CPU and run-queue nanoseconds of the process's threads other than the main one, summed. */
+function readOtherThreads(pid: number): [number, number] | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  const totals: [number, number] = [0, 0];
+  for (const tid of tids) {
+    if (tid === String(pid)) continue;
+    try {
+      const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+      totals[0] += Number(onCpu);
+      totals[1] += Number(waiting);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return totals;
 }
 
 function lastAtOrBefore(times: number[], at: number): number {

@@ -10,11 +10,12 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import type { SlowStretch } from './load.js';
+import type { GcPause } from './observe.js';
 import { type Schedule, sampleSchedule } from './schedule.js';
 
 export interface StallWatch {
   /** Stops watching; explains each stretch with what was recorded, and the whole watch likewise. */
-  explain(stretches: SlowStretch[], gcPauses: [number, number][]): Promise<{ stalls: Stall[]; whole: Stall }>;
+  explain(stretches: SlowStretch[], gcPauses: GcPause[]): Promise<{ stalls: Stall[]; whole: Stall }>;
 }
 
 export interface Stall {
@@ -23,11 +24,16 @@ export interface Stall {
   messages: number;
   serverOnCpuMs?: number;
   serverWaitingForCpuMs?: number;
+  /** The server's other threads (V8's GC helpers and compiler, libuv's pool): on a CPU, and waiting. */
+  serverThreadsOnCpuMs?: number;
+  serverThreadsWaitingForCpuMs?: number;
   redisOnCpuMs?: number;
   redisWaitingForCpuMs?: number;
   generatorOnCpuMs?: number;
   generatorWaitingForCpuMs?: number;
   serverGcMs: number;
+  /** Mark-compact pauses that began inside (the rest of `serverGcMs` is scavenges). */
+  serverMarkCompacts: number;
   redisPingMaxMs: number;
 }
 
@@ -50,7 +56,7 @@ export async function watchStalls(
       await sleep(PING_EVERY_MS);
     }
   })();
-  const stopSampling = sampleSchedule({ ...pids, generator: process.pid });
+  const stopSampling = sampleSchedule({ ...pids, generator: process.pid }, ['server']);
   const startedAt = performance.timeOrigin + performance.now();
   return {
     async explain(stretches, gcPauses) {
@@ -70,11 +76,12 @@ export async function watchStalls(
 function explain(
   { fromMs, toMs, messages }: SlowStretch,
   schedule: Schedule,
-  gcPauses: [number, number][],
+  gcPauses: GcPause[],
   pings: [number, number][],
 ): Stall {
-  const inside = ([at]: [number, number]) => at >= fromMs && at <= toMs;
+  const inside = ([at]: [number, ...number[]]) => at >= fromMs && at <= toMs;
   const server = schedule.between('server', fromMs, toMs);
+  const serverThreads = schedule.between('server:threads', fromMs, toMs);
   const redis = schedule.between('redis', fromMs, toMs);
   const generator = schedule.between('generator', fromMs, toMs);
   return {
@@ -82,11 +89,14 @@ function explain(
     messages,
     serverOnCpuMs: server?.onCpuMs,
     serverWaitingForCpuMs: server?.waitingMs,
+    serverThreadsOnCpuMs: serverThreads?.onCpuMs,
+    serverThreadsWaitingForCpuMs: serverThreads?.waitingMs,
     redisOnCpuMs: redis?.onCpuMs,
     redisWaitingForCpuMs: redis?.waitingMs,
     generatorOnCpuMs: generator?.onCpuMs,
     generatorWaitingForCpuMs: generator?.waitingMs,
     serverGcMs: round1(gcPauses.filter(inside).reduce((sum, [, ms]) => sum + ms, 0)),
+    serverMarkCompacts: gcPauses.filter(inside).filter(([, , major]) => major === 1).length,
     redisPingMaxMs: round1(Math.max(0, ...pings.filter(inside).map(([, ms]) => ms))),
   };
 }
@@ -97,7 +107,7 @@ export function describeStall(stall: Stall, index: number): string {
     on === undefined ? 'n/a (no /proc schedstat)' : `ran ${on} ms, waited for a core ${waiting} ms`;
   return (
     `  stretch ${index + 1}: ${stall.messages} messages over ${stall.ms} ms; server ${cpu(stall.serverOnCpuMs, stall.serverWaitingForCpuMs)}, ` +
-    `GC ${stall.serverGcMs} ms; Redis ${cpu(stall.redisOnCpuMs, stall.redisWaitingForCpuMs)}, slowest PING ${stall.redisPingMaxMs} ms; ` +
+    `GC ${stall.serverGcMs} ms (${stall.serverMarkCompacts} mark-compacts), its other threads (GC helpers, compiler) ${cpu(stall.serverThreadsOnCpuMs, stall.serverThreadsWaitingForCpuMs)}; Redis ${cpu(stall.redisOnCpuMs, stall.redisWaitingForCpuMs)}, slowest PING ${stall.redisPingMaxMs} ms; ` +
     `load generator ${cpu(stall.generatorOnCpuMs, stall.generatorWaitingForCpuMs)}\n`
   );
 }
