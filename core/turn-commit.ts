@@ -36,6 +36,7 @@ export class TurnCommit {
   /** The reply each pending response stands for (its id is known only once the commit is made). */
   private readonly pending = new WeakMap<ResourceResponse, number>();
   private holding = false;
+  private isDropped = false;
 
   constructor(private readonly options: TurnCommitOptions) {}
 
@@ -52,7 +53,7 @@ export class TurnCommit {
     if (store !== this.options.transcripts || !entries.every(({ activity }) => this.isOwn(activity))) {
       return false;
     }
-    this.transcript.push(...entries);
+    if (!this.isDropped) this.transcript.push(...entries);
     return true;
   }
 
@@ -83,6 +84,16 @@ export class TurnCommit {
     const response: ResourceResponse = { id: '' };
     this.pending.set(response, this.replies.push({ activity, key }) - 1);
     return response;
+  }
+
+  /**
+   * Drops the transcript taken so far and what is logged later: the turn erased its conversation's
+   * transcript ("forget me"), which the commit, written after the turn, would otherwise start again.
+   * Held replies are still appended (the customer sees the goodbye).
+   */
+  dropTranscript(): void {
+    this.transcript.length = 0;
+    this.isDropped = true;
   }
 
   /** The index of the held reply `response` stands for, if it is one. */

@@ -7,6 +7,7 @@ import {
   saveWithState,
   TurnDroppedError,
   TurnStateKey,
+  turnCommit,
   untilAllowed,
 } from '../core/turn-state.js';
 import { RelevoError } from '../core/errors.js';
@@ -192,7 +193,7 @@ export class IdentityMiddleware implements Middleware {
       }
       // A member erased by a turn that failed afterwards (its reply refused, say) is erased all the
       // same: the customer was told so, and a re-run of the turn may never ask again.
-      await this.finishErases(erases, basis.record.id);
+      await this.finishErases(context, erases, basis.record.id);
       await recording;
       throw error;
     } finally {
@@ -200,7 +201,7 @@ export class IdentityMiddleware implements Middleware {
     }
     if (erases.length > 0) {
       // The member was erased during the turn: finish the erase, and record nothing more of them.
-      await this.finishErases(erases, basis.record.id);
+      await this.finishErases(context, erases, basis.record.id);
       await recording;
       return;
     }
@@ -208,7 +209,21 @@ export class IdentityMiddleware implements Middleware {
   }
 
   /** Finishes the erases a turn asked for (idempotent deletes); a failure is logged. */
-  private async finishErases(erases: readonly PendingErase[], memberId: string): Promise<void> {
+  private async finishErases(
+    context: TurnContext,
+    erases: readonly PendingErase[],
+    memberId: string,
+  ): Promise<void> {
+    const commit = turnCommit(context);
+    const { channelId, conversation } = context.activity;
+    // A queued turn's transcript is written by its commit, after the turn: not for an erased conversation.
+    if (
+      erases.some((pending) =>
+        pending.conversations.some((c) => c.channelId === channelId && c.conversationId === conversation?.id),
+      )
+    ) {
+      commit?.dropTranscript();
+    }
     for (const pending of erases) {
       try {
         await this.finishErase?.(pending);

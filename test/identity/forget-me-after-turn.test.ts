@@ -1,10 +1,12 @@
 import { type Activity, MemoryTranscriptStore, type ResourceResponse, type TurnContext } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
+import { TurnCommit } from '../../core/turn-commit.js';
 import { turnMember } from '../../core/turn-state.js';
 import { createIdentity } from '../../identity/create-identity.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
 import { StateMiddleware } from '../../storage/state-middleware.js';
 import { TurnCachedStorage } from '../../storage/turn-cached-storage.js';
+import { logTranscript } from '../../storage/transcript-log.js';
 import { TranscriptMiddleware } from '../../storage/transcript-middleware.js';
 import { CollectingAdapter } from '../support/collecting-adapter.js';
 
@@ -62,7 +64,7 @@ function world() {
     }
   };
   // One queued entry per message; `attempt` > 1 is the queue delivering it again.
-  const deliver = (id: string, text: string, attempt = 1) =>
+  const deliver = (id: string, text: string, attempt = 1, commit?: TurnCommit) =>
     adapter.processActivity(
       {
         type: 'message',
@@ -75,7 +77,7 @@ function world() {
         serviceUrl: 'urn:test',
       },
       bot,
-      { id, attempt },
+      { id, attempt, ...(commit ? { commit } : {}) },
     );
   /** The storage items of the member and their conversation that "forget me" promises to delete. */
   const leftOver = async (memberId: string) =>
@@ -84,6 +86,22 @@ function world() {
 }
 
 describe('"forget me" inside a queued turn', () => {
+  it('leaves no transcript of the conversation once the queue writes the commit of the turn that confirmed it', async () => {
+    const { transcripts, deliver } = world();
+    // The queue writes each turn's commit (its transcript) once the turn is over.
+    const commitOf = async (id: string, text: string) => {
+      const commit = new TurnCommit({ channelId: 'test', conversationId: 'conversation-1', transcripts });
+      await deliver(id, text, 1, commit);
+      await logTranscript(transcripts, commit.transcriptWith([]));
+    };
+    const logged = async () =>
+      (await transcripts.getTranscriptActivities('test', 'conversation-1')).items.map((a) => a.text);
+    await commitOf('in-1', 'forget me');
+    expect(await logged()).toEqual(['forget me', 'Erase everything?']);
+    await commitOf('in-2', 'yes');
+    expect(await logged()).toEqual([]);
+  });
+
   it('erases the conversation and member state even when the confirmation is refused after the save', async () => {
     const { adapter, identity, deliver, leftOver } = world();
     await deliver('in-1', 'forget me');
