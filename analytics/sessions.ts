@@ -11,11 +11,20 @@ export interface ConversationSession {
   lastAt: number;
   turns: number;
   eTag?: string;
-  /** The last turn that touched the session, so a run of that turn again sees what its first run saw. */
-  turn?: SessionTurn;
+  /**
+   * The last turns that touched the session (oldest first, at most {@link RECENT_TURNS}), so a run of
+   * one of them again sees what its first run saw.
+   */
+  recent?: SessionTurn[];
 }
 
-/** What a turn's first run saw of the session, kept in it (a stored session, without `turn` or eTag). */
+/**
+ * How many turns a session remembers. A queued turn is run again within minutes of its first run, and
+ * only turns run outside the queue (`expectReplies`, invokes) can come in between: a few at most.
+ */
+const RECENT_TURNS = 8;
+
+/** What a turn's first run saw of the session, kept in it (a stored session, without `recent` or eTag). */
 export interface SessionTurn {
   /**
    * A digest of the inbound activity's id ({@link turnDigest}): a raw id can hold the platform's
@@ -111,9 +120,9 @@ export class ConversationSessions {
   ): Promise<{ touch: SessionTouch; changes: StoreItems }> {
     const key = sessionKey(channelId, conversationId);
     const current = (await this.storage.read([key]))[key] as ConversationSession | undefined;
-    const again = current?.turn;
     const digest = turnId === undefined ? undefined : turnDigest(turnId);
-    if (current && again && digest !== undefined && again.id === digest) {
+    const again = digest === undefined ? undefined : current?.recent?.find((turn) => turn.id === digest);
+    if (current && again) {
       // The same turn run again: its first run's view, whatever the clock says now (past midnight…).
       const session: ConversationSession = { ...current, lastAt: Math.max(current.lastAt, endAt) };
       return {
@@ -126,14 +135,19 @@ export class ConversationSessions {
     const session: ConversationSession = isNew
       ? { id: this.newId(), startedAt: at, lastAt: endAt, turns: 1 }
       : { ...plain(current), lastAt: Math.max(current.lastAt, endAt), turns: current.turns + 1 };
-    if (digest !== undefined) session.turn = { id: digest, at, isNew, ...(ended ? { ended } : {}) };
+    const earlier = isNew ? [] : (current?.recent ?? []);
+    const recent =
+      digest === undefined
+        ? earlier
+        : [...earlier, { id: digest, at, isNew, ...(ended ? { ended } : {}) }].slice(-RECENT_TURNS);
+    if (recent.length > 0) session.recent = recent;
     if (current?.eTag) session.eTag = current.eTag;
     return { touch: { session: plain(session), isNew, ended, at }, changes: { [key]: session } };
   }
 }
 
-/** A session as events see it: without its storage eTag and its last turn. */
+/** A session as events see it: without its storage eTag and its recent turns. */
 function plain(session: ConversationSession): ConversationSession {
-  const { eTag: _eTag, turn: _turn, ...clean } = session;
+  const { eTag: _eTag, recent: _recent, ...clean } = session;
   return clean;
 }

@@ -144,6 +144,39 @@ describe('the analytics stage', () => {
     expect(dayAfter.understanding.turns).toBe(0);
   });
 
+  it('files a turn run again after midnight under the day it began, though a turn outside the queue came in between', async () => {
+    await setup();
+    const midnight = Date.UTC(2026, 10, 3);
+    now = midnight - 2_000;
+    let runs = 0;
+    const adapter = new TestAdapter(async (context) => {
+      // The queued turn's first run fails; an expectReplies message (not queued) is answered meanwhile.
+      if (context.activity.id === 'in-11' && ++runs === 1) throw new Error('the order service timed out');
+      await bot(context);
+    });
+    adapter.use(queued);
+    adapter.use(analytics.middleware);
+    adapter.use(stages);
+    const queuedMessage = (attempt: number) => ({
+      type: 'message',
+      id: 'in-11',
+      text: 'where is my order',
+      channelData: { inbound: { id: 'in-11', attempt } },
+    });
+    await expect(adapter.send(queuedMessage(1)).startTest()).rejects.toThrow('the order service timed out');
+    now = midnight - 1_000;
+    await adapter
+      .send({ type: 'message', id: 'exp-1', text: 'hello there' })
+      .assertReply('echo: hello there');
+    now = midnight + 10_000;
+    await adapter.send(queuedMessage(2)).assertReply('echo: where is my order');
+    await analytics.flush();
+    const dayBefore = await analytics.kpis({ from: midnight - DAY, to: midnight });
+    const dayAfter = await analytics.kpis({ from: midnight, to: midnight + DAY });
+    expect(dayBefore.understanding.turns).toBe(2);
+    expect(dayAfter.understanding.turns).toBe(0);
+  });
+
   it('files a replayed turn under the day its outbox kept, though the session no longer knows the turn', async () => {
     await setup();
     const midnight = Date.UTC(2026, 10, 3);
@@ -183,7 +216,7 @@ describe('the analytics stage', () => {
     const id = 'DLconv-5NbTk3eX8xq|0000001';
     await adapter.send({ type: 'message', id, text: 'hello there' }).assertReply('echo: hello there');
     const session = await analytics.service.sessions.current('test', 'Convo1');
-    expect(session?.turn?.at).toBe(T0);
+    expect(session?.recent?.map((turn) => turn.at)).toEqual([T0]);
     expect(JSON.stringify(session)).not.toContain('DLconv-5NbTk3eX8xq');
   });
 
