@@ -1,4 +1,4 @@
-import type { Activity, TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { createAnalytics } from '../../analytics/index.js';
 import { TurnStateKey } from '../../core/turn-state.js';
@@ -9,6 +9,7 @@ import { StateMiddleware } from '../../storage/state-middleware.js';
 import { createStores } from '../../storage/stores.js';
 import { CollectingAdapter } from '../support/collecting-adapter.js';
 import { manualClock } from '../contract/ledger-contract.js';
+import { customerMessage } from '../support/customer-message.js';
 
 const T0 = Date.UTC(2026, 10, 2, 9);
 
@@ -43,15 +44,7 @@ describe('a queued turn whose state save met a conflict and ran again', () => {
       if (runs === 1) await stores.storage.inner.write({ [key]: { step: 7 } });
       await context.sendActivity('Glad I could help.');
     };
-    const activity: Partial<Activity> = {
-      type: 'message',
-      id: 'in-3',
-      text: 'thanks',
-      channelId: 'test',
-      conversation: { id: 'conversation-1' } as Activity['conversation'],
-      from: { id: 'test:user-1', name: 'Ana' },
-      recipient: { id: 'relevo', name: 'Relevo' },
-    };
+    const activity = customerMessage('in-3', 'thanks');
     await adapter.processActivity(activity, logic, { id: 'in-3', attempt: 1 });
     await analytics.flush();
 

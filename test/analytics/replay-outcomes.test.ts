@@ -1,4 +1,4 @@
-import type { Activity, TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { createAnalytics } from '../../analytics/index.js';
 import { TurnStateKey } from '../../core/turn-state.js';
@@ -6,6 +6,7 @@ import { StateMiddleware } from '../../storage/state-middleware.js';
 import { createStores } from '../../storage/stores.js';
 import { CollectingAdapter } from '../support/collecting-adapter.js';
 import { keywordNlu } from '../support/handoff-server.js';
+import { customerMessage } from '../support/customer-message.js';
 
 const T0 = Date.UTC(2026, 10, 2, 9);
 
@@ -26,15 +27,7 @@ describe('a queued turn replayed from its outbox after its first run died past t
       // The process dies as the saved answer goes out: nothing after the save happens in this run.
       context.onSendActivities(() => new Promise(() => {}));
     };
-    const activity: Partial<Activity> = {
-      type: 'message',
-      id: 'in-4',
-      text: 'where is my order',
-      channelId: 'test',
-      conversation: { id: 'conversation-1' } as Activity['conversation'],
-      from: { id: 'test:user-1', name: 'Ana' },
-      recipient: { id: 'relevo', name: 'Relevo' },
-    };
+    const activity = customerMessage('in-4', 'where is my order');
     void adapter.processActivity(activity, logic, { id: 'in-4', attempt: 1 });
     const key = 'test/conversations/conversation-1';
     await expect.poll(async () => (await stores.storage.read([key]))[key]).toMatchObject({ step: 1 });

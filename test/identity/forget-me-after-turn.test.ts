@@ -9,6 +9,7 @@ import { TurnCachedStorage } from '../../storage/turn-cached-storage.js';
 import { logTranscript } from '../../storage/transcript-log.js';
 import { TranscriptMiddleware } from '../../storage/transcript-middleware.js';
 import { CollectingAdapter } from '../support/collecting-adapter.js';
+import { customerMessage } from '../support/customer-message.js';
 
 const CONVERSATION = 'test/conversations/conversation-1';
 
@@ -66,16 +67,7 @@ function world() {
   // One queued entry per message; `attempt` > 1 is the queue delivering it again.
   const deliver = (id: string, text: string, attempt = 1, commit?: TurnCommit) =>
     adapter.processActivity(
-      {
-        type: 'message',
-        id,
-        text,
-        channelId: 'test',
-        conversation: { id: 'conversation-1' } as Activity['conversation'],
-        from: { id: 'webchat:anon-ana', name: 'Ana' },
-        recipient: { id: 'relevo', name: 'Relevo' },
-        serviceUrl: 'urn:test',
-      },
+      customerMessage(id, text, { from: { id: 'webchat:anon-ana', name: 'Ana' }, serviceUrl: 'urn:test' }),
       bot,
       { id, attempt, ...(commit ? { commit } : {}) },
     );

@@ -5,6 +5,7 @@ import { RedisStorage } from '../../storage/redis-storage.js';
 import { StateMiddleware } from '../../storage/state-middleware.js';
 import { CollectingAdapter } from '../support/collecting-adapter.js';
 import { useRedis } from '../support/redis-fixture.js';
+import { customerMessage } from '../support/customer-message.js';
 
 const redis = useRedis('cluster');
 const run = RedisScript.prototype.run;
@@ -25,15 +26,9 @@ describe('a queued turn whose save a killed process cut between two Redis Cluste
       await language.set(context, 'fr');
       await context.sendActivity(`étape ${next}`);
     };
-    const activity: Partial<Activity> = {
-      type: 'message',
-      id: 'in-1',
-      text: 'bonjour',
-      channelId: 'test',
+    const activity = customerMessage('in-1', 'bonjour', {
       conversation: { id: `conversation-${redis.prefix}` } as Activity['conversation'],
-      from: { id: 'test:user-1', name: 'Ana' },
-      recipient: { id: 'relevo', name: 'Relevo' },
-    };
+    });
     // The first process dies as it writes the member's slot: that part never lands.
     let cut = false;
     let reached: () => void = () => {};

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Activity, Middleware, TurnContext } from 'botbuilder';
+import type { Middleware, TurnContext } from 'botbuilder';
 import {
   checkWithStateRead,
   gateWithStateRead,
@@ -17,6 +17,7 @@ import { StateMiddleware } from '../../storage/state-middleware.js';
 import { TranscriptMiddleware } from '../../storage/transcript-middleware.js';
 import { TurnCachedStorage } from '../../storage/turn-cached-storage.js';
 import { CollectingAdapter } from '../support/collecting-adapter.js';
+import { customerMessage } from '../support/customer-message.js';
 
 describe('turn state', () => {
   it('keeps conversation and user state across turns', async () => {
@@ -249,17 +250,7 @@ describe('the per-conversation lock', () => {
         { type: 'message', text: 'Anything else?', locale: 'fr-FR' },
       ]);
     };
-    const activity: Partial<Activity> = {
-      type: 'message',
-      id: 'in-7',
-      text: 'yes',
-      locale: 'en-US',
-      channelId: 'test',
-      conversation: { id: 'conversation-1' } as Activity['conversation'],
-      from: { id: 'test:user-1', name: 'Ana' },
-      recipient: { id: 'relevo', name: 'Relevo' },
-      serviceUrl: 'urn:test',
-    };
+    const activity = customerMessage('in-7', 'yes', { locale: 'en-US', serviceUrl: 'urn:test' });
     // The same queue entry delivered twice: its first run's process died after the save, say.
     const delivery = (attempt: number) => ({
       id: 'in-7',
@@ -308,15 +299,7 @@ describe('the per-conversation lock', () => {
       await step.set(context, (await step.get(context, 0)) + 1);
       await context.sendActivity(`step ${await step.get(context)}`);
     };
-    const activity: Partial<Activity> = {
-      type: 'message',
-      id: 'in-9',
-      text: 'next',
-      channelId: 'test',
-      conversation: { id: 'conversation-1' } as Activity['conversation'],
-      from: { id: 'test:user-1', name: 'Ana' },
-      recipient: { id: 'relevo', name: 'Relevo' },
-    };
+    const activity = customerMessage('in-9', 'next');
     const delivery = (attempt: number) => ({
       id: 'in-9',
       attempt,
