@@ -22,14 +22,15 @@ export interface RelevoProcess {
 
 /**
  * Starts `bots/main.ts` from source, or with `{ built: true }` the compiled `dist/bots/main.js` as
- * `npm start` does (`built: '<folder>'`: a build made with another outDir, test/setup/build-once.ts).
+ * `npm start` does (`built: '<folder>'`: a build made with another outDir, test/setup/build-once.ts),
+ * or with `{ script }` another module from source (a test's own server process).
  */
 export function spawnRelevo(
   env: Record<string, string>,
-  options: { built?: boolean | string } = {},
+  options: { built?: boolean | string; script?: string } = {},
 ): RelevoProcess {
   const build = options.built === true ? 'dist' : options.built;
-  const args = build ? [`${build}/bots/main.js`] : ['--import', 'tsx', 'bots/main.ts'];
+  const args = build ? [`${build}/bots/main.js`] : ['--import', 'tsx', options.script ?? 'bots/main.ts'];
   const child = spawn(process.execPath, ['--disable-warning=DEP0111', ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },

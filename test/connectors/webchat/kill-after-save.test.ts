@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { composeAgent } from '../../../bots/compose-agent.js';
 import { loadConfig } from '../../../bots/config.js';
@@ -10,39 +8,25 @@ import { createPipeline } from '../../../bots/pipeline.js';
 import { silentLogger } from '../../../core/logger.js';
 import { StateMiddleware } from '../../../storage/state-middleware.js';
 import { createStores, type Stores, type StoresOptions } from '../../../storage/stores.js';
+import { spawnRelevo } from '../../support/spawn-relevo.js';
 import { stepBot } from '../../support/step-bot.js';
 import { startWebChatServer, type WebChatServer } from '../../support/webchat-server.js';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * test/support/kill-after-save-child.ts: a server process that SIGKILLs itself right after the first
  * state save containing `killAfterSaving`, before that turn's commit.
  */
 async function startDoomedServer(env: Record<string, string>, killAfterSaving: string) {
-  const child = spawn(
-    process.execPath,
-    ['--disable-warning=DEP0111', '--import', 'tsx', 'test/support/kill-after-save-child.ts'],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...env, KILL_AFTER_SAVING: killAfterSaving },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+  const server = spawnRelevo(
+    { ...env, KILL_AFTER_SAVING: killAfterSaving },
+    { script: 'test/support/kill-after-save-child.ts' },
   );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = once(child, 'exit').then(([, signal]) => signal as NodeJS.Signals | null);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const match = /listening (\S+)/.exec(output);
-    if (match?.[1]) return { child, exited, base: match[1] };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`the server did not start:\n${output}`);
+    const match = /listening (\S+)/.exec(server.output());
+    if (match?.[1]) return { server, base: match[1] };
+    if (server.child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`the server did not start:\n${server.output()}`);
     }
     await sleep(25);
   }
@@ -113,11 +97,12 @@ describe('a web chat process killed between a turn’s state save and its commit
       const prefix = `kill-${randomUUID().slice(0, 8)}`;
       // The process dies once the step-2 state is saved, before the replies and the entry's removal.
       const first = await startDoomedServer({ ...env(), REDIS_KEY_PREFIX: prefix }, '"step":2');
-      doomed = first.child;
+      doomed = first.server.child;
       const customer = await customerOf(first.base);
       expect((await customer.post(first.base, 'hello')).status).toBe(200);
       await customer.post(first.base, 'yes please').catch(() => undefined);
-      expect(await first.exited).toBe('SIGKILL');
+      await first.server.exited();
+      expect(first.server.child.signalCode).toBe('SIGKILL');
       doomed = undefined;
 
       const stores = await createStores({ ...storesOptions(), prefix });
@@ -151,12 +136,13 @@ describe('a web chat process killed between a turn’s state save and its commit
       { REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: prefix, AGENT: '1' },
       'Question 2 of 5',
     );
-    doomed = first.child;
+    doomed = first.server.child;
     const customer = await customerOf(first.base);
     expect((await customer.post(first.base, 'I want to play trivia')).status).toBe(200);
     expect((await customer.messages(first.base)).at(-1)).toMatch(/^Question 1 of 5/);
     await customer.post(first.base, '1').catch(() => undefined);
-    expect(await first.exited).toBe('SIGKILL');
+    await first.server.exited();
+    expect(first.server.child.signalCode).toBe('SIGKILL');
     doomed = undefined;
 
     const stores = await createStores({ redisUrl: inject('redisUrl'), prefix });
