@@ -104,8 +104,8 @@ export function createIdentity(options: IdentityOptions): Identity {
     logger,
     ...(options.journeyPollIntervalMs ? { pollIntervalMs: options.journeyPollIntervalMs } : {}),
   });
-  const finish = (pending: PendingErase) =>
-    finishErase(pending, options.stores.storage, options.stores.transcripts);
+  const finish = (pending: PendingErase, keepOutboxOf?: string) =>
+    finishErase(pending, options.stores.storage, options.stores.transcripts, keepOutboxOf);
   return {
     members,
     journey,

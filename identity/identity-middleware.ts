@@ -3,11 +3,13 @@ import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import {
   checkWithStateRead,
+  inboundDelivery,
   type MemberSnapshot,
   saveWithState,
   TurnDroppedError,
   TurnStateKey,
   turnCommit,
+  turnReplayed,
   untilAllowed,
 } from '../core/turn-state.js';
 import { RelevoError } from '../core/errors.js';
@@ -15,7 +17,13 @@ import { addIntentContact, type ChurnRisk, contactOf, evaluateChurn, qualifyingI
 import { isBlockedValue } from './identity-rules.js';
 import type { MemberRecord, VersionedMember } from './member-record.js';
 import { toSnapshot } from './member-record.js';
-import { applyContactProfile, type ContactLearnt, type MemberContact, type Members } from './members.js';
+import {
+  applyContactProfile,
+  type ContactLearnt,
+  type MemberContact,
+  type Members,
+  normalizeKey,
+} from './members.js';
 import { isPendingErase, type PendingErase } from './privacy.js';
 import { parseIdentityKey } from '../core/identity-key.js';
 
@@ -45,9 +53,10 @@ export interface IdentityMiddlewareOptions {
   proveWithStateRead?: boolean;
   /**
    * Finishes an erase asked for inside a turn (identity/privacy.ts `finishErase` on the agent's storage
-   * and transcripts). Without it the stage takes no erase over ({@link eraseAfterTurn} answers false).
+   * and transcripts); `keepOutboxOf`, a queued turn's inbound id, keeps that turn's outbox.
+   * Without it the stage takes no erase over ({@link eraseAfterTurn} answers false).
    */
-  finishErase?: (pending: PendingErase) => Promise<void>;
+  finishErase?: (pending: PendingErase, keepOutboxOf?: string) => Promise<void>;
 }
 
 /**
@@ -66,7 +75,7 @@ export interface IdentityMiddlewareOptions {
 export class IdentityMiddleware implements Middleware {
   private readonly logger: Logger;
   private readonly proveWithStateRead: boolean;
-  private readonly finishErase: ((pending: PendingErase) => Promise<void>) | undefined;
+  private readonly finishErase: ((pending: PendingErase, keepOutboxOf?: string) => Promise<void>) | undefined;
 
   constructor(
     private readonly members: Members,
@@ -193,7 +202,7 @@ export class IdentityMiddleware implements Middleware {
       }
       // A member erased by a turn that failed afterwards (its reply refused, say) is erased all the
       // same: the customer was told so, and a re-run of the turn may never ask again.
-      await this.finishErases(context, erases, basis.record.id);
+      await this.finishErases(context, erases, basis);
       await recording;
       throw error;
     } finally {
@@ -201,19 +210,25 @@ export class IdentityMiddleware implements Middleware {
     }
     if (erases.length > 0) {
       // The member was erased during the turn: finish the erase, and record nothing more of them.
-      await this.finishErases(context, erases, basis.record.id);
+      await this.finishErases(context, erases, basis);
       await recording;
       return;
     }
     if (contact) await record(contact);
   }
 
-  /** Finishes the erases a turn asked for (idempotent deletes); a failure is logged. */
+  /**
+   * Finishes the erases a turn asked for (idempotent deletes); a failure is logged. A queued turn's
+   * outbox is kept (see `finishErase`): its re-delivery (the queue's commit failed, or the turn failed
+   * after its save) replays the turn and finishes the erase again rather than running "yes" afresh.
+   */
   private async finishErases(
     context: TurnContext,
     erases: readonly PendingErase[],
-    memberId: string,
+    basis: VersionedMember,
   ): Promise<void> {
+    if (erases.length === 0) return;
+    const memberId = basis.record.id;
     const commit = turnCommit(context);
     const { channelId, conversation } = context.activity;
     // A queued turn's transcript is written by its commit, after the turn: not for an erased conversation.
@@ -226,11 +241,35 @@ export class IdentityMiddleware implements Middleware {
     }
     for (const pending of erases) {
       try {
-        await this.finishErase?.(pending);
+        await this.finishErase?.(pending, inboundDelivery(context)?.id);
       } catch (error) {
         this.logger.warn({ err: error, memberId }, 'could not finish erasing a member after the turn');
       }
     }
+    try {
+      await this.dropRecreated(context, erases, basis);
+    } catch (error) {
+      this.logger.warn({ err: error, memberId }, 'could not remove the member a replay re-created');
+    }
+  }
+
+  /**
+   * On a replay of a turn that erased the customer, this stage resolved their key before the state
+   * read showed the replay, creating a fresh member for the key the erase released: removed again, so
+   * the key stays forgotten. Only a member with nothing of theirs on it (version 1, this one key, no
+   * conversation) is removed.
+   */
+  private async dropRecreated(
+    context: TurnContext,
+    erases: readonly PendingErase[],
+    { record, version }: VersionedMember,
+  ): Promise<void> {
+    if (!turnReplayed(context)) return;
+    const key = normalizeKey(context.activity.from?.id ?? '');
+    if (!erases.some((pending) => pending.identityKeys?.includes(key))) return;
+    if (version !== 1 || record.conversations.length > 0 || record.identityKeys.length !== 1) return;
+    await this.members.store.releaseKey(key, record.id);
+    await this.members.store.delete(record.id);
   }
 
   /** The language the NLU found and the intent the churn rule counts, of this turn's message. */

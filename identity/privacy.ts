@@ -4,6 +4,7 @@ import type { MemberConversation, MemberRecord } from './member-record.js';
 import type { AuditRecord } from './member-store.js';
 import type { Members } from './members.js';
 import { type ConversationTranscript, readTranscripts } from './transcripts.js';
+import { OUTBOX_PROPERTY } from '../storage/turn-outbox.js';
 
 /** Everything Relevo's identity layer holds about a member (GDPR art. 15 and 20), as JSON. */
 export interface MemberExport {
@@ -102,6 +103,12 @@ export interface EraseOptions {
 export interface PendingErase {
   storageKeys: string[];
   conversations: Pick<MemberConversation, 'channelId' | 'conversationId'>[];
+  /**
+   * The erased member's identity keys: a replay of the turn that finds a fresh, empty member owning
+   * one of them (the identity stage created it before the replay was known) removes it too. Absent in
+   * outboxes saved before it existed.
+   */
+  identityKeys?: string[];
 }
 
 /** Whether `value` (read back from storage) is a {@link PendingErase}. */
@@ -115,17 +122,25 @@ export function isPendingErase(value: unknown): value is PendingErase {
     Array.isArray(pending.conversations) &&
     pending.conversations.every(
       (c) => typeof c?.channelId === 'string' && typeof c.conversationId === 'string',
-    )
+    ) &&
+    (pending.identityKeys === undefined ||
+      (Array.isArray(pending.identityKeys) && pending.identityKeys.every((key) => typeof key === 'string')))
   );
 }
 
-/** Deletes what `pending` names; idempotent, so a turn run again may finish the same erase again. */
+/**
+ * Deletes what `pending` names; idempotent, so a turn run again may finish the same erase again.
+ * `keepOutboxOf` (a queued turn's inbound id): a state document holding that turn's outbox is cut down
+ * to the outbox (the turn's replies and side work, nothing the customer said) instead of deleted, so a
+ * re-delivery of the turn finds it and replays the turn instead of running it again on empty state.
+ */
 export async function finishErase(
   pending: PendingErase,
   storage: Storage | undefined,
   transcripts: TranscriptStore | undefined,
+  keepOutboxOf?: string,
 ): Promise<void> {
-  if (storage) await eraseStorage(storage, pending.storageKeys);
+  if (storage) await eraseStorage(storage, pending.storageKeys, keepOutboxOf);
   if (transcripts) {
     for (const c of pending.conversations) await transcripts.deleteTranscript(c.channelId, c.conversationId);
   }
@@ -175,6 +190,7 @@ export async function eraseMember(
     options.afterTurn({
       storageKeys,
       conversations: conversations.map(({ channelId, conversationId }) => ({ channelId, conversationId })),
+      identityKeys: [...member.identityKeys],
     });
   } else if (storage) storageItems = await eraseStorage(storage, storageKeys);
   const hadCode = (await members.store.getSecret(`link:${id}`)) !== undefined;
@@ -228,14 +244,24 @@ function erasableKeys(
   ];
 }
 
-/** Deletes storage items; answers how many existed. */
-async function eraseStorage(storage: Storage, keys: string[]): Promise<number> {
+/** Deletes storage items (but the outbox of the queued turn `keepOutboxOf`); answers how many existed. */
+async function eraseStorage(storage: Storage, keys: string[], keepOutboxOf?: string): Promise<number> {
   let found = 0;
   // In batches: a member may have up to 200 conversations per record.
   for (let i = 0; i < keys.length; i += 100) {
     const batch = keys.slice(i, i + 100);
-    found += Object.keys(await storage.read(batch)).length;
-    await storage.delete(batch);
+    const items = await storage.read(batch);
+    found += Object.keys(items).length;
+    const kept: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(items)) {
+      const outbox = (item as Record<string, unknown>)[OUTBOX_PROPERTY] as { id?: unknown } | undefined;
+      // Written under the eTag read: a turn that saved meanwhile keeps its state.
+      if (keepOutboxOf !== undefined && outbox?.id === keepOutboxOf) {
+        kept[key] = { [OUTBOX_PROPERTY]: outbox, eTag: (item as { eTag?: string }).eTag };
+      }
+    }
+    await storage.delete(batch.filter((key) => !(key in kept)));
+    if (Object.keys(kept).length > 0) await storage.write(kept);
   }
   return found;
 }

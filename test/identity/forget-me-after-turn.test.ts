@@ -71,9 +71,15 @@ function world() {
       bot,
       { id, attempt, ...(commit ? { commit } : {}) },
     );
-  /** The storage items of the member and their conversation that "forget me" promises to delete. */
+  /**
+   * The storage items of the member and their conversation that "forget me" promises to delete and
+   * that still hold anything: a queued turn's conversation keeps only its outbox (its replies), so a
+   * re-delivery of the turn replays it.
+   */
   const leftOver = async (memberId: string) =>
-    Object.keys(await storage.read([CONVERSATION, `members/${memberId}/state`]));
+    Object.entries(await storage.read([CONVERSATION, `members/${memberId}/state`]))
+      .filter(([, item]) => Object.keys(item).some((field) => field !== 'eTag' && field !== 'turnOutbox'))
+      .map(([key]) => key);
   return { adapter, identity, storage, transcripts, deliver, leftOver, erases: () => erases };
 }
 
@@ -105,6 +111,34 @@ describe('"forget me" inside a queued turn', () => {
     expect(await leftOver(id)).toEqual([]);
   });
 
+  it('replays the refused confirmation when the queue delivers it again, and the customer stays forgotten', async () => {
+    const { adapter, identity, storage, deliver, erases, transcripts } = world();
+    await deliver('in-1', 'forget me');
+    adapter.fault = { text: 'Done: I forgot you.', mode: 'refuse' };
+    await expect(deliver('in-2', 'yes')).rejects.toThrow('refused');
+    await deliver('in-2', 'yes', 2);
+    expect(await identity.members.findByKey('webchat:anon-ana')).toBeUndefined();
+    expect(erases()).toBe(1);
+    expect(adapter.sent.map((activity) => activity.text)).toEqual([
+      'Erase everything?',
+      'Done: I forgot you.',
+    ]);
+    // Nothing of the customer's in the conversation's state: only the turn's outbox.
+    const conversation = (await storage.read([CONVERSATION]))[CONVERSATION] ?? {};
+    expect(Object.keys(conversation).sort()).toEqual(['eTag', 'turnOutbox']);
+    expect((await transcripts.getTranscriptActivities('test', 'conversation-1')).items).toEqual([]);
+  });
+
+  it('replays the confirmation, not runs it afresh, when its process died after the erase but before the commit', async () => {
+    const { identity, deliver, erases } = world();
+    await deliver('in-1', 'forget me');
+    await deliver('in-2', 'yes');
+    // The queue never removed the entry: another process delivers it again.
+    await deliver('in-2', 'yes', 2);
+    expect(erases()).toBe(1);
+    expect(await identity.members.findByKey('webchat:anon-ana')).toBeUndefined();
+  });
+
   it('finishes the erase when the run that confirmed it died after its save, and confirms it once', async () => {
     const { adapter, identity, storage, deliver, leftOver, erases, transcripts } = world();
     await deliver('in-1', 'forget me');
@@ -125,6 +159,7 @@ describe('"forget me" inside a queued turn', () => {
       'Done: I forgot you.',
     ]);
     expect(await identity.members.get(id)).toBeUndefined();
+    expect(await identity.members.findByKey('webchat:anon-ana')).toBeUndefined();
     expect(await leftOver(id)).toEqual([]);
     expect((await transcripts.getTranscriptActivities('test', 'conversation-1')).items).toEqual([]);
   });
