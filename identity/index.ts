@@ -59,7 +59,10 @@ export {
   type ErasureReport,
   eraseMember,
   exportMember,
+  finishErase,
+  isPendingErase,
   type MemberExport,
+  type PendingErase,
 } from './privacy.js';
 export { buildProfile, type MemberProfile, type ProfileSection } from './profile.js';
 export { isLuhnValid, isValidIban, redactActivity, redactPii } from './redact.js';
