@@ -104,14 +104,20 @@ export function createIdentity(options: IdentityOptions): Identity {
     logger,
     ...(options.journeyPollIntervalMs ? { pollIntervalMs: options.journeyPollIntervalMs } : {}),
   });
+  // The members each running turn erased (see `erase`); dropped with the turn.
+  const erasedInTurn = new WeakMap<TurnContext, Map<string, ErasureReport>>();
   const finish = (pending: PendingErase, keepOutboxOf?: string) =>
     finishErase(pending, options.stores.storage, options.stores.transcripts, keepOutboxOf);
   return {
     members,
     journey,
     start: () => journey.start(),
-    erase: (memberId, request, turn) =>
-      eraseMember(members, memberId, {
+    erase: async (memberId, request, turn) => {
+      // A turn whose save met a conflict runs its dialog again, which erases the same member again:
+      // answered with the first erase's report instead of a 404 on the member it deleted.
+      const earlier = turn && erasedInTurn.get(turn)?.get(memberId);
+      if (earlier) return earlier;
+      const report = await eraseMember(members, memberId, {
         ...request,
         transcripts: options.stores.transcripts,
         storage: options.stores.storage,
@@ -125,7 +131,10 @@ export function createIdentity(options: IdentityOptions): Identity {
               },
             }
           : {}),
-      }),
+      });
+      if (turn) erasedInTurn.set(turn, (erasedInTurn.get(turn) ?? new Map()).set(memberId, report));
+      return report;
+    },
     middleware: new IdentityMiddleware(members, {
       logger,
       proveWithStateRead: options.proveWithStateRead ?? false,

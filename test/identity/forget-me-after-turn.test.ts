@@ -48,6 +48,8 @@ function world() {
   const asked = state.conversationProperty<boolean>('asked');
   const language = state.userProperty<string>('language');
   let erases = 0;
+  // Run as the customer confirms, before the erase (another writer of the conversation, say).
+  const confirming: { hook?: (() => Promise<void>) | undefined } = {};
   const bot = async (context: TurnContext) => {
     await language.set(context, 'es');
     if (context.activity.text === 'forget me') {
@@ -57,6 +59,9 @@ function world() {
       const member = turnMember(context);
       if (!member) throw new Error('no member on the turn');
       erases++;
+      const hook = confirming.hook;
+      confirming.hook = undefined;
+      await hook?.();
       await asked.set(context, false);
       await identity.erase(member.id, { actor: 'customer', reason: 'forget me' }, context);
       await context.sendActivity('Done: I forgot you.');
@@ -80,7 +85,7 @@ function world() {
     Object.entries(await storage.read([CONVERSATION, `members/${memberId}/state`]))
       .filter(([, item]) => Object.keys(item).some((field) => field !== 'eTag' && field !== 'turnOutbox'))
       .map(([key]) => key);
-  return { adapter, identity, storage, transcripts, deliver, leftOver, erases: () => erases };
+  return { adapter, identity, storage, transcripts, deliver, leftOver, confirming, erases: () => erases };
 }
 
 describe('"forget me" inside a queued turn', () => {
@@ -136,6 +141,25 @@ describe('"forget me" inside a queued turn', () => {
     // The queue never removed the entry: another process delivers it again.
     await deliver('in-2', 'yes', 2);
     expect(erases()).toBe(1);
+    expect(await identity.members.findByKey('webchat:anon-ana')).toBeUndefined();
+  });
+
+  it('confirms the erase once when its save meets a conflict and the dialog runs again', async () => {
+    const { adapter, identity, storage, deliver, confirming, erases } = world();
+    await deliver('in-1', 'forget me');
+    const id = (await identity.members.findByKey('webchat:anon-ana'))?.id ?? '';
+    // Someone else writes the conversation's state while the first run confirms: its save conflicts.
+    confirming.hook = async () => {
+      const { eTag: _eTag, ...current } = (await storage.read([CONVERSATION]))[CONVERSATION] ?? {};
+      await storage.write({ [CONVERSATION]: { ...current, touched: true, eTag: '*' } });
+    };
+    await deliver('in-2', 'yes');
+    expect(erases()).toBe(2);
+    expect(adapter.sent.map((activity) => activity.text)).toEqual([
+      'Erase everything?',
+      'Done: I forgot you.',
+    ]);
+    expect(await identity.members.get(id)).toBeUndefined();
     expect(await identity.members.findByKey('webchat:anon-ana')).toBeUndefined();
   });
 
