@@ -83,7 +83,8 @@ export class GamificationMiddleware implements Middleware {
       replay: (events) => {
         context.turnState.set(LoyaltyTurnKey.events, Array.isArray(events) ? events : []);
       },
-      // The dialogs of the run again record their events anew (its awards started with this run's).
+      // The dialogs of the run again record their events anew. This run's awards were already started
+      // with its save (`saving`), so an event only this conflicting run recorded is still paid.
       retrying: () => {
         context.turnState.delete(LoyaltyTurnKey.events);
       },
