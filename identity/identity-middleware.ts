@@ -147,7 +147,15 @@ export class IdentityMiddleware implements Middleware {
       context.turnState.set(AFTER_TURN, erases);
       saveWithState(context, 'identity.erase', {
         items: async () => ({}),
-        outbox: () => (erases.length > 0 ? erases : undefined),
+        // The conversation's state keeps it past the erase: whether the sender's key went, not the keys.
+        outbox: () =>
+          erases.length > 0
+            ? erases.map(({ identityKeys, ...pending }) => ({
+                ...pending,
+                forgetsSender:
+                  pending.forgetsSender === true || identityKeys?.includes(normalizeKey(key)) === true,
+              }))
+            : undefined,
         // A replay of a turn whose run died after its save finishes the erase that run asked for.
         replay: (saved) => {
           if (Array.isArray(saved)) erases.push(...saved.filter(isPendingErase));
@@ -173,6 +181,8 @@ export class IdentityMiddleware implements Middleware {
         },
         // A replay records the contact after the turn, with the language and intent its first run found.
         outbox: () => {
+          // The conversation's state keeps an erasing turn's outbox past the erase, and nothing is recorded.
+          if (erases.length > 0) return undefined;
           const learnt = this.learntOf(context);
           return learnt.language === undefined && learnt.intent === undefined ? undefined : learnt;
         },
@@ -266,7 +276,8 @@ export class IdentityMiddleware implements Middleware {
   ): Promise<void> {
     if (!turnReplayed(context)) return;
     const key = normalizeKey(context.activity.from?.id ?? '');
-    if (!erases.some((pending) => pending.identityKeys?.includes(key))) return;
+    if (!erases.some((pending) => pending.forgetsSender === true || pending.identityKeys?.includes(key)))
+      return;
     if (version !== 1 || record.conversations.length > 0 || record.identityKeys.length !== 1) return;
     await this.members.store.releaseKey(key, record.id);
     await this.members.store.delete(record.id);

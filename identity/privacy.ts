@@ -4,6 +4,7 @@ import type { MemberConversation, MemberRecord } from './member-record.js';
 import type { AuditRecord } from './member-store.js';
 import type { Members } from './members.js';
 import { type ConversationTranscript, readTranscripts } from './transcripts.js';
+import { StorageConflictError } from '../storage/errors.js';
 import { OUTBOX_PROPERTY } from '../storage/turn-outbox.js';
 
 /** Everything Relevo's identity layer holds about a member (GDPR art. 15 and 20), as JSON. */
@@ -105,10 +106,14 @@ export interface PendingErase {
   conversations: Pick<MemberConversation, 'channelId' | 'conversationId'>[];
   /**
    * The erased member's identity keys: a replay of the turn that finds a fresh, empty member owning
-   * one of them (the identity stage created it before the replay was known) removes it too. Absent in
-   * outboxes saved before it existed.
+   * one of them (the identity stage created it before the replay was known) removes it too.
    */
   identityKeys?: string[];
+  /**
+   * In a queued turn's outbox, instead of `identityKeys` (which may be addresses, kept past the erase
+   * until the conversation's next queued turn): whether they held the key of the turn's sender.
+   */
+  forgetsSender?: boolean;
 }
 
 /** Whether `value` (read back from storage) is a {@link PendingErase}. */
@@ -124,7 +129,9 @@ export function isPendingErase(value: unknown): value is PendingErase {
       (c) => typeof c?.channelId === 'string' && typeof c.conversationId === 'string',
     ) &&
     (pending.identityKeys === undefined ||
-      (Array.isArray(pending.identityKeys) && pending.identityKeys.every((key) => typeof key === 'string')))
+      (Array.isArray(pending.identityKeys) &&
+        pending.identityKeys.every((key) => typeof key === 'string'))) &&
+    (pending.forgetsSender === undefined || typeof pending.forgetsSender === 'boolean')
   );
 }
 
@@ -261,7 +268,12 @@ async function eraseStorage(storage: Storage, keys: string[], keepOutboxOf?: str
       }
     }
     await storage.delete(batch.filter((key) => !(key in kept)));
-    if (Object.keys(kept).length > 0) await storage.write(kept);
+    // A conflict: a later turn saved that state meanwhile, and its own outbox replaces this one.
+    if (Object.keys(kept).length > 0) {
+      await storage.write(kept).catch((error: unknown) => {
+        if (!(error instanceof StorageConflictError)) throw error;
+      });
+    }
   }
   return found;
 }

@@ -131,6 +131,7 @@ describe('"forget me" inside a queued turn', () => {
     // Nothing of the customer's in the conversation's state: only the turn's outbox.
     const conversation = (await storage.read([CONVERSATION]))[CONVERSATION] ?? {};
     expect(Object.keys(conversation).sort()).toEqual(['eTag', 'turnOutbox']);
+    expect(JSON.stringify(conversation)).not.toContain('anon-ana');
     expect((await transcripts.getTranscriptActivities('test', 'conversation-1')).items).toEqual([]);
   });
 
