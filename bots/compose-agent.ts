@@ -62,6 +62,8 @@ export interface AgentComposition {
   analytics: Analytics;
   /** channelId → adapter, for the desk's replies; the server fills it once the channels exist. */
   adapters: Map<string, BotAdapter>;
+  /** channelId → the channel's `eraseConversation`, for identity's erase; the server fills it too. */
+  conversationErasers: Map<string, (conversationId: string) => Promise<void>>;
   recognizer: NluRecognizer;
 }
 
@@ -82,9 +84,11 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.random ? { random: options.random } : {}),
   });
+  const conversationErasers = new Map<string, (conversationId: string) => Promise<void>>();
   const identity = createIdentity({
     stores,
     logger,
+    conversationErasers,
     ...(options.clock ? { clock: options.clock } : {}),
     smtpUrl: config.SMTP_URL,
     emailFrom: config.EMAIL_FROM,
@@ -243,5 +247,5 @@ export async function composeAgent(options: ComposeAgentOptions): Promise<AgentC
     });
   });
   await analytics.watchHandoffs(handoffs);
-  return { pipeline, bot, identity, loyalty, handoffs, adapters, analytics, recognizer };
+  return { pipeline, bot, identity, loyalty, handoffs, adapters, conversationErasers, analytics, recognizer };
 }

@@ -65,15 +65,21 @@ export async function createRelevo(options: RelevoOptions): Promise<Relevo> {
   });
   const inFlight = new InFlightWork();
   const server = createHttpServer(logger);
-  const { pipeline, bot, identity, loyalty, handoffs, adapters, analytics } = await composeAgent({
-    ...options,
-    stores,
-    inFlight,
-  });
+  const { pipeline, bot, identity, loyalty, handoffs, adapters, conversationErasers, analytics } =
+    await composeAgent({
+      ...options,
+      stores,
+      inFlight,
+    });
   const channels = await createChannels({ config, logger, stores, inFlight, pipeline, bot });
   // The desk replies through the customer's own channel; Bot Framework channel ids are learned per turn.
   for (const channel of channels)
     if (channel.adapter && channel.name !== 'botframework') adapters.set(channel.name, channel.adapter);
+  // An erase deletes what a channel itself keeps of the member's conversations (web chat's log).
+  for (const channel of channels) {
+    const erase = channel.eraseConversation;
+    if (erase) conversationErasers.set(channel.name, (conversationId) => erase.call(channel, conversationId));
+  }
   for (const channel of channels) channel.mount(server);
 
   const openapi = new OpenApiRegistry();

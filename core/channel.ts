@@ -27,6 +27,8 @@ export interface Channel {
   start(): Promise<void>;
   /** Stops background work and closes connections; in-flight turns are awaited by the caller. */
   close(): Promise<void>;
+  /** Deletes what the channel itself keeps of a conversation (web chat: its Direct Line log), for an erase. */
+  eraseConversation?(conversationId: string): Promise<void>;
 }
 
 /** A channel that is off because its settings are absent: it only reports so. */

@@ -96,6 +96,14 @@ export class TurnCommit {
     this.isDropped = true;
   }
 
+  /**
+   * Whether the turn erased its own conversation ("forget me", {@link dropTranscript}): the finishing
+   * step deletes the channel's data of it (web chat's Direct Line log) once the replies are appended.
+   */
+  get conversationErased(): boolean {
+    return this.isDropped;
+  }
+
   /** The index of the held reply `response` stands for, if it is one. */
   replyOf(response: ResourceResponse | undefined): number | undefined {
     return response ? this.pending.get(response) : undefined;

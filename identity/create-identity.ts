@@ -10,7 +10,14 @@ import type { IdentityRules } from './identity-rules.js';
 import { MemoryDurableTimers, RedisDurableTimers } from './journey/durable-timers.js';
 import { Journey } from './journey/journey.js';
 import { parseWaypointRules } from './journey/waypoint-rules.js';
-import { type ErasureReport, eraseMember, finishErase, type PendingErase } from './privacy.js';
+import {
+  type ConversationErasers,
+  type ConversationRef,
+  type ErasureReport,
+  eraseMember,
+  finishErase,
+  type PendingErase,
+} from './privacy.js';
 import { LinkService, type RateLimit } from './link-service.js';
 import type { MemberStore } from './member-store.js';
 import { Members } from './members.js';
@@ -28,6 +35,12 @@ export interface IdentityOptions {
   logger?: Logger;
   clock?: Clock;
   rules?: Partial<IdentityRules>;
+  /**
+   * channelId → what deletes the channel's own data of a conversation (web chat's Direct Line log); an
+   * erase deletes it for each of the member's conversations. The composition root fills it once the
+   * channels exist.
+   */
+  conversationErasers?: ConversationErasers;
   /** `SMTP_URL` and `EMAIL_FROM`; without both, linking is off (no LinkService, no link routes). */
   smtpUrl?: string | undefined;
   emailFrom?: string | undefined;
@@ -106,8 +119,15 @@ export function createIdentity(options: IdentityOptions): Identity {
   });
   // The members each running turn erased (see `erase`); dropped with the turn.
   const erasedInTurn = new WeakMap<TurnContext, Map<string, ErasureReport>>();
-  const finish = (pending: PendingErase, keepOutboxOf?: string) =>
-    finishErase(pending, options.stores.storage, options.stores.transcripts, keepOutboxOf);
+  const finish = (pending: PendingErase, keepOutboxOf?: string, turnConversation?: ConversationRef) =>
+    finishErase(
+      pending,
+      options.stores.storage,
+      options.stores.transcripts,
+      keepOutboxOf,
+      options.conversationErasers,
+      turnConversation,
+    );
   return {
     members,
     journey,
@@ -121,6 +141,7 @@ export function createIdentity(options: IdentityOptions): Identity {
         ...request,
         transcripts: options.stores.transcripts,
         storage: options.stores.storage,
+        conversationErasers: options.conversationErasers,
         ...(turn
           ? {
               afterTurn: (pending: PendingErase) => {
@@ -146,6 +167,7 @@ export function createIdentity(options: IdentityOptions): Identity {
         members,
         transcripts: options.stores.transcripts,
         storage: options.stores.storage,
+        conversationErasers: options.conversationErasers,
         linkService,
         apiToken: options.apiToken,
         openapi,

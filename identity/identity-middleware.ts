@@ -24,7 +24,7 @@ import {
   type Members,
   normalizeKey,
 } from './members.js';
-import { isPendingErase, type PendingErase } from './privacy.js';
+import { type ConversationRef, isPendingErase, type PendingErase } from './privacy.js';
 import { parseIdentityKey } from '../core/identity-key.js';
 
 const AFTER_TURN = Symbol.for('relevo.identity.afterTurn');
@@ -53,10 +53,15 @@ export interface IdentityMiddlewareOptions {
   proveWithStateRead?: boolean;
   /**
    * Finishes an erase asked for inside a turn (identity/privacy.ts `finishErase` on the agent's storage
-   * and transcripts); `keepOutboxOf`, a queued turn's inbound id, keeps that turn's outbox.
+   * and transcripts); `keepOutboxOf`, a queued turn's inbound id, keeps that turn's outbox, and the
+   * channel data of `turnConversation`, the turn's own, is left to its commit.
    * Without it the stage takes no erase over ({@link eraseAfterTurn} answers false).
    */
-  finishErase?: (pending: PendingErase, keepOutboxOf?: string) => Promise<void>;
+  finishErase?: (
+    pending: PendingErase,
+    keepOutboxOf?: string,
+    turnConversation?: ConversationRef,
+  ) => Promise<void>;
 }
 
 /**
@@ -75,7 +80,9 @@ export interface IdentityMiddlewareOptions {
 export class IdentityMiddleware implements Middleware {
   private readonly logger: Logger;
   private readonly proveWithStateRead: boolean;
-  private readonly finishErase: ((pending: PendingErase, keepOutboxOf?: string) => Promise<void>) | undefined;
+  private readonly finishErase:
+    | ((pending: PendingErase, keepOutboxOf?: string, turnConversation?: ConversationRef) => Promise<void>)
+    | undefined;
 
   constructor(
     private readonly members: Members,
@@ -242,16 +249,16 @@ export class IdentityMiddleware implements Middleware {
     const commit = turnCommit(context);
     const { channelId, conversation } = context.activity;
     // A queued turn's transcript is written by its commit, after the turn: not for an erased conversation.
-    if (
-      erases.some((pending) =>
-        pending.conversations.some((c) => c.channelId === channelId && c.conversationId === conversation?.id),
-      )
-    ) {
-      commit?.dropTranscript();
-    }
+    // Its commit deletes the channel's data of it too (web chat's log), once the goodbye is shown.
+    const own = erases.some((pending) =>
+      pending.conversations.some((c) => c.channelId === channelId && c.conversationId === conversation?.id),
+    );
+    if (own) commit?.dropTranscript();
+    const turnConversation =
+      own && commit && conversation ? { channelId, conversationId: conversation.id } : undefined;
     for (const pending of erases) {
       try {
-        await this.finishErase?.(pending, inboundDelivery(context)?.id);
+        await this.finishErase?.(pending, inboundDelivery(context)?.id, turnConversation);
       } catch (error) {
         this.logger.warn({ err: error, memberId }, 'could not finish erasing a member after the turn');
       }

@@ -79,6 +79,16 @@ export const defaultErasableStorageKeys: ErasableStorageKeys = {
   ],
 };
 
+/**
+ * Deletes what a channel itself keeps of one conversation (web chat: its Direct Line record and
+ * activity log), by the channel's id. The channel provides it to the composition root, which passes
+ * the map on here: identity imports no connector.
+ */
+export type ConversationErasers = ReadonlyMap<string, (conversationId: string) => Promise<void>>;
+
+/** A conversation an erase inside a turn leaves to the turn's own commit (see {@link finishErase}). */
+export type ConversationRef = Pick<MemberConversation, 'channelId' | 'conversationId'>;
+
 /** What {@link eraseMember} needs besides the member. */
 export interface EraseOptions {
   actor: string;
@@ -88,6 +98,8 @@ export interface EraseOptions {
   storage?: Storage | undefined;
   /** Which `storage` items belong to a member; default {@link defaultErasableStorageKeys}. */
   storageKeys?: ErasableStorageKeys | undefined;
+  /** The channels' own data of the member's conversations (web chat's Direct Line log). */
+  conversationErasers?: ConversationErasers | undefined;
   /**
    * For an erase inside a turn ("forget me"): receives what is left to erase once the turn is over
    * (run it with {@link finishErase}). The state stage saves this conversation's state after the
@@ -140,23 +152,41 @@ export function isPendingErase(value: unknown): value is PendingErase {
  * `keepOutboxOf` (a queued turn's inbound id): a state document holding that turn's outbox is cut down
  * to the outbox (the turn's replies and side work, nothing the customer said) instead of deleted, so a
  * re-delivery of the turn finds it and replays the turn instead of running it again on empty state.
+ * The channel data of `turnConversation` is left to that turn's commit: web chat still shows the
+ * goodbye from its log, then deletes it (core/turn-commit.ts `conversationErased`).
  */
 export async function finishErase(
   pending: PendingErase,
   storage: Storage | undefined,
   transcripts: TranscriptStore | undefined,
   keepOutboxOf?: string,
+  erasers?: ConversationErasers,
+  turnConversation?: ConversationRef,
 ): Promise<void> {
   if (storage) await eraseStorage(storage, pending.storageKeys, keepOutboxOf);
   if (transcripts) {
     for (const c of pending.conversations) await transcripts.deleteTranscript(c.channelId, c.conversationId);
   }
+  const others = pending.conversations.filter(
+    (c) =>
+      c.channelId !== turnConversation?.channelId || c.conversationId !== turnConversation.conversationId,
+  );
+  await eraseChannelData(erasers, others);
+}
+
+/** Deletes the channels' own data of `conversations` (those of a channel without an eraser have none). */
+async function eraseChannelData(
+  erasers: ConversationErasers | undefined,
+  conversations: readonly ConversationRef[],
+): Promise<void> {
+  for (const c of conversations) await erasers?.get(c.channelId)?.(c.conversationId);
 }
 
 /**
  * Erases a member (GDPR art. 17): every identity key, the transcripts of its conversations, their
  * state, references and handoff state in `storage`, the member's turn state, a pending link code, the
- * records of members merged into it, and the personal data in its merge audits. Dedupe keys, turn locks
+ * records of members merged into it, the channels' own data of its conversations (web chat's Direct
+ * Line log), and the personal data in its merge audits. Dedupe keys, turn locks
  * and rate-limit counters are not touched: they hold activity, conversation or identity-key names only
  * for seconds to hours and expire on their own (docs/identity.md). An
  * erase audit records who/when/why and the counts, under the member's random id only. Emits
@@ -200,6 +230,8 @@ export async function eraseMember(
       identityKeys: [...member.identityKeys],
     });
   } else if (storage) storageItems = await eraseStorage(storage, storageKeys);
+  // Inside a turn the channels' data goes once the turn is over, with the rest (finishErase).
+  if (!(storage && options.afterTurn)) await eraseChannelData(options.conversationErasers, conversations);
   const hadCode = (await members.store.getSecret(`link:${id}`)) !== undefined;
   await members.store.deleteSecret(`link:${id}`);
   for (const audit of audits) {

@@ -11,7 +11,7 @@ import type { LinkService } from './link-service.js';
 import type { MemberRecord } from './member-record.js';
 import type { Members } from './members.js';
 import { unmergeMembers } from './merge.js';
-import { eraseMember, exportMember } from './privacy.js';
+import { type ConversationErasers, eraseMember, exportMember } from './privacy.js';
 import { buildProfile, type ProfileSection } from './profile.js';
 
 export interface IdentityRouteOptions {
@@ -20,6 +20,8 @@ export interface IdentityRouteOptions {
   transcripts?: TranscriptStore | undefined;
   /** The agent's botbuilder `Storage`: the erase deletes the member's state and references there. */
   storage?: Storage | undefined;
+  /** The channels' own data of the member's conversations, erased too (web chat's Direct Line log). */
+  conversationErasers?: ConversationErasers | undefined;
   /** Absent: the link routes are not mounted (no SMTP configured). */
   linkService?: LinkService | undefined;
   /** `RELEVO_API_TOKEN`; without it every route answers 503 (closed, never open). */
@@ -82,6 +84,7 @@ export function mountIdentityRoutes(server: Server, options: IdentityRouteOption
         reason: stringField(body, 'reason') ?? 'erase requested through the API',
         transcripts: options.transcripts,
         storage: options.storage,
+        conversationErasers: options.conversationErasers,
       }),
     );
   });

@@ -79,6 +79,11 @@ export interface ConversationStore {
    */
   commit(conversationId: string, queue: CommitQueue, done: string, commit: TurnCommit): Promise<Next>;
   since(conversationId: string, watermark: number): Promise<ActivitySet>;
+  /**
+   * Deletes the conversation: its record, its log and its appended keys (a member's erase). Its token
+   * then gets 404, as for an ended conversation; an open socket stays open and receives nothing more.
+   */
+  erase(conversationId: string): Promise<void>;
   /** The key tokens are signed with: one for every process sharing the store. */
   signingKey(): Promise<Buffer>;
   /** The keys a token may be signed with, the signing key first; `recheck`: one may be new. */
@@ -252,6 +257,12 @@ export class MemoryConversationStore implements ConversationStore {
   async since(conversationId: string, watermark: number): Promise<ActivitySet> {
     const log = this.logs.get(conversationId) ?? [];
     return toSet(conversationId, log.slice(watermark, watermark + MAX_ACTIVITIES_PER_SET), watermark);
+  }
+
+  async erase(conversationId: string): Promise<void> {
+    this.records.delete(conversationId);
+    this.logs.delete(conversationId);
+    this.appended.delete(conversationId);
   }
 
   async signingKey(): Promise<Buffer> {

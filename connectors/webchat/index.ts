@@ -68,10 +68,24 @@ export function createWebChatChannel(options: WebChatChannelOptions): Channel {
         commit: entry.commit,
       }),
     // A turn's replies, transcript and the entry's removal: one step (one script on Redis).
-    finish: (partition, holder, done, commit) =>
-      store.commit(commit.conversationId ?? '', { backend: inbound, partition, holder }, done, commit),
+    // A turn that erased its conversation ("forget me") has shown its goodbye: the log goes now.
+    finish: async (partition, holder, done, commit) => {
+      const conversationId = commit.conversationId ?? '';
+      const next = await store.commit(conversationId, { backend: inbound, partition, holder }, done, commit);
+      // Not retried with the commit: a log left behind is unreadable without its record, and expires.
+      if (commit.conversationErased) {
+        await store.erase(conversationId).catch((error: unknown) => {
+          logger.warn({ err: error, conversationId }, "could not erase an erased conversation's log");
+        });
+      }
+      return next;
+    },
     // A turn that failed after its state was saved still shows its replies (the re-run's are skipped).
-    keep: (commit) => keepTurn(store, commit.conversationId ?? '', inbound.transcripts, commit),
+    keep: async (commit) => {
+      const conversationId = commit.conversationId ?? '';
+      await keepTurn(store, conversationId, inbound.transcripts, commit);
+      if (commit.conversationErased) await store.erase(conversationId);
+    },
     ...(options.visibilityMs === undefined ? {} : { visibilityMs: options.visibilityMs }),
   });
   const service = new DirectLineService({ adapter, queue, inbound, secret: options.secret, clock, logger });
@@ -92,5 +106,6 @@ export function createWebChatChannel(options: WebChatChannelOptions): Channel {
       await queue.stop();
       await streams.close();
     },
+    eraseConversation: (conversationId) => store.erase(conversationId),
   };
 }

@@ -245,6 +245,15 @@ export class RedisConversationStore implements ConversationStore {
   }
 
   /**
+   * One DEL of the three keys (one slot). Another process may serve the record from its cache for up to
+   * {@link RECORD_CACHE_MS}: its reads then find the log empty.
+   */
+  async erase(conversationId: string): Promise<void> {
+    this.records.delete(conversationId);
+    await this.client.del(this.logKeys(conversationId));
+  }
+
+  /**
    * The key every process signs tokens with. With `DIRECTLINE_SECRET` it is derived from the secret, so
    * every process has it and no Redis outage changes it. Without, it is created once in Redis (`SET NX
    * GET`, one step) and then read; every Direct Line request checks a token, so the key is kept for a
