@@ -42,6 +42,13 @@ export function eraseAfterTurn(context: TurnContext, pending: PendingErase): boo
   return queued !== undefined;
 }
 
+/** Finishes one erase a turn asked for (see {@link IdentityMiddlewareOptions.finishErase}). */
+type FinishErase = (
+  pending: PendingErase,
+  keepOutboxOf?: string,
+  turnConversation?: ConversationRef,
+) => Promise<void>;
+
 export interface IdentityMiddlewareOptions {
   logger?: Logger;
   /**
@@ -57,11 +64,7 @@ export interface IdentityMiddlewareOptions {
    * channel data of `turnConversation`, the turn's own, is left to its commit.
    * Without it the stage takes no erase over ({@link eraseAfterTurn} answers false).
    */
-  finishErase?: (
-    pending: PendingErase,
-    keepOutboxOf?: string,
-    turnConversation?: ConversationRef,
-  ) => Promise<void>;
+  finishErase?: FinishErase;
 }
 
 /**
@@ -80,9 +83,7 @@ export interface IdentityMiddlewareOptions {
 export class IdentityMiddleware implements Middleware {
   private readonly logger: Logger;
   private readonly proveWithStateRead: boolean;
-  private readonly finishErase:
-    | ((pending: PendingErase, keepOutboxOf?: string, turnConversation?: ConversationRef) => Promise<void>)
-    | undefined;
+  private readonly finishErase: FinishErase | undefined;
 
   constructor(
     private readonly members: Members,

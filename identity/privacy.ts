@@ -115,7 +115,7 @@ export interface EraseOptions {
  */
 export interface PendingErase {
   storageKeys: string[];
-  conversations: Pick<MemberConversation, 'channelId' | 'conversationId'>[];
+  conversations: ConversationRef[];
   /**
    * The erased member's identity keys: a replay of the turn that finds a fresh, empty member owning
    * one of them (the identity stage created it before the replay was known) removes it too.
