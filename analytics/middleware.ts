@@ -142,10 +142,7 @@ export class AnalyticsMiddleware implements Middleware {
         // stage saw of the turn come back from the outbox.
         outbox: () => ({ at: turnTime(context), seen: seenOn(context) }),
         replay: (saved) => {
-          const kept = (typeof saved === 'number' ? { at: saved } : (saved ?? {})) as {
-            at?: unknown;
-            seen?: unknown;
-          };
+          const kept = (saved ?? {}) as { at?: unknown; seen?: unknown };
           if (typeof kept.at === 'number') setTurnTime(context, kept.at);
           if (typeof kept.seen === 'object' && kept.seen !== null) replayed = kept.seen as TurnSeen;
         },

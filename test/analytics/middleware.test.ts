@@ -188,7 +188,7 @@ describe('the analytics stage', () => {
         // What the state stage does on a replay: hand each request what it kept, send the saved replies.
         context.turnState.set(TurnStateKey.replayed, true);
         const requests = context.turnState.get(TurnStateKey.saveWithState) as Map<string, SaveWithState>;
-        requests.get('analytics.session')?.replay?.(midnight - 1_000);
+        requests.get('analytics.session')?.replay?.({ at: midnight - 1_000 });
         await context.sendActivity('echo: where is my order');
       },
     };
