@@ -1,5 +1,6 @@
 import { MessageFactory, type TurnContext } from 'botbuilder';
 import type { DialogContext, PromptOptions } from 'botbuilder-dialogs';
+import { inboundDelivery } from '../../core/turn-state.js';
 import { ListPrompt } from '../../dialogs/prompts.js';
 import type { PlayOptions } from '../games/daily-games.js';
 import type { RandomInt } from '../games/trivia.js';
@@ -22,9 +23,19 @@ export function isRedelivery(dc: DialogContext): boolean {
   return false;
 }
 
-/** The rules' view of this turn's member: their time zone (one play per *their* day) and trust. */
+/**
+ * The rules' view of this turn's member: their time zone (one play per *their* day) and trust, and
+ * the turn itself (a queued turn's inbound id, else the activity's id, in its conversation), so the
+ * same turn run again gets its play back.
+ */
 export function playOptions(context: TurnContext, isSuspect: boolean | undefined): PlayOptions {
-  return { timeZone: context.activity.localTimezone, isSuspect };
+  const { channelId, conversation, id, localTimezone } = context.activity;
+  const turnId = inboundDelivery(context)?.id ?? id;
+  return {
+    timeZone: localTimezone,
+    isSuspect,
+    turn: turnId === undefined ? undefined : `${channelId}/${conversation?.id}/${turnId}`,
+  };
 }
 
 /** A uniformly shuffled `[0 … count-1]` (Fisher–Yates): display position → option index. */

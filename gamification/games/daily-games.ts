@@ -20,6 +20,12 @@ export interface PlayOptions {
   /** The member's IANA time zone: "one play per day" uses their day. */
   timeZone?: string | undefined;
   isSuspect?: boolean | undefined;
+  /**
+   * The turn playing (its channel, conversation and inbound or activity id): the same turn run again
+   * — its process died before its state was saved, or its save met a conflict — gets the play it
+   * claimed back, with the same draw, instead of "already played".
+   */
+  turn?: string | undefined;
 }
 
 /** A trivia play in progress, kept in dialog state between turns. */
@@ -67,8 +73,9 @@ export class DailyGames {
     const prizes = this.gamification.config.games.dailySpin?.prizes;
     if (prizes === undefined)
       throw new RelevoError(GameErrorCode.notConfigured, 'The daily spin is not configured');
-    const playId = await this.claim('spin', memberId, options);
-    const prize = spinWheel(prizes, this.random);
+    const { playId, drawn: prize } = await this.claim('spin', memberId, options, () =>
+      spinWheel(prizes, this.random),
+    );
     const points = options.isSuspect ? 0 : prize.points;
     if (points > 0) {
       await this.gamification.ledger.credit({
@@ -91,11 +98,10 @@ export class DailyGames {
 
   /** Starts today's trivia play for the member, or throws `RELEVO_GAME_ALREADY_PLAYED`. */
   async startTrivia(memberId: string, bank: QuestionBank, options: PlayOptions = {}): Promise<TriviaPlay> {
-    const playId = await this.claim('trivia', memberId, options);
-    return {
-      playId,
-      round: startTrivia(bank, this.gamification.config.games.trivia.questionsPerPlay, this.random),
-    };
+    const { playId, drawn: round } = await this.claim('trivia', memberId, options, () =>
+      startTrivia(bank, this.gamification.config.games.trivia.questionsPerPlay, this.random),
+    );
+    return { playId, round };
   }
 
   /** Pays a finished play: points per right answer, once per play id, and the game outcomes. */
@@ -118,18 +124,47 @@ export class DailyGames {
     return { correct: play.round.correct, of: play.round.questionIds.length, points, isWin, balance };
   }
 
-  private async claim(game: string, memberId: string, options: PlayOptions): Promise<string> {
+  /**
+   * Claims today's play of `game` for the member together with its draw, kept with the claim beside the
+   * turn that made it: that turn run again gets both back (its points are credited under the same
+   * play id, so once), any other turn the same day `RELEVO_GAME_ALREADY_PLAYED`.
+   */
+  private async claim<T>(
+    game: string,
+    memberId: string,
+    options: PlayOptions,
+    draw: () => T,
+  ): Promise<{ playId: string; drawn: T }> {
     const zone =
       options.timeZone !== undefined && isTimeZone(options.timeZone)
         ? options.timeZone
         : this.gamification.config.timeZone;
     const playId = `${game}:${memberId}:${localDay(this.clock.now(), zone)}`;
-    if (!(await this.plays.claim(`game:${playId}`, TWO_DAYS_MS))) {
-      throw new RelevoError(GameErrorCode.alreadyPlayed, 'Already played today; come back tomorrow', {
-        statusCode: 409,
-        details: { game, memberId },
-      });
-    }
-    return playId;
+    const key = `game:${playId}`;
+    const drawn = draw();
+    const claim: PlayClaim = { turn: options.turn, drawn };
+    if (await this.plays.claim(key, TWO_DAYS_MS, JSON.stringify(claim))) return { playId, drawn };
+    const earlier = options.turn === undefined ? undefined : parseClaim(await this.plays.valueOf(key));
+    if (earlier !== undefined && earlier.turn === options.turn) return { playId, drawn: earlier.drawn as T };
+    throw new RelevoError(GameErrorCode.alreadyPlayed, 'Already played today; come back tomorrow', {
+      statusCode: 409,
+      details: { game, memberId },
+    });
+  }
+}
+
+/** What a day's play claim holds: the turn that claimed it and what it drew (prize or questions). */
+interface PlayClaim {
+  turn: string | undefined;
+  drawn: unknown;
+}
+
+/** A claim's value as stored (`'1'` for claims made before the claim kept its turn: another turn's). */
+function parseClaim(value: string | undefined): PlayClaim | undefined {
+  try {
+    const claim = JSON.parse(value ?? '') as Partial<PlayClaim> | null;
+    return typeof claim?.turn === 'string' ? { turn: claim.turn, drawn: claim.drawn } : undefined;
+  } catch {
+    return undefined;
   }
 }
