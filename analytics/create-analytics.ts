@@ -9,7 +9,7 @@ import { AnalyticsService } from './analytics.js';
 import type { OutcomeInput } from './events.js';
 import { type HandoffEventSource, HandoffOutcomes } from './handoff-outcomes.js';
 import { loadHashKey } from './hash-key.js';
-import type { KpiQuery, Kpis } from './kpis.js';
+import type { KpiQuery, Kpis } from './kpi-types.js';
 import { AnalyticsMetrics } from './metrics.js';
 import { AnalyticsMiddleware, recordOutcome } from './middleware.js';
 import { MemoryOutcomeEvents, type OutcomeEvents } from './outcome-events.js';

@@ -1,4 +1,4 @@
-import type { KpiFigures, Kpis } from './kpis.js';
+import type { KpiFigures, Kpis } from './kpi-types.js';
 
 const COLUMNS: [string, (f: KpiFigures) => number | null][] = [
   ['conversations', (f) => f.conversations],

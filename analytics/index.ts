@@ -17,18 +17,8 @@ export {
 } from './events.js';
 export { type HandoffEventSource, HandoffOutcomes } from './handoff-outcomes.js';
 export { loadHashKey } from './hash-key.js';
-export {
-  type CsatFigures,
-  computeKpis,
-  DEFAULT_FCR_WINDOW_MS,
-  defaultBucketMs,
-  type KpiFigures,
-  type KpiPoint,
-  type KpiQuery,
-  type Kpis,
-  percentile,
-  slope,
-} from './kpis.js';
+export type { CsatFigures, KpiFigures, KpiPoint, KpiQuery, Kpis } from './kpi-types.js';
+export { computeKpis, DEFAULT_FCR_WINDOW_MS, defaultBucketMs } from './kpis.js';
 export { AnalyticsMetrics, type AnalyticsMetricsOptions, type TurnOutcome } from './metrics.js';
 export {
   AnalyticsMiddleware,
@@ -41,3 +31,4 @@ export { MemoryOutcomeEvents, type OutcomeEvents } from './outcome-events.js';
 export { RedisOutcomeEvents, type RedisOutcomeEventsOptions } from './redis-outcome-events.js';
 export { type AnalyticsRoutesOptions, type DeskAuthenticate, mountAnalyticsRoutes } from './routes.js';
 export { type ConversationSession, ConversationSessions, sessionKey } from './sessions.js';
+export { percentile, slope } from './statistics.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeKpis, percentile, slope } from '../../analytics/kpis.js';
+import { computeKpis } from '../../analytics/kpis.js';
+import { percentile, slope } from '../../analytics/statistics.js';
 import { DAY, HOUR, scriptedEvents, T0 } from './scenario.js';
 
 const week = { from: T0, to: T0 + 7 * DAY };
