@@ -7,84 +7,11 @@ import { silentLogger } from '../core/logger.js';
 import { TurnCommit } from '../core/turn-commit.js';
 import type { Holder, InboundBackend, Next, Wake } from './inbound-backend.js';
 import { turnLockResource } from './inbound-backend.js';
+import type { FinishTurn, InboundHandler, InboundQueueOptions, KeepTurn } from './inbound-queue-options.js';
 import { lockLost, waitForLock } from './lock-wait.js';
 import { logTranscript } from './transcript-log.js';
 import type { LockManager } from './types.js';
-
-/** One queued inbound activity as a handler receives it. */
-export interface InboundEntry {
-  /** The activity's idempotency key (the platform's id): queued once however often it is posted. */
-  id: string;
-  /** What keeps its order: one conversation, named `<channel>:<conversation id>`. */
-  partition: string;
-  activity: Partial<Activity>;
-  /** 1 on the first run; more when an earlier run failed or its process died. */
-  attempt: number;
-  /** What the turn leaves for the queue to write as it removes the entry (see {@link TurnCommit}). */
-  commit: TurnCommit;
-}
-
-/** Runs one entry's turn; rejecting leaves the entry at the head of its partition for a later attempt. */
-export type InboundHandler = (entry: InboundEntry) => Promise<void>;
-
-/**
- * Removes the finished entry `done` writing `commit` in the same step, then claims as
- * {@link InboundBackend.next} does: a store that also appends the turn's replies (web chat) does it here.
- */
-export type FinishTurn = (
-  partition: string,
-  holder: Holder,
-  done: string,
-  commit: TurnCommit,
-) => Promise<Next>;
-
-/**
- * Writes what a failed turn's commit holds — its transcript and, on web chat, its held replies — without
- * removing its entry, which is run again (see {@link InboundQueue}).
- */
-export type KeepTurn = (commit: TurnCommit) => Promise<void>;
-
-export interface InboundQueueOptions {
-  backend: InboundBackend;
-  /** Runs one entry's turn. */
-  handler: InboundHandler;
-  /**
-   * The lock manager of the pipeline's conversation lock: a drain holds `turnLockResource(partition)`
-   * (taken by the backend's claims) and extends and releases it through this.
-   */
-  locks: LockManager;
-  logger?: Logger;
-  /**
-   * A wake-up whose consumer has not acknowledged it for this long is taken over by another process;
-   * it is also the lifetime of a drain's lock (extended while alive), so a killed process holds a
-   * conversation for at most this long. Default 10 s.
-   */
-  visibilityMs?: number;
-  /**
-   * How often a consumer looks for wake-ups. Default a quarter of `visibilityMs`, at most 1 s: a
-   * wake-up is only taken over once idle for `visibilityMs`, so looking more often finds nothing more.
-   */
-  pollMs?: number;
-  /** Partitions one process's consumer drains at once for wake-ups (besides the connector's own). Default 16. */
-  concurrency?: number;
-  /** Failed runs (the handler rejected) of an entry before it is given up (logged at error and removed). Default 5. */
-  maxAttempts?: number;
-  /**
-   * Runs of an entry of any outcome before it is given up, counting runs cut short because their process
-   * died: only a message that kills every process taking it gets there. Processes killed while running it
-   * are no fault of the message, so they do not count toward `maxAttempts`. Default 50.
-   */
-  maxRuns?: number;
-  /** How long a drain waits for the partition's lock before leaving the work to a later wake-up. */
-  lockWaitMs?: number;
-  /** Finishes a turn whose replies the commit appends (web chat); absent: the backend's `next`. */
-  finish?: FinishTurn;
-  /** Keeps a failed turn's commit whose replies the commit appends (web chat); absent: its transcript only. */
-  keep?: KeepTurn;
-}
-
-/** The longest a drained partition's wake-ups wait to be acknowledged with other work. */
-const ACK_DELAY_MS = 1_000;
+import { WakeAcks } from './wake-acks.js';
 
 /**
  * A durable inbound queue: a connector `enqueue`s an activity and acknowledges the platform only
@@ -104,7 +31,6 @@ export class InboundQueue {
   private readonly maxAttempts: number;
   private readonly maxRuns: number;
   private readonly lockWaitMs: number;
-  private readonly ackDelayMs: number;
   private readonly consumer = randomUUID();
   /** Drains running in this process, per partition: a second one waits for the first. */
   private readonly draining = new Map<string, Promise<void>>();
@@ -113,8 +39,7 @@ export class InboundQueue {
   /** Wake-ups this process recorded, per partition: a drain here that empties it acknowledges them. */
   private readonly ownWakes = new Map<string, Promise<string | undefined>[]>();
   /** Wake-ups of drained partitions, acknowledged together with the next work (or after a delay). */
-  private pendingAcks: string[] = [];
-  private ackTimer: NodeJS.Timeout | undefined;
+  private readonly acks: WakeAcks;
   private readonly handler: InboundHandler;
   private readonly finish: FinishTurn | undefined;
   private readonly keep: KeepTurn | undefined;
@@ -135,7 +60,7 @@ export class InboundQueue {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.maxRuns = options.maxRuns ?? 50;
     this.lockWaitMs = options.lockWaitMs ?? 3 * this.visibilityMs;
-    this.ackDelayMs = Math.min(ACK_DELAY_MS, this.visibilityMs / 2);
+    this.acks = new WakeAcks(this.backend, this.logger, this.visibilityMs);
   }
 
   /**
@@ -143,7 +68,7 @@ export class InboundQueue {
    * (a client's retry). Either way the activity is safely queued once the promise resolves.
    */
   async enqueue(partition: string, id: string, activity: Partial<Activity>): Promise<boolean> {
-    void this.flushAcks();
+    void this.acks.flush();
     // Issued together, so the client sends both in one round trip; a wake-up for an append that failed
     // only wakes a drain that finds nothing.
     const [appended] = await Promise.all([
@@ -178,7 +103,7 @@ export class InboundQueue {
   ): { queued: Promise<boolean>; done: Promise<void> } {
     if (this.draining.has(partition)) {
       // A drain of the partition runs here already and will run this entry too.
-      void this.flushAcks();
+      void this.acks.flush();
       const queued = Promise.all([append(undefined), this.recordWake(partition)]).then(
         ([appended]) => appended.isNew,
       );
@@ -228,7 +153,7 @@ export class InboundQueue {
     this.stopping = true;
     await this.loop;
     await Promise.allSettled([...this.draining.values()]);
-    await this.flushAcks();
+    await this.acks.flush();
   }
 
   private async consume(): Promise<void> {
@@ -250,7 +175,7 @@ export class InboundQueue {
         this.consumerDrains++;
         this.drain(wake.partition)
           .then(
-            () => this.ackSoon([wake.key]),
+            () => this.acks.soon([wake.key]),
             (error: unknown) => {
               // Left unacknowledged: another consumer (or this one) claims it after visibilityMs.
               this.logger.warn({ err: error, partition: wake.partition }, 'inbound drain failed; will retry');
@@ -271,7 +196,7 @@ export class InboundQueue {
   private async drainLocked(partition: string, claim?: (holder: Holder) => Promise<Next>): Promise<void> {
     const resource = turnLockResource(partition);
     const holder: Holder = { token: randomUUID(), ttlMs: this.visibilityMs };
-    void this.flushAcks();
+    void this.acks.flush();
     const claiming = claim ? claim(holder) : this.backend.next(partition, holder);
     // Wake-ups recorded so far (a submit's own included) are for entries this drain will run: once it
     // emptied the partition, nobody needs to be woken for them (most never reach another consumer).
@@ -335,7 +260,7 @@ export class InboundQueue {
     } finally {
       clearInterval(keepAlive);
       if (emptied) {
-        this.ackSoon((await Promise.all(wakes)).filter((wake) => wake !== undefined));
+        this.acks.soon((await Promise.all(wakes)).filter((wake) => wake !== undefined));
       } else {
         // Not acknowledged: they stay pending in the backend, and the consumer that reclaims them after
         // `visibilityMs` (here or in another process) runs the partition again and acknowledges them.
@@ -396,25 +321,5 @@ export class InboundQueue {
     own.push(wake.catch(() => undefined));
     this.ownWakes.set(partition, own);
     return wake;
-  }
-
-  private ackSoon(keys: string[]): void {
-    if (keys.length === 0) return;
-    this.pendingAcks.push(...keys);
-    if (this.ackTimer) return;
-    this.ackTimer = setTimeout(() => void this.flushAcks(), this.ackDelayMs);
-    this.ackTimer.unref();
-  }
-
-  /** Sends the pending acknowledgements (in the same tick as the caller's own commands: one burst). */
-  private flushAcks(): Promise<void> {
-    clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
-    const keys = this.pendingAcks.splice(0);
-    if (keys.length === 0) return Promise.resolve();
-    return this.backend.ack(keys).catch((error: unknown) => {
-      // Left pending: a consumer claims them after visibilityMs and finds their partitions drained.
-      this.logger.warn({ err: error }, 'could not acknowledge inbound wake-ups');
-    });
   }
 }

@@ -2,7 +2,8 @@ import type { Activity } from 'botbuilder';
 import { RelevoError } from '../../core/errors.js';
 import type { InFlightWork } from '../../core/in-flight.js';
 import type { Logger } from '../../core/logger.js';
-import { type InboundHandler, InboundQueue } from '../../storage/inbound-queue.js';
+import { InboundQueue } from '../../storage/inbound-queue.js';
+import type { InboundHandler } from '../../storage/inbound-queue-options.js';
 import type { Stores } from '../../storage/stores.js';
 
 export interface ChannelInboundOptions {

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type InboundBackend, turnLockResource } from '../../storage/inbound-backend.js';
-import {
-  type InboundEntry,
-  type InboundHandler,
-  InboundQueue,
-  type InboundQueueOptions,
-} from '../../storage/inbound-queue.js';
+import { InboundQueue } from '../../storage/inbound-queue.js';
+import type {
+  InboundEntry,
+  InboundHandler,
+  InboundQueueOptions,
+} from '../../storage/inbound-queue-options.js';
 import type { LockManager } from '../../storage/types.js';
 
 /** What a contract run needs: a backend and a lock manager shared the way two processes share Redis. */
