@@ -1,62 +1,68 @@
-import { randomUUID } from 'node:crypto';
 import type { Activity, BotAdapter, TurnContext } from 'botbuilder';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { type MemberSnapshot, turnCommit } from '../core/turn-state.js';
+import type { MemberSnapshot } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import { ConversationStateStore, type TurnAnnotation } from './conversation-state.js';
+import { CustomerChannels } from './customer-channels.js';
 import { HandoffErrorCode, handoffError } from './errors.js';
+import { HandoffAnnouncer, type HandoffEvent } from './handoff-events.js';
+import { HandoffIntake } from './handoff-intake.js';
 import { type HandoffRecord, HandoffRecords } from './handoff-record.js';
-import type { HubWebhook } from './hub-webhook.js';
-import { HANDOFF_EVENTS_CHANNEL, type HandoffEvent } from './handoff-events.js';
-import { messagesFor } from './messages.js';
 import type { HandoffsOptions, HandoffSummary } from './handoffs-options.js';
-import { newHandoffRecord, packetValue } from './new-handoff.js';
-import { buildHandoffPacket, type ConversationKey, collectTranscript, defaultRedact } from './packet.js';
-import { emptySignals, type HandoffReason, summarizeSignals } from './policy.js';
-import { defaultPriorityOptions, HANDOFF_STATUSES, type HandoffQueue, type HandoffStatus } from './queue.js';
+import { messagesFor } from './messages.js';
+import { emptySignals, type HandoffReason } from './policy.js';
+import { HANDOFF_STATUSES, type HandoffQueue, type HandoffStatus } from './queue.js';
 
 /**
- * The handoff service every part shares: starts handoffs with their packet, queues and assigns them,
- * carries agent replies to the customer's own channel with `continueConversation`, and hands the
- * conversation back to the bot. State lives in storage and the queue, so any process can serve any call.
+ * The handoff service every part shares: starts handoffs with their packet (handoff-intake.ts), queues
+ * and assigns them, carries agent replies to the customer's own channel with `continueConversation`
+ * (customer-channels.ts), and hands the conversation back to the bot. State lives in storage and the
+ * queue, so any process can serve any call.
  */
 export class Handoffs {
   readonly conversations: ConversationStateStore;
   readonly records: HandoffRecords;
   readonly queue: HandoffQueue;
   readonly clock: Clock;
-  private readonly logger: Logger;
-  private readonly learnedAdapters = new Map<string, BotAdapter>();
-  private readonly initiatedListeners: ((record: HandoffRecord) => Promise<void>)[] = [];
-  private readonly newId: () => string;
+  private readonly events: HandoffAnnouncer;
+  private readonly channels: CustomerChannels;
+  private readonly intake: HandoffIntake;
 
   constructor(private readonly options: HandoffsOptions) {
     this.conversations = new ConversationStateStore(options.storage);
     this.records = new HandoffRecords(options.storage);
     this.queue = options.queue;
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? silentLogger;
-    this.newId = options.newId ?? randomUUID;
+    const logger = options.logger ?? silentLogger;
+    this.events = new HandoffAnnouncer(options.pubsub, logger);
+    this.channels = new CustomerChannels(options.adapters);
+    this.intake = new HandoffIntake(options, {
+      conversations: this.conversations,
+      records: this.records,
+      queue: this.queue,
+      clock: this.clock,
+      logger,
+      events: this.events,
+    });
   }
 
   /** Runs `listener` in the process that started a handoff, once per handoff (waypoints use it). */
   onInitiated(listener: (record: HandoffRecord) => Promise<void>): void {
-    this.initiatedListeners.push(listener);
+    this.intake.onInitiated(listener);
   }
 
   /** Sends the customer of a handoff a message from the bot, through their own channel. */
   async tellCustomer(record: HandoffRecord, text: string): Promise<void> {
-    await this.continueWith(record, async (context) => {
+    await this.channels.continueWith(record, async (context) => {
       await context.sendActivity(text);
     });
   }
 
   /** Remembers the adapter a channel's turns run on, for channels the composition root did not map. */
   learnAdapter(channelId: string, adapter: BotAdapter): void {
-    if (!this.learnedAdapters.has(channelId)) this.learnedAdapters.set(channelId, adapter);
+    this.channels.learn(channelId, adapter);
   }
 
   /**
@@ -64,100 +70,26 @@ export class Handoffs {
    * (then `undefined`). Claims the conversation first with an eTag-checked write, so two processes
    * never start two handoffs.
    */
-  async initiate(
+  initiate(
     context: TurnContext,
     reason: HandoffReason,
     turn: { member?: MemberSnapshot | undefined; nlu?: NluResult | undefined },
   ): Promise<HandoffRecord | undefined> {
-    const { channelId, conversation } = context.activity;
-    const id = this.newId();
-    const lock = await this.options.locks.acquire(`handoff:${channelId}:${conversation.id}`, {
-      ttlMs: 10_000,
-      waitMs: 10_000,
-    });
-    let claimed: { signals: ReturnType<typeof summarizeSignals>; turns: TurnAnnotation[] } | undefined;
-    try {
-      claimed = await this.conversations.update(channelId, conversation.id, (state) =>
-        state.activeHandoffId
-          ? { result: undefined }
-          : {
-              state: { ...state, activeHandoffId: id, signals: emptySignals() },
-              result: { signals: summarizeSignals(state.signals), turns: state.turns },
-            },
-      );
-    } finally {
-      await lock.release();
-    }
-    if (!claimed) return undefined;
-
-    const now = this.clock.now();
-    const record = newHandoffRecord({
-      id,
-      context,
-      reason,
-      signals: claimed.signals,
-      turn,
-      now,
-      priority: this.options.priority ?? defaultPriorityOptions,
-    });
-    const packet = buildHandoffPacket(
-      context,
-      packetValue(record, turn.nlu, claimed.turns),
-      // The turn's own message is written with its commit, after this: it is added from there.
-      await this.transcriptOf(record, turnCommit(context)?.pendingTranscript() ?? []),
-      now,
-    );
-    await this.records.create(record, packet);
-    await this.queue.enqueue({
-      handoffId: id,
-      enqueuedAt: now,
-      priority: record.priority,
-      language: record.language,
-      topic: record.topic,
-    });
-    await this.queue.setStatus(id, 'pending', now);
-    await this.announce({ type: 'handoff.requested', handoffId: id });
-    for (const listener of this.initiatedListeners) {
-      await listener(record).catch((error: unknown) => {
-        this.logger.warn({ err: error, handoffId: id }, 'a handoff listener failed');
-      });
-    }
-    const { hub, inFlight } = this.options;
-    if (hub) {
-      // Off the turn: a slow or failing hub must not delay the customer's reply.
-      const delivery = () => this.deliverToHub(hub, packet, id);
-      void (inFlight ? inFlight.run(delivery) : delivery());
-    }
-    return record;
+    return this.intake.initiate(context, reason, turn);
   }
 
   /**
    * Every activity of the member across their conversations, oldest first, redacted; `pending`: the
    * current turn's activities not stored yet.
    */
-  async transcriptOf(record: HandoffRecord, pending: readonly Activity[] = []): Promise<Activity[]> {
-    const current = { channelId: record.channelId, conversationId: record.conversationId };
-    let others: ConversationKey[] = [];
-    try {
-      others = (await this.options.conversationsOf?.(record.member.id)) ?? [];
-    } catch (error) {
-      // The current conversation still makes a useful packet; the agent sees the rest in the profile.
-      this.logger.warn({ err: error, memberId: record.member.id }, 'could not list the member conversations');
-    }
-    return collectTranscript(
-      this.options.transcripts,
-      [...others, current],
-      this.options.redact ?? defaultRedact,
-      pending,
-    );
+  transcriptOf(record: HandoffRecord, pending: readonly Activity[] = []): Promise<Activity[]> {
+    return this.intake.transcriptOf(record, pending);
   }
-
   /** What the bot understood per turn of the handoff's conversation. */
   async annotationsOf(record: HandoffRecord): Promise<TurnAnnotation[]> {
     return (await this.conversations.read(record.channelId, record.conversationId)).turns;
   }
 
-  /** The handoff pending or active on a conversation, if any. */
   /**
    * Erases every handoff of a member: record (identity keys, name, notes) and packet (the transcript).
    * The queue keeps only ids, which then point at nothing. Answers how many handoffs were erased.
@@ -172,6 +104,7 @@ export class Handoffs {
     return theirs.length;
   }
 
+  /** The handoff pending or active on a conversation, if any. */
   async activeFor(channelId: string, conversationId: string): Promise<HandoffRecord | undefined> {
     const { activeHandoffId } = await this.conversations.read(channelId, conversationId);
     const record = activeHandoffId ? await this.records.find(activeHandoffId) : undefined;
@@ -186,6 +119,7 @@ export class Handoffs {
     );
   }
 
+  /** A handoff as the desk lists it: without its conversation reference, with its waiting time. */
   summarize(record: HandoffRecord): HandoffSummary {
     const { reference: _reference, eTag: _eTag, ...rest } = record;
     return {
@@ -224,14 +158,14 @@ export class Handoffs {
       hubStatus: hubStatus ?? current.hubStatus,
     }));
     await this.queue.setStatus(id, 'active', now);
-    await this.announce({ type: 'handoff.updated', handoffId: id, status: 'active', agentId });
+    await this.events.announce({ type: 'handoff.updated', handoffId: id, status: 'active', agentId });
     return updated;
   }
 
   /** Sends the agent's words to the customer through the customer's own channel. */
   async reply(id: string, agent: { id: string; name: string }, text: string): Promise<void> {
     const record = await this.requireActive(id);
-    await this.continueWith(record, async (context) => {
+    await this.channels.continueWith(record, async (context) => {
       // TurnContext stamps the bot's account on what it sends; show the agent's name instead.
       context.onSendActivities(async (_context, activities, next) => {
         for (const activity of activities)
@@ -245,7 +179,7 @@ export class Handoffs {
         channelData: { relevoAgent: { id: agent.id, name: agent.name } },
       });
     });
-    await this.announce({
+    await this.events.announce({
       type: 'handoff.message',
       handoffId: id,
       from: 'agent',
@@ -257,18 +191,19 @@ export class Handoffs {
   /** Shows the customer that the agent is typing. */
   async typing(id: string): Promise<void> {
     const record = await this.requireActive(id);
-    await this.continueWith(record, async (context) => {
+    await this.channels.continueWith(record, async (context) => {
       await context.sendActivity({ type: 'typing' });
     });
   }
 
+  /** Adds an agent's note to the handoff's record (the desk shows it; the customer does not get it). */
   async note(id: string, agentId: string, text: string): Promise<HandoffRecord> {
     const at = this.clock.now();
     const updated = await this.records.update(id, (current) => ({
       ...current,
       notes: [...current.notes, { at, agentId, text }],
     }));
-    await this.announce({ type: 'handoff.note', handoffId: id, agentId, text, at });
+    await this.events.announce({ type: 'handoff.note', handoffId: id, agentId, text, at });
     return updated;
   }
 
@@ -303,7 +238,7 @@ export class Handoffs {
       topic: updated.topic,
     });
     await this.queue.setStatus(id, 'pending', now);
-    await this.announce({ type: 'handoff.updated', handoffId: id, status: 'pending', agentId: null });
+    await this.events.announce({ type: 'handoff.updated', handoffId: id, status: 'pending', agentId: null });
     return updated;
   }
 
@@ -333,7 +268,7 @@ export class Handoffs {
         : { result: undefined },
     );
     await this.queue.setStatus(id, status, now);
-    await this.announce({ type: 'handoff.updated', handoffId: id, status, agentId: record.agentId });
+    await this.events.announce({ type: 'handoff.updated', handoffId: id, status, agentId: record.agentId });
     const handBack = async (context: TurnContext) => {
       if (status === 'failed') {
         await context.sendActivity(messagesFor(updated.language).hubFailed);
@@ -346,7 +281,7 @@ export class Handoffs {
     // Inside a turn of this very conversation (a hub's status event) a proactive turn would wait for
     // the conversation lock that turn holds: answer on the turn itself.
     if (turn?.activity.conversation?.id === record.conversationId) await handBack(turn);
-    else await this.continueWith(updated, handBack);
+    else await this.channels.continueWith(updated, handBack);
     return updated;
   }
 
@@ -383,7 +318,7 @@ export class Handoffs {
     if (inboundId !== undefined && forwarded) {
       if (!(await forwarded.claim(`handoff-forward:${record.id}:${inboundId}`))) return;
     }
-    await this.announce({
+    await this.events.announce({
       type: 'handoff.message',
       handoffId: record.id,
       from: 'customer',
@@ -394,9 +329,7 @@ export class Handoffs {
 
   /** Subscribes to handoff events from every process; resolves with the unsubscribe function. */
   subscribe(listener: (event: HandoffEvent) => void): Promise<() => Promise<void>> {
-    return this.options.pubsub.subscribe(HANDOFF_EVENTS_CHANNEL, (message) => {
-      listener(JSON.parse(message) as HandoffEvent);
-    });
+    return this.events.subscribe(listener);
   }
 
   private async requireActive(id: string): Promise<HandoffRecord> {
@@ -409,31 +342,5 @@ export class Handoffs {
       );
     }
     return record;
-  }
-
-  private async continueWith(record: HandoffRecord, logic: (context: TurnContext) => Promise<void>) {
-    const adapter =
-      this.options.adapters?.get(record.channelId) ?? this.learnedAdapters.get(record.channelId);
-    if (!adapter) {
-      throw handoffError(HandoffErrorCode.noChannel, `No adapter for channel "${record.channelId}"`, 503);
-    }
-    await adapter.continueConversation(record.reference, logic);
-  }
-
-  private async announce(event: HandoffEvent): Promise<void> {
-    try {
-      await this.options.pubsub.publish(HANDOFF_EVENTS_CHANNEL, JSON.stringify(event));
-    } catch (error) {
-      // The state is saved; consoles catch up on their next refresh.
-      this.logger.warn({ err: error, event: event.type }, 'could not announce a handoff event');
-    }
-  }
-
-  private async deliverToHub(hub: HubWebhook, packet: Activity, id: string): Promise<void> {
-    try {
-      await hub.deliver(packet);
-    } catch (error) {
-      this.logger.error({ err: error, handoffId: id }, 'the agent hub did not take the handoff');
-    }
   }
 }
