@@ -120,14 +120,13 @@ export function createIdentity(options: IdentityOptions): Identity {
   // The members each running turn erased (see `erase`); dropped with the turn.
   const erasedInTurn = new WeakMap<TurnContext, Map<string, ErasureReport>>();
   const finish = (pending: PendingErase, keepOutboxOf?: string, turnConversation?: ConversationRef) =>
-    finishErase(
-      pending,
-      options.stores.storage,
-      options.stores.transcripts,
+    finishErase(pending, {
+      storage: options.stores.storage,
+      transcripts: options.stores.transcripts,
+      conversationErasers: options.conversationErasers,
       keepOutboxOf,
-      options.conversationErasers,
       turnConversation,
-    );
+    });
   return {
     members,
     journey,

@@ -59,6 +59,7 @@ export {
   type ErasureReport,
   eraseMember,
   exportMember,
+  type FinishEraseOptions,
   finishErase,
   isPendingErase,
   type MemberExport,

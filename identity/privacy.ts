@@ -147,22 +147,30 @@ export function isPendingErase(value: unknown): value is PendingErase {
   );
 }
 
-/**
- * Deletes what `pending` names; idempotent, so a turn run again may finish the same erase again.
- * `keepOutboxOf` (a queued turn's inbound id): a state document holding that turn's outbox is cut down
- * to the outbox (the turn's replies and side work, nothing the customer said) instead of deleted, so a
- * re-delivery of the turn finds it and replays the turn instead of running it again on empty state.
- * The channel data of `turnConversation` is left to that turn's commit: web chat still shows the
- * goodbye from its log, then deletes it (core/turn-commit.ts `conversationErased`).
- */
-export async function finishErase(
-  pending: PendingErase,
-  storage: Storage | undefined,
-  transcripts: TranscriptStore | undefined,
-  keepOutboxOf?: string,
-  erasers?: ConversationErasers,
-  turnConversation?: ConversationRef,
-): Promise<void> {
+/** Where {@link finishErase} deletes, and what it leaves to a queued turn. */
+export interface FinishEraseOptions {
+  /** The agent's botbuilder `Storage` (`stores.storage`); absent, nothing there is erased. */
+  storage?: Storage | undefined;
+  /** Absent, no transcript is erased. */
+  transcripts?: TranscriptStore | undefined;
+  /** The channels' own data of the conversations (web chat's Direct Line log). */
+  conversationErasers?: ConversationErasers | undefined;
+  /**
+   * A queued turn's inbound id: a state document holding that turn's outbox is cut down to the outbox
+   * (the turn's replies and side work, nothing the customer said) instead of deleted, so a re-delivery
+   * of the turn finds it and replays the turn instead of running it again on empty state.
+   */
+  keepOutboxOf?: string | undefined;
+  /**
+   * The turn's own conversation, whose channel data is left to that turn's commit: web chat still shows
+   * the goodbye from its log, then deletes it (core/turn-commit.ts `conversationErased`).
+   */
+  turnConversation?: ConversationRef | undefined;
+}
+
+/** Deletes what `pending` names; idempotent, so a turn run again may finish the same erase again. */
+export async function finishErase(pending: PendingErase, options: FinishEraseOptions = {}): Promise<void> {
+  const { storage, transcripts, keepOutboxOf, turnConversation } = options;
   if (storage) await eraseStorage(storage, pending.storageKeys, keepOutboxOf);
   if (transcripts) {
     for (const c of pending.conversations) await transcripts.deleteTranscript(c.channelId, c.conversationId);
@@ -171,7 +179,7 @@ export async function finishErase(
     (c) =>
       c.channelId !== turnConversation?.channelId || c.conversationId !== turnConversation.conversationId,
   );
-  await eraseChannelData(erasers, others);
+  await eraseChannelData(options.conversationErasers, others);
 }
 
 /** Deletes the channels' own data of `conversations` (those of a channel without an eraser have none). */
