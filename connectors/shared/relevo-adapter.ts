@@ -13,6 +13,7 @@ import { type InboundDelivery, TurnStateKey, turnIncompleteReason } from '../../
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import type { IdempotencyStore } from '../../storage/types.js';
+import { releaseTurnContext } from './release-turn.js';
 import { SentReplies } from './sent-replies.js';
 
 export interface RelevoAdapterOptions {
@@ -66,8 +67,13 @@ export abstract class RelevoAdapter extends BotAdapter {
     return this.inFlight.run(async () => {
       const context = new TurnContext(this, activity);
       if (inbound) context.turnState.set(TurnStateKey.inbound, inbound);
-      await this.runMiddleware(context, logic);
-      const incomplete = inbound && turnIncompleteReason(context);
+      let incomplete: string | undefined;
+      try {
+        await this.runMiddleware(context, logic);
+        incomplete = inbound && turnIncompleteReason(context);
+      } finally {
+        releaseTurnContext(context);
+      }
       if (incomplete) {
         throw new RelevoError('RELEVO_TURN_INCOMPLETE', `The turn's side work failed: ${incomplete}`, {
           details: { activityId: activity.id },
