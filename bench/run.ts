@@ -23,6 +23,7 @@ const cluster = process.argv.includes('--cluster');
 const benchmarks: Benchmark[] = [
   { name: 'throughput', file: 'bench/throughput.ts', args: () => (cluster ? ['--cluster'] : []) },
   { name: 'latency', file: 'bench/latency.ts', args: () => [] },
+  { name: 'promotion', file: 'bench/promotion.ts', args: () => [] },
   { name: 'redis', file: 'bench/redis-round-trips.ts', args: () => [] },
   { name: 'sockets', file: 'bench/sockets.ts', args: () => [] },
   { name: 'nlu', file: 'bench/nlu.ts', args: () => [] },
@@ -78,6 +79,8 @@ const summary = {
   latencyRatePerSecond: f('latency', 'ratePerSecond'),
   latencyP50Ms: f('latency', 'p50Ms'),
   latencyP99Ms: f('latency', 'p99Ms'),
+  pipelinePromotedKbPerMessage: f('promotion', 'relevoPromotedKbPerMessage'),
+  echoBotPromotedKbPerMessage: f('promotion', 'echoPromotedKbPerMessage'),
   redisCommandsPerMessage: f('redis', 'commandsPerMessage'),
   redisRoundTripsPerMessage: f('redis', 'roundTripsPerMessage'),
   redisOwnRoundTripsPerMessage: f('redis', 'ownRoundTripsPerMessage'),
@@ -125,6 +128,12 @@ const rows: [string, string, string, string][] = [
     show(summary.latencyP99Ms, ' ms'),
     '< 50 ms',
     verdict(below(summary.latencyP99Ms, 50)),
+  ],
+  [
+    'heap promoted per message after its turn (idle), pipeline / echo bot',
+    `${show(summary.pipelinePromotedKbPerMessage)} / ${show(summary.echoBotPromotedKbPerMessage, ' KB')}`,
+    '',
+    '',
   ],
   ['Redis commands per message', show(summary.redisCommandsPerMessage), '', ''],
   [

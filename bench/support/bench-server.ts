@@ -23,6 +23,8 @@ export interface BenchServer {
   observed(): Promise<Observed>;
   /** With `traceGc`: the collections of the server's main isolate since it started, summed (else zeros). */
   gcTotals(): GcTotals;
+  /** Runs one young-generation collection (a scavenge) in the server. */
+  scavenge(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -142,6 +144,11 @@ export async function startBenchServer(
     gcTotals: () => ({
       ...([...gc.values()].sort((a, b) => b.allocatedBytes - a.allocatedBytes)[0] ?? noCollections()),
     }),
+    scavenge: async () => {
+      const reply = next(child, 'scavenged', 60_000);
+      child.send({ type: 'scavenge' });
+      await reply;
+    },
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -5,7 +5,8 @@
  * (CloudAdapter on restify) replying to the Bot Connector at `BENCH_SERVICE_URL`. It reports its port
  * over IPC and answers `{type: 'memory'}` with its heap and RSS after a full garbage collection, and
  * `{type: 'cpu'}` with the CPU time (user + system) it has used so far; `{type: 'observe'}` starts
- * recording its GC pauses, event-loop delay and per-request times, `{type: 'observed'}` answers them.
+ * recording its GC pauses, event-loop delay and per-request times, `{type: 'observed'}` answers them;
+ * `{type: 'scavenge'}` runs one young-generation collection.
  */
 import type { AddressInfo } from 'node:net';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
@@ -74,6 +75,10 @@ process.on('message', (message: { type?: string }) => {
   if (message.type === 'cpu') {
     const usage = process.cpuUsage();
     process.send?.({ type: 'cpu', ms: (usage.user + usage.system) / 1000 });
+  }
+  if (message.type === 'scavenge') {
+    (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc?.({ type: 'minor' });
+    process.send?.({ type: 'scavenged' });
   }
   if (message.type === 'observe') observing = observe();
   if (message.type === 'observed') {
