@@ -17,6 +17,7 @@ import {
   turnIncompleteReason,
 } from '../../core/turn-state.js';
 import type { IdempotencyStore } from '../../storage/types.js';
+import { turnReleaser } from '../shared/release-turn.js';
 import { SentReplies } from '../shared/sent-replies.js';
 import { senderIdentityKey } from './inbound.js';
 
@@ -48,6 +49,8 @@ export class BotFrameworkAdapter extends CloudAdapter {
   private readonly sentReplies: SentReplies;
   /** Queue deliveries of the activities being run, read by the first middleware onto the turn. */
   private readonly deliveries = new WeakMap<object, InboundDelivery>();
+  /** What lets go of each running activity's turn once `CloudAdapter` is done with it (release-turn.ts). */
+  private readonly releasers = new WeakMap<object, () => void>();
 
   constructor(
     credentials: BotFrameworkCredentials,
@@ -69,6 +72,7 @@ export class BotFrameworkAdapter extends CloudAdapter {
       // Keep the channel's own id for anyone who needs to address the user on that channel.
       context.activity.channelData = { ...context.activity.channelData, relevoPlatformUserId: from.id };
       context.activity.from = { ...from, id: senderIdentityKey(context.activity) };
+      this.releasers.set(context.activity, turnReleaser(context));
       const delivery = this.deliveries.get(context.activity);
       if (delivery) context.turnState.set(TurnStateKey.inbound, delivery);
       await next();
@@ -93,7 +97,7 @@ export class BotFrameworkAdapter extends CloudAdapter {
 
   /** Authenticates the request's `Authorization` header, then runs the turn (invokes, `expectReplies`). */
   run(authorization: string, activity: Activity, logic: TurnLogic): Promise<InvokeResponse | undefined> {
-    return this.processActivity(authorization, activity, logic);
+    return this.released(activity, () => this.processActivity(authorization, activity, logic));
   }
 
   /** Validates the request's `Authorization` header (401 otherwise): what its queued turn keeps. */
@@ -117,7 +121,17 @@ export class BotFrameworkAdapter extends CloudAdapter {
       connectorFactory: this.botFrameworkAuthentication.createConnectorFactory(claimsIdentity),
     };
     this.deliveries.set(activity, delivery);
-    await this.processActivity(result, activity, logic);
+    await this.released(activity, () => this.processActivity(result, activity, logic));
+  }
+
+  /** Runs a turn, then lets go of its context once `CloudAdapter` has read its invoke response and replies. */
+  private async released<T>(activity: Activity, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } finally {
+      this.releasers.get(activity)?.();
+      this.releasers.delete(activity);
+    }
   }
 
   override async sendActivities(

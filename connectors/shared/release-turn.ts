@@ -5,13 +5,12 @@ interface TurnContextInternals {
   _onSendActivities?: unknown[];
   _onUpdateActivity?: unknown[];
   _onDeleteActivity?: unknown[];
-  bufferedReplyActivities?: unknown[];
 }
 
 /**
  * Lets go of everything a finished turn's context holds: its turn state (NLU result, loaded state,
- * dialog contexts, stage records), the send/update/delete handlers the middleware registered, and
- * buffered replies.
+ * dialog contexts, stage records) and the send/update/delete handlers the middleware registered.
+ * Buffered replies (`expectReplies`) stay: `CloudAdapter` answers the request with that very array.
  *
  * Why: botbuilder's async methods are compiled to generators (`__awaiter(this, …, function* () {…})`),
  * a new generator function per call. V8 gives each one a new initial map in the old generation, and
@@ -23,14 +22,24 @@ interface TurnContextInternals {
  * botbuilder revokes the context proxy it handed the turn, so nothing may use the context afterwards.
  */
 export function releaseTurnContext(context: TurnContext): void {
-  context.turnState.clear();
+  turnReleaser(context)();
+}
+
+/**
+ * Takes hold of what a turn's context holds and returns the function that lets go of it (see
+ * {@link releaseTurnContext}), for an adapter whose turn context is only seen through the proxy
+ * botbuilder revokes when the turn ends (botbuilder's `CloudAdapter`).
+ */
+export function turnReleaser(context: TurnContext): () => void {
+  const state = context.turnState;
   const internals = context as unknown as TurnContextInternals;
-  for (const list of [
+  const lists = [
     internals._onSendActivities,
     internals._onUpdateActivity,
     internals._onDeleteActivity,
-    internals.bufferedReplyActivities,
-  ]) {
-    if (Array.isArray(list)) list.length = 0;
-  }
+  ];
+  return () => {
+    state.clear();
+    for (const list of lists) if (Array.isArray(list)) list.length = 0;
+  };
 }

@@ -44,14 +44,18 @@ afterEach(async () => {
   relevo = undefined;
 });
 
-async function startAgent(env: Record<string, string> = {}): Promise<{ base: string; seen: string[] }> {
+async function startAgent(
+  env: Record<string, string> = {},
+): Promise<{ base: string; seen: string[]; turnStates: Map<unknown, unknown>[] }> {
   const seen: string[] = [];
+  const turnStates: Map<unknown, unknown>[] = [];
   relevo = await createRelevo({
     config: loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env }),
     logger: silentLogger,
     bot: async (context) => {
       if (context.activity.type !== 'message' && context.activity.name !== 'composeExtension/query') return;
       seen.push(context.activity.from.id);
+      turnStates.push(context.turnState);
       if (context.activity.type === 'invoke') {
         await context.sendActivity({
           type: 'invokeResponse',
@@ -70,7 +74,7 @@ async function startAgent(env: Record<string, string> = {}): Promise<{ base: str
     },
   });
   const { port } = await relevo.listen();
-  return { base: `http://127.0.0.1:${port}`, seen };
+  return { base: `http://127.0.0.1:${port}`, seen, turnStates };
 }
 
 /** POSTs an activity to /api/messages as JSON, with no Authorization header (an Emulator on loopback). */
@@ -157,6 +161,18 @@ describe('POST /api/messages (Azure Bot Service channels)', () => {
       expect(await response.json()).toEqual({ seen: 1 });
     }
     expect(seen).toEqual(['emulator:user-7']);
+  });
+
+  it("lets go of a finished turn's state once the invoke is answered and the message's reply is sent", async () => {
+    const fake = await startConnector();
+    connector = fake.server;
+    const { base, turnStates } = await startAgent();
+    const query = { ...activity(fake.url, 'x', 'act-q'), type: 'invoke', name: 'composeExtension/query' };
+    const response = await postActivity(base, query);
+    expect(await response.json()).toEqual({ seen: 1 });
+    await postActivity(base, activity(fake.url, 'hello', 'act-hello'));
+    await expect.poll(() => fake.replies.map((reply) => reply.body.text)).toEqual(['echo: hello']);
+    await expect.poll(() => turnStates.map((state) => state.size)).toEqual([0, 0]);
   });
 
   it('refuses, without an app id, to send replies to a service URL off this machine', async () => {
