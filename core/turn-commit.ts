@@ -1,5 +1,14 @@
 import type { Activity, ResourceResponse, TranscriptStore } from 'botbuilder';
 
+/**
+ * How long what is left of a conversation erased inside a turn ("forget me") may live: the queued turn's
+ * outbox (its goodbye and what was left to erase, kept so a re-delivery replays the turn) and, should
+ * its process die between the goodbye's commit and the channel's delete, web chat's log. Longer than a
+ * re-delivery takes (the queue's visibility timeout, 10 s by default), short enough that nothing of the
+ * customer outlives a crash by more than minutes.
+ */
+export const ERASED_CONVERSATION_TTL_MS = 10 * 60_000;
+
 /** A transcript entry of a commit; `reply` is the index of a reply the commit appends, whose id it gets. */
 export interface CommitTranscriptEntry {
   activity: Activity;

@@ -6,6 +6,8 @@ import type { Members } from './members.js';
 import { type ConversationTranscript, readTranscripts } from './transcripts.js';
 import { StorageConflictError } from '../storage/errors.js';
 import { OUTBOX_PROPERTY } from '../storage/turn-outbox.js';
+import type { ExpiringStorage } from '../storage/types.js';
+import { ERASED_CONVERSATION_TTL_MS } from '../core/turn-commit.js';
 
 /** Everything Relevo's identity layer holds about a member (GDPR art. 15 and 20), as JSON. */
 export interface MemberExport {
@@ -158,7 +160,8 @@ export interface FinishEraseOptions {
   /**
    * A queued turn's inbound id: a state document holding that turn's outbox is cut down to the outbox
    * (the turn's replies and side work, nothing the customer said) instead of deleted, so a re-delivery
-   * of the turn finds it and replays the turn instead of running it again on empty state.
+   * of the turn finds it and replays the turn instead of running it again on empty state; it expires
+   * after `ERASED_CONVERSATION_TTL_MS` (core/turn-commit.ts) unless a later turn saves.
    */
   keepOutboxOf?: string | undefined;
   /**
@@ -308,9 +311,12 @@ async function eraseStorage(storage: Storage, keys: string[], keepOutboxOf?: str
       }
     }
     await storage.delete(batch.filter((key) => !(key in kept)));
-    // A conflict: a later turn saved that state meanwhile, and its own outbox replaces this one.
+    // A conflict: a later turn saved that state meanwhile, and its own outbox replaces this one. The
+    // outbox lives only as long as a re-delivery may need it; the conversation's next save keeps its
+    // state for good. On a storage without expiry (not one of Relevo's) it stays until that save.
     if (Object.keys(kept).length > 0) {
-      await storage.write(kept).catch((error: unknown) => {
+      const expiring = storage as ExpiringStorage;
+      await expiring.write(kept, { ttlMs: ERASED_CONVERSATION_TTL_MS }).catch((error: unknown) => {
         if (!(error instanceof StorageConflictError)) throw error;
       });
     }

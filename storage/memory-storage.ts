@@ -1,44 +1,61 @@
-import type { Storage, StoreItems } from 'botbuilder';
+import type { StoreItems } from 'botbuilder';
 import { newETag } from './etag.js';
 import { StorageConflictError } from './errors.js';
 import { expectedETag, NEW_ITEM_ETAG, requireChanges, requireKeys, storedJson } from './keys.js';
+import type { ExpiringStorage, StorageWriteOptions } from './types.js';
 
 interface Stored {
   eTag: string;
   json: string;
+  /** When a write with a time to live has it deleted (ms since the epoch). */
+  expiresAt?: number;
 }
 
 /**
  * botbuilder `Storage` in process memory with real optimistic concurrency: a write whose eTag is stale
  * rejects with {@link StorageConflictError}, `'*'` or no eTag overwrites, and every write mints a new
  * eTag. A batch is all-or-nothing. Values are stored as JSON, so callers never share object references.
+ * An item written with `ttlMs` is gone once it passed (on the system clock), unless written again.
  */
-export class MemoryStorage implements Storage {
+export class MemoryStorage implements ExpiringStorage {
   private readonly items = new Map<string, Stored>();
 
   async read(keys: string[]): Promise<StoreItems> {
     const result: StoreItems = {};
     for (const key of requireKeys(keys, 'read')) {
-      const stored = this.items.get(key);
+      const stored = this.current(key);
       if (stored) result[key] = { ...JSON.parse(stored.json), eTag: stored.eTag };
     }
     return result;
   }
 
-  async write(changes: StoreItems): Promise<void> {
+  async write(changes: StoreItems, options: StorageWriteOptions = {}): Promise<void> {
     const entries = Object.entries(requireChanges(changes));
     // Check every eTag and serialise every value before touching anything: all-or-nothing.
     const prepared = entries.map(([key, item]) => {
       const expected = expectedETag(item);
-      const current = this.items.get(key);
+      const current = this.current(key);
       const isStale = expected === NEW_ITEM_ETAG ? current !== undefined : current?.eTag !== expected;
       if (expected !== undefined && isStale) throw new StorageConflictError(key);
       return { key, json: storedJson(key, item) };
     });
-    for (const { key, json } of prepared) this.items.set(key, { eTag: newETag(), json });
+    const expiresAt = options.ttlMs === undefined ? undefined : Date.now() + options.ttlMs;
+    for (const { key, json } of prepared) {
+      this.items.set(key, { eTag: newETag(), json, ...(expiresAt === undefined ? {} : { expiresAt }) });
+    }
   }
 
   async delete(keys: string[]): Promise<void> {
     for (const key of requireKeys(keys, 'delete')) this.items.delete(key);
+  }
+
+  /** The item stored under `key`, unless its time to live passed (it is dropped then). */
+  private current(key: string): Stored | undefined {
+    const stored = this.items.get(key);
+    if (stored?.expiresAt !== undefined && stored.expiresAt <= Date.now()) {
+      this.items.delete(key);
+      return undefined;
+    }
+    return stored;
   }
 }

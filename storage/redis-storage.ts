@@ -1,13 +1,15 @@
-import type { Storage, StoreItems } from 'botbuilder';
+import type { StoreItems } from 'botbuilder';
 import { newETag } from './etag.js';
 import { StorageConflictError } from './errors.js';
 import { expectedETag, NEW_ITEM_ETAG, requireChanges, requireKeys, storedJson } from './keys.js';
 import { isCluster, type RedisConnection } from './redis-connection.js';
 import { slotGroupOf, storageKeyTag } from './redis-keys.js';
 import { RedisScript } from './redis-script.js';
+import type { ExpiringStorage, StorageWriteOptions } from './types.js';
 
 // Checks every expected eTag first, then writes every item: one script, so the batch is atomic.
-// ARGV = expected eTags (one per key, '' = overwrite, NEW_ITEM_ETAG = create only), then (new eTag, JSON) pairs.
+// ARGV = expected eTags (one per key, '' = overwrite, NEW_ITEM_ETAG = create only), then (new eTag, JSON) pairs,
+// then the items' time to live in ms ('' = none: a write lifts an earlier one).
 // Returns {0} on success, or {i}: the 1-based index of the first key whose eTag is stale. The variant
 // for a part of a cluster batch also returns (old eTag, old JSON) per key ('' where nothing was
 // stored), so the part can be undone.
@@ -32,6 +34,7 @@ for i = 1, n do
       : ''
   }
   redis.call('HSET', KEYS[i], 'e', ARGV[n + 2 * i - 1], 'd', ARGV[n + 2 * i])
+  if ARGV[3 * n + 1] == '' then redis.call('PERSIST', KEYS[i]) else redis.call('PEXPIRE', KEYS[i], ARGV[3 * n + 1]) end
 end
 return result
 `;
@@ -70,7 +73,8 @@ export interface RedisStorageOptions {
  * stale eTag rejects the whole batch with {@link StorageConflictError}, `'*'` or no eTag overwrites, and
  * every write mints a new eTag. Each item is a hash `{e: eTag, d: JSON}` under
  * `<prefix>:state:<tag>:<key>`, where the tag is its conversation's or member's (storage/redis-keys.ts);
- * any key string works, since Redis keys are binary-safe.
+ * any key string works, since Redis keys are binary-safe. A write with `ttlMs` sets the items' Redis
+ * expiry (`PEXPIRE`); any write without one removes it (`PERSIST`), in the same script.
  *
  * On Redis Cluster a batch whose items sit in several slots (a turn's conversation and member state)
  * is written slot by slot, each part atomic and eTag-checked, in a fixed order that ends with the part
@@ -79,7 +83,7 @@ export interface RedisStorageOptions {
  * reader may glimpse a part for the few milliseconds before it is undone. A part that fails (its
  * master is away) undoes the earlier parts too, unless Redis refuses that as well.
  */
-export class RedisStorage implements Storage {
+export class RedisStorage implements ExpiringStorage {
   private readonly prefix: string;
 
   constructor(
@@ -105,7 +109,8 @@ export class RedisStorage implements Storage {
     return result;
   }
 
-  async write(changes: StoreItems): Promise<void> {
+  async write(changes: StoreItems, options: StorageWriteOptions = {}): Promise<void> {
+    const ttl = options.ttlMs === undefined ? '' : String(Math.max(1, Math.ceil(options.ttlMs)));
     const writes = Object.entries(requireChanges(changes)).map(
       ([key, item]): Write => ({
         key,
@@ -125,7 +130,7 @@ export class RedisStorage implements Storage {
         reply = (await script.run(
           this.client,
           part.map((w) => w.redisKey),
-          [...part.map((w) => w.expected), ...part.flatMap((w) => [w.eTag, w.json])],
+          [...part.map((w) => w.expected), ...part.flatMap((w) => [w.eTag, w.json]), ttl],
         )) as (number | string)[];
       } catch (error) {
         // A part that failed (a master away) undoes the parts before it, when Redis lets us.

@@ -1,5 +1,6 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import { cloneData } from '../core/clone.js';
+import type { ExpiringStorage, StorageWriteOptions } from './types.js';
 
 interface Kept {
   item: Promise<unknown>;
@@ -14,7 +15,7 @@ interface Kept {
  * before and the caller's retry reads afresh. A kept item is dropped when the last turn holding it
  * ends; a conversation's items belong to one running turn at a time (the conversation lock).
  */
-export class TurnCachedStorage implements Storage {
+export class TurnCachedStorage implements ExpiringStorage {
   private readonly kept = new Map<string, Kept>();
 
   constructor(readonly inner: Storage) {}
@@ -70,10 +71,11 @@ export class TurnCachedStorage implements Storage {
     return result;
   }
 
-  async write(changes: StoreItems): Promise<void> {
+  /** `options` (a time to live) reach an inner store that takes them; botbuilder's ignore them. */
+  async write(changes: StoreItems, options?: StorageWriteOptions): Promise<void> {
     if (changes !== null && typeof changes === 'object')
       for (const key of Object.keys(changes)) this.forget(key);
-    await this.inner.write(changes);
+    await (this.inner as ExpiringStorage).write(changes, options);
   }
 
   async delete(keys: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Activity, TranscriptStore } from 'botbuilder';
+import type { Activity, Storage, StoreItems, TranscriptStore } from 'botbuilder';
 
 /** Default time an idempotency key is remembered: X may re-deliver an event up to 5 days later. */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 6 * 24 * 60 * 60 * 1000;
@@ -59,4 +59,18 @@ export interface PubSub {
 /** A transcript store that can log several activities at once (one round trip on Redis), in order. */
 export interface BatchTranscriptStore extends TranscriptStore {
   logActivities(activities: Activity[]): Promise<void>;
+}
+
+/** Options of a write to one of Relevo's `Storage` implementations. */
+export interface StorageWriteOptions {
+  /**
+   * The written items are deleted this long after the write unless written again; a write without it
+   * keeps them for good. For what must not outlive its use (a "forget me" conversation's outbox).
+   */
+  ttlMs?: number | undefined;
+}
+
+/** botbuilder `Storage` whose writes can expire (`MemoryStorage`, `RedisStorage`, `TurnCachedStorage`). */
+export interface ExpiringStorage extends Storage {
+  write(changes: StoreItems, options?: StorageWriteOptions): Promise<void>;
 }

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { RedisConnection } from '../../storage/redis-connection.js';
-import type { TurnCommit } from '../../core/turn-commit.js';
+import { ERASED_CONVERSATION_TTL_MS, type TurnCommit } from '../../core/turn-commit.js';
 import type { Next } from '../../storage/inbound-backend.js';
 import {
   appendedFrom as inboundAppended,
@@ -88,7 +88,9 @@ return {logged, claim({inbound_append(id, with_id(ARGV[4], id), tonumber(ARGV[5]
 // A queued turn's commit in one step (see ConversationStore.commit): its held replies appended and
 // announced as above (log KEYS 8-10, ARGV from a = 6 + 4n on), its transcript — n entries from ARGV[6],
 // replies' ids as the log gave them — on KEYS 5-7, its entry ARGV[4] removed and the next claimed
-// (KEYS 1-4, ARGV 1-3 as storage/redis-inbound-backend.ts wants). Answers the claim.
+// (KEYS 1-4, ARGV 1-3 as storage/redis-inbound-backend.ts wants). The log's keys get the retention ARGV[a]
+// whether or not replies are appended: a turn that erased its conversation gives them minutes, so a
+// process dying before the delete that follows leaves nothing for longer. Answers the claim.
 const commitScript = new RedisScript(`${INBOUND_DONE_LUA}${TRANSCRIPT_LUA}${LOG_APPEND}
 local n = tonumber(ARGV[5])
 local a = 6 + 4 * n
@@ -96,6 +98,8 @@ local ids = {}
 if #ARGV > a + 3 then
   local logged = log_append(7, a)
   for i = 1, #logged - 1 do ids[i] = ARGV[a + 3] .. '|' .. string.format('%07d', math.abs(logged[i])) end
+else
+  for j = 1, 3 do redis.call('PEXPIRE', KEYS[7 + j], ARGV[a]) end
 end
 transcript_append(4, 6, n, ids)
 entry_done(ARGV[4])
@@ -227,6 +231,7 @@ export class RedisConversationStore implements ConversationStore {
             conversationId,
             commit.replies.map((each) => each.activity),
             commit.replies.map((each) => each.key),
+            commit.conversationErased ? ERASED_CONVERSATION_TTL_MS : RETENTION_MS,
           ),
         ],
       ),
@@ -319,9 +324,10 @@ export class RedisConversationStore implements ConversationStore {
     conversationId: string,
     activities: readonly Partial<Activity>[],
     keys: readonly (string | undefined)[],
+    retentionMs = RETENTION_MS,
   ): string[] {
     const target = publishTarget(this.client, this.rootPrefix, deliveryChannel(conversationId));
-    const args = [String(RETENTION_MS), target.command, target.channel, conversationId];
+    const args = [String(retentionMs), target.command, target.channel, conversationId];
     activities.forEach((activity, i) => {
       args.push(keys[i] ?? '', JSON.stringify({ ...activity, id: undefined }));
     });

@@ -1,21 +1,17 @@
-import {
-  AutoSaveStateMiddleware,
-  ConversationState,
-  MessageFactory,
-  type Storage,
-  TestAdapter,
-} from 'botbuilder';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AutoSaveStateMiddleware, ConversationState, MessageFactory, TestAdapter } from 'botbuilder';
 import { DialogSet, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../../core/errors.js';
 import { StorageConflictError, StorageErrorCode } from '../../storage/errors.js';
 import { NEW_ITEM_ETAG } from '../../storage/keys.js';
+import type { ExpiringStorage } from '../../storage/types.js';
 
 /**
  * The botbuilder `Storage` contract, run against every implementation: the cases of botbuilder's own
  * storageBaseTests plus real optimistic concurrency. `create` returns a fresh, empty store.
  */
-export function storageContract(name: string, create: () => Promise<Storage>): void {
+export function storageContract(name: string, create: () => Promise<ExpiringStorage>): void {
   describe(`${name} storage`, () => {
     it('returns nothing for keys it has never seen', async () => {
       const storage = await create();
@@ -192,6 +188,23 @@ export function storageContract(name: string, create: () => Promise<Storage>): v
       const winner = results.findIndex((r) => r.status === 'fulfilled') + 1;
       const after = await storage.read([conversation, member]);
       expect([after[conversation]?.turn, after[member]?.turn]).toEqual([winner, winner]);
+    });
+
+    it('deletes items written with a time to live once it passed, unless a later write kept them', async () => {
+      const storage = await create();
+      // On a Redis Cluster the two documents sit in different slots: each part of the batch expires.
+      const [conversation, member] = ['webchat/conversations/c-ttl', 'members/m-ttl/state'];
+      await storage.write({ [conversation]: { outbox: 1 }, [member]: { turn: 1 } }, { ttlMs: 200 });
+      await storage.write({ [member]: { turn: 2 } });
+      expect(Object.keys(await storage.read([conversation, member])).sort()).toEqual([member, conversation]);
+      await sleep(400);
+      const left = await storage.read([conversation, member]);
+      expect(Object.keys(left)).toEqual([member]);
+      expect(left[member]).toMatchObject({ turn: 2 });
+      // An expired item is absent to a create-only write too.
+      await expect(
+        storage.write({ [conversation]: { outbox: 2, eTag: NEW_ITEM_ETAG } }),
+      ).resolves.toBeUndefined();
     });
 
     it('keeps a botbuilder waterfall dialog going across turns through ConversationState', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../bots/config.js';
 import { createRelevo, type Relevo } from '../../bots/relevo.js';
 import { silentLogger } from '../../core/logger.js';
+import { ERASED_CONVERSATION_TTL_MS } from '../../core/turn-commit.js';
 import { scanKeys } from '../../storage/redis-connection.js';
 import { conversationTag } from '../../storage/redis-keys.js';
 import { openDirectLine } from '../support/directline-client.js';
@@ -94,7 +95,7 @@ describe.each([
     expect(await directLineKeys(web.conversationId)).toEqual([]);
   });
 
-  it('shows the goodbye of "forget me" on the open socket, then deletes the conversation', async () => {
+  it('shows the goodbye of "forget me" on the open socket, then deletes the conversation and leaves its outbox minutes to live', async () => {
     const web = await chat();
     await web.session.say('forget me');
     await web.session.waitFor((a) => a.type === 'message' && a.text?.includes('Go ahead?') === true);
@@ -107,5 +108,14 @@ describe.each([
     // The log goes once the goodbye's commit is written, just after it was pushed to the socket.
     await expect.poll(async () => (await web.activities()).status).toBe(404);
     await expect.poll(() => directLineKeys(web.conversationId)).toEqual([]);
+    // The state left for a re-delivery of the confirmation (its outbox: the goodbye, the keys still to
+    // erase) expires on its own: the conversation has no next turn to replace it.
+    const client = relevo.stores.redis;
+    if (client) {
+      const tag = conversationTag('webchat', web.conversationId);
+      const ttl = await client.pTTL(`${prefix}:state:${tag}:webchat/conversations/${web.conversationId}`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(ERASED_CONVERSATION_TTL_MS);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { type Activity, MemoryTranscriptStore, type ResourceResponse, type TurnContext } from 'botbuilder';
-import { describe, expect, it } from 'vitest';
-import { TurnCommit } from '../../core/turn-commit.js';
+import { describe, expect, it, vi } from 'vitest';
+import { ERASED_CONVERSATION_TTL_MS, TurnCommit } from '../../core/turn-commit.js';
 import { turnMember } from '../../core/turn-state.js';
 import { createIdentity } from '../../identity/create-identity.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
@@ -133,6 +133,21 @@ describe('"forget me" inside a queued turn', () => {
     expect(Object.keys(conversation).sort()).toEqual(['eTag', 'turnOutbox']);
     expect(JSON.stringify(conversation)).not.toContain('anon-ana');
     expect((await transcripts.getTranscriptActivities('test', 'conversation-1')).items).toEqual([]);
+  });
+
+  it('keeps the confirmation’s outbox, its goodbye and what was left to erase, for minutes only', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { storage, deliver } = world();
+      await deliver('in-1', 'forget me');
+      await deliver('in-2', 'yes');
+      const left = (await storage.read([CONVERSATION]))[CONVERSATION] ?? {};
+      expect(Object.keys(left).sort()).toEqual(['eTag', 'turnOutbox']);
+      vi.setSystemTime(Date.now() + ERASED_CONVERSATION_TTL_MS);
+      expect(await storage.read([CONVERSATION])).toEqual({});
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('replays the confirmation, not runs it afresh, when its process died after the erase but before the commit', async () => {

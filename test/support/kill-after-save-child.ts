@@ -1,7 +1,8 @@
 /*
  * A web chat server process (run with `node --import tsx`) that SIGKILLs itself right after the first
- * state save whose batch contains KILL_AFTER_SAVING (its JSON), before that turn's commit: the test hook
- * of test/connectors/webchat/kill-after-save.test.ts, in test code only. It runs the step bot
+ * state save whose batch contains KILL_AFTER_SAVING (its JSON), before that turn's commit, or (with
+ * KILL_BEFORE_DELETING) as it is about to delete keys naming that text: the test hook of
+ * test/connectors/webchat/kill-after-save.test.ts and test/identity/forget-me-kill.test.ts, in test code only. It runs the step bot
  * (test/support/step-bot.ts) on the bare pipeline, or with AGENT=1 the composed Relevo agent. Env:
  * REDIS_URL or REDIS_CLUSTER_URLS, REDIS_KEY_PREFIX. Prints `listening <base url>` once it serves.
  */
@@ -12,6 +13,7 @@ import { createPipeline } from '../../bots/pipeline.js';
 import { silentLogger } from '../../core/logger.js';
 import { StateMiddleware } from '../../storage/state-middleware.js';
 import { createStores } from '../../storage/stores.js';
+import type { StorageWriteOptions } from '../../storage/types.js';
 import { stepBot } from './step-bot.js';
 import { startWebChatServer } from './webchat-server.js';
 
@@ -22,10 +24,21 @@ const stores = await createStores({
   prefix: process.env.REDIS_KEY_PREFIX ?? 'relevo',
 });
 const write = stores.storage.write.bind(stores.storage);
-stores.storage.write = async (changes: StoreItems) => {
-  await write(changes);
-  if (JSON.stringify(changes).includes(killAfterSaving)) process.kill(process.pid, 'SIGKILL');
+stores.storage.write = async (changes: StoreItems, options?: StorageWriteOptions) => {
+  await write(changes, options);
+  if (killAfterSaving && JSON.stringify(changes).includes(killAfterSaving))
+    process.kill(process.pid, 'SIGKILL');
 };
+// KILL_BEFORE_DELETING: it dies instead of sending the first DEL whose keys contain this text.
+const killBeforeDeleting = process.env.KILL_BEFORE_DELETING;
+const redis = stores.redis as unknown as { del: (keys: string[]) => Promise<unknown> } | undefined;
+if (killBeforeDeleting && redis) {
+  const del = redis.del.bind(redis);
+  redis.del = async (keys: string[]) => {
+    if ([keys].flat().some((key) => key.includes(killBeforeDeleting))) process.kill(process.pid, 'SIGKILL');
+    return del(keys);
+  };
+}
 const server = await startWebChatServer({
   stores,
   ...(await turnsOn(stores)),

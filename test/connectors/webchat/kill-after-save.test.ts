@@ -8,52 +8,9 @@ import { createPipeline } from '../../../bots/pipeline.js';
 import { silentLogger } from '../../../core/logger.js';
 import { StateMiddleware } from '../../../storage/state-middleware.js';
 import { createStores, type Stores, type StoresOptions } from '../../../storage/stores.js';
-import { spawnRelevo } from '../../support/spawn-relevo.js';
+import { customerOf, startDoomedServer } from '../../support/doomed-server.js';
 import { stepBot } from '../../support/step-bot.js';
 import { startWebChatServer, type WebChatServer } from '../../support/webchat-server.js';
-
-/**
- * test/support/kill-after-save-child.ts: a server process that SIGKILLs itself right after the first
- * state save containing `killAfterSaving`, before that turn's commit.
- */
-async function startDoomedServer(env: Record<string, string>, killAfterSaving: string) {
-  const server = spawnRelevo(
-    { ...env, KILL_AFTER_SAVING: killAfterSaving },
-    { script: 'test/support/kill-after-save-child.ts' },
-  );
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const match = /listening (\S+)/.exec(server.output());
-    if (match?.[1]) return { server, base: match[1] };
-    if (server.child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`the server did not start:\n${server.output()}`);
-    }
-    await sleep(25);
-  }
-}
-
-/** A customer of a web chat conversation started on `base`, who may talk to another server later. */
-async function customerOf(base: string) {
-  const grant = (await (await fetch(`${base}/v3/directline/conversations`, { method: 'POST' })).json()) as {
-    conversationId: string;
-    token: string;
-  };
-  const headers = { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' };
-  const path = `/v3/directline/conversations/${grant.conversationId}/activities`;
-  return {
-    conversationId: grant.conversationId,
-    post: (on: string, text: string) =>
-      fetch(`${on}${path}`, { method: 'POST', headers, body: JSON.stringify({ type: 'message', text }) }),
-    messages: async (on: string) =>
-      (
-        (await (await fetch(`${on}${path}`, { headers })).json()) as {
-          activities: { type: string; text?: string }[];
-        }
-      ).activities
-        .filter((activity) => activity.type === 'message')
-        .map((activity) => activity.text ?? ''),
-  };
-}
 
 const deployments: [string, () => StoresOptions, () => Record<string, string>][] = [
   ['one Redis', () => ({ redisUrl: inject('redisUrl') }), () => ({ REDIS_URL: inject('redisUrl') })],
@@ -96,7 +53,11 @@ describe('a web chat process killed between a turn’s state save and its commit
     async (_name, storesOptions, env) => {
       const prefix = `kill-${randomUUID().slice(0, 8)}`;
       // The process dies once the step-2 state is saved, before the replies and the entry's removal.
-      const first = await startDoomedServer({ ...env(), REDIS_KEY_PREFIX: prefix }, '"step":2');
+      const first = await startDoomedServer({
+        ...env(),
+        REDIS_KEY_PREFIX: prefix,
+        KILL_AFTER_SAVING: '"step":2',
+      });
       doomed = first.server.child;
       const customer = await customerOf(first.base);
       expect((await customer.post(first.base, 'hello')).status).toBe(200);
@@ -132,10 +93,12 @@ describe('a web chat process killed between a turn’s state save and its commit
   it('answers a trivia move of the composed agent once, for the question it was made on', async () => {
     const prefix = `kill-${randomUUID().slice(0, 8)}`;
     // The process dies once the move on question 1 is saved (its answer asks question 2), before the commit.
-    const first = await startDoomedServer(
-      { REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: prefix, AGENT: '1' },
-      'Question 2 of 5',
-    );
+    const first = await startDoomedServer({
+      REDIS_URL: inject('redisUrl'),
+      REDIS_KEY_PREFIX: prefix,
+      AGENT: '1',
+      KILL_AFTER_SAVING: 'Question 2 of 5',
+    });
     doomed = first.server.child;
     const customer = await customerOf(first.base);
     expect((await customer.post(first.base, 'I want to play trivia')).status).toBe(200);
