@@ -19,22 +19,26 @@ interface Stored {
  */
 export class MemoryStorage implements ExpiringStorage {
   private readonly items = new Map<string, Stored>();
+  /** Keys written with a time to live (few: swept on every call, so none outlives it for long). */
+  private readonly expiring = new Set<string>();
 
   async read(keys: string[]): Promise<StoreItems> {
+    this.sweep();
     const result: StoreItems = {};
     for (const key of requireKeys(keys, 'read')) {
-      const stored = this.current(key);
+      const stored = this.items.get(key);
       if (stored) result[key] = { ...JSON.parse(stored.json), eTag: stored.eTag };
     }
     return result;
   }
 
   async write(changes: StoreItems, options: StorageWriteOptions = {}): Promise<void> {
+    this.sweep();
     const entries = Object.entries(requireChanges(changes));
     // Check every eTag and serialise every value before touching anything: all-or-nothing.
     const prepared = entries.map(([key, item]) => {
       const expected = expectedETag(item);
-      const current = this.current(key);
+      const current = this.items.get(key);
       const isStale = expected === NEW_ITEM_ETAG ? current !== undefined : current?.eTag !== expected;
       if (expected !== undefined && isStale) throw new StorageConflictError(key);
       return { key, json: storedJson(key, item) };
@@ -42,20 +46,26 @@ export class MemoryStorage implements ExpiringStorage {
     const expiresAt = options.ttlMs === undefined ? undefined : Date.now() + options.ttlMs;
     for (const { key, json } of prepared) {
       this.items.set(key, { eTag: newETag(), json, ...(expiresAt === undefined ? {} : { expiresAt }) });
+      if (expiresAt === undefined) this.expiring.delete(key);
+      else this.expiring.add(key);
     }
   }
 
   async delete(keys: string[]): Promise<void> {
-    for (const key of requireKeys(keys, 'delete')) this.items.delete(key);
+    for (const key of requireKeys(keys, 'delete')) {
+      this.items.delete(key);
+      this.expiring.delete(key);
+    }
   }
 
-  /** The item stored under `key`, unless its time to live passed (it is dropped then). */
-  private current(key: string): Stored | undefined {
-    const stored = this.items.get(key);
-    if (stored?.expiresAt !== undefined && stored.expiresAt <= Date.now()) {
-      this.items.delete(key);
-      return undefined;
+  /** Drops the items whose time to live passed. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const key of this.expiring) {
+      if ((this.items.get(key)?.expiresAt ?? 0) <= now) {
+        this.items.delete(key);
+        this.expiring.delete(key);
+      }
     }
-    return stored;
   }
 }
