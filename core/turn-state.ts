@@ -226,3 +226,12 @@ export class TurnDroppedError extends RelevoError {
     super('RELEVO_TURN_DROPPED', 'The turn was dropped before its state was read');
   }
 }
+
+/**
+ * Whether an activity starts a proactive turn (an agent's reply, a timer's message) rather than
+ * carrying something the customer sent. Relevo's adapters name that event `continueConversation`;
+ * botbuilder's `CloudAdapter` (the Bot Framework channel) names it `ContinueConversation`.
+ */
+export function isProactive(activity: { name?: string }): boolean {
+  return activity.name === 'continueConversation' || activity.name === 'ContinueConversation';
+}

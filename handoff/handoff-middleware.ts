@@ -1,7 +1,13 @@
 import { type Activity, HandoffEventNames, type Middleware, type TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { inboundDelivery, type MemberSnapshot, saveWithState, TurnStateKey } from '../core/turn-state.js';
+import {
+  inboundDelivery,
+  isProactive,
+  type MemberSnapshot,
+  saveWithState,
+  TurnStateKey,
+} from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import type { ConversationHandoffState } from './conversation-state.js';
 import type { Handoffs } from './handoffs.js';
@@ -75,7 +81,7 @@ export class HandoffMiddleware implements Middleware {
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const { activity } = context;
     this.handoffs.learnAdapter(activity.channelId, context.adapter);
-    if (activity.type === 'event' && activity.name === 'continueConversation') return next();
+    if (activity.type === 'event' && isProactive(activity)) return next();
     if (activity.type === 'event' && activity.name === HandoffEventNames.HandoffStatus) {
       const state = (activity.value as { state?: unknown } | undefined)?.state;
       if (typeof state === 'string' && this.isFromHub(activity)) {

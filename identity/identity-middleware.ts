@@ -11,6 +11,7 @@ import {
   turnCommit,
   turnReplayed,
   untilAllowed,
+  isProactive,
 } from '../core/turn-state.js';
 import { RelevoError } from '../core/errors.js';
 import { addIntentContact, type ChurnRisk, contactOf, evaluateChurn, qualifyingIntent } from './churn.js';
@@ -105,7 +106,7 @@ export class IdentityMiddleware implements Middleware {
     }
     const isSuspect = isFlaggedSender(activity.channelData);
     const contact: MemberContact | undefined =
-      activity.type === 'message' && activity.name !== 'continueConversation' && activity.conversation?.id
+      activity.type === 'message' && !isProactive(activity) && activity.conversation?.id
         ? {
             channel: parsed.channel,
             channelId: activity.channelId,

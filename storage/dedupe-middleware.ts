@@ -8,7 +8,7 @@ import {
 import { hasCode, RelevoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { inboundDelivery } from '../core/turn-state.js';
+import { inboundDelivery, isProactive } from '../core/turn-state.js';
 import { type ActivityClaim, type ActivityClaims, activityResource } from './activity-claims.js';
 import { StorageErrorCode } from './errors.js';
 import { waitForLock } from './lock-wait.js';
@@ -82,9 +82,9 @@ export class DedupeMiddleware implements Middleware {
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    const { id, channelId, name, conversation } = context.activity;
+    const { id, channelId, conversation } = context.activity;
     // Proactive turns (continueConversation) and activities without an id have nothing to dedupe.
-    if (!id || name === 'continueConversation' || inboundDelivery(context)) return next();
+    if (!id || isProactive(context.activity) || inboundDelivery(context)) return next();
     const resource = activityResource(channelId, conversation?.id ?? '', id);
     const claim = await this.claim(resource);
     if (claim.done) {

@@ -2,7 +2,7 @@ import type { Activity, Middleware, SendActivitiesHandler, TranscriptStore, Turn
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { CommitTranscriptEntry } from '../core/turn-commit.js';
-import { markTurnIncomplete, turnCommit, turnReplayed } from '../core/turn-state.js';
+import { isProactive, markTurnIncomplete, turnCommit, turnReplayed } from '../core/turn-state.js';
 import { logTranscript } from './transcript-log.js';
 
 const LOGGING = Symbol.for('relevo.transcriptLogging');
@@ -116,10 +116,9 @@ export class TranscriptMiddleware implements Middleware {
   private startInbound(context: TurnContext): Promise<void> {
     const started = context.turnState.get(INBOUND) as Promise<void> | undefined;
     if (started) return started;
-    const inbound =
-      context.activity.name !== 'continueConversation'
-        ? this.log(context, [{ activity: context.activity }])
-        : Promise.resolve();
+    const inbound = !isProactive(context.activity)
+      ? this.log(context, [{ activity: context.activity }])
+      : Promise.resolve();
     context.turnState.set(INBOUND, inbound);
     return inbound;
   }

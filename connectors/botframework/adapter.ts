@@ -13,6 +13,7 @@ import type { Logger } from '../../core/logger.js';
 import {
   type InboundDelivery,
   inboundDelivery,
+  isProactive,
   TurnStateKey,
   turnIncompleteReason,
 } from '../../core/turn-state.js';
@@ -72,7 +73,17 @@ export class BotFrameworkAdapter extends CloudAdapter {
       // Keep the channel's own id for anyone who needs to address the user on that channel.
       context.activity.channelData = { ...context.activity.channelData, relevoPlatformUserId: from.id };
       context.activity.from = { ...from, id: senderIdentityKey(context.activity) };
-      this.releasers.set(context.activity, turnReleaser(context));
+      const release = turnReleaser(context);
+      // An agent's reply or a timer's message (proactive): CloudAdapter reads nothing after it, so the
+      // turn lets go here; an inbound turn once `released` has its answer.
+      if (isProactive(context.activity)) {
+        try {
+          return await next();
+        } finally {
+          release();
+        }
+      }
+      this.releasers.set(context.activity, release);
       const delivery = this.deliveries.get(context.activity);
       if (delivery) context.turnState.set(TurnStateKey.inbound, delivery);
       await next();

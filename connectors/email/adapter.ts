@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Activity, ResourceResponse, Storage, TurnContext } from 'botbuilder';
 import type { TurnLogic } from '../../core/channel.js';
 import { parseIdentityKey } from '../../core/identity-key.js';
-import type { InboundDelivery } from '../../core/turn-state.js';
+import { type InboundDelivery, isProactive } from '../../core/turn-state.js';
 import { deliveryEnvelope } from '../shared/channel-inbound.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
 import type { InboxHandler, InboxMessage, SmtpSender } from './client.js';
@@ -127,7 +127,7 @@ export class EmailAdapter extends RelevoAdapter implements InboxHandler {
   ): Promise<ResourceResponse[]> {
     const responses: ResourceResponse[] = [];
     // Proactive turns come from the agent desk: a person writes those, so they are not marked auto-replied.
-    const isAutomatic = context.activity.name !== 'continueConversation';
+    const isAutomatic = !isProactive(context.activity);
     for (const activity of activities) {
       const conversationId = activity.conversation?.id ?? context.activity.conversation?.id ?? '';
       const thread = (await this.threads.get(conversationId)) ?? fallbackThread(activity);

@@ -33,11 +33,7 @@ export function releaseTurnContext(context: TurnContext): void {
 export function turnReleaser(context: TurnContext): () => void {
   const state = context.turnState;
   const internals = context as unknown as TurnContextInternals;
-  const lists = [
-    internals._onSendActivities,
-    internals._onUpdateActivity,
-    internals._onDeleteActivity,
-  ];
+  const lists = [internals._onSendActivities, internals._onUpdateActivity, internals._onDeleteActivity];
   return () => {
     state.clear();
     for (const list of lists) if (Array.isArray(list)) list.length = 0;
