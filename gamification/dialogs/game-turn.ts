@@ -30,11 +30,13 @@ export function isRedelivery(dc: DialogContext): boolean {
  */
 export function playOptions(context: TurnContext, isSuspect: boolean | undefined): PlayOptions {
   const { channelId, conversation, id, localTimezone } = context.activity;
-  const turnId = inboundDelivery(context)?.id ?? id;
+  const delivery = inboundDelivery(context);
+  const turnId = delivery?.id ?? id;
   return {
     timeZone: localTimezone,
     isSuspect,
     turn: turnId === undefined ? undefined : `${channelId}/${conversation?.id}/${turnId}`,
+    isRedelivery: (delivery?.attempt ?? 1) > 1,
   };
 }
 

@@ -2,7 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { RelevoError } from '../../core/errors.js';
 import type { IdempotencyStore } from '../../storage/types.js';
-import { localDay } from '../calendar.js';
+import { localDay, previousDay } from '../calendar.js';
 import { isTimeZone } from '../config/schema.js';
 import type { Gamification } from '../gamification.js';
 import { type SpinPrize, spinWheel } from './daily-spin.js';
@@ -26,6 +26,11 @@ export interface PlayOptions {
    * claimed back, with the same draw, instead of "already played".
    */
   turn?: string | undefined;
+  /**
+   * Whether the turn is a re-delivery (a queued turn's later attempt): one that ran its first attempt
+   * before the member's midnight finds its play under the day before and gets that back.
+   */
+  isRedelivery?: boolean | undefined;
 }
 
 /** A trivia play in progress, kept in dialog state between turns. */
@@ -139,7 +144,13 @@ export class DailyGames {
       options.timeZone !== undefined && isTimeZone(options.timeZone)
         ? options.timeZone
         : this.gamification.config.timeZone;
-    const playId = `${game}:${memberId}:${localDay(this.clock.now(), zone)}`;
+    const day = localDay(this.clock.now(), zone);
+    if (options.turn !== undefined && options.isRedelivery) {
+      const before = `${game}:${memberId}:${previousDay(day)}`;
+      const earlier = parseClaim(await this.plays.valueOf(`game:${before}`));
+      if (earlier?.turn === options.turn) return { playId: before, drawn: earlier.drawn as T };
+    }
+    const playId = `${game}:${memberId}:${day}`;
     const key = `game:${playId}`;
     const drawn = draw();
     const claim: PlayClaim = { turn: options.turn, drawn };

@@ -65,7 +65,7 @@ async function world(options: StoresOptions) {
     return adapter.sent.splice(0).map((activity) => activity.text);
   };
   const history = async () => (await plugin.ledger.history(ana.id)).map((entry) => entry.delta);
-  return { stores, hooks, deliver, history };
+  return { stores, clock, hooks, deliver, history };
 }
 
 const deployments: [string, () => StoresOptions][] = [
@@ -102,6 +102,25 @@ describe.each(deployments)('a daily game turn run again (%s)', (_name, storesOpt
     await expect(deliver('in-2', '1')).rejects.toThrow('the process died');
     expect(await deliver('in-2', '1', 2)).toEqual([SPUN_200]);
     expect(await history()).toEqual([200]);
+    await stores.close();
+  });
+
+  it('pays a spin once when its re-delivery comes after midnight, and lets the member spin the new day', async () => {
+    const { stores, clock, hooks, deliver, history } = await world(storesOptions());
+    clock.set(Date.UTC(2026, 10, 22, 23, 59, 58));
+    await deliver('in-1', 'spin');
+    hooks.beforeSave = async () => {
+      throw new Error('the process died');
+    };
+    await expect(deliver('in-2', '1')).rejects.toThrow('the process died');
+    clock.advance(10_000);
+    expect(await deliver('in-2', '1', 2)).toEqual([SPUN_200]);
+    expect(await history()).toEqual([200]);
+    // The new day's spin is still the member's (the wheel now draws its first ticket: no points).
+    await deliver('in-3', 'spin');
+    expect(await deliver('in-4', '1')).toEqual([
+      'The wheel stops on… Try again tomorrow. No points this time; come back tomorrow!',
+    ]);
     await stores.close();
   });
 
