@@ -17,8 +17,12 @@ export function activityResource(channelId: string, conversationId: string, acti
 export type ActivityClaim =
   /** Nobody finished the activity: this delivery holds the running claim and runs the turn. */
   | { lock: Lock; done?: undefined }
-  /** A delivery finished it; `answer` is what it answered in its HTTP response, if that is still kept. */
-  | { done: true; answer: string | undefined };
+  /**
+   * A delivery finished it; `answer` is what it answered in its HTTP response, if that is still kept.
+   * `hasRecordedAnswer`: it answered something, kept for less long than the done mark, so an `answer`
+   * of `undefined` then means the answer expired, not that there was none.
+   */
+  | { done: true; answer: string | undefined; hasRecordedAnswer: boolean };
 
 /** What happened to an activity delivered outside the queue, and the claim of the delivery running it. */
 export interface ActivityClaims {
@@ -33,6 +37,13 @@ export interface ActivityClaims {
    */
   finish(lock: Lock, options: { doneTtlMs: number; answer?: string; answerTtlMs: number }): Promise<void>;
 }
+
+/**
+ * The done mark's values: an activity finished with an answer, or without one. A mark written before
+ * the answer was told apart (`'1'`) reads as without one.
+ */
+export const DONE_WITH_ANSWER = 'answered';
+export const DONE_WITHOUT_ANSWER = '1';
 
 /**
  * Where a finished activity's answer is kept, in the idempotency store's names (its done mark is kept
@@ -56,16 +67,22 @@ export class MemoryActivityClaims implements ActivityClaims {
     const token = randomUUID();
     this.locks.setHolder(resource, token, leaseMs);
     const lock = this.locks.held(resource, token);
-    if ((await this.once.valueOf(resource)) === undefined) return { lock };
+    const mark = await this.once.valueOf(resource);
+    if (mark === undefined) return { lock };
     await lock.release();
-    return { done: true, answer: await this.once.valueOf(answerKey(resource)) };
+    return {
+      done: true,
+      answer: await this.once.valueOf(answerKey(resource)),
+      hasRecordedAnswer: mark === DONE_WITH_ANSWER,
+    };
   }
 
   async finish(
     lock: Lock,
     options: { doneTtlMs: number; answer?: string; answerTtlMs: number },
   ): Promise<void> {
-    await this.once.claim(lock.resource, options.doneTtlMs);
+    const mark = options.answer === undefined ? DONE_WITHOUT_ANSWER : DONE_WITH_ANSWER;
+    await this.once.claim(lock.resource, options.doneTtlMs, mark);
     if (options.answer !== undefined) {
       await this.once.claim(answerKey(lock.resource), options.answerTtlMs, options.answer);
     }

@@ -34,7 +34,8 @@ export interface DedupeOptions {
    * was shown, unredacted) is kept for its retries. Default 2 minutes: a retry comes 15 s after an
    * unanswered delivery, and one that arrives while the first runs waits and reads the answer at once;
    * only a retry sent just before the first finished needs it later, within seconds. Kept no longer, as
-   * erasing a member does not find it.
+   * erasing a member does not find it. A retry after it expired (but within `ttlMs`) is not run again:
+   * it gets 409 `RELEVO_ACTIVITY_ANSWER_EXPIRED`.
    */
   answerTtlMs?: number;
 }
@@ -60,8 +61,10 @@ interface Answer {
  * finished activity gets that answer (same status and body) without running anything. A retry that
  * arrives while the first delivery still runs (Teams re-sends after 15 s without an answer) waits for
  * it, up to `waitMs`, and answers with its result, or runs the turn itself if the first failed; past
- * the wait it gets 409. Claiming (with reading what a finished delivery recorded) and finishing (with
- * releasing the claim) are one round trip each.
+ * the wait it gets 409. A retry of a finished activity whose answer expired (`answerTtlMs`, shorter
+ * than the done mark's `ttlMs`) gets 409 `RELEVO_ACTIVITY_ANSWER_EXPIRED` rather than an empty answer.
+ * Claiming (with reading what a finished delivery recorded) and finishing (with releasing the claim)
+ * are one round trip each.
  */
 export class DedupeMiddleware implements Middleware {
   private readonly logger: Logger;
@@ -88,6 +91,7 @@ export class DedupeMiddleware implements Middleware {
     const resource = activityResource(channelId, conversation?.id ?? '', id);
     const claim = await this.claim(resource);
     if (claim.done) {
+      if (claim.answer === undefined && claim.hasRecordedAnswer) throw this.answerExpired();
       this.logger.info({ channelId, activityId: id }, 'duplicate inbound activity answered as before');
       if (claim.answer !== undefined) replay(context, claim.answer);
       return;
@@ -123,11 +127,25 @@ export class DedupeMiddleware implements Middleware {
     } catch (error) {
       if (!hasCode(error, StorageErrorCode.lockTimeout)) throw error;
       throw new RelevoError(
-        'RELEVO_ACTIVITY_IN_PROGRESS',
+        StorageErrorCode.activityInProgress,
         'An earlier delivery of this activity is still being processed; its result is not known yet',
         { statusCode: 409, cause: error },
       );
     }
+  }
+
+  /**
+   * A retry of a finished turn whose answer expired: it is not run again (its effects happened), and
+   * an empty answer would read as a broken bot (botbuilder's 501 for an invoke, no replies). No
+   * platform retries this late (they re-send after 15 s): a replay or a client's own retry.
+   */
+  private answerExpired(): RelevoError {
+    const keptS = Math.round(this.answerTtlMs / 1000);
+    return new RelevoError(
+      StorageErrorCode.activityAnswerExpired,
+      `This activity was processed already; its answer is kept ${keptS} s only and has expired, and it is not run again`,
+      { statusCode: 409, details: { answerTtlMs: this.answerTtlMs } },
+    );
   }
 
   /** Records the turn as done, with its answer for a retry, and frees the claim; false if it failed. */

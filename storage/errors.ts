@@ -14,6 +14,10 @@ export const StorageErrorCode = {
   lockLost: 'RELEVO_LOCK_LOST',
   /** The store or bus was closed (the process is shutting down). */
   closed: 'RELEVO_STORAGE_CLOSED',
+  /** A retry of an activity run outside the queue outwaited the delivery still running it (409). */
+  activityInProgress: 'RELEVO_ACTIVITY_IN_PROGRESS',
+  /** A retry of an activity finished with an answer came after that answer expired (409). */
+  activityAnswerExpired: 'RELEVO_ACTIVITY_ANSWER_EXPIRED',
 } as const;
 
 /** Thrown by a `Storage.write` whose batch holds a stale eTag; nothing of the batch was written. */

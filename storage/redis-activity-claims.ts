@@ -1,23 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { type ActivityClaim, type ActivityClaims, answerKey } from './activity-claims.js';
+import {
+  type ActivityClaim,
+  type ActivityClaims,
+  answerKey,
+  DONE_WITH_ANSWER,
+  DONE_WITHOUT_ANSWER,
+} from './activity-claims.js';
 import type { RedisConnection } from './redis-connection.js';
 import { lockKey, type RedisLockManager } from './redis-lock.js';
 import { RedisScript } from './redis-script.js';
 import type { Lock } from './types.js';
 
 // KEYS = {claim lock, done mark, answer}, all under the activity's conversation tag (one slot).
-// Answers {1, answer?} for a finished activity, {0} once the claim is taken for ARGV[2] ms under the
-// token ARGV[1], {2} while another delivery holds it.
+// Answers {1, done mark, answer?} for a finished activity, {0} once the claim is taken for ARGV[2] ms
+// under the token ARGV[1], {2} while another delivery holds it.
 const claimScript = new RedisScript(`
-if redis.call('EXISTS', KEYS[2]) == 1 then return {1, redis.call('GET', KEYS[3])} end
+local done = redis.call('GET', KEYS[2])
+if done then return {1, done, redis.call('GET', KEYS[3])} end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} end
 return {2}
 `);
 
-// KEYS as above; ARGV = {token, done ttl, answer ('' for none), answer ttl}. The done mark and the
-// answer are written before the claim is freed, so a waiting delivery finds one or the other.
+// KEYS as above; ARGV = {token, done ttl, answer ('' for none), answer ttl, done mark}. The done mark
+// and the answer are written before the claim is freed, so a waiting delivery finds one or the other.
 const finishScript = new RedisScript(`
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[2])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4]) end
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
@@ -44,8 +51,11 @@ export class RedisActivityClaims implements ActivityClaims {
     const reply = (await claimScript.run(this.client, this.keys(resource), [token, String(leaseMs)])) as [
       number,
       string?,
+      (string | null)?,
     ];
-    if (reply[0] === 1) return { done: true, answer: reply[1] ?? undefined };
+    if (reply[0] === 1) {
+      return { done: true, answer: reply[2] ?? undefined, hasRecordedAnswer: reply[1] === DONE_WITH_ANSWER };
+    }
     return reply[0] === 0 ? { lock: this.locks.held(resource, token) } : null;
   }
 
@@ -58,6 +68,7 @@ export class RedisActivityClaims implements ActivityClaims {
       String(options.doneTtlMs),
       options.answer ?? '',
       String(options.answerTtlMs),
+      options.answer === undefined ? DONE_WITHOUT_ANSWER : DONE_WITH_ANSWER,
     ]);
   }
 

@@ -31,11 +31,11 @@ afterEach(async () => {
 /**
  * The Bot Framework channel on `backend`'s stores (default: the suite's Redis) with the pipeline's
  * dedupe stage in front of `logic` (an Emulator on loopback: no JWT). `waitMs`: how long a retry waits
- * for a delivery still running.
+ * for a delivery still running; `answerTtlMs`: how long a finished turn's answer is kept.
  */
 async function startAgent(
   logic: InvokeLogic,
-  options: { waitMs?: number; backend?: StoresOptions } = {},
+  options: { waitMs?: number; answerTtlMs?: number; backend?: StoresOptions } = {},
 ): Promise<Agent> {
   const backend = options.backend ?? { redisUrl: inject('redisUrl') };
   const stores = await createStores({ ...backend, prefix: `invoke-${randomUUID()}` });
@@ -43,7 +43,12 @@ async function startAgent(
   const inFlight = new InFlightWork();
   const channel = createBotFrameworkChannel({
     credentials: {},
-    pipeline: [new DedupeMiddleware(stores.activities, { waitMs: options.waitMs ?? 5_000 })],
+    pipeline: [
+      new DedupeMiddleware(stores.activities, {
+        waitMs: options.waitMs ?? 5_000,
+        ...(options.answerTtlMs === undefined ? {} : { answerTtlMs: options.answerTtlMs }),
+      }),
+    ],
     bot: async (context) => {
       if (context.activity.type === 'conversationUpdate') return;
       runs.push(context.activity.id ?? '');
@@ -154,6 +159,33 @@ describe('Bot Framework invokes and expectReplies, run in their request', () => 
     expect(agent.runs).toEqual(['inv-2']);
   });
 
+  it('answers 409 with a JSON reason, and runs nothing again, to a retry of a finished invoke or expectReplies message that comes after its answer expired', async () => {
+    const agent = await startAgent(
+      async (context, run) => {
+        if (context.activity.type === 'invoke') await answer(context, run);
+        else await context.sendActivity(`Your order has shipped (run ${run}).`);
+      },
+      { answerTtlMs: 200 },
+    );
+    const asked = invoke('msg-10', { type: 'message', name: undefined, deliveryMode: 'expectReplies' });
+    expect((await post(agent.base, invoke('inv-10'))).status).toBe(200);
+    expect((await post(agent.base, asked)).status).toBe(200);
+    await sleep(400);
+    for (const late of [await post(agent.base, invoke('inv-10')), await post(agent.base, asked)]) {
+      expect(late.status).toBe(409);
+      expect(late.body).toMatchObject({ code: 'RELEVO_ACTIVITY_ANSWER_EXPIRED' });
+    }
+    expect(agent.runs).toEqual(['inv-10', 'msg-10']);
+  });
+
+  it('answers a late retry of an invoke its bot left unanswered as it answered the first delivery', async () => {
+    const agent = await startAgent(async () => {}, { answerTtlMs: 200 });
+    const first = await post(agent.base, invoke('inv-11'));
+    await sleep(400);
+    expect(await post(agent.base, invoke('inv-11'))).toEqual(first);
+    expect(agent.runs).toEqual(['inv-11']);
+  });
+
   it('answers a retried expectReplies message with the replies of its one run', async () => {
     const agent = await startAgent(async (context, run) => {
       await context.sendActivity(`Your order has shipped (run ${run}).`);
@@ -245,6 +277,16 @@ describe.each(backends)('Bot Framework invokes on %s', (_, backend) => {
     expect(await post(agent.base, invoke('inv-8'))).toEqual({ status: 200, body: { for: 'Ana', run: 2 } });
     const bob = invoke('inv-8', { conversation: { id: 'conv-bob' }, from: { id: 'user-8', name: 'Bob' } });
     expect(await post(agent.base, bob)).toEqual({ status: 200, body: { for: 'Bob', run: 3 } });
+  });
+
+  it('answers 409 with a JSON reason, and runs nothing again, to a retry of a finished invoke after its answer expired', async () => {
+    const agent = await startAgent(answer, { answerTtlMs: 200, backend: backend() });
+    expect((await post(agent.base, invoke('inv-12'))).status).toBe(200);
+    await sleep(400);
+    const late = await post(agent.base, invoke('inv-12'));
+    expect(late.status).toBe(409);
+    expect(late.body).toMatchObject({ code: 'RELEVO_ACTIVITY_ANSWER_EXPIRED' });
+    expect(agent.runs).toEqual(['inv-12']);
   });
 
   it('runs concurrent deliveries of one invoke once, and answers each with its result', async () => {
