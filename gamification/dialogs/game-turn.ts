@@ -36,7 +36,6 @@ export function playOptions(context: TurnContext, isSuspect: boolean | undefined
     timeZone: localTimezone,
     isSuspect,
     turn: turnId === undefined ? undefined : `${channelId}/${conversation?.id}/${turnId}`,
-    isRedelivery: (delivery?.attempt ?? 1) > 1,
   };
 }
 

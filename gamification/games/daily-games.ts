@@ -23,14 +23,9 @@ export interface PlayOptions {
   /**
    * The turn playing (its channel, conversation and inbound or activity id): the same turn run again
    * — its process died before its state was saved, or its save met a conflict — gets the play it
-   * claimed back, with the same draw, instead of "already played".
+   * claimed back, with the same draw, instead of "already played", also after the member's midnight.
    */
   turn?: string | undefined;
-  /**
-   * Whether the turn is a re-delivery (a queued turn's later attempt): one that ran its first attempt
-   * before the member's midnight finds its play under the day before and gets that back.
-   */
-  isRedelivery?: boolean | undefined;
 }
 
 /** A trivia play in progress, kept in dialog state between turns. */
@@ -145,7 +140,10 @@ export class DailyGames {
         ? options.timeZone
         : this.gamification.config.timeZone;
     const day = localDay(this.clock.now(), zone);
-    if (options.turn !== undefined && options.isRedelivery) {
+    // Any run of a turn may be a re-run of one that claimed before midnight (a queued re-delivery, a
+    // channel's retry of an invoke or expectReplies message, a state-conflict re-run), and nothing
+    // tells a first run from a re-run: one GET of yesterday's claim, which lives two days, tells.
+    if (options.turn !== undefined) {
       const before = `${game}:${memberId}:${previousDay(day)}`;
       const earlier = parseClaim(await this.plays.valueOf(`game:${before}`));
       if (earlier?.turn === options.turn) return { playId: before, drawn: earlier.drawn as T };

@@ -31,7 +31,9 @@ function lastThenFirst(): RandomInt {
 
 /**
  * The game dialogs behind the state stage on real stores, as queued turns: `deliver(id, text, attempt)`
- * is the inbound queue running entry `id`. `beforeSave` runs once, after the dialog of the next run and
+ * is the inbound queue running entry `id`; with `queued` false it is an activity run in its HTTP
+ * request (a Bot Framework invoke or expectReplies message), whose retry is the same activity again
+ * with no queue attempt. `beforeSave` runs once, after the dialog of the next run and
  * before its save (another writer, or a fault).
  */
 async function world(options: StoresOptions) {
@@ -59,9 +61,15 @@ async function world(options: StoresOptions) {
     hooks.beforeSave = undefined;
     await hook?.();
   };
-  const deliver = async (id: string, text: string, attempt = 1, conversationId = 'conversation-1') => {
+  const deliver = async (
+    id: string,
+    text: string,
+    attempt = 1,
+    conversationId = 'conversation-1',
+    queued = true,
+  ) => {
     const activity = customerMessage(id, text, { conversation: { id: conversationId } as never });
-    await adapter.processActivity(activity, bot, { id, attempt });
+    await adapter.processActivity(activity, bot, queued ? { id, attempt } : undefined);
     return adapter.sent.splice(0).map((activity) => activity.text);
   };
   const history = async () => (await plugin.ledger.history(ana.id)).map((entry) => entry.delta);
@@ -121,6 +129,34 @@ describe.each(deployments)('a daily game turn run again (%s)', (_name, storesOpt
     expect(await deliver('in-4', '1')).toEqual([
       'The wheel stops on… Try again tomorrow. No points this time; come back tomorrow!',
     ]);
+    await stores.close();
+  });
+
+  it('pays a spin once when the channel retries an invoke or expectReplies answer after midnight', async () => {
+    const { stores, clock, hooks, deliver, history } = await world(storesOptions());
+    clock.set(Date.UTC(2026, 10, 22, 23, 59, 50));
+    await deliver('act-1', 'spin', 1, 'conversation-1', false);
+    hooks.beforeSave = async () => {
+      throw new Error('the process died');
+    };
+    await expect(deliver('act-2', '1', 1, 'conversation-1', false)).rejects.toThrow('the process died');
+    clock.advance(15_000); // the channel sends it again once the first delivery's claim lapsed
+    expect(await deliver('act-2', '1', 1, 'conversation-1', false)).toEqual([SPUN_200]);
+    expect(await history()).toEqual([200]);
+    await stores.close();
+  });
+
+  it('pays a spin once when its save conflicts across midnight and the turn runs again', async () => {
+    const { stores, clock, hooks, deliver, history } = await world(storesOptions());
+    clock.set(Date.UTC(2026, 10, 22, 23, 59, 59, 900));
+    await deliver('in-1', 'spin');
+    hooks.beforeSave = async () => {
+      const { eTag: _eTag, ...current } = (await stores.storage.read([CONVERSATION]))[CONVERSATION] ?? {};
+      await stores.storage.write({ [CONVERSATION]: { ...current, touched: true, eTag: '*' } });
+      clock.advance(1_000); // the re-run starts after the member's midnight
+    };
+    expect(await deliver('in-2', '1')).toEqual([SPUN_200]);
+    expect(await history()).toEqual([200]);
     await stores.close();
   });
 
