@@ -4,7 +4,7 @@ import { RelevoError } from '../core/errors.js';
 export const StorageErrorCode = {
   /** A write carried an eTag that is no longer current: someone else wrote first. */
   conflict: 'RELEVO_STORAGE_CONFLICT',
-  /** `read`, `write` or `delete` was called without keys or changes. */
+  /** `read`, `write` or `delete` was called without keys or changes, or with a bad `ttlMs`. */
   invalidArgument: 'RELEVO_STORAGE_INVALID_ARGUMENT',
   /** A value could not be stored as JSON (a cycle, a BigInt…). */
   unserializable: 'RELEVO_STORAGE_UNSERIALIZABLE',

@@ -1,5 +1,6 @@
 import type { StoreItems } from 'botbuilder';
 import { invalidArgument, toJson } from './errors.js';
+import type { StorageWriteOptions } from './types.js';
 
 /** Validates the keys of a `read`/`delete` call; botbuilder's stores disagree here, so we are explicit. */
 export function requireKeys(keys: unknown, operation: 'read' | 'delete'): string[] {
@@ -18,6 +19,17 @@ export function requireChanges(changes: unknown): StoreItems {
     throw invalidArgument('Storage.write needs an object of changes keyed by storage key');
   }
   return changes as StoreItems;
+}
+
+/**
+ * The time to live of a `write` call, checked before anything is written: a whole number of ms from 1
+ * to `Number.MAX_SAFE_INTEGER`, or `undefined` (none). Redis would refuse NaN or 1.5 only after the
+ * first item of the batch was written.
+ */
+export function requireTtl(options: StorageWriteOptions | undefined): number | undefined {
+  const ttlMs = options?.ttlMs;
+  if (ttlMs === undefined || (Number.isSafeInteger(ttlMs) && ttlMs > 0)) return ttlMs;
+  throw invalidArgument(`Storage.write: ttlMs must be a positive whole number of ms, not ${String(ttlMs)}`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { StoreItems } from 'botbuilder';
 import { newETag } from './etag.js';
 import { StorageConflictError } from './errors.js';
-import { expectedETag, NEW_ITEM_ETAG, requireChanges, requireKeys, storedJson } from './keys.js';
+import { expectedETag, NEW_ITEM_ETAG, requireChanges, requireKeys, requireTtl, storedJson } from './keys.js';
 import type { ExpiringStorage, StorageWriteOptions } from './types.js';
 
 interface Stored {
@@ -33,6 +33,7 @@ export class MemoryStorage implements ExpiringStorage {
   }
 
   async write(changes: StoreItems, options: StorageWriteOptions = {}): Promise<void> {
+    const ttlMs = requireTtl(options);
     this.sweep();
     const entries = Object.entries(requireChanges(changes));
     // Check every eTag and serialise every value before touching anything: all-or-nothing.
@@ -43,7 +44,7 @@ export class MemoryStorage implements ExpiringStorage {
       if (expected !== undefined && isStale) throw new StorageConflictError(key);
       return { key, json: storedJson(key, item) };
     });
-    const expiresAt = options.ttlMs === undefined ? undefined : Date.now() + options.ttlMs;
+    const expiresAt = ttlMs === undefined ? undefined : Date.now() + ttlMs;
     for (const { key, json } of prepared) {
       this.items.set(key, { eTag: newETag(), json, ...(expiresAt === undefined ? {} : { expiresAt }) });
       if (expiresAt === undefined) this.expiring.delete(key);

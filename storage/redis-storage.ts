@@ -1,7 +1,7 @@
 import type { StoreItems } from 'botbuilder';
 import { newETag } from './etag.js';
 import { StorageConflictError } from './errors.js';
-import { expectedETag, NEW_ITEM_ETAG, requireChanges, requireKeys, storedJson } from './keys.js';
+import { expectedETag, NEW_ITEM_ETAG, requireChanges, requireKeys, requireTtl, storedJson } from './keys.js';
 import { isCluster, type RedisConnection } from './redis-connection.js';
 import { slotGroupOf, storageKeyTag } from './redis-keys.js';
 import { RedisScript } from './redis-script.js';
@@ -110,7 +110,8 @@ export class RedisStorage implements ExpiringStorage {
   }
 
   async write(changes: StoreItems, options: StorageWriteOptions = {}): Promise<void> {
-    const ttl = options.ttlMs === undefined ? '' : String(Math.max(1, Math.ceil(options.ttlMs)));
+    const ttlMs = requireTtl(options);
+    const ttl = ttlMs === undefined ? '' : String(ttlMs);
     const writes = Object.entries(requireChanges(changes)).map(
       ([key, item]): Write => ({
         key,

@@ -66,6 +66,8 @@ export interface StorageWriteOptions {
   /**
    * The written items are deleted this long after the write unless written again; a write without it
    * keeps them for good. For what must not outlive its use (a "forget me" conversation's outbox).
+   * A whole number of ms above 0; anything else is refused (`RELEVO_STORAGE_INVALID_ARGUMENT`) before
+   * any item is written.
    */
   ttlMs?: number | undefined;
 }

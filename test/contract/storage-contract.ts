@@ -207,6 +207,21 @@ export function storageContract(name: string, create: () => Promise<ExpiringStor
       ).resolves.toBeUndefined();
     });
 
+    it('refuses a time to live that is not a positive whole number of ms with a typed error, writing nothing', async () => {
+      const storage = await create();
+      // On a Redis Cluster the two documents sit in different slots.
+      const [conversation, member] = ['webchat/conversations/c-bad-ttl', 'members/m-bad-ttl/state'];
+      await storage.write({ [member]: { turn: 1 } });
+      for (const ttlMs of [Number.NaN, Number.POSITIVE_INFINITY, -1, 0, 1.5, 1e300, '60000' as never]) {
+        await expect(
+          storage.write({ [conversation]: { outbox: 1 }, [member]: { turn: 2, eTag: '*' } }, { ttlMs }),
+        ).rejects.toSatisfy((error) => hasCode(error, StorageErrorCode.invalidArgument));
+      }
+      const left = await storage.read([conversation, member]);
+      expect(Object.keys(left)).toEqual([member]);
+      expect(left[member]).toMatchObject({ turn: 1 });
+    });
+
     it('keeps a botbuilder waterfall dialog going across turns through ConversationState', async () => {
       const state = new ConversationState(await create());
       const dialogs = new DialogSet(state.createProperty('dialogState'));
