@@ -19,8 +19,10 @@ interface Stored {
  */
 export class MemoryStorage implements ExpiringStorage {
   private readonly items = new Map<string, Stored>();
-  /** Keys written with a time to live (few: swept on every call, so none outlives it for long). */
+  /** Keys written with a time to live, swept once the earliest of them passed. */
   private readonly expiring = new Set<string>();
+  /** No item expires before this (ms since the epoch): until then a call skips the sweep. */
+  private nextExpiryAt = Number.POSITIVE_INFINITY;
 
   async read(keys: string[]): Promise<StoreItems> {
     this.sweep();
@@ -45,6 +47,7 @@ export class MemoryStorage implements ExpiringStorage {
       return { key, json: storedJson(key, item) };
     });
     const expiresAt = ttlMs === undefined ? undefined : Date.now() + ttlMs;
+    if (expiresAt !== undefined) this.nextExpiryAt = Math.min(this.nextExpiryAt, expiresAt);
     for (const { key, json } of prepared) {
       this.items.set(key, { eTag: newETag(), json, ...(expiresAt === undefined ? {} : { expiresAt }) });
       if (expiresAt === undefined) this.expiring.delete(key);
@@ -59,14 +62,22 @@ export class MemoryStorage implements ExpiringStorage {
     }
   }
 
-  /** Drops the items whose time to live passed. */
+  /**
+   * Drops the items whose time to live passed: O(1) until the earliest expiry, then one pass over the
+   * keys with a time to live that also finds the next one. (A lifted or deleted time to live leaves
+   * `nextExpiryAt` early: that costs one pass, never an item kept too long.)
+   */
   private sweep(): void {
     const now = Date.now();
+    if (now < this.nextExpiryAt) return;
+    let next = Number.POSITIVE_INFINITY;
     for (const key of this.expiring) {
-      if ((this.items.get(key)?.expiresAt ?? 0) <= now) {
+      const expiresAt = this.items.get(key)?.expiresAt ?? 0;
+      if (expiresAt <= now) {
         this.items.delete(key);
         this.expiring.delete(key);
-      }
+      } else next = Math.min(next, expiresAt);
     }
+    this.nextExpiryAt = next;
   }
 }

@@ -207,6 +207,20 @@ export function storageContract(name: string, create: () => Promise<ExpiringStor
       ).resolves.toBeUndefined();
     });
 
+    it('deletes an item on time when a shorter time to live is written after longer ones', async () => {
+      const storage = await create();
+      await storage.write({ long: { v: 1 }, shortened: { v: 1 } }, { ttlMs: 60_000 });
+      await storage.write({ short: { v: 2 } }, { ttlMs: 150 });
+      await storage.write({ shortened: { v: 2 } }, { ttlMs: 150 });
+      expect(Object.keys(await storage.read(['long', 'short', 'shortened'])).sort()).toEqual([
+        'long',
+        'short',
+        'shortened',
+      ]);
+      await sleep(300);
+      expect(Object.keys(await storage.read(['long', 'short', 'shortened']))).toEqual(['long']);
+    });
+
     it('refuses a time to live that is not a positive whole number of ms with a typed error, writing nothing', async () => {
       const storage = await create();
       // On a Redis Cluster the two documents sit in different slots.
