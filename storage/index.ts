@@ -32,11 +32,13 @@ export { createStores, type Stores, type StoresOptions } from './stores.js';
 export {
   type AcquireOptions,
   DEFAULT_IDEMPOTENCY_TTL_MS,
+  type ExpiringStorage,
   type IdempotencyStore,
   type Lock,
   type LockManager,
   type MessageHandler,
   type PubSub,
+  type StorageWriteOptions,
 } from './types.js';
 export { DedupeMiddleware, type DedupeOptions } from './dedupe-middleware.js';
 export { TranscriptMiddleware, type TranscriptMiddlewareOptions } from './transcript-middleware.js';

@@ -72,8 +72,8 @@ export function createWebChatChannel(options: WebChatChannelOptions): Channel {
     finish: async (partition, holder, done, commit) => {
       const conversationId = commit.conversationId ?? '';
       const next = await store.commit(conversationId, { backend: inbound, partition, holder }, done, commit);
-      // Not retried with the commit (that would show the goodbye again): a failure is logged, and the
-      // conversation then expires with its 30 days.
+      // Not retried with the commit (that would show the goodbye again): a failure is logged, and on
+      // Redis the log still goes within ERASED_CONVERSATION_TTL_MS (10 minutes), which the commit set.
       if (commit.conversationErased) {
         await store.erase(conversationId).catch((error: unknown) => {
           logger.warn({ err: error, conversationId }, "could not erase an erased conversation's log");

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { hasCode } from '../../core/errors.js';
 import { StorageConflictError, StorageErrorCode } from '../../storage/errors.js';
 import { NEW_ITEM_ETAG } from '../../storage/keys.js';
-import type { ExpiringStorage } from '../../storage/types.js';
+import type { ExpiringStorage, StorageWriteOptions } from '../../storage/index.js';
 
 /**
  * The botbuilder `Storage` contract, run against every implementation: the cases of botbuilder's own
@@ -226,9 +226,12 @@ export function storageContract(name: string, create: () => Promise<ExpiringStor
       // On a Redis Cluster the two documents sit in different slots.
       const [conversation, member] = ['webchat/conversations/c-bad-ttl', 'members/m-bad-ttl/state'];
       await storage.write({ [member]: { turn: 1 } });
-      for (const ttlMs of [Number.NaN, Number.POSITIVE_INFINITY, -1, 0, 1.5, 1e300, '60000' as never]) {
+      const refused: StorageWriteOptions[] = [Number.NaN, Number.POSITIVE_INFINITY, -1, 0, 1.5, 1e300].map(
+        (ttlMs) => ({ ttlMs }),
+      );
+      for (const options of [...refused, { ttlMs: '60000' as never }]) {
         await expect(
-          storage.write({ [conversation]: { outbox: 1 }, [member]: { turn: 2, eTag: '*' } }, { ttlMs }),
+          storage.write({ [conversation]: { outbox: 1 }, [member]: { turn: 2, eTag: '*' } }, options),
         ).rejects.toSatisfy((error) => hasCode(error, StorageErrorCode.invalidArgument));
       }
       const left = await storage.read([conversation, member]);
