@@ -140,10 +140,11 @@ export class DedupeMiddleware implements Middleware {
    * platform retries this late (they re-send after 15 s): a replay or a client's own retry.
    */
   private answerExpired(): RelevoError {
-    const keptS = Math.round(this.answerTtlMs / 1000);
+    const ms = this.answerTtlMs;
+    const kept = ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
     return new RelevoError(
       StorageErrorCode.activityAnswerExpired,
-      `This activity was processed already; its answer is kept ${keptS} s only and has expired, and it is not run again`,
+      `This activity was processed already; its answer is kept ${kept} only and has expired, and it is not run again`,
       { statusCode: 409, details: { answerTtlMs: this.answerTtlMs } },
     );
   }
@@ -169,14 +170,17 @@ export class DedupeMiddleware implements Middleware {
   }
 }
 
-/** What the turn left for its HTTP response (as botbuilder's CloudAdapter reads it after the turn). */
+/**
+ * What the turn left for its HTTP response (as botbuilder's CloudAdapter reads it after the turn);
+ * none for a turn that answered nothing (no invoke response, no replies), which a retry, skipped,
+ * answers the same way however late.
+ */
 function answerOf(context: TurnContext): Answer | undefined {
   const invoke = context.turnState.get(INVOKE_RESPONSE_KEY) as Partial<Activity> | undefined;
+  const replies = context.bufferedReplyActivities;
   const answer: Answer = {
     ...(invoke?.value === undefined ? {} : { invoke: invoke.value as InvokeResponse }),
-    ...(context.activity.deliveryMode === 'expectReplies'
-      ? { replies: context.bufferedReplyActivities }
-      : {}),
+    ...(context.activity.deliveryMode === 'expectReplies' && replies.length > 0 ? { replies } : {}),
   };
   return answer.invoke || answer.replies ? answer : undefined;
 }

@@ -178,12 +178,16 @@ describe('Bot Framework invokes and expectReplies, run in their request', () => 
     expect(agent.runs).toEqual(['inv-10', 'msg-10']);
   });
 
-  it('answers a late retry of an invoke its bot left unanswered as it answered the first delivery', async () => {
+  it('answers a late retry of an invoke or expectReplies message its bot left unanswered as it answered the first delivery', async () => {
     const agent = await startAgent(async () => {}, { answerTtlMs: 200 });
+    const asked = invoke('msg-11', { type: 'message', name: undefined, deliveryMode: 'expectReplies' });
     const first = await post(agent.base, invoke('inv-11'));
+    const firstAsked = await post(agent.base, asked);
+    expect(firstAsked).toEqual({ status: 200, body: { activities: [] } });
     await sleep(400);
     expect(await post(agent.base, invoke('inv-11'))).toEqual(first);
-    expect(agent.runs).toEqual(['inv-11']);
+    expect(await post(agent.base, asked)).toEqual(firstAsked);
+    expect(agent.runs).toEqual(['inv-11', 'msg-11']);
   });
 
   it('answers a retried expectReplies message with the replies of its one run', async () => {
