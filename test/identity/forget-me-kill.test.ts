@@ -54,33 +54,36 @@ describe('"forget me" on web chat, its process killed between the goodbye and th
       doomed = undefined;
 
       const stores = await createStores({ ...storesOptions(), prefix });
-      const redis = stores.redis as RedisConnection;
-      const tag = conversationTag('webchat', customer.conversationId);
-      // The goodbye's commit landed: the customer was shown it, from the log its delete did not reach.
-      const log = await redis.lRange(`${prefix}:dl:${tag}:log`, 0, -1);
-      expect(log.at(-1)).toContain('Everything we held about you is erased');
-      const left = await keysOf(redis, prefix, customer.conversationId);
-      // The log, its record and keys, and the state holding the turn's outbox (the goodbye, the keys
-      // still to erase) go within minutes, on Redis's own clock, with no process left to delete them.
-      const shortLived = [
-        'dl:{tag}:log',
-        'dl:{tag}:meta',
-        'dl:{tag}:appended',
-        `state:{tag}:webchat/conversations/${customer.conversationId}`,
-      ];
-      for (const key of shortLived) {
-        expect(left[key], key).toBeGreaterThan(0);
-        expect(left[key], key).toBeLessThanOrEqual(ERASED_CONVERSATION_TTL_MS);
+      try {
+        const redis = stores.redis as RedisConnection;
+        const tag = conversationTag('webchat', customer.conversationId);
+        // The goodbye's commit landed: the customer was shown it, from the log its delete did not reach.
+        const log = await redis.lRange(`${prefix}:dl:${tag}:log`, 0, -1);
+        expect(log.at(-1)).toContain('Everything we held about you is erased');
+        const left = await keysOf(redis, prefix, customer.conversationId);
+        // The log, its record and keys, and the state holding the turn's outbox (the goodbye, the keys
+        // still to erase) go within minutes, on Redis's own clock, with no process left to delete them.
+        const shortLived = [
+          'dl:{tag}:log',
+          'dl:{tag}:meta',
+          'dl:{tag}:appended',
+          `state:{tag}:webchat/conversations/${customer.conversationId}`,
+        ];
+        for (const key of shortLived) {
+          expect(left[key], key).toBeGreaterThan(0);
+          expect(left[key], key).toBeLessThanOrEqual(ERASED_CONVERSATION_TTL_MS);
+        }
+        // Besides them only the inbound queue's bookkeeping: its emptied stream and the ids it has seen
+        // (for its 24 h of dedupe), nothing the customer said.
+        expect(
+          Object.keys(left)
+            .filter((key) => !shortLived.includes(key))
+            .sort(),
+        ).toEqual(['inq:webchat:{tag}:log', 'inq:webchat:{tag}:seen']);
+        expect(await redis.xLen(`${prefix}:inq:webchat:${tag}:log`)).toBe(0);
+      } finally {
+        await stores.close();
       }
-      // Besides them only the inbound queue's bookkeeping: its emptied stream and the ids it has seen
-      // (for its 24 h of dedupe), nothing the customer said.
-      expect(
-        Object.keys(left)
-          .filter((key) => !shortLived.includes(key))
-          .sort(),
-      ).toEqual(['inq:webchat:{tag}:log', 'inq:webchat:{tag}:seen']);
-      expect(await redis.xLen(`${prefix}:inq:webchat:${tag}:log`)).toBe(0);
-      await stores.close();
     },
   );
 });
