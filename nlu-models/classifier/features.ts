@@ -6,6 +6,7 @@
  */
 import { normalizeText, tokenize } from '../text/normalize.js';
 import { type Language, WordStemmer } from '../text/stemmer.js';
+import type { SynonymMap } from './synonyms.js';
 
 /** A sparse vector: parallel arrays of feature indices and values. */
 export interface SparseVector {
@@ -51,6 +52,8 @@ export interface FeatureExtractorState {
   options: FeatureOptions;
   vocabulary: string[];
   idf: number[];
+  /** Stems → WordNet synsets, for `y:` features (small English training sets; `synonyms.ts`). Absent = none. */
+  synonyms?: SynonymMap;
 }
 
 /** Extra named features computed from the raw text (e.g. sentiment cues); code, so never serialised. */
@@ -62,9 +65,10 @@ export function featureNames(
   stemmer: WordStemmer,
   options: FeatureOptions,
   extra?: ExtraFeatures,
+  synonyms?: SynonymMap,
 ): string[] {
   const words = tokenize(normalizeText(text));
-  const names = wordFeatureNames(words, stemmer, options);
+  const names = wordFeatureNames(words, stemmer, options, synonyms);
   const [minN, maxN] = options.charNgrams;
   if (maxN > 0) {
     const padded = ` ${words.join(' ')} `;
@@ -77,13 +81,22 @@ export function featureNames(
 }
 
 /** The word, stem, bigram and pair features of tokenised text, in {@link featureNames}' order. */
-function wordFeatureNames(words: string[], stemmer: WordStemmer, options: FeatureOptions): string[] {
+function wordFeatureNames(
+  words: string[],
+  stemmer: WordStemmer,
+  options: FeatureOptions,
+  synonyms?: SynonymMap,
+): string[] {
   const names: string[] = [];
   let previous = '<s>';
   for (const word of words) {
     const stem = stemmer.stem(word);
     names.push(`w:${word}`);
     if (stem !== word) names.push(`s:${stem}`);
+    // Own keys only: a stem like "constructor" must not reach Object.prototype.
+    if (synonyms !== undefined && Object.hasOwn(synonyms, stem)) {
+      for (const id of synonyms[stem] as string[]) names.push(`y:${id}`);
+    }
     if (options.wordBigrams) names.push(`b:${previous} ${stem}`);
     previous = stem;
   }
@@ -146,11 +159,12 @@ export class FeatureExtractor {
     language: Language,
     options: FeatureOptions,
     extra?: ExtraFeatures,
+    synonyms?: SynonymMap,
   ): FeatureExtractor {
     const stemmer = new WordStemmer(language);
     const documentFrequency = new Map<string, number>();
     for (const text of texts) {
-      for (const name of new Set(featureNames(text, stemmer, options, extra))) {
+      for (const name of new Set(featureNames(text, stemmer, options, extra, synonyms))) {
         documentFrequency.set(name, (documentFrequency.get(name) ?? 0) + 1);
       }
     }
@@ -161,7 +175,10 @@ export class FeatureExtractor {
       vocabulary.push(name);
       idf.push(Math.log((texts.length + 1) / (df + 1)) + 1);
     }
-    return new FeatureExtractor({ language, options, vocabulary, idf }, extra);
+    return new FeatureExtractor(
+      { language, options, vocabulary, idf, ...(synonyms === undefined ? {} : { synonyms }) },
+      extra,
+    );
   }
 
   /** Rebuilds an extractor from {@link FeatureExtractor.toJSON} output. */
@@ -220,7 +237,8 @@ export class FeatureExtractor {
   private countFeatures(text: string, count: (i: number | undefined) => void): void {
     const { options } = this.state;
     const words = tokenize(normalizeText(text));
-    for (const name of wordFeatureNames(words, this.stemmer, options)) count(this.index.get(name));
+    for (const name of wordFeatureNames(words, this.stemmer, options, this.state.synonyms))
+      count(this.index.get(name));
     const [minN, maxN] = options.charNgrams;
     if (maxN > 0) {
       const padded = ` ${words.join(' ')} `;

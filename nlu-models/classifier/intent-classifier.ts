@@ -6,81 +6,18 @@
 import { RelevoError } from '../../core/errors.js';
 import { OUT_OF_SCOPE, type LabelledText } from '../corpus/jsonl.js';
 import { withLabelNames } from './label-names.js';
-import type { Language } from '../text/stemmer.js';
+import { WordStemmer } from '../text/stemmer.js';
 import { chooseThreshold, thresholdFigures } from './calibration.js';
 import { centroidModel } from './centroids.js';
 import { type Calibrated, calibrate, type MemberLogits, mixAll, mixedLogits } from './ensemble.js';
-import {
-  DEFAULT_FEATURE_OPTIONS,
-  FeatureExtractor,
-  type FeatureExtractorState,
-  type FeatureOptions,
-} from './features.js';
+import { DEFAULT_FEATURE_OPTIONS, FeatureExtractor, type FeatureExtractorState } from './features.js';
 import { foldPartitions, type Partition } from './folds.js';
+import { DEFAULT_SYNONYMS_BELOW, type IntentTrainingOptions } from './intent-options.js';
 import { NeuralIntents, type NeuralIntentState } from './neural-intents.js';
-import {
-  DEFAULT_SOFTMAX_OPTIONS,
-  SoftmaxRegression,
-  type SoftmaxTrainingOptions,
-  softmaxInPlace,
-} from './softmax-regression.js';
+import { DEFAULT_SOFTMAX_OPTIONS, SoftmaxRegression, softmaxInPlace } from './softmax-regression.js';
+import { sharedWordNet, synonymMap } from './synonyms.js';
 
-/** How to train an intent classifier. */
-export interface IntentTrainingOptions {
-  language: Language;
-  features?: Partial<FeatureOptions>;
-  softmax?: Partial<SoftmaxTrainingOptions>;
-  /** k of the k-fold calibration; below 2, no calibration (temperature 1, fallback threshold). */
-  folds?: number;
-  /** Threshold used when the training data has no out-of-scope examples to tune one on. */
-  fallbackThreshold?: number;
-  /** Expected share of out-of-scope traffic, weighing the threshold choice (default 0.05). */
-  outOfScopeRate?: number;
-  /**
-   * Fewest held-out out-of-scope examples for a threshold to be trusted (default 30). With fewer,
-   * the chosen threshold is capped at `fallbackThreshold`: a handful of `None` examples cannot
-   * measure what a threshold costs, and on small corpora (Braun WebApplications: 2 of 30) it
-   * rejected real requests; `None` stays a trained class either way.
-   */
-  minOutOfScopeExamples?: number;
-  /**
-   * Try averaging with NLP.js's neural classifier (default true; needs `folds` ≥ 2). Its weight is
-   * chosen on the out-of-fold predictions of the calibration folds; at weight 0 it is not kept.
-   */
-  ensemble?: boolean;
-  /**
-   * Opt-in (needs `folds` ≥ 2): nearest-centroid scores as a member of the average, weighed like
-   * NLP.js's; an intent of one or two utterances is not outvoted there. Off by default: it moved
-   * cross-validation of the Braun corpora but not their test splits (docs/nlu.md).
-   */
-  centroids?: boolean;
-  /**
-   * Opt-in threshold for data with a few `None` examples (fewer than `minOutOfScopeExamples`),
-   * calibrated by folds: each intent in turn is left out of a model trained on the rest and its
-   * utterances count as out of scope; the threshold weighs in-scope acceptance (`InScopeObjective`).
-   * Off by default: on the Braun test splits it rejected real requests (docs/nlu.md).
-   */
-  leaveOneIntentOut?: boolean;
-  /**
-   * Intents with fewer utterances than this also learn from their name read as words ("Change
-   * Password", `order.status` → "order status", `card_arrival` → "card arrival"): one more
-   * utterance, in every training part but never held out, so calibration still measures real
-   * utterances. Default 5; 0 turns it off. It matters where an intent has one or two utterances
-   * (Braun WebApplications); given to every intent of CLINC150 it moved the calibrated threshold
-   * and cost in-scope accuracy (docs/nlu.md).
-   */
-  labelNamesBelow?: number;
-  /**
-   * A validation split of the data set (labelled like the training data, never test data): when
-   * given, the temperature, ensemble weight and threshold are fitted on it instead of on k folds of
-   * the training data. Held-out folds of a templated training set look more alike than new
-   * utterances do (CLINC150: 93.8 % in-scope on train folds, 91.5 % on val at the same threshold),
-   * so a real validation split calibrates closer to what the test will see.
-   */
-  calibration?: readonly LabelledText[];
-  /** Progress in units of epochs: (done, total). */
-  onProgress?: (done: number, total: number) => void;
-}
+export type { IntentTrainingOptions } from './intent-options.js';
 
 /** What k-fold calibration measured on the training data itself. */
 export interface ValidationFigures {
@@ -201,12 +138,20 @@ export class IntentClassifier {
       options.onProgress?.(done, total);
     };
     const index = new Map(labels.map((l, i) => [l, i]));
+    // WordNet is English; each training part maps its own words, so held-out folds measure it fairly.
+    const synonyms =
+      options.language === 'en' && examples.length < (options.synonymsBelow ?? DEFAULT_SYNONYMS_BELOW)
+        ? { stemmer: new WordStemmer('en'), wordnet: sharedWordNet() }
+        : null;
     const trainOn = (given: readonly LabelledText[], withNeural: boolean): TrainedMembers => {
       const rows = withLabelNames(given, options.labelNamesBelow ?? 5);
+      const texts = rows.map((r) => r.text);
       const extractor = FeatureExtractor.fit(
-        rows.map((r) => r.text),
+        texts,
         options.language,
         features,
+        undefined,
+        synonyms === null ? undefined : synonymMap(texts, synonyms.stemmer, synonyms.wordnet),
       );
       const vectors = rows.map((r) => extractor.transform(r.text));
       const classes = rows.map((r) => index.get(r.label) as number);

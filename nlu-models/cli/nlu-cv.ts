@@ -1,6 +1,6 @@
 /**
  * `npm run nlu:cv -- --train F [--folds 5] [--seeds 9] [--lang en|es] [--centroids yes|no]
- * [--leave-one-intent-out yes|no] [--label-names-below N]`: the honest figures of an intent setting from a training file alone (for data sets without a validation split, like the
+ * [--leave-one-intent-out yes|no] [--label-names-below N] [--synonyms-below N]`: the honest figures of an intent setting from a training file alone (for data sets without a validation split, like the
  * Braun corpora), each model the full `IntentClassifier` with its own calibration inside its
  * training part:
  * - stratified k-fold cross-validation over fold seeds 1…N: accuracy with `None` as an intent;
@@ -60,6 +60,7 @@ function main(): void {
     'centroids',
     'leave-one-intent-out',
     'label-names-below',
+    'synonyms-below',
   ]);
   const trainPath = args.get('train');
   const folds = Number(args.get('folds') ?? '5');
@@ -72,7 +73,7 @@ function main(): void {
     !(Number.isInteger(seeds) && seeds >= 1)
   ) {
     process.stderr.write(
-      'usage: npm run nlu:cv -- --train F [--folds 2..] [--seeds 1..] [--lang en|es] [--centroids yes|no] [--leave-one-intent-out yes|no] [--label-names-below N]\n',
+      'usage: npm run nlu:cv -- --train F [--folds 2..] [--seeds 1..] [--lang en|es] [--centroids yes|no] [--leave-one-intent-out yes|no] [--label-names-below N] [--synonyms-below N]\n',
     );
     process.exitCode = 2;
     return;
@@ -82,6 +83,7 @@ function main(): void {
     centroids: yesNo(args, 'centroids'),
     leaveOneIntentOut: yesNo(args, 'leave-one-intent-out'),
     labelNamesBelow: count(args, 'label-names-below'),
+    synonymsBelow: count(args, 'synonyms-below'),
   };
   const rows = readJsonl(trainPath, 'intent');
   let right = 0;

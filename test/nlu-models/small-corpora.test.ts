@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IntentClassifier } from '../../nlu-models/index.js';
 import { labelWords } from '../../nlu-models/classifier/label-names.js';
+import type { LabelledText } from '../../nlu-models/corpus/jsonl.js';
 
 /** A help desk for web apps in the shape of the Braun WebApplications corpus: 1–8 utterances an intent. */
 const HELP_DESK = [
@@ -111,5 +112,54 @@ describe('intent classification on corpora of a few dozen utterances', () => {
         expect(copy.classify(text).topIntent).toBe(model.classify(text).topIntent);
       }
     }
+  }, 60_000);
+});
+
+/** Four intents of three utterances: the words customers use instead are not in them. */
+const ACCOUNT_DESK = [
+  ...['How do I delete my account?', 'Delete my profile please', 'I want to delete my account for good'].map(
+    (text) => ({ text, label: 'Delete Account' }),
+  ),
+  ...['How do I change my password?', 'Change my password', 'I forgot my password'].map((text) => ({
+    text,
+    label: 'Change Password',
+  })),
+  ...['How do I export my data?', 'Download a copy of my data', 'Export my posts'].map((text) => ({
+    text,
+    label: 'Export Data',
+  })),
+  ...['Is there an alternative to Trello?', 'Alternatives to Slack', 'What can I use instead of Skype?'].map(
+    (text) => ({ text, label: 'Find Alternative' }),
+  ),
+];
+
+describe('WordNet synonyms for small English training sets', () => {
+  it('finds the intent of a synonym its examples never use ("erase" for "delete"), also after a JSON round trip', () => {
+    const withSynonyms = IntentClassifier.train(ACCOUNT_DESK, { language: 'en' });
+    const without = IntentClassifier.train(ACCOUNT_DESK, { language: 'en', synonymsBelow: 0 });
+    expect(without.classify('erase my Dropbox').topIntent).not.toBe('Delete Account');
+    expect(withSynonyms.classify('erase my Dropbox').topIntent).toBe('Delete Account');
+    expect(withSynonyms.classify('How do I change my password?').topIntent).toBe('Change Password');
+    // The saved model carries the synonyms it needs: recognition never reads WordNet.
+    const copy = IntentClassifier.fromJSON(JSON.parse(JSON.stringify(withSynonyms.toJSON())));
+    for (const text of ['erase my Dropbox', 'option for Asana', 'constructor', '__proto__']) {
+      expect(copy.classify(text).confidence).toBeCloseTo(withSynonyms.classify(text).confidence, 5);
+      expect(copy.classify(text).topIntent).toBe(withSynonyms.classify(text).topIntent);
+    }
+  }, 60_000);
+
+  it('leaves Spanish and training sets of 300 utterances or more as they were', () => {
+    const spanish = IntentClassifier.train(ACCOUNT_DESK, { language: 'es' });
+    expect(spanish.toJSON().extractor.synonyms).toBeUndefined();
+    const large = Array.from(
+      { length: 300 },
+      (_, i) => ACCOUNT_DESK[i % ACCOUNT_DESK.length] as LabelledText,
+    );
+    expect(
+      IntentClassifier.train(large, { language: 'en', folds: 1 }).toJSON().extractor.synonyms,
+    ).toBeUndefined();
+    expect(
+      IntentClassifier.train(large.slice(1), { language: 'en', folds: 1 }).toJSON().extractor.synonyms,
+    ).toBeDefined();
   }, 60_000);
 });
