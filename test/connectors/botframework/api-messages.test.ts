@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Activity, type CloudAdapter, TurnContext } from 'botbuilder';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../bots/config.js';
 import { createRelevo, type Relevo } from '../../../bots/relevo.js';
@@ -173,6 +174,38 @@ describe('POST /api/messages (Azure Bot Service channels)', () => {
     await postActivity(base, activity(fake.url, 'hello', 'act-hello'));
     await expect.poll(() => fake.replies.map((reply) => reply.body.text)).toEqual(['echo: hello']);
     await expect.poll(() => turnStates.map((state) => state.size)).toEqual([0, 0]);
+  });
+
+  it("sends an agent's proactive message, keeps only messages in the transcript and lets go of that turn's state", async () => {
+    const fake = await startConnector();
+    connector = fake.server;
+    const { base } = await startAgent();
+    const inbound = activity(fake.url, 'hello', 'act-9');
+    await postActivity(base, inbound);
+    await expect.poll(() => fake.replies.map((reply) => reply.body.text)).toEqual(['echo: hello']);
+
+    // The agent desk writes to the customer through the channel's adapter (a proactive turn).
+    const adapter = relevo?.channels.find((channel) => channel.name === 'botframework')
+      ?.adapter as CloudAdapter;
+    const proactiveStates: Map<unknown, unknown>[] = [];
+    await adapter.continueConversationAsync(
+      '',
+      TurnContext.getConversationReference(inbound as Partial<Activity>),
+      async (context) => {
+        proactiveStates.push(context.turnState);
+        await context.sendActivity('Agent Bea: hello Ana');
+      },
+    );
+
+    expect(fake.replies.map((reply) => reply.body.text)).toEqual(['echo: hello', 'Agent Bea: hello Ana']);
+    await expect
+      .poll(async () =>
+        (await relevo?.stores.transcripts.getTranscriptActivities('emulator', 'emulator-conv-1'))?.items.map(
+          (item) => `${item.type}:${item.text ?? item.name}`,
+        ),
+      )
+      .toEqual(['message:hello', 'message:echo: hello', 'message:Agent Bea: hello Ana']);
+    expect(proactiveStates.map((state) => state.size)).toEqual([0]);
   });
 
   it('refuses, without an app id, to send replies to a service URL off this machine', async () => {
