@@ -10,6 +10,7 @@
  */
 import { IntentClassifier, type IntentTrainingOptions } from '../classifier/intent-classifier.js';
 import { stratifiedFolds } from '../classifier/folds.js';
+import { DEFAULT_SYNONYMS_BELOW } from '../classifier/intent-options.js';
 import { createRandom } from '../classifier/random.js';
 import { type LabelledText, OUT_OF_SCOPE, readJsonl } from '../corpus/jsonl.js';
 import { isLanguage } from '../text/stemmer.js';
@@ -78,14 +79,17 @@ function main(): void {
     process.exitCode = 2;
     return;
   }
+  const rows = readJsonl(trainPath, 'intent');
+  // Whether WordNet features apply is decided on the whole file, as training on it decides: each fold
+  // is smaller, and a file just over the limit would otherwise be measured with them and trained without.
+  const synonymsBelow = count(args, 'synonyms-below') ?? DEFAULT_SYNONYMS_BELOW;
   const options: IntentTrainingOptions = {
     language,
     centroids: yesNo(args, 'centroids'),
     leaveOneIntentOut: yesNo(args, 'leave-one-intent-out'),
     labelNamesBelow: count(args, 'label-names-below'),
-    synonymsBelow: count(args, 'synonyms-below'),
+    synonymsBelow: rows.length < synonymsBelow ? Number.MAX_SAFE_INTEGER : 0,
   };
-  const rows = readJsonl(trainPath, 'intent');
   let right = 0;
   for (let seed = 1; seed <= seeds; seed += 1) right += kFold(rows, folds, seed, options);
   const figures = {

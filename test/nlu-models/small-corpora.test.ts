@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { IntentClassifier } from '../../nlu-models/index.js';
 import { labelWords } from '../../nlu-models/classifier/label-names.js';
 import type { LabelledText } from '../../nlu-models/corpus/jsonl.js';
+import { wordNetMarker } from '../../nlu-models/recognizer/nlu-recognizer.js';
+import { retailCorpora } from '../../nlu-models/recognizer/retail.js';
 
 /** A help desk for web apps in the shape of the Braun WebApplications corpus: 1–8 utterances an intent. */
 const HELP_DESK = [
@@ -148,18 +150,41 @@ describe('WordNet synonyms for small English training sets', () => {
     }
   }, 60_000);
 
-  it('leaves Spanish and training sets of 300 utterances or more as they were', () => {
+  it('trains Spanish and training sets of 300 utterances or more exactly as with WordNet features off', () => {
     const spanish = IntentClassifier.train(ACCOUNT_DESK, { language: 'es' });
     expect(spanish.toJSON().extractor.synonyms).toBeUndefined();
+    expect(JSON.stringify(spanish.toJSON())).toBe(
+      JSON.stringify(IntentClassifier.train(ACCOUNT_DESK, { language: 'es', synonymsBelow: 0 }).toJSON()),
+    );
     const large = Array.from(
       { length: 300 },
       (_, i) => ACCOUNT_DESK[i % ACCOUNT_DESK.length] as LabelledText,
     );
-    expect(
-      IntentClassifier.train(large, { language: 'en', folds: 1 }).toJSON().extractor.synonyms,
-    ).toBeUndefined();
+    const largeModel = IntentClassifier.train(large, { language: 'en', folds: 1 }).toJSON();
+    expect(largeModel.extractor.synonyms).toBeUndefined();
+    expect(JSON.stringify(largeModel)).toBe(
+      JSON.stringify(IntentClassifier.train(large, { language: 'en', folds: 1, synonymsBelow: 0 }).toJSON()),
+    );
     expect(
       IntentClassifier.train(large.slice(1), { language: 'en', folds: 1 }).toJSON().extractor.synonyms,
     ).toBeDefined();
   }, 60_000);
+});
+
+describe('the NLU model cache and WordNet features', () => {
+  it('keys a small English corpus apart from models cached before WordNet features, and the retail corpora as before', () => {
+    const small = {
+      name: 'account desk',
+      locale: 'en-US',
+      data: [
+        { intent: 'delete.account', utterances: ['How do I delete my account?', 'Delete my profile please'] },
+        { intent: 'export.data', utterances: ['How do I export my data?', 'Download a copy of my data'] },
+      ],
+    };
+    expect(wordNetMarker({ en: small })).toEqual({ wordNetFeatures: 'wordnet-3.1' });
+    // Spanish trains without them; the retail corpora (hundreds of utterances) too: `npm start` keeps
+    // its cached model.
+    expect(wordNetMarker({ es: { ...small, locale: 'es-ES' } })).toEqual({});
+    expect(wordNetMarker(retailCorpora())).toEqual({});
+  });
 });
