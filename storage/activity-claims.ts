@@ -42,8 +42,18 @@ export interface ActivityClaims {
  * The done mark's values: an activity finished with an answer, or without one. A mark written before
  * the answer was told apart (`'1'`) reads as without one.
  */
-export const DONE_WITH_ANSWER = 'answered';
-export const DONE_WITHOUT_ANSWER = '1';
+const DONE_WITH_ANSWER = 'answered';
+const DONE_WITHOUT_ANSWER = '1';
+
+/** The done mark to write for a finished activity that answered `answer` (or nothing). */
+export function doneMark(answer: string | undefined): string {
+  return answer === undefined ? DONE_WITHOUT_ANSWER : DONE_WITH_ANSWER;
+}
+
+/** Whether a done mark read back says the activity answered something. */
+export function markHasAnswer(mark: string | undefined): boolean {
+  return mark === DONE_WITH_ANSWER;
+}
 
 /**
  * Where a finished activity's answer is kept, in the idempotency store's names (its done mark is kept
@@ -73,7 +83,7 @@ export class MemoryActivityClaims implements ActivityClaims {
     return {
       done: true,
       answer: await this.once.valueOf(answerKey(resource)),
-      hasRecordedAnswer: mark === DONE_WITH_ANSWER,
+      hasRecordedAnswer: markHasAnswer(mark),
     };
   }
 
@@ -81,8 +91,7 @@ export class MemoryActivityClaims implements ActivityClaims {
     lock: Lock,
     options: { doneTtlMs: number; answer?: string; answerTtlMs: number },
   ): Promise<void> {
-    const mark = options.answer === undefined ? DONE_WITHOUT_ANSWER : DONE_WITH_ANSWER;
-    await this.once.claim(lock.resource, options.doneTtlMs, mark);
+    await this.once.claim(lock.resource, options.doneTtlMs, doneMark(options.answer));
     if (options.answer !== undefined) {
       await this.once.claim(answerKey(lock.resource), options.answerTtlMs, options.answer);
     }

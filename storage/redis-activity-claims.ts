@@ -3,8 +3,8 @@ import {
   type ActivityClaim,
   type ActivityClaims,
   answerKey,
-  DONE_WITH_ANSWER,
-  DONE_WITHOUT_ANSWER,
+  doneMark,
+  markHasAnswer,
 } from './activity-claims.js';
 import type { RedisConnection } from './redis-connection.js';
 import { lockKey, type RedisLockManager } from './redis-lock.js';
@@ -54,7 +54,7 @@ export class RedisActivityClaims implements ActivityClaims {
       (string | null)?,
     ];
     if (reply[0] === 1) {
-      return { done: true, answer: reply[2] ?? undefined, hasRecordedAnswer: reply[1] === DONE_WITH_ANSWER };
+      return { done: true, answer: reply[2] ?? undefined, hasRecordedAnswer: markHasAnswer(reply[1]) };
     }
     return reply[0] === 0 ? { lock: this.locks.held(resource, token) } : null;
   }
@@ -68,7 +68,7 @@ export class RedisActivityClaims implements ActivityClaims {
       String(options.doneTtlMs),
       options.answer ?? '',
       String(options.answerTtlMs),
-      options.answer === undefined ? DONE_WITHOUT_ANSWER : DONE_WITH_ANSWER,
+      doneMark(options.answer),
     ]);
   }
 
