@@ -76,8 +76,13 @@ export function sampleSchedule(pids: Record<string, number>, withThreads: string
 
 /** On-CPU and run-queue nanoseconds of the process's main thread; undefined if unreadable. */
 function readProcess(pid: number): [number, number] | undefined {
+  return readThread(pid, String(pid));
+}
+
+/** On-CPU and run-queue nanoseconds of one thread; undefined if unreadable (or it ended). */
+function readThread(pid: number, tid: string): [number, number] | undefined {
   try {
-    const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ');
+    const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
     return [Number(onCpu), Number(waiting)];
   } catch {
     return undefined;
@@ -94,14 +99,10 @@ function readOtherThreads(pid: number): [number, number] | undefined {
   }
   const totals: [number, number] = [0, 0];
   for (const tid of tids) {
-    if (tid === String(pid)) continue;
-    try {
-      const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
-      totals[0] += Number(onCpu);
-      totals[1] += Number(waiting);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
+    // A thread that ended between the listing and the read counts nothing.
+    const thread = tid === String(pid) ? undefined : readThread(pid, tid);
+    totals[0] += thread?.[0] ?? 0;
+    totals[1] += thread?.[1] ?? 0;
   }
   return totals;
 }
