@@ -91,9 +91,16 @@ export class HandoffWaypoints {
   /** Starts polling (call once the server listens). */
   start(): void {
     this.timer ??= setInterval(() => {
-      this.ticking ??= this.tick().finally(() => {
-        this.ticking = undefined;
-      });
+      // A tick that fails (Redis away) is logged and the next one tries again; left unhandled, its
+      // rejection would take the whole process down.
+      this.ticking ??= this.tick()
+        .catch((error: unknown) => {
+          this.logger.warn({ err: error }, 'could not poll the handoff waypoint timers');
+          return 0;
+        })
+        .finally(() => {
+          this.ticking = undefined;
+        });
     }, this.options.pollIntervalMs ?? 1_000);
     this.timer.unref();
   }

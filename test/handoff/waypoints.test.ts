@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { silentLogger } from '../../core/logger.js';
 import { createHandoffWaypoints } from '../../handoff/create-handoffs.js';
 import { handoffMessages } from '../../handoff/messages.js';
+import { HandoffWaypoints } from '../../handoff/waypoints.js';
+import { RedisDurableTimers } from '../../identity/journey/durable-timers.js';
+import { connectRedis } from '../../storage/redis-connection.js';
 import { openDirectLine } from '../support/directline-client.js';
 import { type HandoffServer, startHandoffServer, TEST_API_TOKEN } from '../support/handoff-server.js';
 import { useRedis } from '../support/redis-fixture.js';
@@ -98,6 +102,36 @@ describe('handoff waypoints', () => {
       expect(count(handoffMessages.en.noAgentOnline)).toBe(1);
     } finally {
       customer.end();
+    }
+  });
+});
+
+describe('handoff waypoints polling a store that fails', () => {
+  it('logs each failed poll, keeps polling and does not take the process down', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const warnings: string[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (_: object | string, msg?: string) => void warnings.push(msg ?? ''),
+    };
+    server = await startHandoffServer();
+    const connection = await connectRedis({ url: inject('redisUrl') });
+    const timers = new RedisDurableTimers(connection, { prefix: `${redis.prefix}-broken`, name: 'handoff' });
+    const waypoints = new HandoffWaypoints({ handoffs: server.handoffs, timers, pollIntervalMs: 10, logger });
+    try {
+      // Redis goes away under the poller: every claim from now on rejects.
+      connection.destroy();
+      waypoints.start();
+      await expect.poll(() => warnings.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
+      await waypoints.stop();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(new Set(warnings)).toEqual(new Set(['could not poll the handoff waypoint timers']));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await waypoints.stop();
     }
   });
 });
