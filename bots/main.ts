@@ -1,4 +1,3 @@
-import { isDroppedNodeRejection } from '../storage/redis-connection.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createRelevo } from './relevo.js';
@@ -17,12 +16,6 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config);
-  // A Redis Cluster failover must not take the process down with it (storage/redis-connection.ts);
-  // any other unhandled rejection still crashes it, as Node does by default.
-  process.on('unhandledRejection', (reason) => {
-    if (!isDroppedNodeRejection(reason)) throw reason;
-    logger.warn({ err: reason }, 'Redis Cluster client dropped a node that left the cluster');
-  });
   const relevo = await createRelevo({ config, logger });
   await relevo.listen();
 

@@ -1,4 +1,4 @@
-import { createClient, createCluster, DisconnectsClientError, SocketClosedUnexpectedlyError } from 'redis';
+import { createClient, createCluster } from 'redis';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { redactUrl } from '../core/redact-url.js';
@@ -137,15 +137,4 @@ export async function* scanSet(
     cursor = String(reply.cursor);
     if (reply.members.length > 0) yield reply.members;
   } while (cursor !== '0');
-}
-
-/**
- * Whether an unhandled rejection is node-redis' own bookkeeping rather than lost work: when a cluster
- * master fails over, node-redis 6.3 keeps each node's (and each sharded subscriber's) `connect()`
- * promise where nobody awaits it, so the node that left rejects it with `DisconnectsClientError` (its
- * client destroyed by the rediscovery) or `SocketClosedUnexpectedlyError` (the socket died while it
- * connected). Relevo awaits every command it sends, so neither error stands for one of them.
- */
-export function isDroppedNodeRejection(reason: unknown): boolean {
-  return reason instanceof DisconnectsClientError || reason instanceof SocketClosedUnexpectedlyError;
 }
