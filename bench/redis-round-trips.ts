@@ -1,22 +1,25 @@
 /**
- * `tsx bench/redis-round-trips.ts [--messages N]`: Redis round trips and commands the Relevo server
- * sends per web chat message while N retail messages go through Direct Line one after another
+ * `tsx bench/redis-round-trips.ts [--messages N] [--cluster]`: Redis round trips and commands the Relevo
+ * server sends per web chat message while N retail messages go through Direct Line one after another
  * (conversations already greeted and warm). The server talks to its private redis-server through a
  * counting proxy (bench/support/redis-proxy.ts): a round trip is a burst of commands written on one
  * connection before a reply came back, so commands node-redis pipelines count as one and commands that
- * wait for each other count one each. Commands run inside Lua scripts are not round trips; they are
+ * wait for each other count one each. With `--cluster` it talks to a private 3-master Redis Cluster
+ * through a proxy per master (bench/support/proxied-redis.ts); there a message's own round trips are
+ * phases: bursts sent to several masters before any of them answered wait together, as one. Commands run inside Lua scripts are not round trips; they are
  * `INFO commandstats` minus what was sent. Commands are grouped by name and key shape, and round trips
  * by the stage of their keys, so the tables show which stage sends what. The last line is one JSON object.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedis } from '../storage/redis-connection.js';
-import { startRedisServer } from '../test/support/redis-server.js';
 import { startBenchServer } from './support/bench-server.js';
-import { isBackgroundBurst, startRedisProxy } from './support/redis-proxy.js';
+import { proxiedRedisCluster, proxiedRedisServer } from './support/proxied-redis.js';
+import { isBackgroundBurst } from './support/redis-proxy.js';
 import { messageBody, openConversations, postJson, RETAIL_MESSAGES } from './support/directline.js';
 import { flag } from './support/flags.js';
 
 const MESSAGES = flag('--messages', 120);
+const CLUSTER = process.argv.includes('--cluster');
 const CONVERSATIONS = 10;
 const SETTLE_MS = 500;
 
@@ -66,22 +69,24 @@ export function shapeOf(args: string[]): { command: string; key: string | undefi
   return { command, key, shape };
 }
 
-async function commandStats(url: string): Promise<Map<string, number>> {
-  const client = await connectRedis({ url });
-  try {
-    const info = await client.info('commandstats');
-    const stats = new Map<string, number>();
-    for (const match of info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g))
-      stats.set(match[1] ?? '', Number(match[2]));
-    return stats;
-  } finally {
-    await client.close();
+/** Calls per command, summed over every node. */
+async function commandStats(urls: string[]): Promise<Map<string, number>> {
+  const stats = new Map<string, number>();
+  for (const url of urls) {
+    const client = await connectRedis({ url });
+    try {
+      const info = await client.info('commandstats');
+      for (const match of info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g))
+        stats.set(match[1] ?? '', (stats.get(match[1] ?? '') ?? 0) + Number(match[2]));
+    } finally {
+      await client.close();
+    }
   }
+  return stats;
 }
 
-const redis = await startRedisServer();
-const proxy = await startRedisProxy(redis.port);
-const server = await startBenchServer('relevo', { REDIS_URL: proxy.url });
+const redis = CLUSTER ? await proxiedRedisCluster() : await proxiedRedisServer();
+const server = await startBenchServer('relevo', redis.env);
 try {
   const base = `http://127.0.0.1:${server.port}`;
   const grants = await openConversations(base, CONVERSATIONS, CONVERSATIONS);
@@ -102,13 +107,13 @@ try {
   await sleep(500);
 
   // Background: what the server sends with no message at all (timers, pollers), over the same time.
-  proxy.take();
+  redis.take();
   const idleStartedAt = performance.now();
   await sleep(2_000);
-  const idle = proxy.take();
+  const idle = redis.take();
   const idleMs = performance.now() - idleStartedAt;
 
-  const before = await commandStats(redis.url);
+  const before = await commandStats(redis.nodeUrls);
   const startedAt = performance.now();
   for (let i = 0; i < MESSAGES; i += 1) {
     const { status } = await post(i);
@@ -117,8 +122,8 @@ try {
   const busyMs = performance.now() - startedAt;
   // Work a turn leaves behind (batched writes) lands shortly after its answer.
   await sleep(SETTLE_MS);
-  const bursts = proxy.take();
-  const after = await commandStats(redis.url);
+  const bursts = redis.take();
+  const after = await commandStats(redis.nodeUrls);
 
   const byShape = new Map<string, number>();
   const byStage = new Map<string, { commands: number; roundTrips: number }>();
@@ -144,14 +149,16 @@ try {
       stage(key === undefined ? (owners[0] ?? 'other (keyless)') : stageOf(key)).commands += 1;
     }
   }
-  const roundTrips = bursts.length;
-  // The messages' own chains: bursts no message waits for (polls, timers, leftovers) set apart.
-  const ownRoundTrips = bursts.filter((burst) => !isBackgroundBurst(burst)).length;
+  // The messages' own chains: bursts no message waits for (polls, timers, leftovers) set apart. On a
+  // cluster, bursts to several masters in one phase are one round trip.
+  const own = bursts.filter((burst) => !isBackgroundBurst(burst));
+  const ownRoundTrips = CLUSTER ? new Set(own.map((burst) => burst.phase)).size : own.length;
+  const roundTrips = CLUSTER ? new Set(bursts.map((burst) => burst.phase)).size : bursts.length;
   const backgroundPerMessage = (idle.length * (busyMs / idleMs)) / MESSAGES;
   let statsTotal = 0;
   for (const [name, calls] of after) statsTotal += calls - (before.get(name) ?? 0);
-  // INFO commandstats also counts commands run inside scripts; the first INFO counts itself.
-  const inLua = Math.max(0, statsTotal - sent - 1);
+  // INFO commandstats also counts commands run inside scripts; the first INFO counts itself, on each node.
+  const inLua = Math.max(0, statsTotal - sent - redis.nodeUrls.length);
 
   const perMessage = sent / MESSAGES;
   process.stdout.write(
@@ -160,7 +167,7 @@ try {
   for (const [name, calls] of [...byShape].sort((a, b) => b[1] - a[1]))
     process.stdout.write(`  ${(calls / MESSAGES).toFixed(2).padStart(6)}  ${name}\n`);
   process.stdout.write(
-    'by stage: commands / round trips per message (a round trip = a burst written before a reply; shared bursts split)\n',
+    `by stage: commands / round trips per message (a round trip = a burst written before a reply${CLUSTER ? ', on one connection to one master' : ''}; shared bursts split)\n`,
   );
   for (const [name, figures] of [...byStage].sort((a, b) => b[1].roundTrips - a[1].roundTrips))
     process.stdout.write(
@@ -181,10 +188,10 @@ try {
       backgroundPerMessage: Number(backgroundPerMessage.toFixed(2)),
       commandStatsPerMessage: Number((statsTotal / MESSAGES).toFixed(2)),
       messages: MESSAGES,
+      cluster: CLUSTER,
     })}\n`,
   );
 } finally {
   await server.stop();
-  await proxy.close();
   await redis.stop();
 }

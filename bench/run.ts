@@ -3,9 +3,8 @@
  * what each printed, then a summary table and, as the last line, one JSON object with every figure.
  * Each benchmark measures its baseline in the same run. Every process runs through `sh` with `ulimit -n`
  * raised to the hard limit, as bench/sockets.ts holds 10,000 sockets open. `npm run bench -- --cluster`
- * measures the full pipeline's throughput on a private 3-master Redis Cluster instead of one Redis
- * (round trips are counted on one Redis either way: bench/redis-round-trips.ts counts them through
- * a proxy in front of one server).
+ * measures the full pipeline's throughput and its Redis round trips on a private 3-master Redis Cluster
+ * instead of one Redis (bench/redis-round-trips.ts counts them through a proxy in front of each master).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +23,7 @@ const benchmarks: Benchmark[] = [
   { name: 'throughput', file: 'bench/throughput.ts', args: () => (cluster ? ['--cluster'] : []) },
   { name: 'latency', file: 'bench/latency.ts', args: () => [] },
   { name: 'promotion', file: 'bench/promotion.ts', args: () => [] },
-  { name: 'redis', file: 'bench/redis-round-trips.ts', args: () => [] },
+  { name: 'redis', file: 'bench/redis-round-trips.ts', args: () => (cluster ? ['--cluster'] : []) },
   { name: 'sockets', file: 'bench/sockets.ts', args: () => [] },
   { name: 'nlu', file: 'bench/nlu.ts', args: () => [] },
   { name: 'ledger', file: 'bench/ledger.ts', args: () => [] },

@@ -12,6 +12,8 @@ import { createServer, createConnection, type Server, type Socket } from 'node:n
 export interface Burst {
   connection: number;
   commands: string[][];
+  /** The round trip it travelled in, counted over every proxy sharing one {@link RoundTripPhases}. */
+  phase: number;
 }
 
 export interface RedisProxy {
@@ -87,8 +89,40 @@ export function isBackgroundBurst(burst: Burst): boolean {
   });
 }
 
-/** Starts a proxy on an ephemeral loopback port forwarding to Redis on `redisPort`. */
-export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
+/**
+ * Round trips over several connections at once: a cluster client writes to each master on a connection
+ * of its own, and bursts it sends to three masters in one tick wait together, as one round trip. A
+ * phase is every burst written, on any connection of the proxies sharing it, before a reply to one of
+ * them came back; a burst written after such a reply starts the next phase. Replies to background
+ * bursts (polls, timers) do not end a phase: no message's chain waits for them.
+ */
+export class RoundTripPhases {
+  private current = 0;
+  private answered = true;
+
+  /** The phase of a burst starting now. */
+  begin(): number {
+    if (this.answered) {
+      this.current += 1;
+      this.answered = false;
+    }
+    return this.current;
+  }
+
+  /** A reply to `burst` arrived. */
+  answer(burst: Burst): void {
+    if (!isBackgroundBurst(burst)) this.answered = true;
+  }
+}
+
+/**
+ * Starts a proxy on an ephemeral loopback port forwarding to Redis on `redisPort`; proxies in front of
+ * the masters of one cluster share `phases`.
+ */
+export async function startRedisProxy(
+  redisPort: number,
+  phases = new RoundTripPhases(),
+): Promise<RedisProxy> {
   let bursts: Burst[] = [];
   let connections = 0;
   const sockets = new Set<Socket>();
@@ -104,7 +138,7 @@ export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
       // A chunk that completes a command cut in two is the rest of a write the client made before
       // any reply (Redis may have answered its first commands meanwhile): the same burst.
       if (!open && !(decoder.isMidCommand && last)) {
-        open = { connection, commands: [] };
+        open = { connection, commands: [], phase: phases.begin() };
         bursts.push(open);
       }
       last = open ?? last;
@@ -112,6 +146,7 @@ export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (open) phases.answer(open);
       open = undefined;
       client.write(chunk);
     });
