@@ -109,9 +109,16 @@ export class RoundTripPhases {
     return this.current;
   }
 
-  /** A reply to `burst` arrived. */
+  /**
+   * A reply to `burst` arrived. The phase ends once this event-loop turn is over: a client write the
+   * proxy reads in the same turn reached the kernel before the client could have seen this reply (it
+   * has not been forwarded yet), so it is concurrent, whatever order the sockets are read in.
+   */
   answer(burst: Burst): void {
-    if (!isBackgroundBurst(burst)) this.answered = true;
+    if (isBackgroundBurst(burst)) return;
+    setImmediate(() => {
+      this.answered = true;
+    });
   }
 }
 
