@@ -28,10 +28,20 @@ export const TurnStateKey = {
    * re-run of one whose effects were partly stored, so its writes must be idempotent.
    */
   inbound: Symbol.for('relevo.inbound'),
-  /** Set by side work that failed (a transcript write, a points award): the queue runs the turn again. */
+  /**
+   * `ClaimedActivity` of a turn run in its HTTP request (a Bot Framework invoke, `expectReplies`) under
+   * the dedupe stage's claim: the state stage keeps its answer with its save, so that a retry after the
+   * save replays it (storage/activity-outbox.ts).
+   */
+  claimed: Symbol.for('relevo.claimedActivity'),
+  /**
+   * Set by side work that failed (a transcript write, a points award): the queue runs the turn again,
+   * and a turn run in its request is not recorded done, so the platform's retry does it again.
+   */
   incomplete: Symbol.for('relevo.incomplete'),
   /**
-   * `true` on a queued turn whose state an earlier run of the same entry saved (storage/turn-outbox.ts):
+   * `true` on a queued turn whose state an earlier run of the same entry saved (storage/turn-outbox.ts),
+   * or a claimed turn run in its request whose earlier delivery saved it (storage/activity-outbox.ts):
    * the state stage sends that run's replies again and runs no stage after it.
    */
   replayed: Symbol.for('relevo.replayed'),
@@ -127,8 +137,9 @@ export interface SaveWithState {
   saving?(): void;
   saved?(): void;
   /**
-   * For a turn from the durable inbound queue: what the stage needs to do its side work of the turn
-   * again (small JSON), saved with the state in the turn's outbox (storage/turn-outbox.ts). When the
+   * For a turn from the durable inbound queue, or one run in its request under the dedupe stage's claim:
+   * what the stage needs to do its side work of the turn again (small JSON), saved with the state in
+   * the turn's outbox (storage/turn-outbox.ts, activity-outbox.ts). When the
    * turn is replayed from that outbox (`TurnStateKey.replayed`: a run died after its save), the
    * stage's request on the replay gets it back in `replay` (`undefined` if it kept nothing). Called
    * after every request's `items`.
@@ -163,6 +174,28 @@ export interface InboundDelivery {
   commit?: TurnCommit;
 }
 
+/**
+ * A turn run in its HTTP request under the dedupe stage's claim of its activity id (a Bot Framework
+ * invoke, an `expectReplies` message): its answer is the HTTP response, kept with its state save for a
+ * retry (storage/activity-outbox.ts).
+ */
+export interface ClaimedActivity {
+  /** The activity's id (unique within its conversation). */
+  id: string;
+  /** How long after the turn its answer may be given to a retry. */
+  answerTtlMs: number;
+  /**
+   * Set by the state stage on a replay: when the saved answer expires (at or before now: expired, and
+   * the replay sent nothing; the dedupe stage refuses the retry).
+   */
+  replayedUntil?: number;
+}
+
+/** The claim of a turn run in its HTTP request, set by the dedupe stage; `undefined` for other turns. */
+export function claimedActivity(context: TurnContext): ClaimedActivity | undefined {
+  return context.turnState.get(TurnStateKey.claimed) as ClaimedActivity | undefined;
+}
+
 /** The commit of a turn run from the durable inbound queue, if any. */
 export function turnCommit(context: TurnContext): TurnCommit | undefined {
   return inboundDelivery(context)?.commit;
@@ -174,7 +207,7 @@ export function inboundDelivery(context: TurnContext): InboundDelivery | undefin
 }
 
 /**
- * Whether the turn is the replay of a queued turn whose state was saved before (see
+ * Whether the turn is the replay of a turn whose state was saved before (see
  * `TurnStateKey.replayed`): the state stage runs no stage after it, and one before it may record the
  * replay (the transcript's `inbound()` stage logs its message and replies).
  */
@@ -184,7 +217,9 @@ export function turnReplayed(context: TurnContext): boolean {
 
 /**
  * Side work that must not fail the customer's turn but must not be lost either calls this when it
- * fails: a turn from the durable inbound queue then stays queued and runs again (idempotently).
+ * fails: a turn from the durable inbound queue then stays queued and runs again (idempotently); a turn
+ * run in its request under a claim (`claimedActivity`) fails its request instead, unrecorded, so the
+ * platform's retry replays it and does the side work again.
  */
 export function markTurnIncomplete(context: TurnContext, reason: string): void {
   context.turnState.set(TurnStateKey.incomplete, reason);

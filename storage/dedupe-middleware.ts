@@ -8,8 +8,15 @@ import {
 import { hasCode, RelevoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { inboundDelivery, isProactive } from '../core/turn-state.js';
+import {
+  type ClaimedActivity,
+  inboundDelivery,
+  isProactive,
+  TurnStateKey,
+  turnIncompleteReason,
+} from '../core/turn-state.js';
 import { type ActivityClaim, type ActivityClaims, activityResource } from './activity-claims.js';
+import { MAX_ACTIVITY_ANSWER_BYTES } from './activity-outbox.js';
 import { StorageErrorCode } from './errors.js';
 import { waitForLock } from './lock-wait.js';
 import { DEFAULT_IDEMPOTENCY_TTL_MS, type Lock } from './types.js';
@@ -97,6 +104,10 @@ export class DedupeMiddleware implements Middleware {
       return;
     }
     const { lock } = claim;
+    // The state stage keeps the turn's answer with its save under this id, and replays it to a retry
+    // that finds the save landed (this delivery died or failed after it): storage/activity-outbox.ts.
+    const claimed: ClaimedActivity = { id, answerTtlMs: this.answerTtlMs };
+    context.turnState.set(TurnStateKey.claimed, claimed);
     const keepAlive = setInterval(() => {
       lock.extend(this.leaseMs).catch((error: unknown) => {
         this.logger.warn({ err: error, resource }, 'could not extend the claim of a running activity');
@@ -106,7 +117,23 @@ export class DedupeMiddleware implements Middleware {
     try {
       await next();
       clearInterval(keepAlive);
-      finished = await this.finish(context, lock);
+      const until = claimed.replayedUntil;
+      // A replay whose saved answer expired (or was too large to keep): processed, not answered again.
+      if (until !== undefined && until <= Date.now()) throw this.answerExpired();
+      const incomplete = turnIncompleteReason(context);
+      if (incomplete) {
+        // Not recorded done: the platform's retry replays the turn from its save and does the side
+        // work again (idempotent by its keys), rather than the work being lost.
+        throw new RelevoError('RELEVO_TURN_INCOMPLETE', `The turn's side work failed: ${incomplete}`, {
+          details: { activityId: id },
+        });
+      }
+      // A replay's answer is kept only as long as the first run's would have been.
+      finished = await this.finish(
+        context,
+        lock,
+        until === undefined ? this.answerTtlMs : until - Date.now(),
+      );
     } finally {
       clearInterval(keepAlive);
       if (!finished) {
@@ -135,28 +162,32 @@ export class DedupeMiddleware implements Middleware {
   }
 
   /**
-   * A retry of a finished turn whose answer expired: it is not run again (its effects happened), and
-   * an empty answer would read as a broken bot (botbuilder's 501 for an invoke, no replies). No
-   * platform retries this late (they re-send after 15 s): a replay or a client's own retry.
+   * A retry of a finished turn whose answer expired (or, saved with the state, was too large to keep):
+   * it is not run again (its effects happened), and an empty answer would read as a broken bot
+   * (botbuilder's 501 for an invoke, no replies). No platform retries this late (they re-send after
+   * 15 s): a replay or a client's own retry.
    */
   private answerExpired(): RelevoError {
     const ms = this.answerTtlMs;
     const kept = ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
     return new RelevoError(
       StorageErrorCode.activityAnswerExpired,
-      `This activity was processed already; its answer is kept ${kept} only and has expired, and it is not run again`,
+      `This activity was processed already; its answer is kept ${kept} only (${MAX_ACTIVITY_ANSWER_BYTES / 1024} KiB at most) and is gone, and it is not run again`,
       { statusCode: 409, details: { answerTtlMs: this.answerTtlMs } },
     );
   }
 
-  /** Records the turn as done, with its answer for a retry, and frees the claim; false if it failed. */
-  private async finish(context: TurnContext, lock: Lock): Promise<boolean> {
+  /**
+   * Records the turn as done, with its answer for a retry (for `answerTtlMs`), and frees the claim;
+   * false if it failed.
+   */
+  private async finish(context: TurnContext, lock: Lock, answerTtlMs: number): Promise<boolean> {
     const answer = answerOf(context);
     try {
       await this.activities.finish(lock, {
         doneTtlMs: this.ttlMs,
         ...(answer ? { answer: JSON.stringify(answer) } : {}),
-        answerTtlMs: this.answerTtlMs,
+        answerTtlMs: Math.max(1, Math.round(answerTtlMs)),
       });
       return true;
     } catch (error) {

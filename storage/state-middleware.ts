@@ -9,6 +9,7 @@ import type {
 } from 'botbuilder';
 import { RelevoError } from '../core/errors.js';
 import {
+  claimedActivity,
   inboundDelivery,
   type SaveWithState,
   TurnStateKey,
@@ -23,7 +24,13 @@ import { silentLogger } from '../core/logger.js';
 import { StorageConflictError } from './errors.js';
 import { NEW_ITEM_ETAG } from './keys.js';
 import { TurnCachedStorage } from './turn-cached-storage.js';
-import { OUTBOX_PROPERTY, savedOutbox, type TurnOutbox, turnOutbox } from './turn-outbox.js';
+import { OUTBOX_PROPERTY, savedOutbox, turnOutbox } from './turn-outbox.js';
+import {
+  activityOutbox,
+  expireActivityOutboxes,
+  keepActivityOutbox,
+  replayOfActivity,
+} from './activity-outbox.js';
 import { cloneData } from '../core/clone.js';
 
 /** The storage keys of a turn's two state documents. */
@@ -43,6 +50,9 @@ interface TurnDocuments {
   conversation: Loaded;
   user: Loaded;
 }
+
+/** Puts the turn's outbox into its conversation's state document (data) as the save is made. */
+type PutOutbox = (data: Record<string, unknown>) => void;
 
 const DOCUMENTS = Symbol.for('relevo.stateDocuments');
 
@@ -122,6 +132,8 @@ export class StateMiddleware implements Middleware {
     // Items read for later stages are kept for them until the turn is over.
     const releases: (() => void)[] = [];
     const delivery = inboundDelivery(context);
+    // A turn run in its HTTP request under the dedupe stage's claim keeps its answer the same way.
+    const claimed = delivery ? undefined : claimedActivity(context);
     const sendReplies = async (replies: Partial<Activity>[]) => {
       flushing = true;
       // A queued turn's replies are appended as its entry is done, in one step with its transcript.
@@ -133,11 +145,15 @@ export class StateMiddleware implements Middleware {
         outbox = [];
         const documents = await this.load(context, releases);
         context.turnState.set(DOCUMENTS, documents);
-        const saved = delivery && savedOutbox(documents.conversation.data, delivery.id);
+        const data = documents.conversation.data;
+        const saved = delivery
+          ? savedOutbox(data, delivery.id)
+          : claimed && replayOfActivity(data, claimed, Date.now());
         if (saved) {
-          // An earlier run of this queued turn saved its state (its process died before the commit, or
-          // the turn failed after the save): its replies are the answer, sent again to rebuild its
-          // commit; the turn does not run again on the state it advanced, nor is anything saved.
+          // An earlier run of this turn saved its state (its process died before the queue's commit or
+          // the dedupe stage's record, or the turn failed after the save): its replies are the answer,
+          // sent again (to rebuild a queued turn's commit, or as the HTTP response of one run in its
+          // request); the turn does not run again on the state it advanced, nor is anything saved.
           // No later stage runs (NLU, handoff, the bot): their work of the turn is done or in the outbox;
           // `transcript.inbound()`, before this stage, logs the message and the replies.
           context.turnState.set(TurnStateKey.replayed, true);
@@ -149,11 +165,16 @@ export class StateMiddleware implements Middleware {
         const requests = saveRequests(context);
         const others = requests.map(([, request]) => request);
         try {
-          await this.save(
-            documents,
-            others,
-            delivery && (() => turnOutbox(context, delivery.id, outbox, requests)),
-          );
+          const run = delivery?.id ?? claimed?.id;
+          const put: PutOutbox | undefined =
+            run === undefined
+              ? undefined
+              : (into) => {
+                  const kept = turnOutbox(context, run, outbox, requests);
+                  if (!claimed) into[OUTBOX_PROPERTY] = kept;
+                  else keepActivityOutbox(into, activityOutbox(kept, claimed, Date.now()));
+                };
+          await this.save(documents, others, put);
         } catch (error) {
           if (!(error instanceof StorageConflictError) || attempt >= this.maxAttempts) throw error;
           this.logger.info({ key: error.key, attempt }, 'state changed during the turn; running it again');
@@ -213,27 +234,29 @@ export class StateMiddleware implements Middleware {
   }
 
   /**
-   * Writes the changed documents and the other stages' items in one batch; a queued turn's `outbox`
-   * goes into the conversation's document with them whenever anything is written (a turn that writes
-   * nothing leaves a state a re-run starts from as this run did).
+   * Writes the changed documents and the other stages' items in one batch; the turn's outbox (a queued
+   * turn's, or one run in its request under a claim) goes into the conversation's document with them
+   * whenever anything is written (a turn that writes nothing leaves a state a re-run starts from as
+   * this run did).
    */
   private async save(
     documents: TurnDocuments,
     others: SaveWithState[],
-    outboxOf?: () => TurnOutbox,
+    putOutbox?: PutOutbox,
   ): Promise<void> {
     const changes: Record<string, unknown> = {};
     for (const other of others) Object.assign(changes, await other.items());
-    // Built after the items: what a stage keeps for a replay may be what its items found.
-    const outbox = outboxOf?.();
+    // Answers of turns run in their request live no longer than their claim keeps them.
+    expireActivityOutboxes(documents.conversation.data, Date.now());
     // The conversation's document last: on a Redis Cluster its part, which holds the outbox, is written
     // after every other part of the batch (storage/redis-storage.ts), so an outbox found in storage
     // means the whole save landed.
     const changed = [documents.user, documents.conversation].filter(
       (document) => JSON.stringify(document.data) !== document.json,
     );
-    if (outbox && (changed.length > 0 || Object.keys(changes).length > 0)) {
-      documents.conversation.data[OUTBOX_PROPERTY] = outbox;
+    if (putOutbox && (changed.length > 0 || Object.keys(changes).length > 0)) {
+      // Built after the items: what a stage keeps for a replay may be what its items found.
+      putOutbox(documents.conversation.data);
       if (!changed.includes(documents.conversation)) changed.push(documents.conversation);
     }
     for (const document of changed) {

@@ -22,8 +22,8 @@ export interface TranscriptMiddlewareOptions {
  * from the durable inbound queue is marked incomplete instead, so it runs again and completes the
  * transcript: the stores log an activity id once). The inbound activity is written while the turn
  * runs (with {@link TranscriptMiddleware.inbound} before the state stage, together with the state read)
- * and awaited before the turn ends; the replies of one send are written together. A replayed queued
- * turn (`turnReplayed`) is logged by {@link TranscriptMiddleware.inbound}, before the state stage.
+ * and awaited before the turn ends; the replies of one send are written together. A replayed turn
+ * (`turnReplayed`) is logged by {@link TranscriptMiddleware.inbound}, before the state stage.
  */
 export class TranscriptMiddleware implements Middleware {
   private readonly logger: Logger;
@@ -53,30 +53,26 @@ export class TranscriptMiddleware implements Middleware {
   /**
    * A stage that only starts the inbound write (and waits for it when the turn ends): placed right
    * before the state stage, the write travels with the state read instead of on its own. This
-   * middleware, later in the pipeline, then logs the replies as usual. For a queued turn it also logs
-   * a replay (`turnReplayed`): the state stage sends the saved replies and runs no later stage, this
-   * middleware included.
+   * middleware, later in the pipeline, then logs the replies as usual. It also logs a replay
+   * (`turnReplayed`, a queued turn's or one run in its request): the state stage sends the saved
+   * replies and runs no later stage, this middleware included.
    */
   inbound(): Middleware {
     return {
       onTurn: async (context: TurnContext, next: () => Promise<void>) => {
-        if (turnCommit(context)) {
-          // A queued turn's inbound activity is written with its commit, from the main stage: a turn the
-          // state stage drops (over the rate limit) leaves no trace.
-          let logSent: SendActivitiesHandler | undefined;
-          context.onSendActivities((sending, activities, sendNext) => {
-            if (!turnReplayed(context)) return sendNext();
-            logSent ??= this.logSent(context, this.startInbound(context));
-            return logSent(sending, activities, sendNext);
-          });
+        // A queued turn's inbound activity is written with its commit, from the main stage: a turn the
+        // state stage drops (over the rate limit) leaves no trace. Any other is written now.
+        const inbound = turnCommit(context) ? undefined : this.startInbound(context);
+        let logSent: SendActivitiesHandler | undefined;
+        context.onSendActivities((sending, activities, sendNext) => {
+          if (!turnReplayed(context)) return sendNext();
+          logSent ??= this.logSent(context, this.startInbound(context));
+          return logSent(sending, activities, sendNext);
+        });
+        try {
           await next();
           // A replay without replies still logs the message.
           if (turnReplayed(context)) await this.startInbound(context);
-          return;
-        }
-        const inbound = this.startInbound(context);
-        try {
-          await next();
         } finally {
           await inbound;
         }

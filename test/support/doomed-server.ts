@@ -3,10 +3,14 @@ import { spawnRelevo } from './spawn-relevo.js';
 
 /**
  * test/support/kill-after-save-child.ts with `env`: a web chat server process that SIGKILLs itself at
- * the point `env` names (KILL_AFTER_SAVING, KILL_BEFORE_DELETING). Resolves once it serves.
+ * the point `env` names (KILL_AFTER_SAVING, KILL_BEFORE_DELETING); or another such `script` (the Bot
+ * Framework channel's, kill-invoke-child.ts). Resolves once it serves.
  */
-export async function startDoomedServer(env: Record<string, string>) {
-  const server = spawnRelevo(env, { script: 'test/support/kill-after-save-child.ts' });
+export async function startDoomedServer(
+  env: Record<string, string>,
+  script = 'test/support/kill-after-save-child.ts',
+) {
+  const server = spawnRelevo(env, { script });
   const deadline = Date.now() + 60_000;
   for (;;) {
     const match = /listening (\S+)/.exec(server.output());

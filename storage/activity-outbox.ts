@@ -1,0 +1,83 @@
+import type { Activity } from 'botbuilder';
+import type { ClaimedActivity } from '../core/turn-state.js';
+import type { TurnOutbox } from './turn-outbox.js';
+
+/**
+ * The property of the conversation's state document that holds the outboxes of its last turns run in
+ * their HTTP request (Bot Framework invokes, `expectReplies`): one list beside the queued turn's
+ * `turnOutbox`, so that neither kind of turn replaces the other's.
+ */
+export const ACTIVITY_OUTBOX_PROPERTY = 'activityOutbox';
+
+/**
+ * How many of those turns a conversation keeps (the most recent): a retry comes within seconds, and a
+ * killed turn's retry finds its outbox unless this many newer such turns of its conversation saved.
+ */
+export const MAX_ACTIVITY_OUTBOXES = 8;
+
+/** Largest answer kept (its replies' JSON): a larger one is not kept, and a retry of it is refused. */
+export const MAX_ACTIVITY_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * What a turn run in its request saves with its state: its activity id, its answer (the replies it
+ * sent, among them the invoke response) until `until`, and what stages need to do its side work again.
+ * Past `until` the answer and the work are dropped at the conversation's next save; the id stays, so a
+ * retry is still told the turn was processed.
+ */
+export interface ActivityOutbox {
+  id: string;
+  /** When the answer expires (ms since the epoch): the turn's save plus the claim's `answerTtlMs`. */
+  until: number;
+  /** Absent once expired, or when it was larger than {@link MAX_ACTIVITY_ANSWER_BYTES}. */
+  replies?: Partial<Activity>[];
+  work?: Record<string, unknown>;
+}
+
+/** The outbox of a turn run in its request, from its queued-turn form and the claim it ran under. */
+export function activityOutbox(outbox: TurnOutbox, claimed: ClaimedActivity, now: number): ActivityOutbox {
+  const kept = JSON.stringify(outbox.replies).length <= MAX_ACTIVITY_ANSWER_BYTES;
+  return {
+    id: outbox.id,
+    until: now + claimed.answerTtlMs,
+    ...(kept ? { replies: outbox.replies } : {}),
+    ...(outbox.work ? { work: outbox.work } : {}),
+  };
+}
+
+function outboxes(data: Record<string, unknown>): ActivityOutbox[] {
+  const list = data[ACTIVITY_OUTBOX_PROPERTY];
+  return Array.isArray(list) ? (list as ActivityOutbox[]) : [];
+}
+
+/** Adds `outbox` to the conversation's state document as its latest, keeping the last few. */
+export function keepActivityOutbox(data: Record<string, unknown>, outbox: ActivityOutbox): void {
+  const others = outboxes(data).filter((kept) => kept.id !== outbox.id);
+  data[ACTIVITY_OUTBOX_PROPERTY] = [...others, outbox].slice(-MAX_ACTIVITY_OUTBOXES);
+}
+
+/** Drops the answers (and work) that expired from the document, keeping their ids. */
+export function expireActivityOutboxes(data: Record<string, unknown>, now: number): void {
+  const list = outboxes(data);
+  if (!list.some((kept) => kept.until <= now && (kept.replies || kept.work))) return;
+  data[ACTIVITY_OUTBOX_PROPERTY] = list.map((kept) =>
+    kept.until <= now ? { id: kept.id, until: kept.until } : kept,
+  );
+}
+
+/**
+ * What the turn `claimed` saved before, if its state was saved (an earlier delivery died or failed
+ * after its save): the replies to send again (none once the answer expired or was not kept) and the
+ * work. Tells `claimed` when that answer expires (`replayedUntil`, 0 when it was not kept), for the
+ * dedupe stage to record it, or refuse the retry.
+ */
+export function replayOfActivity(
+  data: Record<string, unknown>,
+  claimed: ClaimedActivity,
+  now: number,
+): { replies: Partial<Activity>[]; work?: Record<string, unknown> } | undefined {
+  const saved = outboxes(data).find((kept) => kept?.id === claimed.id);
+  if (!saved) return undefined;
+  claimed.replayedUntil = saved.replies ? saved.until : 0;
+  const live = saved.replies !== undefined && saved.until > now;
+  return { replies: live ? (saved.replies ?? []) : [], ...(saved.work ? { work: saved.work } : {}) };
+}

@@ -1,0 +1,213 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StoreItems } from 'botbuilder';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createStores, type Stores, type StoresOptions } from '../../../storage/stores.js';
+import type { StorageWriteOptions } from '../../../storage/types.js';
+import { startDoomedServer } from '../../support/doomed-server.js';
+import {
+  emulatorActivity,
+  type InvokeAgent,
+  type InvokeAgentOptions,
+  postActivity,
+  startInvokeAgent,
+} from '../../support/invoke-agent.js';
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+async function storesOn(options: StoresOptions, prefix = `replay-${randomUUID().slice(0, 8)}`) {
+  const stores = await createStores({ ...options, prefix });
+  cleanups.push(() => stores.close());
+  return stores;
+}
+
+async function agentOn(stores: Stores, options: InvokeAgentOptions = {}): Promise<InvokeAgent> {
+  const agent = await startInvokeAgent(stores, options);
+  cleanups.push(() => agent.close());
+  return agent;
+}
+
+/**
+ * The turn whose state save contains `marker` is cut once, the way a process dies: right `after` its
+ * save landed (before the dedupe stage records it done), or `before` it was sent.
+ */
+function cutTurn(stores: Stores, marker: string, when: 'after' | 'before'): void {
+  const write = stores.storage.write.bind(stores.storage);
+  let armed = true;
+  stores.storage.write = async (changes: StoreItems, options?: StorageWriteOptions) => {
+    const hit = armed && JSON.stringify(changes).includes(marker);
+    if (hit) armed = false;
+    if (hit && when === 'before') throw new Error('the process died before its save');
+    await write(changes, options);
+    if (hit) throw new Error('the process died after its save');
+  };
+}
+
+/** The identity key of the Emulator's user-7, who sends every activity here. */
+const ANA = 'emulator:user-7';
+
+const texts = (body: unknown) => (body as { activities: { text: string }[] }).activities.map((a) => a.text);
+const sum = (points: number[]) => points.reduce((total, delta) => total + delta, 0);
+
+const backends: [string, () => StoresOptions][] = [
+  ['one Redis', () => ({ redisUrl: inject('redisUrl') })],
+  ['a Redis Cluster', () => ({ redisClusterUrls: inject('redisClusterUrls') })],
+  ['memory', () => ({})],
+];
+
+describe.each(backends)(
+  'a Bot Framework turn run in its request and cut around its state save (%s)',
+  (_, backend) => {
+    it('answers the retry of an invoke cut after its save with that run’s invoke response, counts it once and pays its win once', async () => {
+      const stores = await storesOn(backend());
+      cutTurn(stores, '"count":1', 'after');
+      const agent = await agentOn(stores);
+      const invoke = emulatorActivity('inv-1', 'conv-1');
+      expect((await postActivity(agent.base, invoke)).status).toBe(500);
+      expect(await postActivity(agent.base, invoke)).toEqual({ status: 200, body: { count: 1, run: 1 } });
+      expect(agent.runs).toEqual(['inv-1']);
+      expect(await agent.count('conv-1')).toBe(1);
+      expect(await agent.points(ANA)).toEqual([10]);
+      // The next invoke meets the state the first one left.
+      expect(await postActivity(agent.base, emulatorActivity('inv-2', 'conv-1'))).toEqual({
+        status: 200,
+        body: { count: 2, run: 2 },
+      });
+      expect(await agent.points(ANA)).toEqual([10, 10]);
+    });
+
+    it('answers the retry of an expectReplies message cut after its save with that run’s replies, counted once', async () => {
+      const stores = await storesOn(backend());
+      cutTurn(stores, '"count":1', 'after');
+      const agent = await agentOn(stores);
+      const asked = emulatorActivity('msg-1', 'conv-2', {
+        type: 'message',
+        name: undefined,
+        text: 'hello',
+        deliveryMode: 'expectReplies',
+      });
+      expect((await postActivity(agent.base, asked)).status).toBe(500);
+      const retried = await postActivity(agent.base, asked);
+      expect(retried.status).toBe(200);
+      expect(texts(retried.body)).toEqual(['count 1: hello']);
+      expect(agent.runs).toEqual(['msg-1']);
+      expect(await agent.count('conv-2')).toBe(1);
+      // The day's first contact (5) and one win (10).
+      expect(sum(await agent.points(ANA))).toBe(15);
+    });
+
+    it('runs the retry of an invoke cut before its save, once', async () => {
+      const stores = await storesOn(backend());
+      cutTurn(stores, '"count":1', 'before');
+      const agent = await agentOn(stores);
+      const invoke = emulatorActivity('inv-3', 'conv-3');
+      expect((await postActivity(agent.base, invoke)).status).toBe(500);
+      expect(await postActivity(agent.base, invoke)).toEqual({ status: 200, body: { count: 1, run: 2 } });
+      expect(await postActivity(agent.base, invoke)).toEqual({ status: 200, body: { count: 1, run: 2 } });
+      expect(agent.runs).toEqual(['inv-3', 'inv-3']);
+      expect(await agent.count('conv-3')).toBe(1);
+      expect(await agent.points(ANA)).toEqual([10]);
+    });
+  },
+);
+
+describe('a Bot Framework turn run in its request whose side work failed or whose answer expired', () => {
+  it('fails the request of an invoke whose points award failed, and pays the points on the retry, which gets the same answer', async () => {
+    const stores = await storesOn({ redisUrl: inject('redisUrl') });
+    const agent = await agentOn(stores, { failFirstAward: true });
+    const invoke = emulatorActivity('inv-4', 'conv-4');
+    const failed = await postActivity(agent.base, invoke);
+    expect(failed.status).toBe(500);
+    expect(failed.body).toMatchObject({ code: 'RELEVO_TURN_INCOMPLETE' });
+    expect(await agent.points(ANA)).toEqual([]);
+    expect(await postActivity(agent.base, invoke)).toEqual({ status: 200, body: { count: 1, run: 1 } });
+    expect(await agent.points(ANA)).toEqual([10]);
+    expect(await postActivity(agent.base, invoke)).toEqual({ status: 200, body: { count: 1, run: 1 } });
+    expect(agent.runs).toEqual(['inv-4']);
+    expect(await agent.count('conv-4')).toBe(1);
+  });
+
+  it('answers 409 with a JSON reason, and runs nothing again, to the retry of an invoke cut after its save that comes after its answer expired', async () => {
+    const stores = await storesOn({ redisUrl: inject('redisUrl') });
+    cutTurn(stores, '"count":1', 'after');
+    const agent = await agentOn(stores, { answerTtlMs: 300 });
+    const invoke = emulatorActivity('inv-5', 'conv-5');
+    expect((await postActivity(agent.base, invoke)).status).toBe(500);
+    await sleep(500);
+    for (const late of [await postActivity(agent.base, invoke), await postActivity(agent.base, invoke)]) {
+      expect(late.status).toBe(409);
+      expect(late.body).toMatchObject({ code: 'RELEVO_ACTIVITY_ANSWER_EXPIRED' });
+    }
+    expect(agent.runs).toEqual(['inv-5']);
+    expect(await agent.count('conv-5')).toBe(1);
+    expect(await agent.points(ANA)).toEqual([10]);
+  });
+});
+
+const deployments: [string, () => StoresOptions, () => Record<string, string>][] = [
+  ['one Redis', () => ({ redisUrl: inject('redisUrl') }), () => ({ REDIS_URL: inject('redisUrl') })],
+  [
+    'a Redis Cluster',
+    () => ({ redisClusterUrls: inject('redisClusterUrls') }),
+    () => ({ REDIS_CLUSTER_URLS: inject('redisClusterUrls').join(',') }),
+  ],
+];
+
+describe('a Bot Framework process SIGKILLed between a turn’s state save and its record', () => {
+  let doomed: ChildProcess | undefined;
+  afterEach(() => {
+    doomed?.kill('SIGKILL');
+    doomed = undefined;
+  });
+
+  /** Posts `activity` to a process that dies right after saving `"count":1`; answers its prefix. */
+  async function killedOn(env: Record<string, string>, activity: unknown): Promise<string> {
+    const prefix = `kill-invoke-${randomUUID().slice(0, 8)}`;
+    const first = await startDoomedServer(
+      { ...env, REDIS_KEY_PREFIX: prefix, KILL_AFTER_SAVING: '"count":1' },
+      'test/support/kill-invoke-child.ts',
+    );
+    doomed = first.server.child;
+    await expect(postActivity(first.base, activity)).rejects.toThrow();
+    await first.server.exited();
+    expect(first.server.child.signalCode).toBe('SIGKILL');
+    doomed = undefined;
+    return prefix;
+  }
+
+  it.each(deployments)(
+    'answers the platform’s retry of the invoke, on another process, with the killed run’s answer, counted once and paid once (%s)',
+    async (_name, storesOptions, env) => {
+      const invoke = emulatorActivity('inv-6', 'conv-6');
+      const prefix = await killedOn(env(), invoke);
+      // The retry reaches another process once the dead one's claim and lock lapsed (1 s).
+      const agent = await agentOn(await storesOn(storesOptions(), prefix));
+      expect(await postActivity(agent.base, invoke)).toEqual({ status: 200, body: { count: 1, run: 1 } });
+      expect(agent.runs).toEqual([]);
+      expect(await agent.count('conv-6')).toBe(1);
+      expect(await agent.points(ANA)).toEqual([10]);
+    },
+  );
+
+  it('answers the retry of an expectReplies message, on another process, with the killed run’s replies (one Redis)', async () => {
+    const asked = emulatorActivity('msg-7', 'conv-7', {
+      type: 'message',
+      name: undefined,
+      text: 'hello',
+      deliveryMode: 'expectReplies',
+    });
+    const prefix = await killedOn({ REDIS_URL: inject('redisUrl') }, asked);
+    const agent = await agentOn(await storesOn({ redisUrl: inject('redisUrl') }, prefix));
+    const retried = await postActivity(agent.base, asked);
+    expect(retried.status).toBe(200);
+    expect(texts(retried.body)).toEqual(['count 1: hello']);
+    expect(agent.runs).toEqual([]);
+    expect(await agent.count('conv-7')).toBe(1);
+    expect(sum(await agent.points(ANA))).toBe(15);
+  });
+});
