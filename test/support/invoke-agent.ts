@@ -24,6 +24,8 @@ export interface InvokeAgent {
   runs: string[];
   /** The conversation's count as its state holds it now. */
   count(conversationId: string): Promise<number | undefined>;
+  /** The conversation's state document as stored now. */
+  document(conversationId: string): Promise<Record<string, unknown> | undefined>;
   /** The points credited to the member of the identity key `key` (`emulator:user-7`), in order. */
   points(key: string): Promise<number[]>;
   close(): Promise<void>;
@@ -45,7 +47,8 @@ export interface InvokeAgentOptions {
  * identity naming the member after the sender, loyalty, transcript, state) on `stores`, served as the
  * Bot Framework channel of an Emulator on loopback (no JWT). Each invoke or `expectReplies` message
  * adds one to the conversation's `count`, wins the game of that count (10 points, `game.won`, paid
- * once per count) and answers with it: the invoke response `{count, run}`, the reply
+ * once per count) and answers with it: the invoke response `{count, run}` (and the invoke's
+ * `value.pad` fields), the reply
  * `count <n>: <text>`. A turn run twice shows as a count and a win too many; a replay as the first
  * run's `run`.
  */
@@ -101,11 +104,16 @@ export async function startInvokeAgent(
     if (context.activity.type === 'invoke') {
       await context.sendActivity({
         type: 'invokeResponse',
-        value: { status: 200, body: { count: next, run: runs.length } },
+        // An invoke may ask for a padded answer (`value.pad`), to make it large.
+        value: { status: 200, body: { count: next, run: runs.length, ...context.activity.value?.pad } },
       });
     } else {
       await context.sendActivity(`count ${next}: ${context.activity.text}`);
     }
+  };
+  const documentOf = async (conversationId: string) => {
+    const key = `emulator/conversations/${conversationId}`;
+    return (await stores.storage.read([key]))[key] as Record<string, unknown> | undefined;
   };
   const inFlight = new InFlightWork();
   const channel = createBotFrameworkChannel({
@@ -122,10 +130,8 @@ export async function startInvokeAgent(
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     runs,
-    count: async (conversationId) => {
-      const key = `emulator/conversations/${conversationId}`;
-      return ((await stores.storage.read([key]))[key] as { count?: number } | undefined)?.count;
-    },
+    count: async (conversationId) => (await documentOf(conversationId))?.count as number | undefined,
+    document: documentOf,
     points: async (key) => (await plugin.ledger.history(memberOf(key))).map((entry) => entry.delta).reverse(),
     close: async () => {
       server.server.closeAllConnections();

@@ -146,6 +146,30 @@ describe('a Bot Framework turn run in its request whose side work failed or whos
     expect(agent.runs).toEqual(['inv-5']);
     expect(await agent.count('conv-5')).toBe(1);
     expect(await agent.points(ANA)).toEqual([10]);
+    // The conversation's next save drops the expired answer from its state and keeps the id.
+    expect((await postActivity(agent.base, emulatorActivity('inv-5b', 'conv-5'))).status).toBe(200);
+    const kept = (await agent.document('conv-5'))?.activityOutbox as { id: string }[];
+    expect(kept.map((outbox) => Object.keys(outbox).sort())).toEqual([
+      ['id', 'until'],
+      ['id', 'replies', 'until', 'work'],
+    ]);
+    expect(kept[0]?.id).toBe('inv-5');
+    expect((await postActivity(agent.base, invoke)).status).toBe(409);
+    expect(agent.runs).toEqual(['inv-5', 'inv-5b']);
+  });
+
+  it('answers 409, and runs nothing again, to the retry of an invoke cut after its save whose answer was too large to keep', async () => {
+    const stores = await storesOn({ redisUrl: inject('redisUrl') });
+    cutTurn(stores, '"count":1', 'after');
+    const agent = await agentOn(stores);
+    const invoke = emulatorActivity('inv-8', 'conv-8', { value: { pad: { card: 'x'.repeat(70_000) } } });
+    expect((await postActivity(agent.base, invoke)).status).toBe(500);
+    const retried = await postActivity(agent.base, invoke);
+    expect(retried.status).toBe(409);
+    expect(retried.body).toMatchObject({ code: 'RELEVO_ACTIVITY_ANSWER_EXPIRED' });
+    expect(agent.runs).toEqual(['inv-8']);
+    expect(await agent.count('conv-8')).toBe(1);
+    expect(await agent.points(ANA)).toEqual([10]);
   });
 });
 
