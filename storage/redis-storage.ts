@@ -5,15 +5,20 @@ import { expectedETag, NEW_ITEM_ETAG, requireChanges, requireKeys, requireTtl, s
 import { isCluster, type RedisConnection } from './redis-connection.js';
 import { slotGroupOf, storageKeyTag } from './redis-keys.js';
 import { RedisScript } from './redis-script.js';
-import type { ExpiringStorage, StorageWriteOptions } from './types.js';
+import { markRestored } from './restored-items.js';
+import type { ExpiringStorage, StorageReadOptions, StorageWriteOptions } from './types.js';
 
 // Checks every expected eTag first, then writes every item: one script, so the batch is atomic.
 // ARGV = expected eTags (one per key, '' = overwrite, NEW_ITEM_ETAG = create only), then (new eTag, JSON) pairs,
 // then the items' time to live in ms ('' = none: a write lifts an earlier one).
-// Returns {0} on success, or {i}: the 1-based index of the first key whose eTag is stale. The variant
-// for a part of a cluster batch also returns (old eTag, old JSON) per key ('' where nothing was
-// stored), so the part can be undone.
-function writeLua(keepOld: boolean): string {
+// Returns {0} on success, or {i}: the 1-based index of the first key whose eTag is stale.
+// On a cluster an item may hold a pending record (fields `pi`, `pd`): the id of a queued turn whose
+// save wrote it in a part before the batch's last, and the JSON it replaced ('' = none was stored).
+// Every write drops it, but a part of a batch for the same turn keeps it (the value before that
+// turn's first save) and a part for another turn names the item as the batch asks (ARGV after the
+// time to live: the turn's id, then '1' per key to mark). The part variant also returns, per key,
+// (eTag, JSON, pi, pd) as they were ('' where absent), so the part can be undone.
+function writeLua(variant: 'single' | 'whole' | 'part'): string {
   return `
 local n = #KEYS
 for i = 1, n do
@@ -27,11 +32,15 @@ end
 local result = {0}
 for i = 1, n do
   ${
-    keepOld
-      ? `local before = redis.call('HMGET', KEYS[i], 'e', 'd')
-  table.insert(result, before[1] or '')
-  table.insert(result, before[2] or '')`
-      : ''
+    variant === 'part'
+      ? `local before = redis.call('HMGET', KEYS[i], 'e', 'd', 'pi', 'pd')
+  for j = 1, 4 do table.insert(result, before[j] or '') end
+  local turn = ARGV[3 * n + 2]
+  if ARGV[3 * n + 2 + i] ~= '1' then redis.call('HDEL', KEYS[i], 'pi', 'pd')
+  elseif before[3] ~= turn then redis.call('HSET', KEYS[i], 'pi', turn, 'pd', before[2] or '') end`
+      : variant === 'whole'
+        ? `redis.call('HDEL', KEYS[i], 'pi', 'pd')`
+        : ''
   }
   redis.call('HSET', KEYS[i], 'e', ARGV[n + 2 * i - 1], 'd', ARGV[n + 2 * i])
   if ARGV[3 * n + 1] == '' then redis.call('PERSIST', KEYS[i]) else redis.call('PEXPIRE', KEYS[i], ARGV[3 * n + 1]) end
@@ -39,16 +48,23 @@ end
 return result
 `;
 }
-const writeScript = new RedisScript(writeLua(false));
-const writePartScript = new RedisScript(writeLua(true));
+const writeScript = new RedisScript(writeLua('single'));
+const writeWholeScript = new RedisScript(writeLua('whole'));
+const writePartScript = new RedisScript(writeLua('part'));
 
-// Undoes a part of a cluster batch: puts back what each key held, unless someone wrote it since.
-// ARGV = (eTag this batch wrote, old eTag, old JSON) per key; an old eTag of '' means "was absent".
+// Undoes a part of a cluster batch: puts back what each key held, its pending record too, unless
+// someone wrote it since. ARGV = (eTag this batch wrote, old eTag, old JSON, old pi, old pd) per key;
+// an old eTag of '' means "was absent".
 const undoScript = new RedisScript(`
 for i = 1, #KEYS do
-  if redis.call('HGET', KEYS[i], 'e') == ARGV[3 * i - 2] then
-    if ARGV[3 * i - 1] == '' then redis.call('DEL', KEYS[i])
-    else redis.call('HSET', KEYS[i], 'e', ARGV[3 * i - 1], 'd', ARGV[3 * i]) end
+  local a = 5 * (i - 1)
+  if redis.call('HGET', KEYS[i], 'e') == ARGV[a + 1] then
+    if ARGV[a + 2] == '' then redis.call('DEL', KEYS[i])
+    else
+      redis.call('HSET', KEYS[i], 'e', ARGV[a + 2], 'd', ARGV[a + 3])
+      if ARGV[a + 4] == '' then redis.call('HDEL', KEYS[i], 'pi', 'pd')
+      else redis.call('HSET', KEYS[i], 'pi', ARGV[a + 4], 'pd', ARGV[a + 5]) end
+    end
   end
 end
 return 0
@@ -81,7 +97,9 @@ export interface RedisStorageOptions {
  * of the batch's last item; when a later part
  * meets a stale eTag, the earlier parts are put back, so the batch is still all-or-nothing, though a
  * reader may glimpse a part for the few milliseconds before it is undone. A part that fails (its
- * master is away) undoes the earlier parts too, unless Redis refuses that as well.
+ * master is away) undoes the earlier parts too, unless Redis refuses that as well. A process that dies
+ * between two parts leaves the earlier ones written: a queued turn's save (`StorageWriteOptions.turn`)
+ * has the items it names keep what they replaced, so its run again reads them as they were before.
  */
 export class RedisStorage implements ExpiringStorage {
   private readonly prefix: string;
@@ -93,18 +111,22 @@ export class RedisStorage implements ExpiringStorage {
     this.prefix = `${options.prefix ?? 'relevo'}:state:`;
   }
 
-  async read(keys: string[]): Promise<StoreItems> {
+  async read(keys: string[], options: StorageReadOptions = {}): Promise<StoreItems> {
     const unique = requireKeys(keys, 'read');
-    const replies = await Promise.all(unique.map((key) => this.client.hmGet(this.redisKey(key), ['e', 'd'])));
+    // Only a cluster's batches are written in parts, so only there an item holds a pending record.
+    const turn = isCluster(this.client) ? options.turn : undefined;
+    const fields = turn === undefined ? ['e', 'd'] : ['e', 'd', 'pi', 'pd'];
+    const replies = await Promise.all(unique.map((key) => this.client.hmGet(this.redisKey(key), fields)));
     const result: StoreItems = {};
     unique.forEach((key, i) => {
-      const [eTag, json] = replies[i] ?? [];
-      if (typeof eTag === 'string' && typeof json === 'string') {
-        // Stored items are objects (`storedJson`): the parsed one takes the eTag itself, no copy.
-        const item = JSON.parse(json) as Record<string, unknown>;
-        item.eTag = eTag;
-        result[key] = item;
-      }
+      const [eTag, json, pendingTurn, replaced] = replies[i] ?? [];
+      if (typeof eTag !== 'string' || typeof json !== 'string') return;
+      const restoring = turn !== undefined && pendingTurn === turn && typeof replaced === 'string';
+      // Stored items are objects (`storedJson`): the parsed one takes the eTag itself, no copy.
+      const item = JSON.parse(restoring ? replaced || '{}' : json) as Record<string, unknown>;
+      item.eTag = eTag;
+      if (restoring) markRestored(item);
+      result[key] = item;
     });
     return result;
   }
@@ -122,16 +144,23 @@ export class RedisStorage implements ExpiringStorage {
       }),
     );
     if (writes.length === 0) return;
-    const parts = isCluster(this.client) ? bySlot(writes) : [writes];
-    const script = parts.length > 1 ? writePartScript : writeScript;
+    if (!isCluster(this.client)) return this.writeAtOnce(writeScript, writes, ttl);
+    const parts = bySlot(writes);
+    const [only] = parts;
+    if (parts.length === 1 && only) return this.writeAtOnce(writeWholeScript, only, ttl);
+    const turn = options.turn;
     const done: { part: Write[]; old: string[] }[] = [];
-    for (const part of parts) {
+    for (const [index, part] of parts.entries()) {
+      // The last part lands the batch: the items of the earlier ones keep what they replaced.
+      const marks = part.map((w) =>
+        turn !== undefined && index < parts.length - 1 && turn.keys.includes(w.key) ? '1' : '',
+      );
       let reply: (number | string)[];
       try {
-        reply = (await script.run(
+        reply = (await writePartScript.run(
           this.client,
           part.map((w) => w.redisKey),
-          [...part.map((w) => w.expected), ...part.flatMap((w) => [w.eTag, w.json]), ttl],
+          [...scriptArgs(part, ttl), turn?.id ?? '', ...marks],
         )) as (number | string)[];
       } catch (error) {
         // A part that failed (a master away) undoes the parts before it, when Redis lets us.
@@ -157,15 +186,31 @@ export class RedisStorage implements ExpiringStorage {
     return tag === '' ? this.prefix + key : `${this.prefix}${tag}:${key}`;
   }
 
+  /** Writes `writes` in one script, all-or-nothing. */
+  private async writeAtOnce(script: RedisScript, writes: Write[], ttl: string): Promise<void> {
+    const reply = (await script.run(
+      this.client,
+      writes.map((w) => w.redisKey),
+      scriptArgs(writes, ttl),
+    )) as (number | string)[];
+    const stale = Number(reply[0]);
+    if (stale > 0) throw new StorageConflictError(writes[stale - 1]?.key ?? '');
+  }
+
   private async undo(done: { part: Write[]; old: string[] }[]): Promise<void> {
     for (const { part, old } of done.reverse()) {
       await undoScript.run(
         this.client,
         part.map((w) => w.redisKey),
-        part.flatMap((w, i) => [w.eTag, old[2 * i] ?? '', old[2 * i + 1] ?? '']),
+        part.flatMap((w, i) => [w.eTag, ...[0, 1, 2, 3].map((field) => old[4 * i + field] ?? '')]),
       );
     }
   }
+}
+
+/** The scripts' ARGV for `writes`: expected eTags, (new eTag, JSON) pairs, time to live. */
+function scriptArgs(writes: Write[], ttl: string): string[] {
+  return [...writes.map((w) => w.expected), ...writes.flatMap((w) => [w.eTag, w.json]), ttl];
 }
 
 /**

@@ -23,6 +23,7 @@ import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { StorageConflictError } from './errors.js';
 import { NEW_ITEM_ETAG } from './keys.js';
+import { restoredBeforeTurn } from './restored-items.js';
 import { TurnCachedStorage } from './turn-cached-storage.js';
 import { OUTBOX_PROPERTY, savedOutbox, turnOutbox } from './turn-outbox.js';
 import {
@@ -32,6 +33,7 @@ import {
   replayOfActivity,
 } from './activity-outbox.js';
 import { cloneData } from '../core/clone.js';
+import type { ExpiringStorage, StorageReadOptions, StorageWriteOptions } from './types.js';
 
 /** The storage keys of a turn's two state documents. */
 export interface StateKeys {
@@ -194,11 +196,14 @@ export class StateMiddleware implements Middleware {
   private async load(context: TurnContext, releases: (() => void)[]): Promise<TurnDocuments> {
     const keys = this.keys(context);
     const own = [keys.conversation, keys.user];
+    // A queued turn reads its member's state as it was before a save of its own an earlier run left
+    // cut (on a Redis Cluster: the member's part written, the conversation's not).
+    const options: StorageReadOptions = { turn: inboundDelivery(context)?.id };
     const read = async (): Promise<StoreItems> => {
       if (!(this.storage instanceof TurnCachedStorage)) {
-        return this.storage.read([...own, ...this.prefetch(context)]);
+        return (this.storage as ExpiringStorage).read([...own, ...this.prefetch(context)], options);
       }
-      const { items, release } = await this.storage.readForTurn(own, this.prefetch(context));
+      const { items, release } = await this.storage.readForTurn(own, this.prefetch(context), options);
       releases.push(release);
       return items;
     };
@@ -219,7 +224,9 @@ export class StateMiddleware implements Middleware {
     });
     const loaded = (key: string): Loaded => {
       const { eTag, ...data } = (items[key] ?? {}) as Record<string, unknown> & { eTag?: string };
-      return { key, eTag, json: JSON.stringify(data), data };
+      // A document read as it was before a cut save is written back even unchanged: its stored value
+      // holds the cut run's change.
+      return { key, eTag, json: restoredBeforeTurn(items[key]) ? '' : JSON.stringify(data), data };
     };
     const conversation = loaded(keys.conversation);
     const delivery = inboundDelivery(context);
@@ -263,7 +270,13 @@ export class StateMiddleware implements Middleware {
       // A document new this turn is created only if nobody created it meanwhile.
       changes[document.key] = { ...document.data, eTag: document.eTag ?? NEW_ITEM_ETAG };
     }
-    const writing = Object.keys(changes).length > 0 ? this.storage.write(changes) : undefined;
+    // On a Redis Cluster the member's state, written before the conversation's part, keeps what it
+    // replaced for a run of this turn again, should this save be cut between the two.
+    const options: StorageWriteOptions | undefined = outbox && {
+      turn: { id: outbox.id, keys: [documents.user.key] },
+    };
+    const writing =
+      Object.keys(changes).length > 0 ? (this.storage as ExpiringStorage).write(changes, options) : undefined;
     writing?.catch(() => {}); // awaited below, after the other stages' work is started
     // In the same tick as the write: the other stages' idempotent writes travel in its round trip.
     for (const other of others) other.saving?.();

@@ -1,6 +1,6 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import { cloneData } from '../core/clone.js';
-import type { ExpiringStorage, StorageWriteOptions } from './types.js';
+import type { ExpiringStorage, StorageReadOptions, StorageWriteOptions } from './types.js';
 
 interface Kept {
   item: Promise<unknown>;
@@ -22,11 +22,15 @@ export class TurnCachedStorage implements ExpiringStorage {
 
   /**
    * Reads `keys` and `keep` in one go: `keys`' items are returned (the caller's own), `keep`'s are kept
-   * for later readers until `release()`.
+   * for later readers until `release()`. `options` reach the inner store's read (a queued turn's id).
    */
-  async readForTurn(keys: string[], keep: string[]): Promise<{ items: StoreItems; release: () => void }> {
+  async readForTurn(
+    keys: string[],
+    keep: string[],
+    options?: StorageReadOptions,
+  ): Promise<{ items: StoreItems; release: () => void }> {
     const fresh = keep.filter((key) => !this.kept.has(key) && !keys.includes(key));
-    const read = this.inner.read([...new Set([...keys, ...fresh])]);
+    const read = (this.inner as ExpiringStorage).read([...new Set([...keys, ...fresh])], options);
     const held: [string, Kept][] = [];
     for (const key of keep) {
       let entry = this.kept.get(key);
@@ -55,12 +59,13 @@ export class TurnCachedStorage implements ExpiringStorage {
     }
   }
 
-  async read(keys: string[]): Promise<StoreItems> {
-    if (!Array.isArray(keys) || !keys.some((key) => this.kept.has(key))) return this.inner.read(keys);
+  async read(keys: string[], options?: StorageReadOptions): Promise<StoreItems> {
+    const inner = this.inner as ExpiringStorage;
+    if (!Array.isArray(keys) || !keys.some((key) => this.kept.has(key))) return inner.read(keys, options);
     const unique = [...new Set(keys)];
     const others = unique.filter((key) => !this.kept.has(key));
     const [read, kept] = await Promise.all([
-      others.length > 0 ? this.inner.read(others) : {},
+      others.length > 0 ? inner.read(others, options) : {},
       Promise.all(unique.map((key) => this.kept.get(key)?.item)),
     ]);
     const result: StoreItems = { ...read };

@@ -70,9 +70,30 @@ export interface StorageWriteOptions {
    * any item is written.
    */
   ttlMs?: number | undefined;
+  /**
+   * The queued turn this batch saves. On a Redis Cluster a batch that spans slots is written part by
+   * part, the part of its last item last; each of `turn.keys` written in an earlier part keeps the
+   * value it replaced, marked with `turn.id`, until the item is written again. A run of the same turn
+   * again after a process died between the parts reads that value back ({@link StorageReadOptions}),
+   * so the turn's changes are applied once. Other stores ignore it: their batches are atomic.
+   */
+  turn?: { id: string; keys: readonly string[] } | undefined;
+}
+
+/** Options of a read from one of Relevo's `Storage` implementations. */
+export interface StorageReadOptions {
+  /**
+   * The inbound id of the queued turn reading: an item an earlier save of that same turn wrote in a
+   * part before its last ({@link StorageWriteOptions.turn}) is read as it was before that save, under
+   * its current eTag (so a write over it still meets whoever wrote since), and
+   * `restoredBeforeTurn(item)` answers true; an item absent then reads as an empty one. Every other
+   * item reads as stored.
+   */
+  turn?: string | undefined;
 }
 
 /** botbuilder `Storage` whose writes can expire (`MemoryStorage`, `RedisStorage`, `TurnCachedStorage`). */
 export interface ExpiringStorage extends Storage {
+  read(keys: string[], options?: StorageReadOptions): Promise<StoreItems>;
   write(changes: StoreItems, options?: StorageWriteOptions): Promise<void>;
 }

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Activity, TurnContext } from 'botbuilder';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisScript } from '../../storage/redis-script.js';
 import { RedisStorage } from '../../storage/redis-storage.js';
+import { restoredBeforeTurn } from '../../storage/restored-items.js';
 import { StateMiddleware } from '../../storage/state-middleware.js';
 import { CollectingAdapter } from '../support/collecting-adapter.js';
 import { useRedis } from '../support/redis-fixture.js';
@@ -14,35 +16,59 @@ afterEach(() => {
   RedisScript.prototype.run = run;
 });
 
-describe('a queued turn whose save a killed process cut between two Redis Cluster slots', () => {
-  it('runs again with everything it learnt, since the part holding the outbox is written last', async () => {
-    const storage = new RedisStorage(await redis.connect(), { prefix: redis.prefix });
-    const state = new StateMiddleware(storage);
-    const step = state.conversationProperty<number>('step');
-    const language = state.userProperty<string>('language');
-    const logic = async (context: TurnContext) => {
-      const next = (await step.get(context, 0)) + 1;
-      await step.set(context, next);
-      await language.set(context, 'fr');
-      await context.sendActivity(`étape ${next}`);
-    };
-    const activity = customerMessage('in-1', 'bonjour', {
-      conversation: { id: `conversation-${redis.prefix}` } as Activity['conversation'],
-    });
-    // The first process dies as it writes the member's slot: that part never lands.
-    let cut = false;
-    let reached: () => void = () => {};
-    const cutReached = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
+/**
+ * The process "dies" as it sends the first script whose keys contain `where`: that part of the save
+ * never lands, nor anything after it. Resolves once it got there.
+ */
+function dieAtScriptOn(where: string): Promise<void> {
+  let cut = false;
+  return new Promise<void>((reached) => {
     RedisScript.prototype.run = function (this: RedisScript, client, keys, args) {
-      if (!cut && keys.some((key) => key.includes('/users/'))) {
+      if (!cut && keys.some((key) => key.includes(where))) {
         cut = true;
         reached();
         return new Promise(() => {});
       }
       return run.call(this, client, keys, args);
     };
+  });
+}
+
+/** A storage of its own per test, and a turn that moves a dialog (conversation) and a survey (member). */
+async function surveyTurn() {
+  const storage = new RedisStorage(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` });
+  const state = new StateMiddleware(storage);
+  const step = state.conversationProperty<number>('step');
+  const answers = state.userProperty<number[]>('csat');
+  const runs: string[] = [];
+  const logic = async (context: TurnContext) => {
+    runs.push(context.activity.id ?? '');
+    const next = (await step.get(context, 0)) + 1;
+    await step.set(context, next);
+    const csat = await answers.get(context, []);
+    await answers.set(context, [...csat, Number(context.activity.text)]);
+    await context.sendActivity(`étape ${next}, réponses ${csat.length + 1}`);
+  };
+  const conversationId = `conversation-${randomUUID()}`;
+  const activity = customerMessage('in-1', '5', {
+    conversation: { id: conversationId } as Activity['conversation'],
+  });
+  return {
+    storage,
+    state,
+    logic,
+    runs,
+    activity,
+    userKey: 'test/users/test:user-1',
+    conversationKey: `test/conversations/${conversationId}`,
+  };
+}
+
+describe('a queued turn whose save a killed process cut between two Redis Cluster slots', () => {
+  it('runs again with everything it learnt, since the part holding the outbox is written last', async () => {
+    const { storage, state, logic, activity, userKey, conversationKey } = await surveyTurn();
+    // The first process dies as it writes the member's slot: that part never lands.
+    const cutReached = dieAtScriptOn('/users/');
     const dying = new CollectingAdapter({ pipeline: [state] });
     void dying.processActivity(activity, logic, { id: 'in-1', attempt: 1 });
     await cutReached;
@@ -50,11 +76,147 @@ describe('a queued turn whose save a killed process cut between two Redis Cluste
     const other = new CollectingAdapter({ pipeline: [state] });
     await other.processActivity(activity, logic, { id: 'in-1', attempt: 2 });
 
-    expect(other.sent.map((reply) => reply.text)).toEqual(['étape 1']);
-    const userKey = 'test/users/test:user-1';
-    const conversationKey = `test/conversations/conversation-${redis.prefix}`;
+    expect(other.sent.map((reply) => reply.text)).toEqual(['étape 1, réponses 1']);
     const saved = await storage.read([userKey, conversationKey]);
-    expect(saved[userKey]).toMatchObject({ language: 'fr' });
+    expect(saved[userKey]).toMatchObject({ csat: [5] });
     expect(saved[conversationKey]).toMatchObject({ step: 1, turnOutbox: { id: 'in-1' } });
+  });
+
+  it("applies the turn's member changes once when the member's part landed and the conversation's did not", async () => {
+    const { storage, state, logic, runs, activity, userKey, conversationKey } = await surveyTurn();
+    const cutReached = dieAtScriptOn('/conversations/');
+    const dying = new CollectingAdapter({ pipeline: [state] });
+    void dying.processActivity(activity, logic, { id: 'in-1', attempt: 1 });
+    await cutReached;
+    // The cut left the member's survey a step ahead of the conversation's dialog.
+    const left = await storage.read([userKey, conversationKey]);
+    expect(left).toEqual({ [userKey]: expect.objectContaining({ csat: [5] }) });
+
+    const other = new CollectingAdapter({ pipeline: [state] });
+    await other.processActivity(activity, logic, { id: 'in-1', attempt: 2 });
+
+    expect(runs).toEqual(['in-1', 'in-1']);
+    expect([...dying.sent, ...other.sent].map((reply) => reply.text)).toEqual(['étape 1, réponses 1']);
+    const saved = await storage.read([userKey, conversationKey]);
+    expect(saved[userKey]).toMatchObject({ csat: [5] });
+    expect(saved[conversationKey]).toMatchObject({ step: 1, turnOutbox: { id: 'in-1' } });
+    // The next turn goes on from there, with nothing of the cut left over.
+    await other.processActivity({ ...activity, id: 'in-2', text: '4' }, logic, { id: 'in-2', attempt: 1 });
+    expect(other.sent.map((reply) => reply.text)).toEqual(['étape 1, réponses 1', 'étape 2, réponses 2']);
+    expect((await storage.read([userKey]))[userKey]).toMatchObject({ csat: [5, 4] });
+  });
+
+  it('starts again from the state before the cut when its run again meets a conflict too', async () => {
+    const { storage, state, logic, activity, userKey, conversationKey } = await surveyTurn();
+    const cutReached = dieAtScriptOn('/conversations/');
+    void new CollectingAdapter({ pipeline: [state] }).processActivity(activity, logic, {
+      id: 'in-1',
+      attempt: 1,
+    });
+    await cutReached;
+    RedisScript.prototype.run = run;
+    // During the run again, a turn outside the queue (an invoke) saves the conversation: the save of
+    // the run again writes the member's part, meets the conflict on the conversation's and undoes it.
+    let invoked = false;
+    const other = new CollectingAdapter({ pipeline: [state] });
+    await other.processActivity(
+      activity,
+      async (context) => {
+        if (!invoked) {
+          invoked = true;
+          await storage.write({ [conversationKey]: { invoked: true } });
+        }
+        await logic(context);
+      },
+      { id: 'in-1', attempt: 2 },
+    );
+
+    expect(other.sent.map((reply) => reply.text)).toEqual(['étape 1, réponses 1']);
+    const saved = await storage.read([userKey, conversationKey]);
+    expect(saved[userKey]).toMatchObject({ csat: [5] });
+    expect(saved[conversationKey]).toMatchObject({ invoked: true, step: 1, turnOutbox: { id: 'in-1' } });
+  });
+
+  it('puts the member back as it was when its run again changes nothing of it', async () => {
+    const { storage, state, activity, userKey, conversationKey } = await surveyTurn();
+    const offer = state.userProperty<string>('offerShown');
+    const step = state.conversationProperty<number>('step');
+    // The first run shows the offer of the day; past midnight, when it runs again, there is none.
+    const logic = (offerOfTheDay: string | undefined) => async (context: TurnContext) => {
+      await step.set(context, 1);
+      if (offerOfTheDay) await offer.set(context, offerOfTheDay);
+      await context.sendActivity(offerOfTheDay ?? 'no offer today');
+    };
+    const cutReached = dieAtScriptOn('/conversations/');
+    void new CollectingAdapter({ pipeline: [state] }).processActivity(activity, logic('spring-10'), {
+      id: 'in-1',
+      attempt: 1,
+    });
+    await cutReached;
+    RedisScript.prototype.run = run;
+    const other = new CollectingAdapter({ pipeline: [state] });
+    await other.processActivity(activity, logic(undefined), { id: 'in-1', attempt: 2 });
+
+    expect(other.sent.map((reply) => reply.text)).toEqual(['no offer today']);
+    const saved = await storage.read([userKey, conversationKey]);
+    expect(saved[userKey]).not.toHaveProperty('offerShown');
+    expect(saved[conversationKey]).toMatchObject({ step: 1, turnOutbox: { id: 'in-1' } });
+  });
+
+  it("keeps what another conversation's turn wrote to the member between the cut and the run again", async () => {
+    const { storage, state, logic, activity, userKey, conversationKey } = await surveyTurn();
+    const cutReached = dieAtScriptOn('/conversations/');
+    void new CollectingAdapter({ pipeline: [state] }).processActivity(activity, logic, {
+      id: 'in-1',
+      attempt: 1,
+    });
+    await cutReached;
+    RedisScript.prototype.run = run;
+    // The member's other conversation (another channel's, say) saves a turn in another process.
+    const elsewhere = new CollectingAdapter({ pipeline: [state] });
+    const linked = state.userProperty<string>('linkedOrder');
+    await elsewhere.processActivity(
+      customerMessage('in-b', 'order 42', {
+        conversation: { id: `elsewhere-${randomUUID()}` } as Activity['conversation'],
+      }),
+      async (context) => {
+        await linked.set(context, '42');
+        await context.sendActivity('noted');
+      },
+      { id: 'in-b', attempt: 1 },
+    );
+    const other = new CollectingAdapter({ pipeline: [state] });
+    await other.processActivity(activity, logic, { id: 'in-1', attempt: 2 });
+
+    expect(other.sent.map((reply) => reply.text)).toHaveLength(1);
+    const saved = await storage.read([userKey, conversationKey]);
+    expect(saved[userKey]).toMatchObject({ linkedOrder: '42' });
+    expect(saved[conversationKey]).toMatchObject({ step: 1, turnOutbox: { id: 'in-1' } });
+  });
+
+  it('reads an item back for the cut turn only, until it is written again or erased', async () => {
+    const storage = new RedisStorage(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` });
+    const [member, conversation] = ['members/m-cut/state', 'webchat/conversations/c-cut'];
+    await storage.write({ [member]: { visits: 1 } });
+    const before = await storage.read([member]);
+    const cutReached = dieAtScriptOn('/conversations/');
+    void storage.write(
+      { [member]: { ...before[member], visits: 2 }, [conversation]: { turnOutbox: { id: 'in-9' } } },
+      { turn: { id: 'in-9', keys: [member] } },
+    );
+    await cutReached;
+    RedisScript.prototype.run = run;
+
+    const current = (await storage.read([member]))[member];
+    const restored = (await storage.read([member], { turn: 'in-9' }))[member];
+    expect(current).toMatchObject({ visits: 2 });
+    expect(restored).toEqual({ visits: 1, eTag: current?.eTag });
+    expect([restoredBeforeTurn(restored), restoredBeforeTurn(current)]).toEqual([true, false]);
+    expect((await storage.read([member], { turn: 'in-10' }))[member]).toEqual(current);
+
+    await storage.write({ [member]: { visits: 3 } });
+    expect((await storage.read([member], { turn: 'in-9' }))[member]).toMatchObject({ visits: 3 });
+    await storage.delete([member]);
+    expect(await storage.read([member], { turn: 'in-9' })).toEqual({});
   });
 });
