@@ -38,8 +38,10 @@ export {
   type LockManager,
   type MessageHandler,
   type PubSub,
+  type StorageReadOptions,
   type StorageWriteOptions,
 } from './types.js';
+export { restoredBeforeTurn } from './restored-items.js';
 export { DedupeMiddleware, type DedupeOptions } from './dedupe-middleware.js';
 export { TranscriptMiddleware, type TranscriptMiddlewareOptions } from './transcript-middleware.js';
 export { ConversationLockMiddleware, type ConversationLockOptions } from './conversation-lock-middleware.js';
