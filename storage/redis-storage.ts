@@ -114,7 +114,7 @@ export class RedisStorage implements ExpiringStorage {
   async read(keys: string[], options: StorageReadOptions = {}): Promise<StoreItems> {
     const unique = requireKeys(keys, 'read');
     // Only a cluster's batches are written in parts, so only there an item holds a pending record.
-    const turn = isCluster(this.client) ? options.turn : undefined;
+    const turn = isCluster(this.client) && options.turn ? options.turn : undefined;
     const fields = turn === undefined ? ['e', 'd'] : ['e', 'd', 'pi', 'pd'];
     const replies = await Promise.all(unique.map((key) => this.client.hmGet(this.redisKey(key), fields)));
     const result: StoreItems = {};
@@ -148,7 +148,7 @@ export class RedisStorage implements ExpiringStorage {
     const parts = bySlot(writes);
     const [only] = parts;
     if (parts.length === 1 && only) return this.writeAtOnce(writeWholeScript, only, ttl);
-    const turn = options.turn;
+    const turn = options.turn?.id ? options.turn : undefined;
     const done: { part: Write[]; old: string[] }[] = [];
     for (const [index, part] of parts.entries()) {
       // The last part lands the batch: the items of the earlier ones keep what they replaced.

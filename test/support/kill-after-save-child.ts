@@ -1,16 +1,20 @@
 /*
  * A web chat server process (run with `node --import tsx`) that SIGKILLs itself right after the first
  * state save whose batch contains KILL_AFTER_SAVING (its JSON), before that turn's commit, or (with
- * KILL_BEFORE_DELETING) as it is about to delete keys naming that text: the test hook of
- * test/connectors/webchat/kill-after-save.test.ts and test/identity/forget-me-kill.test.ts, in test code only. It runs the step bot
- * (test/support/step-bot.ts) on the bare pipeline, or with AGENT=1 the composed Relevo agent. Env:
- * REDIS_URL or REDIS_CLUSTER_URLS, REDIS_KEY_PREFIX. Prints `listening <base url>` once it serves.
+ * KILL_BEFORE_DELETING) as it is about to delete keys naming that text, or (with KILL_AFTER_PART) right
+ * after the first Redis script whose arguments contain that text returned (one part of a Redis Cluster
+ * save, before the next part is sent): the test hook of test/connectors/webchat/kill-after-save.test.ts
+ * and test/identity/forget-me-kill.test.ts, in test code only. It runs the step bot
+ * (test/support/step-bot.ts, counting the customer's messages with COUNT_MESSAGES=1) on the bare
+ * pipeline, or with AGENT=1 the composed Relevo agent. Env: REDIS_URL or REDIS_CLUSTER_URLS,
+ * REDIS_KEY_PREFIX. Prints `listening <base url>` once it serves.
  */
 import type { StoreItems } from 'botbuilder';
 import { composeAgent } from '../../bots/compose-agent.js';
 import { loadConfig } from '../../bots/config.js';
 import { createPipeline } from '../../bots/pipeline.js';
 import { silentLogger } from '../../core/logger.js';
+import { RedisScript } from '../../storage/redis-script.js';
 import { StateMiddleware } from '../../storage/state-middleware.js';
 import { createStores } from '../../storage/stores.js';
 import type { StorageWriteOptions } from '../../storage/types.js';
@@ -39,6 +43,15 @@ if (killBeforeDeleting && redis) {
     return del(keys);
   };
 }
+const killAfterPart = process.env.KILL_AFTER_PART;
+if (killAfterPart) {
+  const run = RedisScript.prototype.run;
+  RedisScript.prototype.run = async function (this: RedisScript, client, keys, args) {
+    const reply = await run.call(this, client, keys, args);
+    if (args.some((arg) => arg.includes(killAfterPart))) process.kill(process.pid, 'SIGKILL');
+    return reply;
+  };
+}
 const server = await startWebChatServer({
   stores,
   ...(await turnsOn(stores)),
@@ -53,5 +66,8 @@ async function turnsOn(on: typeof stores) {
     return { pipeline: agent.pipeline, bot: agent.bot };
   }
   const state = new StateMiddleware(on.storage);
-  return { pipeline: createPipeline({ stores: on, logger: silentLogger, state }), bot: stepBot(state) };
+  return {
+    pipeline: createPipeline({ stores: on, logger: silentLogger, state }),
+    bot: stepBot(state, { countMessages: process.env.COUNT_MESSAGES === '1' }),
+  };
 }

@@ -90,6 +90,43 @@ describe('a web chat process killed between a turn’s state save and its commit
     },
   );
 
+  it('counts the customer’s message once when the process died between the two slots of its save (a Redis Cluster)', async () => {
+    const prefix = `kill-${randomUUID().slice(0, 8)}`;
+    // The customer's state (their message count) sits in another slot than the conversation's (the
+    // dialog's step and the outbox), written first: the process dies right after that part landed.
+    const first = await startDoomedServer({
+      REDIS_CLUSTER_URLS: inject('redisClusterUrls').join(','),
+      REDIS_KEY_PREFIX: prefix,
+      COUNT_MESSAGES: '1',
+      KILL_AFTER_PART: '"messages":2',
+    });
+    doomed = first.server.child;
+    const customer = await customerOf(first.base);
+    expect((await customer.post(first.base, 'hello')).status).toBe(200);
+    await customer.post(first.base, 'yes please').catch(() => undefined);
+    await first.server.exited();
+    expect(first.server.child.signalCode).toBe('SIGKILL');
+    doomed = undefined;
+
+    const stores = await createStores({ redisClusterUrls: inject('redisClusterUrls'), prefix });
+    const base = await takeOver(stores, async (on) => {
+      const state = new StateMiddleware(on.storage);
+      const bot = stepBot(state, { countMessages: true });
+      return { pipeline: createPipeline({ stores: on, logger: silentLogger, state }), bot };
+    });
+    await until(async () => (await customer.messages(base)).some((text) => text.startsWith('step 2')));
+    expect((await customer.post(base, 'and then?')).status).toBe(200);
+
+    expect(await customer.messages(base)).toEqual([
+      'hello',
+      'step 1: hello (message 1)',
+      'yes please',
+      'step 2: yes please (message 2)',
+      'and then?',
+      'step 3: and then? (message 3)',
+    ]);
+  });
+
   it('answers a trivia move of the composed agent once, for the question it was made on', async () => {
     const prefix = `kill-${randomUUID().slice(0, 8)}`;
     // The process dies once the move on question 1 is saved (its answer asks question 2), before the commit.
