@@ -12,12 +12,13 @@ import type { ExpiringStorage, StorageReadOptions, StorageWriteOptions } from '.
 // ARGV = expected eTags (one per key, '' = overwrite, NEW_ITEM_ETAG = create only), then (new eTag, JSON) pairs,
 // then the items' time to live in ms ('' = none: a write lifts an earlier one).
 // Returns {0} on success, or {i}: the 1-based index of the first key whose eTag is stale.
-// On a cluster an item may hold a pending record (fields `pi`, `pd`): the id of a queued turn whose
-// save wrote it in a part before the batch's last, and the JSON it replaced ('' = none was stored).
-// Every write drops it, but a part of a batch for the same turn keeps it (the value before that
-// turn's first save) and a part for another turn names the item as the batch asks (ARGV after the
-// time to live: the turn's id, then '1' per key to mark). The part variant also returns, per key,
-// (eTag, JSON, pi, pd) as they were ('' where absent), so the part can be undone.
+// On a cluster an item may also hold a pending record (fields `pi`, `pd`): the inbound id of a queued
+// turn whose save wrote it in a part before the batch's last, and the JSON it replaced ('' = absent).
+// The 'whole' variant (a cluster batch within one slot) drops it; one Redis writes every batch at once
+// and never marks ('single'). The 'part' variant takes, after the time to live, the turn's id and per
+// key '1' to mark it: a marked key keeps a record that names that turn already (the value before the
+// turn's first save) or gets a new one, an unmarked key drops it. It also returns, per key, (eTag,
+// JSON, pi, pd) as they were ('' where absent), so the part can be undone.
 function writeLua(variant: 'single' | 'whole' | 'part'): string {
   return `
 local n = #KEYS
