@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { StoreItems } from 'botbuilder';
 import { newETag } from './etag.js';
 import { StorageConflictError } from './errors.js';
@@ -115,7 +116,7 @@ export class RedisStorage implements ExpiringStorage {
   async read(keys: string[], options: StorageReadOptions = {}): Promise<StoreItems> {
     const unique = requireKeys(keys, 'read');
     // Only a cluster's batches are written in parts, so only there an item holds a pending record.
-    const turn = isCluster(this.client) && options.turn ? options.turn : undefined;
+    const turn = isCluster(this.client) && options.turn ? pendingMark(options.turn) : undefined;
     const fields = turn === undefined ? ['e', 'd'] : ['e', 'd', 'pi', 'pd'];
     const replies = await Promise.all(unique.map((key) => this.client.hmGet(this.redisKey(key), fields)));
     const result: StoreItems = {};
@@ -161,7 +162,7 @@ export class RedisStorage implements ExpiringStorage {
         reply = (await writePartScript.run(
           this.client,
           part.map((w) => w.redisKey),
-          [...scriptArgs(part, ttl), turn?.id ?? '', ...marks],
+          [...scriptArgs(part, ttl), turn ? pendingMark(turn.id) : '', ...marks],
         )) as (number | string)[];
       } catch (error) {
         // A part that failed (a master away) undoes the parts before it, when Redis lets us.
@@ -207,6 +208,11 @@ export class RedisStorage implements ExpiringStorage {
       );
     }
   }
+}
+
+/** What an item's pending record names a turn's run by: a digest, short and free of platform ids. */
+function pendingMark(turn: string): string {
+  return createHash('sha256').update(turn).digest('base64url').slice(0, 22);
 }
 
 /** The scripts' ARGV for `writes`: expected eTags, (new eTag, JSON) pairs, time to live. */

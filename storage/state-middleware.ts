@@ -51,6 +51,8 @@ interface Loaded {
 interface TurnDocuments {
   conversation: Loaded;
   user: Loaded;
+  /** Which run this is (its conversation and inbound or activity id): a queued one or one under a claim. */
+  run?: string | undefined;
 }
 
 /** Puts the turn's outbox into its conversation's state document (data) as the save is made. */
@@ -196,9 +198,13 @@ export class StateMiddleware implements Middleware {
   private async load(context: TurnContext, releases: (() => void)[]): Promise<TurnDocuments> {
     const keys = this.keys(context);
     const own = [keys.conversation, keys.user];
-    // A queued turn reads its member's state as it was before a save of its own an earlier run left
-    // cut (on a Redis Cluster: the member's part written, the conversation's not).
-    const options: StorageReadOptions = { turn: inboundDelivery(context)?.id };
+    // A turn that may run again (queued, or under a claim) reads its member's state as it was before a
+    // save of its own an earlier run left cut (on a Redis Cluster: the member's part written, the
+    // conversation's not).
+    const runId = inboundDelivery(context)?.id ?? claimedActivity(context)?.id;
+    // An activity id is unique within its conversation only, and a member's state is shared by all theirs.
+    const run = runId === undefined ? undefined : `${keys.conversation}\n${runId}`;
+    const options: StorageReadOptions = { turn: run };
     const read = async (): Promise<StoreItems> => {
       if (!(this.storage instanceof TurnCachedStorage)) {
         return (this.storage as ExpiringStorage).read([...own, ...this.prefetch(context)], options);
@@ -237,7 +243,7 @@ export class StateMiddleware implements Middleware {
       throw new TurnDroppedError();
     }
     if (answers.slice(0, checks.length).includes(false)) return this.load(context, releases);
-    return { conversation, user: loaded(keys.user) };
+    return { conversation, user: loaded(keys.user), run };
   }
 
   /**
@@ -272,9 +278,8 @@ export class StateMiddleware implements Middleware {
     }
     // On a Redis Cluster the member's state, written before the conversation's part, keeps what it
     // replaced for a run of this turn again, should this save be cut between the two.
-    const options: StorageWriteOptions | undefined = outbox && {
-      turn: { id: outbox.id, keys: [documents.user.key] },
-    };
+    const options: StorageWriteOptions | undefined =
+      documents.run === undefined ? undefined : { turn: { id: documents.run, keys: [documents.user.key] } };
     const writing =
       Object.keys(changes).length > 0 ? (this.storage as ExpiringStorage).write(changes, options) : undefined;
     writing?.catch(() => {}); // awaited below, after the other stages' work is started
@@ -283,7 +288,7 @@ export class StateMiddleware implements Middleware {
     await writing;
   }
 
-  private accessor<T>(scope: keyof TurnDocuments, name: string): StatePropertyAccessor<T> {
+  private accessor<T>(scope: 'conversation' | 'user', name: string): StatePropertyAccessor<T> {
     const documentOf = (context: TurnContext): Loaded => {
       const documents = context.turnState.get(DOCUMENTS) as TurnDocuments | undefined;
       if (!documents) {

@@ -71,11 +71,13 @@ export interface StorageWriteOptions {
    */
   ttlMs?: number | undefined;
   /**
-   * The queued turn this batch saves. On a Redis Cluster a batch that spans slots is written part by
-   * part, the part of its last item last; each of `turn.keys` written in an earlier part keeps the
-   * value it replaced, marked with `turn.id`, until the item is written again. A run of the same turn
-   * again after a process died between the parts reads that value back ({@link StorageReadOptions}),
-   * so the turn's changes are applied once. Other stores ignore it: their batches are atomic.
+   * The turn this batch saves: `id` tells it from every other turn that writes the items (the state
+   * stage's is its conversation's key and the inbound or activity id). On a Redis Cluster a batch that
+   * spans slots is written part by part, the part of its last item last; each of `keys` written in an
+   * earlier part keeps the value it replaced, marked with a digest of `id`, until the item is written
+   * again. A run of the same turn again after a process died between the parts reads that value back
+   * ({@link StorageReadOptions}), so the turn's changes are applied once. Other stores ignore it:
+   * their batches are atomic.
    */
   turn?: { id: string; keys: readonly string[] } | undefined;
 }
@@ -83,7 +85,7 @@ export interface StorageWriteOptions {
 /** Options of a read from one of Relevo's `Storage` implementations. */
 export interface StorageReadOptions {
   /**
-   * The inbound id of the queued turn reading: an item an earlier save of that same turn wrote in a
+   * The `turn.id` of the turn reading: an item an earlier save of that same turn wrote in a
    * part before its last ({@link StorageWriteOptions.turn}) is read as it was before that save, under
    * its current eTag (so a write over it still meets whoever wrote since), and
    * `restoredBeforeTurn(item)` answers true; an item absent then reads as an empty one. Every other

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Activity, TurnContext } from 'botbuilder';
+import type { Activity, Middleware, TurnContext } from 'botbuilder';
+import { TurnStateKey } from '../../core/turn-state.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisScript } from '../../storage/redis-script.js';
 import { RedisStorage } from '../../storage/redis-storage.js';
@@ -192,6 +193,45 @@ describe('a queued turn whose save a killed process cut between two Redis Cluste
     const saved = await storage.read([userKey, conversationKey]);
     expect(saved[userKey]).toMatchObject({ linkedOrder: '42' });
     expect(saved[conversationKey]).toMatchObject({ step: 1, turnOutbox: { id: 'in-1' } });
+  });
+
+  it('applies the member changes of an invoke run in its request once when its retry follows such a cut', async () => {
+    const { storage, state, logic, activity, userKey, conversationKey } = await surveyTurn();
+    // The dedupe stage's claim, as on a Bot Framework invoke or `expectReplies` message.
+    const claim: Middleware = {
+      onTurn: async (context, next) => {
+        context.turnState.set(TurnStateKey.claimed, { id: context.activity.id, answerTtlMs: 60_000 });
+        await next();
+      },
+    };
+    const cutReached = dieAtScriptOn('/conversations/');
+    void new CollectingAdapter({ pipeline: [claim, state] }).processActivity(activity, logic);
+    await cutReached;
+    RedisScript.prototype.run = run;
+    const retry = new CollectingAdapter({ pipeline: [claim, state] });
+    await retry.processActivity(activity, logic);
+
+    expect(retry.sent.map((reply) => reply.text)).toEqual(['étape 1, réponses 1']);
+    const saved = await storage.read([userKey, conversationKey]);
+    expect(saved[userKey]).toMatchObject({ csat: [5] });
+    expect(saved[conversationKey]).toMatchObject({ step: 1 });
+  });
+
+  it('does not start a turn of another conversation with the same activity id from before the cut', async () => {
+    const { state, logic, activity } = await surveyTurn();
+    const cutReached = dieAtScriptOn('/conversations/');
+    void new CollectingAdapter({ pipeline: [state] }).processActivity(activity, logic, {
+      id: 'in-1',
+      attempt: 1,
+    });
+    await cutReached;
+    RedisScript.prototype.run = run;
+    // Activity ids are unique within a conversation only: the member's other conversation has one too.
+    const elsewhere = new CollectingAdapter({ pipeline: [state] });
+    const conversation = { id: `elsewhere-${randomUUID()}` } as Activity['conversation'];
+    await elsewhere.processActivity({ ...activity, conversation }, logic, { id: 'in-1', attempt: 1 });
+
+    expect(elsewhere.sent.map((reply) => reply.text)).toEqual(['étape 1, réponses 2']);
   });
 
   it('reads an item back for the cut turn only, until it is written again or erased', async () => {
