@@ -95,11 +95,11 @@ export interface RedisStorageOptions {
  * expiry (`PEXPIRE`); any write without one removes it (`PERSIST`), in the same script.
  *
  * On Redis Cluster a batch whose items sit in several slots (a turn's conversation and member state)
- * is written slot by slot, each part atomic and eTag-checked, in a fixed order that ends with the part
- * of the batch's last item; when a later part
- * meets a stale eTag, the earlier parts are put back, so the batch is still all-or-nothing, though a
- * reader may glimpse a part for the few milliseconds before it is undone. A part that fails (its
- * master is away) undoes the earlier parts too, unless Redis refuses that as well. A process that dies
+ * is written in parts, one per slot, each atomic and eTag-checked: the parts of the other slots together,
+ * then, once they all landed, the part of the batch's last item. When a part meets a stale eTag, the
+ * parts that landed are put back, so the batch is still all-or-nothing, though a reader may glimpse a
+ * part for the few milliseconds before it is undone. A part that fails (its master is away) undoes the
+ * parts that landed too, unless Redis refuses that as well. A process that dies
  * between two parts leaves the earlier ones written: a queued turn's save (`StorageWriteOptions.turn`)
  * has the items it names keep what they replaced, so its run again reads them as they were before.
  */
@@ -151,30 +151,44 @@ export class RedisStorage implements ExpiringStorage {
     const [only] = parts;
     if (parts.length === 1 && only) return this.writeAtOnce(writeWholeScript, only, ttl);
     const turn = options.turn?.id ? options.turn : undefined;
-    const done: { part: Write[]; old: string[] }[] = [];
-    for (const [index, part] of parts.entries()) {
+    const last = parts.length - 1;
+    const writePart = (part: Write[], index: number) => {
       // The last part lands the batch: the items of the earlier ones keep what they replaced.
       const marks = part.map((w) =>
-        turn !== undefined && index < parts.length - 1 && turn.keys.includes(w.key) ? '1' : '',
+        turn !== undefined && index < last && turn.keys.includes(w.key) ? '1' : '',
       );
-      let reply: (number | string)[];
-      try {
-        reply = (await writePartScript.run(
-          this.client,
-          part.map((w) => w.redisKey),
-          [...scriptArgs(part, ttl), turn ? pendingMark(turn.id) : '', ...marks],
-        )) as (number | string)[];
-      } catch (error) {
-        // A part that failed (a master away) undoes the parts before it, when Redis lets us.
-        await this.undo(done).catch(() => {});
-        throw error;
-      }
-      const stale = Number(reply[0]);
-      if (stale > 0) {
-        await this.undo(done);
-        throw new StorageConflictError(part[stale - 1]?.key ?? '');
-      }
-      done.push({ part, old: reply.slice(1).map(String) });
+      return writePartScript.run(
+        this.client,
+        part.map((w) => w.redisKey),
+        [...scriptArgs(part, ttl), turn ? pendingMark(turn.id) : '', ...marks],
+      ) as Promise<(number | string)[]>;
+    };
+    const done: { part: Write[]; old: string[] }[] = [];
+    let failure: { error: unknown } | undefined;
+    let staleKey: string | undefined;
+    const settle = (part: Write[], outcome: PromiseSettledResult<(number | string)[]>) => {
+      if (outcome.status === 'rejected') failure ??= { error: outcome.reason };
+      else if (Number(outcome.value[0]) > 0) staleKey ??= part[Number(outcome.value[0]) - 1]?.key ?? '';
+      else done.push({ part, old: outcome.value.slice(1).map(String) });
+    };
+    // The earlier parts travel together (one round trip, each to its master); the last one only once
+    // they all landed.
+    const earlier = parts.slice(0, last);
+    const outcomes = await Promise.allSettled(earlier.map(writePart));
+    for (const [index, outcome] of outcomes.entries()) settle(earlier[index] ?? [], outcome);
+    if (!failure && staleKey === undefined) {
+      const lastPart = parts[last] ?? [];
+      const [outcome] = await Promise.allSettled([writePart(lastPart, last)]);
+      if (outcome) settle(lastPart, outcome);
+    }
+    if (failure) {
+      // A part that failed (a master away) undoes the parts that landed, when Redis lets us.
+      await this.undo(done).catch(() => {});
+      throw failure.error;
+    }
+    if (staleKey !== undefined) {
+      await this.undo(done);
+      throw new StorageConflictError(staleKey);
     }
   }
 
@@ -200,13 +214,15 @@ export class RedisStorage implements ExpiringStorage {
   }
 
   private async undo(done: { part: Write[]; old: string[] }[]): Promise<void> {
-    for (const { part, old } of done.reverse()) {
-      await undoScript.run(
-        this.client,
-        part.map((w) => w.redisKey),
-        part.flatMap((w, i) => [w.eTag, ...[0, 1, 2, 3].map((field) => old[4 * i + field] ?? '')]),
-      );
-    }
+    await Promise.all(
+      done.map(({ part, old }) =>
+        undoScript.run(
+          this.client,
+          part.map((w) => w.redisKey),
+          part.flatMap((w, i) => [w.eTag, ...[0, 1, 2, 3].map((field) => old[4 * i + field] ?? '')]),
+        ),
+      ),
+    );
   }
 }
 
@@ -221,9 +237,11 @@ function scriptArgs(writes: Write[], ttl: string): string[] {
 }
 
 /**
- * The writes grouped by hash slot: the group of the batch's last item last (a turn's save puts its
- * conversation's state there, with the outbox: found in storage, it says the whole save landed), the
- * others before it in a fixed order, so concurrent batches meet in the same order.
+ * The writes grouped by hash slot, the group of the batch's last item last (a turn's save puts its
+ * conversation's state there, with the outbox: found in storage, it says the whole save landed). The
+ * others are written together, in no order: each checks its own eTags and a conflict in one undoes the
+ * rest. Two batches could both fail only if they shared items in two of those slots, which only turns of
+ * one conversation do, and those never run at once.
  */
 function bySlot(writes: Write[]): Write[][] {
   const groups = new Map<string, Write[]>();
@@ -232,6 +250,6 @@ function bySlot(writes: Write[]): Write[][] {
     groups.set(group, [...(groups.get(group) ?? []), write]);
   }
   const last = slotGroupOf(writes[writes.length - 1]?.redisKey ?? '');
-  const order = [...[...groups.keys()].filter((group) => group !== last).sort(), last];
+  const order = [...[...groups.keys()].filter((group) => group !== last), last];
   return order.map((group) => groups.get(group) ?? []);
 }

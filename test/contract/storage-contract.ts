@@ -190,6 +190,23 @@ export function storageContract(name: string, create: () => Promise<ExpiringStor
       expect([after[conversation]?.turn, after[member]?.turn]).toEqual([winner, winner]);
     });
 
+    it('writes nothing of a batch over three documents when one of them is stale, whichever it is', async () => {
+      const storage = await create();
+      // On a Redis Cluster the three documents sit in three slots, and the conversation's goes last.
+      const keys = ['members/m-3/state', 'analytics/session/s-3', 'webchat/conversations/c-3'];
+      await storage.write(Object.fromEntries(keys.map((key) => [key, { turn: 0 }])));
+      for (const stale of keys) {
+        const read = await storage.read(keys);
+        await storage.write({ [stale]: { ...read[stale], turn: -1 } });
+        await expect(
+          storage.write(Object.fromEntries(keys.map((key) => [key, { ...read[key], turn: 1 }]))),
+        ).rejects.toBeInstanceOf(StorageConflictError);
+        const after = await storage.read(keys);
+        expect(keys.map((key) => after[key]?.turn)).toEqual(keys.map((key) => (key === stale ? -1 : 0)));
+        await storage.write(Object.fromEntries(keys.map((key) => [key, { turn: 0 }])));
+      }
+    });
+
     it('deletes items written with a time to live once it passed, unless a later write kept them', async () => {
       const storage = await create();
       // On a Redis Cluster the two documents sit in different slots: each part of the batch expires.
