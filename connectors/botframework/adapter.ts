@@ -11,6 +11,7 @@ import type { Pipeline, TurnLogic } from '../../core/channel.js';
 import { RelevoError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import {
+  claimedActivity,
   type InboundDelivery,
   inboundDelivery,
   isProactive,
@@ -149,7 +150,9 @@ export class BotFrameworkAdapter extends CloudAdapter {
     context: TurnContext,
     activities: Partial<Activity>[],
   ): Promise<ResourceResponse[]> {
-    if (!inboundDelivery(context)) return super.sendActivities(context, activities);
+    // Queued turns and claimed ones (invokes, whose replay may find a reply sent) send each reply once.
+    if (!inboundDelivery(context) && !claimedActivity(context))
+      return super.sendActivities(context, activities);
     const responses: ResourceResponse[] = [];
     for (const activity of activities) {
       const sendOne = async () => (await super.sendActivities(context, [activity]))[0]?.id ?? '';

@@ -1,9 +1,10 @@
 import type { TurnContext } from 'botbuilder';
 import type { Logger } from '../../core/logger.js';
-import { inboundDelivery } from '../../core/turn-state.js';
+import { claimedActivity, inboundDelivery } from '../../core/turn-state.js';
+import { activityResource } from '../../storage/activity-claims.js';
 import type { IdempotencyStore } from '../../storage/types.js';
 
-/** How many replies of a queued turn were sent so far: the index in each reply's key. */
+/** How many replies of a queued or claimed turn were sent so far: the index in each reply's key. */
 const REPLY_INDEX = Symbol('relevo.replyIndex');
 
 /** How long a sent reply is remembered: longer than a queued turn can be run again. */
@@ -12,7 +13,9 @@ const SENT_REPLY_TTL_MS = 2 * 24 * 60 * 60 * 1000;
 /**
  * The replies of turns from the durable inbound queue, recorded so that a turn run again (after a
  * crash, or a reply the platform refused) sends only what its earlier runs did not. Every adapter that
- * talks to a platform (Slack, X, Bot Framework, email) sends through {@link SentReplies.send}.
+ * talks to a platform (Slack, X, Bot Framework, email) sends through {@link SentReplies.send}. The same
+ * holds for a turn run in its request under the dedupe stage's claim (a Bot Framework invoke that also
+ * posts messages) when it is replayed from its state save (storage/activity-outbox.ts).
  */
 export class SentReplies {
   constructor(
@@ -27,7 +30,9 @@ export class SentReplies {
    * a later run of the same turn answers that id instead of sending again. The platforms take no
    * idempotency key, so a process killed between the platform's answer and the record repeats that
    * one reply. With `atMostOnce` (a public post) the reply is claimed before it is sent instead: a
-   * process killed while sending it loses it rather than risk posting it twice. Other turns just send.
+   * process killed while sending it loses it rather than risk posting it twice. A claimed turn's
+   * replies are keyed by its activity in its conversation (`reply:activity:{<tag>}:<id>:<n>`) and looked
+   * up on its replay only. Other turns just send.
    */
   async send(
     context: TurnContext,
@@ -35,10 +40,14 @@ export class SentReplies {
     options: { atMostOnce?: boolean } = {},
   ): Promise<string> {
     const inbound = inboundDelivery(context);
-    if (!inbound) return send();
+    const claimed = inbound ? undefined : claimedActivity(context);
+    if (!inbound && !claimed) return send();
     const index = (context.turnState.get(REPLY_INDEX) as number | undefined) ?? 0;
     context.turnState.set(REPLY_INDEX, index + 1);
-    const key = `reply:${context.activity.channelId}:${inbound.id}:${index}`;
+    const { channelId, conversation } = context.activity;
+    const key = inbound
+      ? `reply:${channelId}:${inbound.id}:${index}`
+      : `reply:${activityResource(channelId, conversation?.id ?? '', claimed?.id ?? '')}:${index}`;
     if (options.atMostOnce) {
       if (!(await this.store.claim(key, SENT_REPLY_TTL_MS, ''))) return '';
       try {
@@ -49,8 +58,10 @@ export class SentReplies {
         throw error;
       }
     }
-    // Only a run after the first can find a reply sent already: the first run saves the round trip.
-    const sent = inbound.attempt > 1 ? await this.store.valueOf(key) : undefined;
+    // Only a run after the first (a claimed turn's replay: its replies wait for its save) can find a
+    // reply sent already: the first run saves the round trip.
+    const later = inbound ? inbound.attempt > 1 : claimed?.replayedUntil !== undefined;
+    const sent = later ? await this.store.valueOf(key) : undefined;
     if (sent !== undefined) return sent;
     const id = await send();
     await this.store.claim(key, SENT_REPLY_TTL_MS, id).catch((error: unknown) => {

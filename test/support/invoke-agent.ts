@@ -48,7 +48,7 @@ export interface InvokeAgentOptions {
  * Bot Framework channel of an Emulator on loopback (no JWT). Each invoke or `expectReplies` message
  * adds one to the conversation's `count`, wins the game of that count (10 points, `game.won`, paid
  * once per count) and answers with it: the invoke response `{count, run}` (and the invoke's
- * `value.pad` fields), the reply
+ * `value.pad` fields; with `value.tell`, a message `count <n>: <tell>` posted too), the reply
  * `count <n>: <text>`. A turn run twice shows as a count and a win too many; a replay as the first
  * run's `run`.
  */
@@ -102,6 +102,9 @@ export async function startInvokeAgent(
     await count.set(context, next);
     recordLoyaltyEvent(context, { type: 'game.won', id: `${context.activity.conversation.id}:won:${next}` });
     if (context.activity.type === 'invoke') {
+      // An invoke may ask for a message to its conversation too (`value.tell`), posted to the Connector.
+      const tell = context.activity.value?.tell;
+      if (typeof tell === 'string') await context.sendActivity(`count ${next}: ${tell}`);
       await context.sendActivity({
         type: 'invokeResponse',
         // An invoke may ask for a padded answer (`value.pad`), to make it large.

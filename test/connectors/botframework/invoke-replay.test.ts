@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoreItems } from 'botbuilder';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -130,6 +132,31 @@ describe('a Bot Framework turn run in its request whose side work failed or whos
     expect(await postActivity(agent.base, invoke)).toEqual({ status: 200, body: { count: 1, run: 1 } });
     expect(agent.runs).toEqual(['inv-4']);
     expect(await agent.count('conv-4')).toBe(1);
+  });
+
+  it('posts the message an invoke sends to its conversation once, when its failed side work has the retry replay it', async () => {
+    const posted: string[] = [];
+    const connector = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      posted.push((JSON.parse(Buffer.concat(chunks).toString()) as { text: string }).text);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: `reply-${posted.length}` }));
+    });
+    await new Promise<void>((resolve) => connector.listen(0, '127.0.0.1', () => resolve()));
+    cleanups.push(async () => {
+      connector.close();
+    });
+    const stores = await storesOn({ redisUrl: inject('redisUrl') });
+    const agent = await agentOn(stores, { failFirstAward: true });
+    const invoke = emulatorActivity('inv-9', 'conv-9', {
+      serviceUrl: `http://127.0.0.1:${(connector.address() as AddressInfo).port}/`,
+      value: { tell: 'your order has shipped' },
+    });
+    expect((await postActivity(agent.base, invoke)).status).toBe(500);
+    expect(await postActivity(agent.base, invoke)).toEqual({ status: 200, body: { count: 1, run: 1 } });
+    expect(posted).toEqual(['count 1: your order has shipped']);
+    expect(await agent.points(ANA)).toEqual([10]);
   });
 
   it('answers 409 with a JSON reason, and runs nothing again, to the retry of an invoke cut after its save that comes after its answer expired', async () => {
