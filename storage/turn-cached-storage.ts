@@ -22,7 +22,7 @@ export class TurnCachedStorage implements ExpiringStorage {
 
   /**
    * Reads `keys` and `keep` in one go: `keys`' items are returned (the caller's own), `keep`'s are kept
-   * for later readers until `release()`. `options` reach the inner store's read (a queued turn's id).
+   * for later readers until `release()`. `options` reach the inner store's read (the reading turn's id).
    */
   async readForTurn(
     keys: string[],
