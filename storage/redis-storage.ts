@@ -13,8 +13,8 @@ import type { ExpiringStorage, StorageReadOptions, StorageWriteOptions } from '.
 // ARGV = expected eTags (one per key, '' = overwrite, NEW_ITEM_ETAG = create only), then (new eTag, JSON) pairs,
 // then the items' time to live in ms ('' = none: a write lifts an earlier one).
 // Returns {0} on success, or {i}: the 1-based index of the first key whose eTag is stale.
-// On a cluster an item may also hold a pending record (fields `pi`, `pd`): the inbound id of a queued
-// turn whose save wrote it in a part before the batch's last, and the JSON it replaced ('' = absent).
+// On a cluster an item may also hold a pending record (fields `pi`, `pd`): the mark of a turn whose
+// save wrote it in a part before the batch's last (`pendingMark`), and the JSON it replaced ('' = absent).
 // The 'whole' variant (a cluster batch within one slot) drops it; one Redis writes every batch at once
 // and never marks ('single'). The 'part' variant takes, after the time to live, the turn's id and per
 // key '1' to mark it: a marked key keeps a record that names that turn already (the value before the
