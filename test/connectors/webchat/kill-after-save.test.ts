@@ -7,6 +7,7 @@ import { loadConfig } from '../../../bots/config.js';
 import { createPipeline } from '../../../bots/pipeline.js';
 import { silentLogger } from '../../../core/logger.js';
 import { StateMiddleware } from '../../../storage/state-middleware.js';
+import { type RedisConnection, scanKeys } from '../../../storage/redis-connection.js';
 import { createStores, type Stores, type StoresOptions } from '../../../storage/stores.js';
 import { customerOf, startDoomedServer } from '../../support/doomed-server.js';
 import { stepBot } from '../../support/step-bot.js';
@@ -125,6 +126,50 @@ describe('a web chat process killed between a turn’s state save and its commit
       'and then?',
       'step 3: and then? (message 3)',
     ]);
+  });
+
+  it('records the composed agent’s CSAT answer once and asks NPS next when the process died between the two slots of its save (a Redis Cluster)', async () => {
+    const prefix = `kill-${randomUUID().slice(0, 8)}`;
+    // The answer "5" is saved in the member's survey state (their slot) before the conversation's dialog
+    // state (its slot): the process dies right after the member's part landed.
+    const first = await startDoomedServer({
+      REDIS_CLUSTER_URLS: inject('redisClusterUrls').join(','),
+      REDIS_KEY_PREFIX: prefix,
+      AGENT: '1',
+      KILL_AFTER_PART: '"csat":[{"score":5',
+    });
+    doomed = first.server.child;
+    const customer = await customerOf(first.base);
+    for (const text of ['Hi', 'Where is my order?', 'ORD-100002', 'no thanks']) {
+      expect((await customer.post(first.base, text)).status).toBe(200);
+    }
+    expect(await customer.messages(first.base)).toContain('How would you rate this conversation?');
+    await customer.post(first.base, '5').catch(() => undefined);
+    await first.server.exited();
+    expect(first.server.child.signalCode).toBe('SIGKILL');
+    doomed = undefined;
+
+    const stores = await createStores({ redisClusterUrls: inject('redisClusterUrls'), prefix });
+    const base = await takeOver(stores, async (on) => {
+      const config = loadConfig({ PORT: '0', HOST: '127.0.0.1' });
+      const agent = await composeAgent({ config, logger: silentLogger, stores: on });
+      return { pipeline: agent.pipeline, bot: agent.bot };
+    });
+    const nps = 'How likely are you to recommend us to a friend, from 0 (not at all) to 10 (very likely)?';
+    await until(async () => (await customer.messages(base)).includes(nps));
+    expect((await customer.post(base, '9')).status).toBe(200);
+
+    // The dialog and the member's survey state agree: one CSAT answer, then the NPS question (a run
+    // again on the cut run's survey state found NPS asked moments ago and only said thanks).
+    const texts = await customer.messages(base);
+    expect(texts.slice(texts.indexOf('5'))).toEqual(['5', nps, '9', 'Thank you, that helps us a lot.']);
+    const keys: string[] = [];
+    for await (const batch of scanKeys(stores.redis as RedisConnection, `${prefix}:state:*members/*`)) {
+      keys.push(...batch.map((key) => key.slice(key.indexOf('members/'))));
+    }
+    expect(keys).toHaveLength(1);
+    const member = (await stores.storage.read(keys))[keys[0] ?? ''];
+    expect(member?.surveys).toMatchObject({ csat: [{ score: 5 }], nps: [{ score: 9 }] });
   });
 
   it('answers a trivia move of the composed agent once, for the question it was made on', async () => {
