@@ -15,7 +15,11 @@ export const ACTIVITY_OUTBOX_PROPERTY = 'activityOutbox';
  */
 export const MAX_ACTIVITY_OUTBOXES = 8;
 
-/** Largest answer kept (its replies' JSON): a larger one is not kept, and a retry of it is refused. */
+/**
+ * Largest answer kept (its replies' JSON): a larger one is not kept, and a retry of it is refused. The
+ * outboxes of a conversation stay under it together too (the document is read and written by every
+ * turn of the conversation): older ones give their answers up first.
+ */
 export const MAX_ACTIVITY_ANSWER_BYTES = 64 * 1024;
 
 /**
@@ -49,10 +53,18 @@ function outboxes(data: Record<string, unknown>): ActivityOutbox[] {
   return Array.isArray(list) ? (list as ActivityOutbox[]) : [];
 }
 
-/** Adds `outbox` to the conversation's state document as its latest, keeping the last few. */
+/**
+ * Adds `outbox` to the conversation's state document as its latest, keeping the last few, whose
+ * answers stay under {@link MAX_ACTIVITY_ANSWER_BYTES} together (older ones keep only their ids).
+ */
 export function keepActivityOutbox(data: Record<string, unknown>, outbox: ActivityOutbox): void {
   const others = outboxes(data).filter((kept) => kept.id !== outbox.id);
-  data[ACTIVITY_OUTBOX_PROPERTY] = [...others, outbox].slice(-MAX_ACTIVITY_OUTBOXES);
+  const list = [...others, outbox].slice(-MAX_ACTIVITY_OUTBOXES);
+  for (let i = 0; i < list.length - 1 && JSON.stringify(list).length > MAX_ACTIVITY_ANSWER_BYTES; i++) {
+    const older = list[i] as ActivityOutbox;
+    list[i] = { id: older.id, until: older.until };
+  }
+  data[ACTIVITY_OUTBOX_PROPERTY] = list;
 }
 
 /** Drops the answers (and work) that expired from the document, keeping their ids. */

@@ -134,6 +134,22 @@ describe('a Bot Framework turn run in its request whose side work failed or whos
     expect(await agent.count('conv-4')).toBe(1);
   });
 
+  it('keeps the answers saved with a conversation’s state under 64 KiB in all, the oldest giving theirs up first', async () => {
+    const stores = await storesOn({ redisUrl: inject('redisUrl') });
+    const agent = await agentOn(stores);
+    for (const id of ['inv-10', 'inv-11', 'inv-12']) {
+      const invoke = emulatorActivity(id, 'conv-10', { value: { pad: { card: 'x'.repeat(25_000) } } });
+      expect((await postActivity(agent.base, invoke)).status).toBe(200);
+    }
+    const kept = (await agent.document('conv-10'))?.activityOutbox as { id: string; replies?: unknown }[];
+    expect(JSON.stringify(kept).length).toBeLessThanOrEqual(64 * 1024);
+    expect(kept.map((outbox) => [outbox.id, outbox.replies !== undefined])).toEqual([
+      ['inv-10', false],
+      ['inv-11', true],
+      ['inv-12', true],
+    ]);
+  });
+
   it('posts the message an invoke sends to its conversation once, when its failed side work has the retry replay it', async () => {
     const posted: string[] = [];
     const connector = createServer(async (req, res) => {
