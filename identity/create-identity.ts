@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { OpenApiRegistry } from '../core/openapi.js';
 import type { Stores } from '../storage/stores.js';
-import { eraseAfterTurn, IdentityMiddleware } from './identity-middleware.js';
+import { eraseAfterTurn, IdentityMiddleware, type KeptRun } from './identity-middleware.js';
 import type { IdentityRules } from './identity-rules.js';
 import { MemoryDurableTimers, RedisDurableTimers } from './journey/durable-timers.js';
 import { Journey } from './journey/journey.js';
@@ -119,12 +119,13 @@ export function createIdentity(options: IdentityOptions): Identity {
   });
   // The members each running turn erased (see `erase`); dropped with the turn.
   const erasedInTurn = new WeakMap<TurnContext, Map<string, ErasureReport>>();
-  const finish = (pending: PendingErase, keepOutboxOf?: string, turnConversation?: ConversationRef) =>
+  const finish = (pending: PendingErase, keep: KeptRun = {}, turnConversation?: ConversationRef) =>
     finishErase(pending, {
       storage: options.stores.storage,
       transcripts: options.stores.transcripts,
       conversationErasers: options.conversationErasers,
-      keepOutboxOf,
+      keepOutboxOf: keep.outboxOf,
+      keepActivityOutboxOf: keep.activityOutboxOf,
       turnConversation,
     });
   return {

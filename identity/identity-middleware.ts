@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import {
   checkWithStateRead,
+  claimedActivity,
   inboundDelivery,
   type MemberSnapshot,
   saveWithState,
@@ -46,9 +47,15 @@ export function eraseAfterTurn(context: TurnContext, pending: PendingErase): boo
 /** Finishes one erase a turn asked for (see {@link IdentityMiddlewareOptions.finishErase}). */
 type FinishErase = (
   pending: PendingErase,
-  keepOutboxOf?: string,
+  keep: KeptRun,
   turnConversation?: ConversationRef,
 ) => Promise<void>;
+
+/** The turn whose outbox an erase keeps: a queued turn's inbound id, or a claimed turn's activity id. */
+export interface KeptRun {
+  outboxOf?: string | undefined;
+  activityOutboxOf?: string | undefined;
+}
 
 export interface IdentityMiddlewareOptions {
   logger?: Logger;
@@ -61,7 +68,8 @@ export interface IdentityMiddlewareOptions {
   proveWithStateRead?: boolean;
   /**
    * Finishes an erase asked for inside a turn (identity/privacy.ts `finishErase` on the agent's storage
-   * and transcripts); `keepOutboxOf`, a queued turn's inbound id, keeps that turn's outbox, and the
+   * and transcripts); `keep` names the turn whose outbox is kept (a queued turn's inbound id, or the
+   * activity id of one run in its request under the dedupe stage's claim), and the
    * channel data of `turnConversation`, the turn's own, is left to its commit.
    * Without it the stage takes no erase over ({@link eraseAfterTurn} answers false).
    */
@@ -238,8 +246,9 @@ export class IdentityMiddleware implements Middleware {
 
   /**
    * Finishes the erases a turn asked for (idempotent deletes); a failure is logged. A queued turn's
-   * outbox is kept (see `finishErase`): its re-delivery (the queue's commit failed, or the turn failed
-   * after its save) replays the turn and finishes the erase again rather than running "yes" afresh.
+   * outbox is kept (see `finishErase`), and so is a claimed turn's (an invoke, `expectReplies`): its
+   * re-delivery or retry (the queue's commit failed, the turn failed or died after its save) replays the
+   * turn and finishes the erase again rather than running "yes" afresh.
    */
   private async finishErases(
     context: TurnContext,
@@ -258,9 +267,11 @@ export class IdentityMiddleware implements Middleware {
     if (own) commit?.dropTranscript();
     const turnConversation =
       own && commit && conversation ? { channelId, conversationId: conversation.id } : undefined;
+    const outboxOf = inboundDelivery(context)?.id;
+    const keep: KeptRun = { outboxOf, activityOutboxOf: outboxOf ? undefined : claimedActivity(context)?.id };
     for (const pending of erases) {
       try {
-        await this.finishErase?.(pending, inboundDelivery(context)?.id, turnConversation);
+        await this.finishErase?.(pending, keep, turnConversation);
       } catch (error) {
         this.logger.warn({ err: error, memberId }, 'could not finish erasing a member after the turn');
       }

@@ -5,6 +5,7 @@ import type { AuditRecord } from './member-store.js';
 import type { Members } from './members.js';
 import { type ConversationTranscript, readTranscripts } from './transcripts.js';
 import { StorageConflictError } from '../storage/errors.js';
+import { ACTIVITY_OUTBOX_PROPERTY } from '../storage/activity-outbox.js';
 import { OUTBOX_PROPERTY } from '../storage/turn-outbox.js';
 import type { ExpiringStorage } from '../storage/types.js';
 import { ERASED_CONVERSATION_TTL_MS } from '../core/turn-commit.js';
@@ -165,6 +166,13 @@ export interface FinishEraseOptions {
    */
   keepOutboxOf?: string | undefined;
   /**
+   * The same for a turn run in its request under the dedupe stage's claim (a Bot Framework invoke or
+   * `expectReplies` message), by its activity id: the document keeps that turn's entry of its
+   * `activityOutbox` only, so the platform's retry (after the turn failed, or its process died, past
+   * the erase) replays the goodbye and finishes the erase again rather than running "yes" afresh.
+   */
+  keepActivityOutboxOf?: string | undefined;
+  /**
    * The turn's own conversation, whose channel data is left to that turn's commit: web chat still shows
    * the goodbye from its log, then deletes it (core/turn-commit.ts `conversationErased`).
    */
@@ -173,8 +181,8 @@ export interface FinishEraseOptions {
 
 /** Deletes what `pending` names; idempotent, so a turn run again may finish the same erase again. */
 export async function finishErase(pending: PendingErase, options: FinishEraseOptions = {}): Promise<void> {
-  const { storage, transcripts, keepOutboxOf, turnConversation } = options;
-  if (storage) await eraseStorage(storage, pending.storageKeys, keepOutboxOf);
+  const { storage, transcripts, turnConversation } = options;
+  if (storage) await eraseStorage(storage, pending.storageKeys, options);
   if (transcripts) {
     for (const c of pending.conversations) await transcripts.deleteTranscript(c.channelId, c.conversationId);
   }
@@ -294,8 +302,15 @@ function erasableKeys(
   ];
 }
 
-/** Deletes storage items (but the outbox of the queued turn `keepOutboxOf`); answers how many existed. */
-async function eraseStorage(storage: Storage, keys: string[], keepOutboxOf?: string): Promise<number> {
+/**
+ * Deletes storage items (but the outbox of the queued turn `keepOutboxOf`, or the activity outbox entry
+ * of the claimed turn `keepActivityOutboxOf`); answers how many existed.
+ */
+async function eraseStorage(
+  storage: Storage,
+  keys: string[],
+  keep: Pick<FinishEraseOptions, 'keepOutboxOf' | 'keepActivityOutboxOf'> = {},
+): Promise<number> {
   let found = 0;
   // In batches: a member may have up to 200 conversations per record.
   for (let i = 0; i < keys.length; i += 100) {
@@ -304,11 +319,9 @@ async function eraseStorage(storage: Storage, keys: string[], keepOutboxOf?: str
     found += Object.keys(items).length;
     const kept: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(items)) {
-      const outbox = (item as Record<string, unknown>)[OUTBOX_PROPERTY] as { id?: unknown } | undefined;
+      const left = keptOutbox(item as Record<string, unknown>, keep);
       // Written under the eTag read: a turn that saved meanwhile keeps its state.
-      if (keepOutboxOf !== undefined && outbox?.id === keepOutboxOf) {
-        kept[key] = { [OUTBOX_PROPERTY]: outbox, eTag: (item as { eTag?: string }).eTag };
-      }
+      if (left) kept[key] = { ...left, eTag: (item as { eTag?: string }).eTag };
     }
     await storage.delete(batch.filter((key) => !(key in kept)));
     // A conflict: a later turn saved that state meanwhile, and its own outbox replaces this one. The
@@ -322,6 +335,20 @@ async function eraseStorage(storage: Storage, keys: string[], keepOutboxOf?: str
     }
   }
   return found;
+}
+
+/** What of a conversation's state document an erase keeps for the turn that asked for it, if anything. */
+function keptOutbox(
+  item: Record<string, unknown>,
+  { keepOutboxOf, keepActivityOutboxOf }: Pick<FinishEraseOptions, 'keepOutboxOf' | 'keepActivityOutboxOf'>,
+): Record<string, unknown> | undefined {
+  const outbox = item[OUTBOX_PROPERTY] as { id?: unknown } | undefined;
+  if (keepOutboxOf !== undefined && outbox?.id === keepOutboxOf) return { [OUTBOX_PROPERTY]: outbox };
+  const list = item[ACTIVITY_OUTBOX_PROPERTY];
+  if (keepActivityOutboxOf === undefined || !Array.isArray(list)) return undefined;
+  // Only that turn's entry: the others' answers are the customer's too, and no retry of theirs is due.
+  const own = (list as { id?: unknown }[]).find((entry) => entry?.id === keepActivityOutboxOf);
+  return own ? { [ACTIVITY_OUTBOX_PROPERTY]: [own] } : undefined;
 }
 
 /** The audits a member took part in, oldest first. */
