@@ -216,10 +216,12 @@ export function turnReplayed(context: TurnContext): boolean {
 }
 
 /**
- * Side work that must not fail the customer's turn but must not be lost either calls this when it
- * fails: a turn from the durable inbound queue then stays queued and runs again (idempotently); a turn
- * run in its request under a claim (`claimedActivity`) fails its request instead, unrecorded, so the
- * platform's retry replays it and does the side work again.
+ * Side work that must not be lost (a points award, a transcript write) calls this when it fails,
+ * instead of failing the turn itself: a turn from the durable inbound queue then stays queued and runs
+ * again (idempotently, with the queue's bounded retries); a turn run in its request under a claim
+ * (`claimedActivity`) fails its request (500), unrecorded, so the platform's retry replays it from its
+ * save and does the side work again. A replay incomplete again is recorded done (the failure logged),
+ * so a lasting failure fails one request per activity, not every retry.
  */
 export function markTurnIncomplete(context: TurnContext, reason: string): void {
   context.turnState.set(TurnStateKey.incomplete, reason);

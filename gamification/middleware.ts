@@ -51,7 +51,9 @@ export interface GamificationMiddlewareOptions {
  * The loyalty stage: runs after the identity stage (it needs `TurnStateKey.member`). Before the turn
  * it loads the member's profile; after the turn it awards `message.received` for an inbound message
  * and every outcome recorded with `recordLoyaltyEvent`, each once per event id. Loyalty is side work:
- * a failure is logged and never fails the turn. Suspect members earn nothing.
+ * a failure is logged and marks the turn incomplete (`markTurnIncomplete`) rather than failing it, so
+ * that a queued turn runs again and a claimed one (an invoke) fails its request once for the
+ * platform's retry to replay it and pay. Suspect members earn nothing.
  */
 export class GamificationMiddleware implements Middleware {
   private readonly logger: Logger;

@@ -16,7 +16,7 @@ export const ACTIVITY_OUTBOX_PROPERTY = 'activityOutbox';
 export const MAX_ACTIVITY_OUTBOXES = 8;
 
 /**
- * Largest answer kept (its replies' JSON): a larger one is not kept, and a retry of it is refused. The
+ * Largest answer kept (its replies' JSON, in UTF-8 bytes, as stored): a larger one is not kept, and a retry of it is refused. The
  * outboxes of a conversation stay under it together too (the document is read and written by every
  * turn of the conversation): older ones give their answers up first.
  */
@@ -39,7 +39,7 @@ export interface ActivityOutbox {
 
 /** The outbox of a turn run in its request, from its queued-turn form and the claim it ran under. */
 export function activityOutbox(outbox: TurnOutbox, claimed: ClaimedActivity, now: number): ActivityOutbox {
-  const kept = JSON.stringify(outbox.replies).length <= MAX_ACTIVITY_ANSWER_BYTES;
+  const kept = Buffer.byteLength(JSON.stringify(outbox.replies)) <= MAX_ACTIVITY_ANSWER_BYTES;
   return {
     id: outbox.id,
     until: now + claimed.answerTtlMs,
@@ -60,7 +60,11 @@ function outboxes(data: Record<string, unknown>): ActivityOutbox[] {
 export function keepActivityOutbox(data: Record<string, unknown>, outbox: ActivityOutbox): void {
   const others = outboxes(data).filter((kept) => kept.id !== outbox.id);
   const list = [...others, outbox].slice(-MAX_ACTIVITY_OUTBOXES);
-  for (let i = 0; i < list.length - 1 && JSON.stringify(list).length > MAX_ACTIVITY_ANSWER_BYTES; i++) {
+  for (
+    let i = 0;
+    i < list.length - 1 && Buffer.byteLength(JSON.stringify(list)) > MAX_ACTIVITY_ANSWER_BYTES;
+    i++
+  ) {
     const older = list[i] as ActivityOutbox;
     list[i] = { id: older.id, until: older.until };
   }

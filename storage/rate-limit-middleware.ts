@@ -1,7 +1,8 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { gateWithStateRead, inboundDelivery, TurnDroppedError } from '../core/turn-state.js';
+import { claimedActivity, gateWithStateRead, inboundDelivery, TurnDroppedError } from '../core/turn-state.js';
+import { activityResource } from './activity-claims.js';
 import type { RateCounter } from './rate-counter.js';
 
 export interface RateLimitOptions {
@@ -35,8 +36,10 @@ export function defaultRateLimitNotice(locale: string | undefined): string {
  * Caps the messages one customer (one identity key, `activity.from.id`) may send per window, on every
  * channel and across processes when the counter is on Redis. The first message over the limit gets
  * one polite answer; the rest of the window is dropped unanswered, before it takes a lock, runs the
- * NLU or earns points. Runs right after dedupe, so a platform's retry is never counted twice, and a
- * turn from the durable inbound queue is counted under its inbound id, so a re-run is not either. A
+ * NLU or earns points. Runs right after dedupe, so a platform's retry of a finished activity is never
+ * counted; a turn from the durable inbound queue is counted under its inbound id and one run in its
+ * request under the dedupe stage's claim under its activity, so a re-run or retry of it (replayed from
+ * its save) is not counted twice either, and gets its saved answer rather than the notice. A
  * counter that fails lets the message through (and is logged): the limit protects, never blocks.
  */
 export class RateLimitMiddleware implements Middleware {
@@ -52,9 +55,14 @@ export class RateLimitMiddleware implements Middleware {
     const { type, from } = context.activity;
     if (this.options.limit <= 0 || type !== 'message' || !from?.id) return next();
     const inbound = inboundDelivery(context);
-    // A queued turn run again is the same message: counted once.
+    const claimed = inbound ? undefined : claimedActivity(context);
+    // A queued turn run again, or a claimed one retried, is the same message: counted once.
+    const event =
+      inbound?.id ??
+      (claimed &&
+        activityResource(context.activity.channelId, context.activity.conversation?.id ?? '', claimed.id));
     const counting = this.options.counter
-      .hit(`message:${from.id}`, this.windowMs, inbound?.id)
+      .hit(`message:${from.id}`, this.windowMs, event)
       .catch((error: unknown) => {
         this.logger.warn({ err: error }, 'rate counter unavailable; message let through');
         return 0;

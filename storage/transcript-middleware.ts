@@ -2,12 +2,20 @@ import type { Activity, Middleware, SendActivitiesHandler, TranscriptStore, Turn
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { CommitTranscriptEntry } from '../core/turn-commit.js';
-import { isProactive, markTurnIncomplete, turnCommit, turnReplayed } from '../core/turn-state.js';
+import {
+  claimedActivity,
+  isProactive,
+  markTurnIncomplete,
+  turnCommit,
+  turnReplayed,
+} from '../core/turn-state.js';
 import { logTranscript } from './transcript-log.js';
 
 const LOGGING = Symbol.for('relevo.transcriptLogging');
 /** The write of the turn's inbound activity, once started. */
 const INBOUND = Symbol.for('relevo.transcriptInbound');
+/** How many replies of a claimed turn were logged so far: the index in their ids. */
+const LOGGED_REPLIES = Symbol.for('relevo.transcriptReplies');
 
 export interface TranscriptMiddlewareOptions {
   logger?: Logger;
@@ -18,9 +26,10 @@ export interface TranscriptMiddlewareOptions {
 /**
  * Logs every inbound activity and every activity the bot really sends to a `TranscriptStore`.
  * Unlike botbuilder's TranscriptLoggerMiddleware it awaits each write (so a transcript read right after
- * a turn is complete) and reports failures to the injected logger without failing the turn (a turn
- * from the durable inbound queue is marked incomplete instead, so it runs again and completes the
- * transcript: the stores log an activity id once). The inbound activity is written while the turn
+ * a turn is complete) and reports failures to the injected logger, marking the turn incomplete: a turn
+ * from the durable inbound queue runs again, and one run in its request under the dedupe stage's claim
+ * fails its request once so that the platform's retry replays it; either completes the transcript (the
+ * stores log an activity id once, and a claimed turn's replies get ids stable across its runs). The inbound activity is written while the turn
  * runs (with {@link TranscriptMiddleware.inbound} before the state stage, together with the state read)
  * and awaited before the turn ends; the replies of one send are written together. A replayed turn
  * (`turnReplayed`) is logged by {@link TranscriptMiddleware.inbound}, before the state stage.
@@ -89,13 +98,18 @@ export class TranscriptMiddleware implements Middleware {
       const responses = await sendNext();
       const sent: CommitTranscriptEntry[] = [];
       const commit = turnCommit(context);
+      const claimed = commit ? undefined : claimedActivity(context);
       for (const [i, activity] of activities.entries()) {
         if (activity.type !== 'message' && activity.type !== 'event') continue;
         const reply = commit?.replyOf(responses[i]);
+        // A claimed turn's replies (`expectReplies` ones have no id) are named by the activity and their
+        // place in the turn, the same in a replay: the store keeps each once.
+        const index = claimed ? this.nextReply(context) : 0;
+        const id = responses[i]?.id || activity.id || (claimed ? `${claimed.id}:reply:${index}` : undefined);
         sent.push({
           activity: {
             ...activity,
-            id: responses[i]?.id ?? activity.id,
+            id,
             timestamp: activity.timestamp ?? new Date(),
           } as Activity,
           // A reply the turn's commit appends gets its id there.
@@ -107,6 +121,12 @@ export class TranscriptMiddleware implements Middleware {
       if (sent.length > 0) await this.log(context, sent);
       return responses;
     };
+  }
+
+  private nextReply(context: TurnContext): number {
+    const index = (context.turnState.get(LOGGED_REPLIES) as number | undefined) ?? 0;
+    context.turnState.set(LOGGED_REPLIES, index + 1);
+    return index;
   }
 
   private startInbound(context: TurnContext): Promise<void> {

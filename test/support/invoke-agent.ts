@@ -13,6 +13,8 @@ import {
 } from '../../gamification/index.js';
 import { ConversationLockMiddleware } from '../../storage/conversation-lock-middleware.js';
 import { DedupeMiddleware } from '../../storage/dedupe-middleware.js';
+import { MemoryRateCounter, RedisRateCounter } from '../../storage/rate-counter.js';
+import { RateLimitMiddleware } from '../../storage/rate-limit-middleware.js';
 import { StateMiddleware } from '../../storage/state-middleware.js';
 import type { Stores } from '../../storage/stores.js';
 import { TranscriptMiddleware } from '../../storage/transcript-middleware.js';
@@ -40,6 +42,10 @@ export interface InvokeAgentOptions {
   answerTtlMs?: number;
   /** The first points award fails (the ledger unreachable for a moment): the turn is incomplete. */
   failFirstAward?: boolean;
+  /** How many points awards fail first (the ledger down for longer); `failFirstAward` is 1. */
+  failAwards?: number;
+  /** Messages a customer may send a minute (a rate limit stage right after dedupe); none by default. */
+  rateLimit?: number;
 }
 
 /**
@@ -57,12 +63,12 @@ export async function startInvokeAgent(
   options: InvokeAgentOptions = {},
 ): Promise<InvokeAgent> {
   const plugin = await createGamification({ stores, config: loadGamificationConfig() });
-  if (options.failFirstAward) {
+  let failing = options.failAwards ?? (options.failFirstAward ? 1 : 0);
+  if (failing > 0) {
     const award = plugin.gamification.award.bind(plugin.gamification);
-    let failed = false;
     plugin.gamification.award = async (request) => {
-      if (failed) return award(request);
-      failed = true;
+      if (failing <= 0) return award(request);
+      failing--;
       throw new Error('the ledger is unreachable');
     };
   }
@@ -86,6 +92,16 @@ export async function startInvokeAgent(
       waitMs: options.waitMs ?? 10_000,
       ...(options.answerTtlMs === undefined ? {} : { answerTtlMs: options.answerTtlMs }),
     }),
+    ...(options.rateLimit === undefined
+      ? []
+      : [
+          new RateLimitMiddleware({
+            counter: stores.redis
+              ? new RedisRateCounter(stores.redis, { prefix: stores.prefix })
+              : new MemoryRateCounter(),
+            limit: options.rateLimit,
+          }),
+        ]),
     new ConversationLockMiddleware(stores.locks, { ttlMs: leaseMs }),
     member,
     new GamificationMiddleware(plugin.gamification),

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { StoreItems } from 'botbuilder';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createStores, type Stores, type StoresOptions } from '../../../storage/stores.js';
+import type { StorageWriteOptions } from '../../../storage/types.js';
+import {
+  emulatorActivity,
+  type InvokeAgent,
+  type InvokeAgentOptions,
+  postActivity,
+  startInvokeAgent,
+} from '../../support/invoke-agent.js';
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+async function storesOn(options: StoresOptions): Promise<Stores> {
+  const stores = await createStores({ ...options, prefix: `side-${randomUUID().slice(0, 8)}` });
+  cleanups.push(() => stores.close());
+  return stores;
+}
+
+async function agentOn(stores: Stores, options: InvokeAgentOptions = {}): Promise<InvokeAgent> {
+  const agent = await startInvokeAgent(stores, options);
+  cleanups.push(() => agent.close());
+  return agent;
+}
+
+/** The turn whose state save contains `marker` dies once right after its save landed. */
+function cutAfterSave(stores: Stores, marker: string): void {
+  const write = stores.storage.write.bind(stores.storage);
+  let armed = true;
+  stores.storage.write = async (changes: StoreItems, options?: StorageWriteOptions) => {
+    const hit = armed && JSON.stringify(changes).includes(marker);
+    if (hit) armed = false;
+    await write(changes, options);
+    if (hit) throw new Error('the process died after its save');
+  };
+}
+
+/** The identity key of the Emulator's user-7, who sends every activity here. */
+const ANA = 'emulator:user-7';
+
+const texts = (body: unknown) => (body as { activities: { text: string }[] }).activities.map((a) => a.text);
+
+const expectReplies = (id: string, conversationId: string, text: string) =>
+  emulatorActivity(id, conversationId, {
+    type: 'message',
+    name: undefined,
+    text,
+    deliveryMode: 'expectReplies',
+  });
+
+const backends: [string, () => StoresOptions][] = [
+  ['one Redis', () => ({ redisUrl: inject('redisUrl') })],
+  ['memory', () => ({})],
+];
+
+describe.each(backends)(
+  'a Bot Framework turn run in its request whose side work failed (%s)',
+  (_, backend) => {
+    it('logs the reply of an expectReplies message whose points award failed once in the transcript, not again on the retry', async () => {
+      const stores = await storesOn(backend());
+      const agent = await agentOn(stores, { failFirstAward: true });
+      const asked = expectReplies('msg-1', 'conv-1', 'hello');
+      expect((await postActivity(agent.base, asked)).status).toBe(500);
+      const retried = await postActivity(agent.base, asked);
+      expect(retried.status).toBe(200);
+      expect(texts(retried.body)).toEqual(['count 1: hello']);
+      const page = await stores.transcripts.getTranscriptActivities('emulator', 'conv-1');
+      expect(page.items.map((a) => `${a.from?.id}: ${a.text}`)).toEqual([
+        `${ANA}: hello`,
+        'bot: count 1: hello',
+      ]);
+      // The message's points and its win, paid by the retry.
+      expect((await agent.points(ANA)).sort((a, b) => a - b)).toEqual([5, 10]);
+    });
+
+    it('fails an invoke whose points award keeps failing once only: the retry gets its answer, and so does every later one', async () => {
+      const stores = await storesOn(backend());
+      const agent = await agentOn(stores, { failAwards: 5 });
+      const invoke = emulatorActivity('inv-2', 'conv-2');
+      const failed = await postActivity(agent.base, invoke);
+      expect(failed.status).toBe(500);
+      expect(failed.body).toMatchObject({ code: 'RELEVO_TURN_INCOMPLETE' });
+      for (let retry = 0; retry < 3; retry++) {
+        expect(await postActivity(agent.base, invoke)).toEqual({ status: 200, body: { count: 1, run: 1 } });
+      }
+      expect(agent.runs).toEqual(['inv-2']);
+      expect(await agent.count('conv-2')).toBe(1);
+      // The ledger was down for both the run and its replay: the points are left to the logs.
+      expect(await agent.points(ANA)).toEqual([]);
+    });
+
+    it('answers the retry of an expectReplies message cut after its save at the rate limit with its saved reply, not the notice', async () => {
+      const stores = await storesOn(backend());
+      cutAfterSave(stores, '"count":1');
+      const agent = await agentOn(stores, { rateLimit: 1 });
+      const asked = expectReplies('msg-3', 'conv-3', 'hello');
+      expect((await postActivity(agent.base, asked)).status).toBe(500);
+      for (let retry = 0; retry < 2; retry++) {
+        const retried = await postActivity(agent.base, asked);
+        expect(retried.status).toBe(200);
+        expect(texts(retried.body)).toEqual(['count 1: hello']);
+      }
+      // The next message is the customer's second of the minute: over the limit, told so.
+      const next = await postActivity(agent.base, expectReplies('msg-4', 'conv-3', 'again'));
+      expect(texts(next.body)).toEqual([expect.stringContaining('faster than I can answer')]);
+      expect(await agent.count('conv-3')).toBe(1);
+    });
+
+    it('does not keep an invoke answer over 64 KiB of UTF-8 though it has fewer characters: its retry after a cut gets 409', async () => {
+      const stores = await storesOn(backend());
+      cutAfterSave(stores, '"count":1');
+      const agent = await agentOn(stores);
+      // 40,000 characters, 80,000 bytes in UTF-8.
+      const invoke = emulatorActivity('inv-5', 'conv-5', { value: { pad: { card: 'é'.repeat(40_000) } } });
+      expect((await postActivity(agent.base, invoke)).status).toBe(500);
+      const retried = await postActivity(agent.base, invoke);
+      expect(retried.status).toBe(409);
+      expect(retried.body).toMatchObject({ code: 'RELEVO_ACTIVITY_ANSWER_EXPIRED' });
+      expect(agent.runs).toEqual(['inv-5']);
+      expect(await agent.count('conv-5')).toBe(1);
+    });
+  },
+);
