@@ -13,13 +13,15 @@ import type { ExpiringStorage, StorageReadOptions, StorageWriteOptions } from '.
 // ARGV = expected eTags (one per key, '' = overwrite, NEW_ITEM_ETAG = create only), then (new eTag, JSON) pairs,
 // then the items' time to live in ms ('' = none: a write lifts an earlier one).
 // Returns {0} on success, or {i}: the 1-based index of the first key whose eTag is stale.
-// On a cluster an item may also hold a pending record (fields `pi`, `pd`): the mark of a turn whose
-// save wrote it in a part before the batch's last (`pendingMark`), and the JSON it replaced ('' = absent).
-// The 'whole' variant (a cluster batch within one slot) drops it; one Redis writes every batch at once
-// and never marks ('single'). The 'part' variant takes, after the time to live, the turn's id and per
-// key '1' to mark it: a marked key keeps a record that names that turn already (the value before the
-// turn's first save) or gets a new one, an unmarked key drops it. It also returns, per key, (eTag,
-// JSON, pi, pd) as they were ('' where absent), so the part can be undone.
+// On a cluster an item may also hold a pending record (fields `pi`, `pe`, `pd`): the mark of a turn whose
+// save wrote it in a part before the batch's last (`pendingMark`), the eTag that part wrote, and the JSON
+// it replaced ('' = absent). It holds only while the item's eTag is still `pe`: any write, by any script
+// or release, ends it. The 'whole' variant (a cluster batch within one slot) drops it; one Redis writes
+// every batch at once and never marks ('single'). The 'part' variant takes, after the time to live, the
+// turn's id and per key '1' to mark it: a marked key whose record names that turn and still holds keeps
+// its first value (the value before the turn's first save), any other marked key gets a new record, an
+// unmarked key drops it. It also returns, per key, (eTag, JSON, pi, pe, pd, PTTL) as they were ('' where
+// absent), so the part can be undone.
 function writeLua(variant: 'single' | 'whole' | 'part'): string {
   return `
 local n = #KEYS
@@ -35,13 +37,16 @@ local result = {0}
 for i = 1, n do
   ${
     variant === 'part'
-      ? `local before = redis.call('HMGET', KEYS[i], 'e', 'd', 'pi', 'pd')
-  for j = 1, 4 do table.insert(result, before[j] or '') end
+      ? `local before = redis.call('HMGET', KEYS[i], 'e', 'd', 'pi', 'pe', 'pd')
+  for j = 1, 5 do table.insert(result, before[j] or '') end
+  table.insert(result, redis.call('PTTL', KEYS[i]))
   local turn = ARGV[3 * n + 2]
-  if ARGV[3 * n + 2 + i] ~= '1' then redis.call('HDEL', KEYS[i], 'pi', 'pd')
-  elseif before[3] ~= turn then redis.call('HSET', KEYS[i], 'pi', turn, 'pd', before[2] or '') end`
+  local eTag = ARGV[n + 2 * i - 1]
+  if ARGV[3 * n + 2 + i] ~= '1' then redis.call('HDEL', KEYS[i], 'pi', 'pe', 'pd')
+  elseif before[3] == turn and before[1] == before[4] then redis.call('HSET', KEYS[i], 'pe', eTag)
+  else redis.call('HSET', KEYS[i], 'pi', turn, 'pe', eTag, 'pd', before[2] or '') end`
       : variant === 'whole'
-        ? `redis.call('HDEL', KEYS[i], 'pi', 'pd')`
+        ? `redis.call('HDEL', KEYS[i], 'pi', 'pe', 'pd')`
         : ''
   }
   redis.call('HSET', KEYS[i], 'e', ARGV[n + 2 * i - 1], 'd', ARGV[n + 2 * i])
@@ -54,22 +59,34 @@ const writeScript = new RedisScript(writeLua('single'));
 const writeWholeScript = new RedisScript(writeLua('whole'));
 const writePartScript = new RedisScript(writeLua('part'));
 
-// Undoes a part of a cluster batch: puts back what each key held, its pending record too, unless
-// someone wrote it since. ARGV = (eTag this batch wrote, old eTag, old JSON, old pi, old pd) per key;
-// an old eTag of '' means "was absent".
+// Undoes a part of a cluster batch: puts back what each key held, its pending record and expiry too,
+// unless someone wrote it since. ARGV = (eTag this batch wrote, then as they were: eTag, JSON, pi, pe,
+// pd, PTTL) per key; an old eTag of '' means "was absent", a PTTL below 0 "no expiry".
 const undoScript = new RedisScript(`
 for i = 1, #KEYS do
-  local a = 5 * (i - 1)
+  local a = 7 * (i - 1)
   if redis.call('HGET', KEYS[i], 'e') == ARGV[a + 1] then
     if ARGV[a + 2] == '' then redis.call('DEL', KEYS[i])
     else
       redis.call('HSET', KEYS[i], 'e', ARGV[a + 2], 'd', ARGV[a + 3])
-      if ARGV[a + 4] == '' then redis.call('HDEL', KEYS[i], 'pi', 'pd')
-      else redis.call('HSET', KEYS[i], 'pi', ARGV[a + 4], 'pd', ARGV[a + 5]) end
+      if ARGV[a + 4] == '' then redis.call('HDEL', KEYS[i], 'pi', 'pe', 'pd')
+      else redis.call('HSET', KEYS[i], 'pi', ARGV[a + 4], 'pe', ARGV[a + 5], 'pd', ARGV[a + 6]) end
+      local ttl = tonumber(ARGV[a + 7]) or -1
+      if ttl > 0 then redis.call('PEXPIRE', KEYS[i], ttl) else redis.call('PERSIST', KEYS[i]) end
     end
   end
 end
 return 0
+`);
+
+// Reads an item for a turn that may run again: its pending record's value when the record names that
+// turn (ARGV[1]) and still holds, else the item as stored; the other JSON is left in Redis. Returns
+// (eTag, JSON, 1 when restored), or nothing for an absent item.
+const readForTurnScript = new RedisScript(`
+local v = redis.call('HMGET', KEYS[1], 'e', 'pi', 'pe')
+if not v[1] then return {} end
+if v[2] == ARGV[1] and v[3] == v[1] then return {v[1], redis.call('HGET', KEYS[1], 'pd') or '', 1} end
+return {v[1], redis.call('HGET', KEYS[1], 'd')}
 `);
 
 /** One item of a write, as sent to the scripts. */
@@ -117,17 +134,22 @@ export class RedisStorage implements ExpiringStorage {
     const unique = requireKeys(keys, 'read');
     // Only a cluster's batches are written in parts, so only there an item holds a pending record.
     const turn = isCluster(this.client) && options.turn ? pendingMark(options.turn) : undefined;
-    const fields = turn === undefined ? ['e', 'd'] : ['e', 'd', 'pi', 'pd'];
-    const replies = await Promise.all(unique.map((key) => this.client.hmGet(this.redisKey(key), fields)));
+    const replies = await Promise.all(
+      unique.map(
+        (key) =>
+          (turn === undefined
+            ? this.client.hmGet(this.redisKey(key), ['e', 'd'])
+            : readForTurnScript.run(this.client, [this.redisKey(key)], [turn])) as Promise<unknown[]>,
+      ),
+    );
     const result: StoreItems = {};
     unique.forEach((key, i) => {
-      const [eTag, json, pendingTurn, replaced] = replies[i] ?? [];
+      const [eTag, json, restoring] = replies[i] ?? [];
       if (typeof eTag !== 'string' || typeof json !== 'string') return;
-      const restoring = turn !== undefined && pendingTurn === turn && typeof replaced === 'string';
       // Stored items are objects (`storedJson`): the parsed one takes the eTag itself, no copy.
-      const item = JSON.parse(restoring ? replaced || '{}' : json) as Record<string, unknown>;
+      const item = JSON.parse(json || '{}') as Record<string, unknown>;
       item.eTag = eTag;
-      if (restoring) markRestored(item);
+      if (restoring === 1) markRestored(item);
       result[key] = item;
     });
     return result;
@@ -219,7 +241,7 @@ export class RedisStorage implements ExpiringStorage {
         undoScript.run(
           this.client,
           part.map((w) => w.redisKey),
-          part.flatMap((w, i) => [w.eTag, ...[0, 1, 2, 3].map((field) => old[4 * i + field] ?? '')]),
+          part.flatMap((w, i) => [w.eTag, ...old.slice(6 * i, 6 * i + 6)]),
         ),
       ),
     );

@@ -3,7 +3,6 @@ import type {
   Middleware,
   ResourceResponse,
   StatePropertyAccessor,
-  Storage,
   StoreItems,
   TurnContext,
 } from 'botbuilder';
@@ -101,8 +100,9 @@ export class StateMiddleware implements Middleware {
   private readonly maxAttempts: number;
   private readonly logger: Logger;
 
+  /** `storage`: any botbuilder `Storage`; one that ignores the read and write options works too. */
   constructor(
-    private readonly storage: Storage,
+    private readonly storage: ExpiringStorage,
     options: StateMiddlewareOptions = {},
   ) {
     this.keys = options.keys ?? defaultStateKeys;
@@ -203,11 +203,11 @@ export class StateMiddleware implements Middleware {
     // conversation's not).
     const runId = inboundDelivery(context)?.id ?? claimedActivity(context)?.id;
     // An activity id is unique within its conversation only, and a member's state is shared by all theirs.
-    const run = runId === undefined ? undefined : `${keys.conversation}\n${runId}`;
+    const run = runId === undefined ? undefined : JSON.stringify([keys.conversation, runId]);
     const options: StorageReadOptions = { turn: run };
     const read = async (): Promise<StoreItems> => {
       if (!(this.storage instanceof TurnCachedStorage)) {
-        return (this.storage as ExpiringStorage).read([...own, ...this.prefetch(context)], options);
+        return this.storage.read([...own, ...this.prefetch(context)], options);
       }
       const { items, release } = await this.storage.readForTurn(own, this.prefetch(context), options);
       releases.push(release);
@@ -280,8 +280,7 @@ export class StateMiddleware implements Middleware {
     // replaced for a run of this turn again, should this save be cut between the two.
     const options: StorageWriteOptions | undefined =
       documents.run === undefined ? undefined : { turn: { id: documents.run, keys: [documents.user.key] } };
-    const writing =
-      Object.keys(changes).length > 0 ? (this.storage as ExpiringStorage).write(changes, options) : undefined;
+    const writing = Object.keys(changes).length > 0 ? this.storage.write(changes, options) : undefined;
     writing?.catch(() => {}); // awaited below, after the other stages' work is started
     // In the same tick as the write: the other stages' idempotent writes travel in its round trip.
     for (const other of others) other.saving?.();

@@ -1,4 +1,4 @@
-import type { Storage, StoreItems } from 'botbuilder';
+import type { StoreItems } from 'botbuilder';
 import { cloneData } from '../core/clone.js';
 import type { ExpiringStorage, StorageReadOptions, StorageWriteOptions } from './types.js';
 
@@ -18,11 +18,14 @@ interface Kept {
 export class TurnCachedStorage implements ExpiringStorage {
   private readonly kept = new Map<string, Kept>();
 
-  constructor(readonly inner: Storage) {}
+  /** `inner`: any botbuilder `Storage`; one that ignores the read and write options works too. */
+  constructor(readonly inner: ExpiringStorage) {}
 
   /**
    * Reads `keys` and `keep` in one go: `keys`' items are returned (the caller's own), `keep`'s are kept
-   * for later readers until `release()`. `options` reach the inner store's read (the reading turn's id).
+   * for later readers until `release()`. `options` reach the inner store's read (the reading turn's id):
+   * `keep`'s items are served to other turns too, so none of them may be an item a turn's save marks
+   * (the state stage marks only the member's state, never prefetched).
    */
   async readForTurn(
     keys: string[],
@@ -30,7 +33,7 @@ export class TurnCachedStorage implements ExpiringStorage {
     options?: StorageReadOptions,
   ): Promise<{ items: StoreItems; release: () => void }> {
     const fresh = keep.filter((key) => !this.kept.has(key) && !keys.includes(key));
-    const read = (this.inner as ExpiringStorage).read([...new Set([...keys, ...fresh])], options);
+    const read = this.inner.read([...new Set([...keys, ...fresh])], options);
     const held: [string, Kept][] = [];
     for (const key of keep) {
       let entry = this.kept.get(key);
@@ -60,7 +63,7 @@ export class TurnCachedStorage implements ExpiringStorage {
   }
 
   async read(keys: string[], options?: StorageReadOptions): Promise<StoreItems> {
-    const inner = this.inner as ExpiringStorage;
+    const inner = this.inner;
     if (!Array.isArray(keys) || !keys.some((key) => this.kept.has(key))) return inner.read(keys, options);
     const unique = [...new Set(keys)];
     const others = unique.filter((key) => !this.kept.has(key));
@@ -80,7 +83,7 @@ export class TurnCachedStorage implements ExpiringStorage {
   async write(changes: StoreItems, options?: StorageWriteOptions): Promise<void> {
     if (changes !== null && typeof changes === 'object')
       for (const key of Object.keys(changes)) this.forget(key);
-    await (this.inner as ExpiringStorage).write(changes, options);
+    await this.inner.write(changes, options);
   }
 
   async delete(keys: string[]): Promise<void> {

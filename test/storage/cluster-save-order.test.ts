@@ -18,14 +18,15 @@ afterEach(() => {
 });
 
 /**
- * The process "dies" as it sends the first script whose keys contain `where`: that part of the save
- * never lands, nor anything after it. Resolves once it got there.
+ * The process "dies" as it sends the first write script whose keys contain `where`: that part of the
+ * save never lands, nor anything after it. Resolves once it got there.
  */
 function dieAtScriptOn(where: string): Promise<void> {
   let cut = false;
   return new Promise<void>((reached) => {
     RedisScript.prototype.run = function (this: RedisScript, client, keys, args) {
-      if (!cut && keys.some((key) => key.includes(where))) {
+      // The state read's script takes the turn's mark alone; a write's take eTags and JSON.
+      if (!cut && args.length > 1 && keys.some((key) => key.includes(where))) {
         cut = true;
         reached();
         return new Promise(() => {});
@@ -189,9 +190,10 @@ describe('a queued turn whose save a killed process cut between two Redis Cluste
     const other = new CollectingAdapter({ pipeline: [state] });
     await other.processActivity(activity, logic, { id: 'in-1', attempt: 2 });
 
-    expect(other.sent.map((reply) => reply.text)).toHaveLength(1);
+    expect(other.sent.map((reply) => reply.text)).toEqual(['étape 1, réponses 2']);
     const saved = await storage.read([userKey, conversationKey]);
-    expect(saved[userKey]).toMatchObject({ linkedOrder: '42' });
+    // The one case left: the cut run's answer stays and the run again adds it a second time.
+    expect(saved[userKey]).toMatchObject({ linkedOrder: '42', csat: [5, 5] });
     expect(saved[conversationKey]).toMatchObject({ step: 1, turnOutbox: { id: 'in-1' } });
   });
 
@@ -258,5 +260,89 @@ describe('a queued turn whose save a killed process cut between two Redis Cluste
     expect((await storage.read([member], { turn: 'in-9' }))[member]).toMatchObject({ visits: 3 });
     await storage.delete([member]);
     expect(await storage.read([member], { turn: 'in-9' })).toEqual({});
+  });
+});
+
+describe("a cut save's pending record in a member's hash on a Redis Cluster", () => {
+  const [member, conversation] = ['members/m-rec/state', 'webchat/conversations/c-rec'];
+
+  /** A storage of its own whose member (visits 1) a save of turn T cut after the member's part. */
+  async function cutAtVisits2() {
+    const client = await redis.connect();
+    const storage = new RedisStorage(client, { prefix: `${redis.prefix}-${randomUUID()}` });
+    await storage.write({ [member]: { visits: 1 } });
+    const cutReached = dieAtScriptOn('/conversations/');
+    void storage.write(
+      { [member]: { visits: 2 }, [conversation]: { step: 1 } },
+      { turn: { id: 'T', keys: [member] } },
+    );
+    await cutReached;
+    RedisScript.prototype.run = run;
+    const redisKey = (storage as unknown as { redisKey(key: string): string }).redisKey(member);
+    return { client, storage, redisKey };
+  }
+
+  it('does not roll back a write of the member by a writer that leaves the record in place', async () => {
+    const { client, storage, redisKey } = await cutAtVisits2();
+    // The previous release's single-slot script during a rolling deploy (or a repair script): HSET e d.
+    await client.hSet(redisKey, {
+      e: 'old-release-etag',
+      d: JSON.stringify({ visits: 2, email: 'new@example.com' }),
+    });
+
+    const read = (await storage.read([member], { turn: 'T' }))[member];
+    expect(read).toEqual({ visits: 2, email: 'new@example.com', eTag: 'old-release-etag' });
+    expect(restoredBeforeTurn(read)).toBe(false);
+  });
+
+  it("keeps a cut turn's record when another turn's save over the member is undone on a conflict", async () => {
+    const { storage } = await cutAtVisits2();
+    const save = storage.write(
+      { [member]: { visits: 3 }, [conversation]: { step: 2, eTag: 'stale' } },
+      { turn: { id: 'U', keys: [member] } },
+    );
+    await expect(save).rejects.toMatchObject({ code: 'RELEVO_STORAGE_CONFLICT' });
+
+    expect((await storage.read([member]))[member]).toMatchObject({ visits: 2 });
+    expect((await storage.read([member], { turn: 'T' }))[member]).toMatchObject({ visits: 1 });
+  });
+
+  it('a run cut twice still starts from before the first cut', async () => {
+    const { storage } = await cutAtVisits2();
+    const first = (await storage.read([member], { turn: 'T' }))[member];
+    expect(first).toMatchObject({ visits: 1 });
+    const cutAgain = dieAtScriptOn('/conversations/');
+    void storage.write(
+      { [member]: { ...first, visits: 2 }, [conversation]: { step: 1 } },
+      { turn: { id: 'T', keys: [member] } },
+    );
+    await cutAgain;
+    RedisScript.prototype.run = run;
+
+    expect((await storage.read([member]))[member]).toMatchObject({ visits: 2 });
+    expect((await storage.read([member], { turn: 'T' }))[member]).toMatchObject({ visits: 1 });
+  });
+
+  it('drops the record when a turn outside the queue saves the member across slots', async () => {
+    const { client, storage, redisKey } = await cutAtVisits2();
+    // A proactive turn (no run id) writes the member and the conversation.
+    await storage.write({ [member]: { visits: 2, email: 'new@example.com' }, [conversation]: { step: 5 } });
+
+    expect((await storage.read([member], { turn: 'T' }))[member]).toMatchObject({ email: 'new@example.com' });
+    // Nor does the value from before the cut stay in Redis.
+    expect(Object.keys(await client.hGetAll(redisKey)).sort()).toEqual(['d', 'e']);
+  });
+
+  it("gives an undone part's item its time to live back", async () => {
+    const client = await redis.connect();
+    const storage = new RedisStorage(client, { prefix: `${redis.prefix}-${randomUUID()}` });
+    await storage.write({ [member]: { visits: 1 } }, { ttlMs: 600_000 });
+    const redisKey = (storage as unknown as { redisKey(key: string): string }).redisKey(member);
+    // A save without a time to live whose conversation's part meets a conflict.
+    const save = storage.write({ [member]: { visits: 2 }, [conversation]: { step: 1, eTag: 'stale' } });
+    await expect(save).rejects.toMatchObject({ code: 'RELEVO_STORAGE_CONFLICT' });
+
+    expect((await storage.read([member]))[member]).toMatchObject({ visits: 1 });
+    expect(await client.pTTL(redisKey)).toBeGreaterThan(500_000);
   });
 });
