@@ -83,10 +83,10 @@ return 0
 // turn (ARGV[1]) and still holds, else the item as stored; the other JSON is left in Redis. Returns
 // (eTag, JSON, 1 when restored), or nothing for an absent item.
 const readForTurnScript = new RedisScript(`
-local v = redis.call('HMGET', KEYS[1], 'e', 'pi', 'pe')
+local v = redis.call('HMGET', KEYS[1], 'e', 'd', 'pi', 'pe')
 if not v[1] then return {} end
-if v[2] == ARGV[1] and v[3] == v[1] then return {v[1], redis.call('HGET', KEYS[1], 'pd') or '', 1} end
-return {v[1], redis.call('HGET', KEYS[1], 'd')}
+if v[3] == ARGV[1] and v[4] == v[1] then return {v[1], redis.call('HGET', KEYS[1], 'pd') or '', 1} end
+return {v[1], v[2]}
 `);
 
 /** One item of a write, as sent to the scripts. */
