@@ -8,7 +8,8 @@
  * through a proxy per master (bench/support/proxied-redis.ts); there a message's own round trips are
  * phases: bursts sent to several masters before any of them answered wait together, as one. Commands run inside Lua scripts are not round trips; they are
  * `INFO commandstats` minus what was sent. Commands are grouped by name and key shape, and round trips
- * by the stage of their keys, so the tables show which stage sends what. The last line is one JSON object.
+ * by the stage of their keys, so the tables show which stage sends what, and the bytes Redis sent back
+ * (replies) are summed. The last line is one JSON object.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedis } from '../storage/redis-connection.js';
@@ -161,6 +162,7 @@ try {
   const inLua = Math.max(0, statsTotal - sent - redis.nodeUrls.length);
 
   const perMessage = sent / MESSAGES;
+  const replyBytes = bursts.reduce((sum, burst) => sum + burst.replyBytes, 0) / MESSAGES;
   process.stdout.write(
     `${MESSAGES} messages, one at a time over ${CONVERSATIONS} warm conversations: commands sent per message, by command and key shape\n`,
   );
@@ -177,7 +179,8 @@ try {
     `  total ${perMessage.toFixed(1)} commands, ${(roundTrips / MESSAGES).toFixed(1)} round trips per message (goal <= 4); ` +
       `${(ownRoundTrips / MESSAGES).toFixed(2)} of them the messages' own (without polls, timers and leftovers); ` +
       `${(inLua / MESSAGES).toFixed(1)} more run inside Lua scripts; ` +
-      `background with no traffic ${backgroundPerMessage.toFixed(2)} round trips/message\n`,
+      `background with no traffic ${backgroundPerMessage.toFixed(2)} round trips/message; ` +
+      `${Math.round(replyBytes)} bytes of replies from Redis per message\n`,
   );
   process.stdout.write(
     `${JSON.stringify({
@@ -187,6 +190,7 @@ try {
       luaInternalPerMessage: Number((inLua / MESSAGES).toFixed(2)),
       backgroundPerMessage: Number(backgroundPerMessage.toFixed(2)),
       commandStatsPerMessage: Number((statsTotal / MESSAGES).toFixed(2)),
+      replyBytesPerMessage: Math.round(replyBytes),
       messages: MESSAGES,
       cluster: CLUSTER,
     })}\n`,

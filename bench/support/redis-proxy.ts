@@ -14,6 +14,8 @@ export interface Burst {
   commands: string[][];
   /** The round trip it travelled in, counted over every proxy sharing one {@link RoundTripPhases}. */
   phase: number;
+  /** Bytes Redis sent back on its connection until the next burst there (its replies). */
+  replyBytes: number;
 }
 
 export interface RedisProxy {
@@ -145,7 +147,7 @@ export async function startRedisProxy(
       // A chunk that completes a command cut in two is the rest of a write the client made before
       // any reply (Redis may have answered its first commands meanwhile): the same burst.
       if (!open && !(decoder.isMidCommand && last)) {
-        open = { connection, commands: [], phase: phases.begin() };
+        open = { connection, commands: [], phase: phases.begin(), replyBytes: 0 };
         bursts.push(open);
       }
       last = open ?? last;
@@ -155,6 +157,7 @@ export async function startRedisProxy(
     upstream.on('data', (chunk: Buffer) => {
       if (open) phases.answer(open);
       open = undefined;
+      if (last) last.replyBytes += chunk.length;
       client.write(chunk);
     });
     const end = () => {
