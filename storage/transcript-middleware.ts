@@ -105,7 +105,8 @@ export class TranscriptMiddleware implements Middleware {
         // A claimed turn's replies (`expectReplies` ones have no id) are named by the activity and their
         // place in the turn, the same in a replay: the store keeps each once.
         const index = claimed ? this.nextReply(context) : 0;
-        const id = responses[i]?.id || activity.id || (claimed ? `${claimed.id}:reply:${index}` : undefined);
+        const own = responses[i]?.id ?? activity.id;
+        const id = claimed && !own ? `${claimed.id}:reply:${index}` : own;
         sent.push({
           activity: {
             ...activity,
