@@ -86,7 +86,8 @@ export interface StorageWriteOptions {
 export interface StorageReadOptions {
   /**
    * The `turn.id` of the turn reading: an item an earlier save of that same turn wrote in a
-   * part before its last ({@link StorageWriteOptions.turn}) is read as it was before that save, under
+   * part before its last ({@link StorageWriteOptions.turn}), and nobody wrote since (by whatever means:
+   * the item's eTag is still the one that part wrote), is read as it was before that save, under
    * its current eTag (so a write over it still meets whoever wrote since), and
    * `restoredBeforeTurn(item)` answers true; an item absent then reads as an empty one. Every other
    * item reads as stored.
