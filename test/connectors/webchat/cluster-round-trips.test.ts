@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageBody, postJson, RETAIL_MESSAGES } from '../../../bench/support/directline.js';
 import { type ProxiedRedis, proxiedRedisCluster } from '../../../bench/support/proxied-redis.js';
-import { isBackgroundBurst } from '../../../bench/support/redis-proxy.js';
 import { loadConfig } from '../../../bots/config.js';
 import { createRelevo, type Relevo } from '../../../bots/relevo.js';
 import { silentLogger } from '../../../core/logger.js';
+import { describeBurst, warmMessageBursts } from '../../support/warm-message-bursts.js';
 
 /*
  * The composed agent on a private 3-master Redis Cluster, each master behind a counting proxy of
@@ -36,34 +35,13 @@ afterAll(async () => {
 
 describe('Redis round trips of a web chat message on a Redis Cluster', () => {
   it('answers a warm message in five: the post, the state read, the save’s member parts together, the conversation’s part, the commit', async () => {
-    const started = await postJson(`${base}/conversations`, {});
-    const { conversationId, token } = started.body as { conversationId: string; token: string };
-    const post = async (text: string) => {
-      const { status } = await postJson(
-        `${base}/conversations/${conversationId}/activities`,
-        messageBody(text),
-        {
-          authorization: `Bearer ${token}`,
-        },
-      );
-      expect(status).toBe(200);
-    };
-    // Warm: the member is created and seen, the first points are earned.
-    for (const text of RETAIL_MESSAGES.slice(0, 2)) await post(text);
-    const perMessage: string[][][] = [];
-    for (const text of RETAIL_MESSAGES) {
-      redis.take();
-      await post(text);
-      const own = redis.take().filter((burst) => !isBackgroundBurst(burst));
-      // Each phase as its bursts' commands and first keys, so a failure shows what went apart.
+    // Each phase as its bursts' commands, so a failure shows what went apart.
+    const perMessage = (await warmMessageBursts(base, () => redis.take())).map((bursts) => {
       const phases = new Map<number, string[]>();
-      for (const burst of own)
-        phases.set(burst.phase, [
-          ...(phases.get(burst.phase) ?? []),
-          ...burst.commands.map((args) => `${args[0]} ${args[3] ?? args[1] ?? ''}`),
-        ]);
-      perMessage.push([...phases.values()]);
-    }
+      for (const burst of bursts)
+        phases.set(burst.phase, [...(phases.get(burst.phase) ?? []), ...describeBurst(burst)]);
+      return [...phases.values()];
+    });
     const counts = perMessage.map((phases) => phases.length);
     const details = JSON.stringify(perMessage, null, 1);
     // As on one Redis, one message in the six may show one more on a loaded machine.

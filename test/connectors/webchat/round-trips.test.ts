@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { isBackgroundBurst, type RedisProxy, startRedisProxy } from '../../../bench/support/redis-proxy.js';
-import { messageBody, postJson, RETAIL_MESSAGES } from '../../../bench/support/directline.js';
+import { type RedisProxy, startRedisProxy } from '../../../bench/support/redis-proxy.js';
 import { loadConfig } from '../../../bots/config.js';
 import { createRelevo, type Relevo } from '../../../bots/relevo.js';
 import { silentLogger } from '../../../core/logger.js';
+import { describeBurst, warmMessageBursts } from '../../support/warm-message-bursts.js';
 
 /*
  * The composed agent on Redis behind the counting proxy of `npm run bench` (bench/support/redis-proxy.ts):
@@ -34,30 +34,9 @@ afterAll(async () => {
 
 describe('Redis round trips of a web chat message', () => {
   it('answers a warm message in four: the post, the rate count with the state read, the save, the commit', async () => {
-    const started = await postJson(`${base}/conversations`, {});
-    const { conversationId, token } = started.body as { conversationId: string; token: string };
-    const post = async (text: string) => {
-      const { status } = await postJson(
-        `${base}/conversations/${conversationId}/activities`,
-        messageBody(text),
-        {
-          authorization: `Bearer ${token}`,
-        },
-      );
-      expect(status).toBe(200);
-    };
-    // Warm: the member is created and seen, the first points are earned.
-    for (const text of RETAIL_MESSAGES.slice(0, 2)) await post(text);
-    const perMessage: string[][][] = [];
-    for (const text of RETAIL_MESSAGES) {
-      proxy.take();
-      await post(text);
-      const own = proxy.take().filter((burst) => !isBackgroundBurst(burst));
-      // Each burst as its commands' names and first keys, so a failure shows what went apart.
-      perMessage.push(
-        own.map((burst) => burst.commands.map((args) => `${args[0]} ${args[3] ?? args[1] ?? ''}`)),
-      );
-    }
+    const perMessage = (await warmMessageBursts(base, () => proxy.take())).map((bursts) =>
+      bursts.map(describeBurst),
+    );
     const counts = perMessage.map((bursts) => bursts.length);
     const details = JSON.stringify(perMessage, null, 1);
     // One message in the six may show a fifth on a loaded machine: seen once in about thirty runs, at
