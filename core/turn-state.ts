@@ -220,8 +220,8 @@ export function turnReplayed(context: TurnContext): boolean {
  * instead of failing the turn itself: a turn from the durable inbound queue then stays queued and runs
  * again (idempotently, with the queue's bounded retries); a turn run in its request under a claim
  * (`claimedActivity`) fails its request (500), unrecorded, so the platform's retry replays it from its
- * save and does the side work again. A replay incomplete again is recorded done (the failure logged),
- * so a lasting failure fails one request per activity, not every retry.
+ * save and does the side work again. A lasting failure fails each retry until the saved answer expires
+ * (2 minutes; a later retry gets 409 and runs nothing).
  */
 export function markTurnIncomplete(context: TurnContext, reason: string): void {
   context.turnState.set(TurnStateKey.incomplete, reason);

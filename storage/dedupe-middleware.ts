@@ -121,21 +121,14 @@ export class DedupeMiddleware implements Middleware {
       // A replay whose saved answer expired (or was too large to keep): processed, not answered again.
       if (until !== undefined && until <= Date.now()) throw this.answerExpired();
       const incomplete = turnIncompleteReason(context);
-      if (incomplete && until === undefined) {
+      if (incomplete) {
         // Not recorded done: the platform's retry replays the turn from its save and does the side
-        // work again (idempotent by its keys), rather than the work being lost.
+        // work again (idempotent by its keys), rather than the work being lost. That holds for a
+        // replay too, which may be the work's first try (its run died after the save). A lasting
+        // failure fails each retry until the saved answer expires; a later one then gets 409.
         throw new RelevoError('RELEVO_TURN_INCOMPLETE', `The turn's side work failed: ${incomplete}`, {
           details: { activityId: id },
         });
-      }
-      // A replay whose side work failed again: a lasting failure (the ledger refusing the member, the
-      // transcript store down) would otherwise fail every retry until the answer expires. The customer
-      // gets the answer; the work is left to the logs.
-      if (incomplete) {
-        this.logger.error(
-          { channelId, activityId: id, reason: incomplete },
-          'side work of a replayed activity failed again; recorded done without it',
-        );
       }
       // A replay's answer is kept only as long as the first run's would have been.
       finished = await this.finish(

@@ -79,20 +79,64 @@ describe.each(backends)(
       expect((await agent.points(ANA)).sort((a, b) => a - b)).toEqual([5, 10]);
     });
 
-    it('fails an invoke whose points award keeps failing once only: the retry gets its answer, and so does every later one', async () => {
+    it('fails an invoke whose points award keeps failing on every retry until the ledger is back, then answers and pays once', async () => {
       const stores = await storesOn(backend());
-      const agent = await agentOn(stores, { failAwards: 5 });
+      const agent = await agentOn(stores, { failAwards: 3 });
       const invoke = emulatorActivity('inv-2', 'conv-2');
-      const failed = await postActivity(agent.base, invoke);
-      expect(failed.status).toBe(500);
-      expect(failed.body).toMatchObject({ code: 'RELEVO_TURN_INCOMPLETE' });
-      for (let retry = 0; retry < 3; retry++) {
+      const statuses: number[] = [];
+      for (let delivery = 0; delivery < 3; delivery++) {
+        const failed = await postActivity(agent.base, invoke);
+        statuses.push(failed.status);
+        expect(failed.body).toMatchObject({ code: 'RELEVO_TURN_INCOMPLETE' });
+      }
+      expect(statuses).toEqual([500, 500, 500]);
+      for (let retry = 0; retry < 2; retry++) {
         expect(await postActivity(agent.base, invoke)).toEqual({ status: 200, body: { count: 1, run: 1 } });
       }
+      // The bot ran once; the replays did the award again until it landed, once.
       expect(agent.runs).toEqual(['inv-2']);
       expect(await agent.count('conv-2')).toBe(1);
-      // The ledger was down for both the run and its replay: the points are left to the logs.
-      expect(await agent.points(ANA)).toEqual([]);
+      expect((await agent.points(ANA)).length).toBe(1);
+    });
+
+    it('logs the reply of an expectReplies message cut after its save when its replay is the first to log it and that write fails once', async () => {
+      const stores = await storesOn(backend());
+      cutAfterSave(stores, '"count":1');
+      // The transcript store refuses the first write of the bot's reply, whichever call makes it.
+      let failOnce = true;
+      const refuseReply = (activities: { text?: string }[]) => {
+        if (!failOnce || !activities.some((activity) => activity.text === 'count 1: hello')) return;
+        failOnce = false;
+        throw new Error('transcript store unreachable');
+      };
+      const transcripts = stores.transcripts as typeof stores.transcripts & {
+        logActivities?: (activities: { text?: string }[]) => Promise<void>;
+      };
+      const logActivity = transcripts.logActivity.bind(transcripts);
+      transcripts.logActivity = async (activity) => {
+        refuseReply([activity]);
+        return logActivity(activity);
+      };
+      const logActivities = transcripts.logActivities?.bind(transcripts);
+      if (logActivities) {
+        transcripts.logActivities = async (activities) => {
+          refuseReply(activities);
+          return logActivities(activities);
+        };
+      }
+      const agent = await agentOn(stores);
+      const asked = expectReplies('msg-3', 'conv-3', 'hello');
+      const statuses: number[] = [];
+      for (let delivery = 0; delivery < 3; delivery++)
+        statuses.push((await postActivity(agent.base, asked)).status);
+      // The run dies after its save; its replay's transcript write fails (its first try): 500; the
+      // next replay logs the reply.
+      expect(statuses).toEqual([500, 500, 200]);
+      const page = await stores.transcripts.getTranscriptActivities('emulator', 'conv-3');
+      expect(page.items.map((a) => `${a.from?.id}: ${a.text}`)).toEqual([
+        `${ANA}: hello`,
+        'bot: count 1: hello',
+      ]);
     });
 
     it('answers the retry of an expectReplies message cut after its save at the rate limit with its saved reply, not the notice', async () => {
