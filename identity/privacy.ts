@@ -348,7 +348,8 @@ function keptOutbox(
   if (keepActivityOutboxOf === undefined || !Array.isArray(list)) return undefined;
   // Only that turn's entry: the others' answers are the customer's too, and no retry of theirs is due.
   const own = (list as { id?: unknown }[]).find((entry) => entry?.id === keepActivityOutboxOf);
-  return own ? { [ACTIVITY_OUTBOX_PROPERTY]: [own] } : undefined;
+  // Marked, so the conversation's next save drops it: that save lifts the time to live it is kept for.
+  return own ? { [ACTIVITY_OUTBOX_PROPERTY]: [{ ...own, erased: true }] } : undefined;
 }
 
 /** The audits a member took part in, oldest first. */

@@ -35,6 +35,12 @@ export interface ActivityOutbox {
   /** Absent once expired, or when it was larger than {@link MAX_ACTIVITY_ANSWER_BYTES}. */
   replies?: Partial<Activity>[];
   work?: Record<string, unknown>;
+  /**
+   * Kept by "forget me" through the erase of its conversation (identity/privacy.ts), for that turn's
+   * retry only: the conversation's next save drops its answer and work, whatever `until` says, so they
+   * never outlive the erased conversation's time to live (that save lifts it).
+   */
+  erased?: true;
 }
 
 /** The outbox of a turn run in its request, from its queued-turn form and the claim it ran under. */
@@ -71,12 +77,16 @@ export function keepActivityOutbox(data: Record<string, unknown>, outbox: Activi
   data[ACTIVITY_OUTBOX_PROPERTY] = list;
 }
 
-/** Drops the answers (and work) that expired from the document, keeping their ids. */
+/**
+ * Drops the answers (and work) that expired from the document, and those an erase kept, keeping their
+ * ids: a retry is still told the turn was processed.
+ */
 export function expireActivityOutboxes(data: Record<string, unknown>, now: number): void {
   const list = outboxes(data);
-  if (!list.some((kept) => kept.until <= now && (kept.replies || kept.work))) return;
+  const gone = (kept: ActivityOutbox) => kept.until <= now || kept.erased === true;
+  if (!list.some((kept) => gone(kept) && (kept.replies || kept.work))) return;
   data[ACTIVITY_OUTBOX_PROPERTY] = list.map((kept) =>
-    kept.until <= now ? { id: kept.id, until: kept.until } : kept,
+    gone(kept) ? { id: kept.id, until: kept.until } : kept,
   );
 }
 

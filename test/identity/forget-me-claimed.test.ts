@@ -37,7 +37,7 @@ const backends: [string, () => StoresOptions][] = [
 ];
 
 describe.each(backends)('"forget me" confirmed by a message answered in its request (%s)', (_, backend) => {
-  it('keeps the customer forgotten, and answers the goodbye, when the platform retries a confirmation whose transcript write failed', async () => {
+  it('keeps the customer forgotten, and answers the goodbye, when the platform retries a confirmation whose transcript write failed; the next save drops what was kept for it', async () => {
     const stores = await createStores({ ...backend(), prefix: `forget-${randomUUID().slice(0, 8)}` });
     cleanups.push(() => stores.close());
     const transcripts = new FlakyTranscripts();
@@ -108,5 +108,15 @@ describe.each(backends)('"forget me" confirmed by a message answered in its requ
     expect(await say('in-2', 'yes')).toEqual(['Done: I forgot you.']);
     expect(runs).toBe(2);
     expect(await identity.members.findByKey('webchat:anon-ana')).toBeUndefined();
+
+    // Ana writes again in the same conversation within the answer's two minutes: that save lifts the
+    // kept document's time to live, so it drops the goodbye and the erase's work, keeping the id. A
+    // later retry of the goodbye still gets it (the answer its delivery recorded), and is not run.
+    expect(await say('in-3', 'hello again')).toEqual(['How can I help?']);
+    const after = (await storage.read([CONVERSATION]))[CONVERSATION] as Record<string, unknown>;
+    const kept = (after.activityOutbox as Record<string, unknown>[]).find((entry) => entry.id === 'in-2');
+    expect(Object.keys(kept ?? {}).sort()).toEqual(['id', 'until']);
+    expect(await say('in-2', 'yes')).toEqual(['Done: I forgot you.']);
+    expect(runs).toBe(3);
   });
 });
