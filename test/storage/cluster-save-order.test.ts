@@ -295,6 +295,28 @@ describe("a cut save's pending record in a member's hash on a Redis Cluster", ()
     expect(restoredBeforeTurn(read)).toBe(false);
   });
 
+  it('does not roll a write back on the next run of a turn cut again after that write', async () => {
+    const { client, storage, redisKey } = await cutAtVisits2();
+    // A writer that leaves the record in place (an older release, a repair script) changes the member.
+    await client.hSet(redisKey, {
+      e: 'old-release-etag',
+      d: JSON.stringify({ visits: 2, email: 'new@example.com' }),
+    });
+    const second = (await storage.read([member], { turn: 'T' }))[member];
+    expect(second).toMatchObject({ email: 'new@example.com' });
+    const cutAgain = dieAtScriptOn('/conversations/');
+    void storage.write(
+      { [member]: { ...second, visits: 3 }, [conversation]: { step: 1 } },
+      { turn: { id: 'T', keys: [member] } },
+    );
+    await cutAgain;
+    RedisScript.prototype.run = run;
+    expect((await storage.read([member], { turn: 'T' }))[member]).toMatchObject({
+      email: 'new@example.com',
+      visits: 2,
+    });
+  });
+
   it("keeps a cut turn's record when another turn's save over the member is undone on a conflict", async () => {
     const { storage } = await cutAtVisits2();
     const save = storage.write(
