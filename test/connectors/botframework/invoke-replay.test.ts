@@ -3,57 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StoreItems } from 'botbuilder';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createStores, type Stores, type StoresOptions } from '../../../storage/stores.js';
-import type { StorageWriteOptions } from '../../../storage/types.js';
+import type { StoresOptions } from '../../../storage/stores.js';
 import { startDoomedServer } from '../../support/doomed-server.js';
-import {
-  emulatorActivity,
-  type InvokeAgent,
-  type InvokeAgentOptions,
-  postActivity,
-  startInvokeAgent,
-} from '../../support/invoke-agent.js';
+import { emulatorActivity, postActivity } from '../../support/invoke-agent.js';
+import { ANA, cutTurn, texts, useInvokeFixtures } from '../../support/invoke-fixtures.js';
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  cleanups = [];
-});
+const { storesOn, agentOn, cleanups } = useInvokeFixtures('replay');
 
-async function storesOn(options: StoresOptions, prefix = `replay-${randomUUID().slice(0, 8)}`) {
-  const stores = await createStores({ ...options, prefix });
-  cleanups.push(() => stores.close());
-  return stores;
-}
-
-async function agentOn(stores: Stores, options: InvokeAgentOptions = {}): Promise<InvokeAgent> {
-  const agent = await startInvokeAgent(stores, options);
-  cleanups.push(() => agent.close());
-  return agent;
-}
-
-/**
- * The turn whose state save contains `marker` is cut once, the way a process dies: right `after` its
- * save landed (before the dedupe stage records it done), or `before` it was sent.
- */
-function cutTurn(stores: Stores, marker: string, when: 'after' | 'before'): void {
-  const write = stores.storage.write.bind(stores.storage);
-  let armed = true;
-  stores.storage.write = async (changes: StoreItems, options?: StorageWriteOptions) => {
-    const hit = armed && JSON.stringify(changes).includes(marker);
-    if (hit) armed = false;
-    if (hit && when === 'before') throw new Error('the process died before its save');
-    await write(changes, options);
-    if (hit) throw new Error('the process died after its save');
-  };
-}
-
-/** The identity key of the Emulator's user-7, who sends every activity here. */
-const ANA = 'emulator:user-7';
-
-const texts = (body: unknown) => (body as { activities: { text: string }[] }).activities.map((a) => a.text);
 const sum = (points: number[]) => points.reduce((total, delta) => total + delta, 0);
 
 const backends: [string, () => StoresOptions][] = [

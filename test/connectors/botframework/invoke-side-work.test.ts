@@ -1,50 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import type { StoreItems } from 'botbuilder';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createStores, type Stores, type StoresOptions } from '../../../storage/stores.js';
-import type { StorageWriteOptions } from '../../../storage/types.js';
-import {
-  emulatorActivity,
-  type InvokeAgent,
-  type InvokeAgentOptions,
-  postActivity,
-  startInvokeAgent,
-} from '../../support/invoke-agent.js';
+import { describe, expect, inject, it } from 'vitest';
+import type { Stores, StoresOptions } from '../../../storage/stores.js';
+import { emulatorActivity, postActivity } from '../../support/invoke-agent.js';
+import { ANA, cutTurn, texts, useInvokeFixtures } from '../../support/invoke-fixtures.js';
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  cleanups = [];
-});
-
-async function storesOn(options: StoresOptions): Promise<Stores> {
-  const stores = await createStores({ ...options, prefix: `side-${randomUUID().slice(0, 8)}` });
-  cleanups.push(() => stores.close());
-  return stores;
-}
-
-async function agentOn(stores: Stores, options: InvokeAgentOptions = {}): Promise<InvokeAgent> {
-  const agent = await startInvokeAgent(stores, options);
-  cleanups.push(() => agent.close());
-  return agent;
-}
+const { storesOn, agentOn } = useInvokeFixtures('side');
 
 /** The turn whose state save contains `marker` dies once right after its save landed. */
-function cutAfterSave(stores: Stores, marker: string): void {
-  const write = stores.storage.write.bind(stores.storage);
-  let armed = true;
-  stores.storage.write = async (changes: StoreItems, options?: StorageWriteOptions) => {
-    const hit = armed && JSON.stringify(changes).includes(marker);
-    if (hit) armed = false;
-    await write(changes, options);
-    if (hit) throw new Error('the process died after its save');
-  };
-}
-
-/** The identity key of the Emulator's user-7, who sends every activity here. */
-const ANA = 'emulator:user-7';
-
-const texts = (body: unknown) => (body as { activities: { text: string }[] }).activities.map((a) => a.text);
+const cutAfterSave = (stores: Stores, marker: string) => cutTurn(stores, marker, 'after');
 
 const expectReplies = (id: string, conversationId: string, text: string) =>
   emulatorActivity(id, conversationId, {
