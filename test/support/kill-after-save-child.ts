@@ -9,30 +9,17 @@
  * pipeline, or with AGENT=1 the composed Relevo agent. Env: REDIS_URL or REDIS_CLUSTER_URLS,
  * REDIS_KEY_PREFIX. Prints `listening <base url>` once it serves.
  */
-import type { StoreItems } from 'botbuilder';
 import { composeAgent } from '../../bots/compose-agent.js';
 import { loadConfig } from '../../bots/config.js';
 import { createPipeline } from '../../bots/pipeline.js';
 import { silentLogger } from '../../core/logger.js';
 import { RedisScript } from '../../storage/redis-script.js';
 import { StateMiddleware } from '../../storage/state-middleware.js';
-import { createStores } from '../../storage/stores.js';
-import type { StorageWriteOptions } from '../../storage/types.js';
 import { stepBot } from './step-bot.js';
 import { startWebChatServer } from './webchat-server.js';
+import { storesKilledAfterSave } from './stores-killed-after-save.js';
 
-const killAfterSaving = process.env.KILL_AFTER_SAVING ?? '';
-const stores = await createStores({
-  redisUrl: process.env.REDIS_URL,
-  redisClusterUrls: process.env.REDIS_CLUSTER_URLS?.split(','),
-  prefix: process.env.REDIS_KEY_PREFIX ?? 'relevo',
-});
-const write = stores.storage.write.bind(stores.storage);
-stores.storage.write = async (changes: StoreItems, options?: StorageWriteOptions) => {
-  await write(changes, options);
-  if (killAfterSaving && JSON.stringify(changes).includes(killAfterSaving))
-    process.kill(process.pid, 'SIGKILL');
-};
+const stores = await storesKilledAfterSave();
 // KILL_BEFORE_DELETING: it dies instead of sending the first DEL whose keys contain this text.
 const killBeforeDeleting = process.env.KILL_BEFORE_DELETING;
 const redis = stores.redis as unknown as { del: (keys: string[]) => Promise<unknown> } | undefined;
