@@ -44,6 +44,20 @@ describe('a web chat process killed between a turn’s state save and its commit
     return survivor.base;
   }
 
+  /** A server process on `env` that kills itself as `env` says, and its customer (a fresh conversation). */
+  async function doom(env: Record<string, string>) {
+    const first = await startDoomedServer(env);
+    doomed = first.server.child;
+    return { first, customer: await customerOf(first.base) };
+  }
+
+  /** Waits until the doomed server died of its own SIGKILL. */
+  async function killed(first: Awaited<ReturnType<typeof startDoomedServer>>) {
+    await first.server.exited();
+    expect(first.server.child.signalCode).toBe('SIGKILL');
+    doomed = undefined;
+  }
+
   async function until(condition: () => Promise<boolean>) {
     const deadline = Date.now() + 15_000;
     while (!(await condition()) && Date.now() < deadline) await sleep(100);
@@ -54,18 +68,14 @@ describe('a web chat process killed between a turn’s state save and its commit
     async (_name, storesOptions, env) => {
       const prefix = `kill-${randomUUID().slice(0, 8)}`;
       // The process dies once the step-2 state is saved, before the replies and the entry's removal.
-      const first = await startDoomedServer({
+      const { first, customer } = await doom({
         ...env(),
         REDIS_KEY_PREFIX: prefix,
         KILL_AFTER_SAVING: '"step":2',
       });
-      doomed = first.server.child;
-      const customer = await customerOf(first.base);
       expect((await customer.post(first.base, 'hello')).status).toBe(200);
       await customer.post(first.base, 'yes please').catch(() => undefined);
-      await first.server.exited();
-      expect(first.server.child.signalCode).toBe('SIGKILL');
-      doomed = undefined;
+      await killed(first);
 
       const stores = await createStores({ ...storesOptions(), prefix });
       const base = await takeOver(stores, async (on) => {
@@ -95,19 +105,15 @@ describe('a web chat process killed between a turn’s state save and its commit
     const prefix = `kill-${randomUUID().slice(0, 8)}`;
     // The customer's state (their message count) sits in another slot than the conversation's (the
     // dialog's step and the outbox), written first: the process dies right after that part landed.
-    const first = await startDoomedServer({
+    const { first, customer } = await doom({
       REDIS_CLUSTER_URLS: inject('redisClusterUrls').join(','),
       REDIS_KEY_PREFIX: prefix,
       COUNT_MESSAGES: '1',
       KILL_AFTER_PART: '"messages":2',
     });
-    doomed = first.server.child;
-    const customer = await customerOf(first.base);
     expect((await customer.post(first.base, 'hello')).status).toBe(200);
     await customer.post(first.base, 'yes please').catch(() => undefined);
-    await first.server.exited();
-    expect(first.server.child.signalCode).toBe('SIGKILL');
-    doomed = undefined;
+    await killed(first);
 
     const stores = await createStores({ redisClusterUrls: inject('redisClusterUrls'), prefix });
     const base = await takeOver(stores, async (on) => {
@@ -132,22 +138,18 @@ describe('a web chat process killed between a turn’s state save and its commit
     const prefix = `kill-${randomUUID().slice(0, 8)}`;
     // The answer "5" is saved in the member's survey state (their slot) before the conversation's dialog
     // state (its slot): the process dies right after the member's part landed.
-    const first = await startDoomedServer({
+    const { first, customer } = await doom({
       REDIS_CLUSTER_URLS: inject('redisClusterUrls').join(','),
       REDIS_KEY_PREFIX: prefix,
       AGENT: '1',
       KILL_AFTER_PART: '"csat":[{"score":5',
     });
-    doomed = first.server.child;
-    const customer = await customerOf(first.base);
     for (const text of ['Hi', 'Where is my order?', 'ORD-100002', 'no thanks']) {
       expect((await customer.post(first.base, text)).status).toBe(200);
     }
     expect(await customer.messages(first.base)).toContain('How would you rate this conversation?');
     await customer.post(first.base, '5').catch(() => undefined);
-    await first.server.exited();
-    expect(first.server.child.signalCode).toBe('SIGKILL');
-    doomed = undefined;
+    await killed(first);
 
     const stores = await createStores({ redisClusterUrls: inject('redisClusterUrls'), prefix });
     const base = await takeOver(stores, async (on) => {
@@ -175,20 +177,16 @@ describe('a web chat process killed between a turn’s state save and its commit
   it('answers a trivia move of the composed agent once, for the question it was made on', async () => {
     const prefix = `kill-${randomUUID().slice(0, 8)}`;
     // The process dies once the move on question 1 is saved (its answer asks question 2), before the commit.
-    const first = await startDoomedServer({
+    const { first, customer } = await doom({
       REDIS_URL: inject('redisUrl'),
       REDIS_KEY_PREFIX: prefix,
       AGENT: '1',
       KILL_AFTER_SAVING: 'Question 2 of 5',
     });
-    doomed = first.server.child;
-    const customer = await customerOf(first.base);
     expect((await customer.post(first.base, 'I want to play trivia')).status).toBe(200);
     expect((await customer.messages(first.base)).at(-1)).toMatch(/^Question 1 of 5/);
     await customer.post(first.base, '1').catch(() => undefined);
-    await first.server.exited();
-    expect(first.server.child.signalCode).toBe('SIGKILL');
-    doomed = undefined;
+    await killed(first);
 
     const stores = await createStores({ redisUrl: inject('redisUrl'), prefix });
     const base = await takeOver(stores, async (on) => {
