@@ -36,6 +36,19 @@ function dieAtScriptOn(where: string): Promise<void> {
   });
 }
 
+/** The survey turn, cut as its process dies writing the conversation's part (the member's landed). */
+async function cutSurveyTurn() {
+  const turn = await surveyTurn();
+  const cutReached = dieAtScriptOn('/conversations/');
+  void new CollectingAdapter({ pipeline: [turn.state] }).processActivity(turn.activity, turn.logic, {
+    id: 'in-1',
+    attempt: 1,
+  });
+  await cutReached;
+  RedisScript.prototype.run = run;
+  return turn;
+}
+
 /** A storage of its own per test, and a turn that moves a dialog (conversation) and a survey (member). */
 async function surveyTurn() {
   const storage = new RedisStorage(await redis.connect(), { prefix: `${redis.prefix}-${randomUUID()}` });
@@ -109,14 +122,7 @@ describe('a queued turn whose save a killed process cut between two Redis Cluste
   });
 
   it('starts again from the state before the cut when its run again meets a conflict too', async () => {
-    const { storage, state, logic, activity, userKey, conversationKey } = await surveyTurn();
-    const cutReached = dieAtScriptOn('/conversations/');
-    void new CollectingAdapter({ pipeline: [state] }).processActivity(activity, logic, {
-      id: 'in-1',
-      attempt: 1,
-    });
-    await cutReached;
-    RedisScript.prototype.run = run;
+    const { storage, state, logic, activity, userKey, conversationKey } = await cutSurveyTurn();
     // During the run again, a turn outside the queue (an invoke) saves the conversation: the save of
     // the run again writes the member's part, meets the conflict on the conversation's and undoes it.
     let invoked = false;
@@ -166,14 +172,7 @@ describe('a queued turn whose save a killed process cut between two Redis Cluste
   });
 
   it("keeps what another conversation's turn wrote to the member between the cut and the run again", async () => {
-    const { storage, state, logic, activity, userKey, conversationKey } = await surveyTurn();
-    const cutReached = dieAtScriptOn('/conversations/');
-    void new CollectingAdapter({ pipeline: [state] }).processActivity(activity, logic, {
-      id: 'in-1',
-      attempt: 1,
-    });
-    await cutReached;
-    RedisScript.prototype.run = run;
+    const { storage, state, logic, activity, userKey, conversationKey } = await cutSurveyTurn();
     // The member's other conversation (another channel's, say) saves a turn in another process.
     const elsewhere = new CollectingAdapter({ pipeline: [state] });
     const linked = state.userProperty<string>('linkedOrder');
@@ -220,14 +219,7 @@ describe('a queued turn whose save a killed process cut between two Redis Cluste
   });
 
   it('does not start a turn of another conversation with the same activity id from before the cut', async () => {
-    const { state, logic, activity } = await surveyTurn();
-    const cutReached = dieAtScriptOn('/conversations/');
-    void new CollectingAdapter({ pipeline: [state] }).processActivity(activity, logic, {
-      id: 'in-1',
-      attempt: 1,
-    });
-    await cutReached;
-    RedisScript.prototype.run = run;
+    const { state, logic, activity } = await cutSurveyTurn();
     // Activity ids are unique within a conversation only: the member's other conversation has one too.
     const elsewhere = new CollectingAdapter({ pipeline: [state] });
     const conversation = { id: `elsewhere-${randomUUID()}` } as Activity['conversation'];
