@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Activity, ResourceResponse, Storage, TurnContext } from 'botbuilder';
 import type { TurnLogic } from '../../core/channel.js';
 import { parseIdentityKey } from '../../core/identity-key.js';
@@ -131,22 +131,41 @@ export class EmailAdapter extends RelevoAdapter implements InboxHandler {
     for (const activity of activities) {
       const conversationId = activity.conversation?.id ?? context.activity.conversation?.id ?? '';
       const thread = (await this.threads.get(conversationId)) ?? fallbackThread(activity);
-      const messageId = `<${this.options.newId?.() ?? randomUUID()}@${this.domain}>`;
       const mail = toMailMessage(activity, thread, {
         fromAddress: this.options.fromAddress,
         defaultFromName: this.options.botName,
-        messageId,
+        // Named as it is sent: a queued turn's reply after its key (see messageId below).
+        messageId: '',
         isAutomatic,
       });
       if (!mail) {
         responses.push({ id: '' });
         continue;
       }
-      const sentId = await this.sendOnce(context, () => this.options.sender.send(mail));
+      const sentId = await this.sendOnce(context, (replyKey) =>
+        this.options.sender.send({ ...mail, messageId: this.messageId(replyKey) }),
+      );
       await this.threads.recordOutbound(conversationId, thread, sentId);
       responses.push({ id: sentId });
     }
     return responses;
+  }
+
+  /**
+   * A reply's Message-ID. A queued turn's reply is named after its key (the inbound message and the
+   * reply's place in the turn), so if a run is killed between the SMTP server's acceptance and our
+   * record of it, the run again sends the same message under the same Message-ID, and mail programs
+   * that collapse duplicates by it (Gmail, Outlook, Sieve `duplicate`) show it once. Other replies (an
+   * agent's, proactive) get a random one.
+   */
+  private messageId(replyKey: string | undefined): string {
+    const unique = replyKey
+      ? createHash('sha256')
+          .update(`${this.options.fromAddress}\n${replyKey}`)
+          .digest('base64url')
+          .slice(0, 32)
+      : (this.options.newId?.() ?? randomUUID());
+    return `<${unique}@${this.domain}>`;
   }
 }
 

@@ -85,7 +85,7 @@ export abstract class RelevoAdapter extends BotAdapter {
   /** Sends one reply once across the runs of a queued turn (see {@link SentReplies.send}). */
   protected sendOnce(
     context: TurnContext,
-    send: () => Promise<string>,
+    send: (replyKey?: string) => Promise<string>,
     options: { atMostOnce?: boolean } = {},
   ): Promise<string> {
     return this.sentReplies ? this.sentReplies.send(context, send, options) : send();

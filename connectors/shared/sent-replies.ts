@@ -24,7 +24,9 @@ export class SentReplies {
   ) {}
 
   /**
-   * Sends one reply with `send` (which resolves with the platform's id of it). In a turn from the
+   * Sends one reply with `send` (which resolves with the platform's id of it, and is given the reply's
+   * key when it has one, so a platform that identifies messages by the sender's id can name a resent
+   * reply as the first: email's Message-ID). In a turn from the
    * durable inbound queue the reply is keyed by the inbound id and its index in the turn
    * (`reply:<channel>:<inbound id>:<n>`) and recorded with its platform id once the platform took it;
    * a later run of the same turn answers that id instead of sending again. The platforms take no
@@ -36,7 +38,7 @@ export class SentReplies {
    */
   async send(
     context: TurnContext,
-    send: () => Promise<string>,
+    send: (replyKey?: string) => Promise<string>,
     options: { atMostOnce?: boolean } = {},
   ): Promise<string> {
     const inbound = inboundDelivery(context);
@@ -51,7 +53,7 @@ export class SentReplies {
     if (options.atMostOnce) {
       if (!(await this.store.claim(key, SENT_REPLY_TTL_MS, ''))) return '';
       try {
-        return await send();
+        return await send(key);
       } catch (error) {
         // Refused, so not posted: a later run may try again.
         await this.store.release(key).catch(() => {});
@@ -63,7 +65,7 @@ export class SentReplies {
     const later = inbound ? inbound.attempt > 1 : claimed?.replayedUntil !== undefined;
     const sent = later ? await this.store.valueOf(key) : undefined;
     if (sent !== undefined) return sent;
-    const id = await send();
+    const id = await send(key);
     await this.store.claim(key, SENT_REPLY_TTL_MS, id).catch((error: unknown) => {
       // The reply is out: failing the turn now would only send it again.
       this.logger.warn({ err: error, key }, 'could not record a sent reply');

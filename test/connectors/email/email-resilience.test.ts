@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStores } from '../../../storage/stores.js';
+import type { IdempotencyStore } from '../../../storage/types.js';
 import { type DovecotServer, startDovecot } from '../../support/dovecot.js';
 import { type CapturingSmtpServer, startSmtpServer } from '../../support/smtp-server.js';
 import { type BotLog, echoBot, eventually, type Harness, rawMail, startChannel } from './harness.js';
@@ -12,7 +13,7 @@ const proxies: TcpProxy[] = [];
 
 beforeAll(async () => {
   [dovecot, smtp] = await Promise.all([
-    startDovecot(['batch', 'resync', 'outage', 'idle']),
+    startDovecot(['batch', 'resync', 'outage', 'idle', 'resend']),
     startSmtpServer(),
   ]);
 });
@@ -162,5 +163,56 @@ describe('email channel resilience', () => {
     expect(proxy.idleCommands - start).toBeGreaterThanOrEqual(3);
     await dovecot.append('idle', rawMail({ from: customer, messageId: '<idle-1@x>', text: 'still there?' }));
     await eventually(() => repliesTo(customer).length === 1);
+  });
+
+  it('sends a reply again under the same Message-ID when its run died before recording it, so mail programs show it once', async () => {
+    const customer = 'resend@example.com';
+    const stores = await createStores();
+    // The run is cut between the SMTP server's acceptance and our record of it: the record fails, then
+    // the turn fails, and the queue runs it again.
+    let recordsRefused = 0;
+    const idempotency: IdempotencyStore = {
+      claim: (key, ttlMs, value) => {
+        if (key.startsWith('reply:') && recordsRefused === 0) {
+          recordsRefused += 1;
+          return Promise.reject(new Error('connection lost'));
+        }
+        return stores.idempotency.claim(key, ttlMs, value);
+      },
+      valueOf: (key) => stores.idempotency.valueOf(key),
+      release: (key) => stores.idempotency.release(key),
+    };
+    let runs = 0;
+    const harness = await startChannel(
+      dovecot,
+      smtp,
+      'resend',
+      async (context) => {
+        if (context.activity.type !== 'message') return;
+        runs += 1;
+        await context.sendActivity(`Your order ships tomorrow (run ${runs}).`);
+        await context.sendActivity('Anything else?');
+        if (runs === 1) throw new Error('killed');
+      },
+      { stores: { ...stores, idempotency } },
+    );
+    harnesses.push(harness);
+    await dovecot.append(
+      'resend',
+      rawMail({ from: customer, messageId: '<resend-1@x>', text: 'where is it?' }),
+    );
+    await eventually(() => runs === 2 && repliesTo(customer).length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const [first, second, again] = repliesTo(customer).map((mail) => mail.parsed);
+    expect(recordsRefused).toBe(1);
+    expect(first?.text).toContain('run 1');
+    expect(second?.text).toContain('Anything else?');
+    // Sent again by the second run, under the first's Message-ID; "Anything else?" was recorded, so not again.
+    expect(again?.text).toContain('run 2');
+    expect(again?.messageId).toBe(first?.messageId);
+    expect(second?.messageId).not.toBe(first?.messageId);
+    expect(first?.messageId).toMatch(/^<[\w-]{32}@relevo\.test>$/);
+    expect(repliesTo(customer)).toHaveLength(3);
   });
 });
