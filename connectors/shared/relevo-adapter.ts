@@ -14,7 +14,7 @@ import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import type { IdempotencyStore } from '../../storage/types.js';
 import { releaseTurnContext } from './release-turn.js';
-import { SentReplies } from './sent-replies.js';
+import { type SendOptions, SentReplies } from './sent-replies.js';
 
 export interface RelevoAdapterOptions {
   logger?: Logger;
@@ -86,7 +86,7 @@ export abstract class RelevoAdapter extends BotAdapter {
   protected sendOnce(
     context: TurnContext,
     send: (replyKey?: string) => Promise<string>,
-    options: { atMostOnce?: boolean } = {},
+    options: SendOptions = {},
   ): Promise<string> {
     return this.sentReplies ? this.sentReplies.send(context, send, options) : send();
   }

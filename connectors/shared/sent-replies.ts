@@ -10,6 +10,16 @@ const REPLY_INDEX = Symbol('relevo.replyIndex');
 /** How long a sent reply is remembered: longer than a queued turn can be run again. */
 const SENT_REPLY_TTL_MS = 2 * 24 * 60 * 60 * 1000;
 
+export interface SendOptions {
+  /** Claim the reply before sending it: lost rather than doubled if the process dies meanwhile. */
+  atMostOnce?: boolean;
+  /**
+   * Asks the platform for a reply sent under `replyKey` and resolves with its id, or `undefined` when
+   * there is none. Called only on a later run of the turn, for a reply it has no record of.
+   */
+  findSent?: (replyKey: string) => Promise<string | undefined>;
+}
+
 /**
  * The replies of turns from the durable inbound queue, recorded so that a turn run again (after a
  * crash, or a reply the platform refused) sends only what its earlier runs did not. Every adapter that
@@ -30,16 +40,19 @@ export class SentReplies {
    * durable inbound queue the reply is keyed by the inbound id and its index in the turn
    * (`reply:<channel>:<inbound id>:<n>`) and recorded with its platform id once the platform took it;
    * a later run of the same turn answers that id instead of sending again. The platforms take no
-   * idempotency key, so a process killed between the platform's answer and the record repeats that
-   * one reply. With `atMostOnce` (a public post) the reply is claimed before it is sent instead: a
-   * process killed while sending it loses it rather than risk posting it twice. A claimed turn's
-   * replies are keyed by its activity in its conversation (`reply:activity:{<tag>}:<id>:<n>`) and looked
-   * up on its replay only. Other turns just send.
+   * idempotency key, so a process killed between the platform's answer and the record would repeat
+   * that one reply: where the platform can be asked, `findSent` (given by the adapter) looks for a
+   * reply sent under its key before a later run sends one with no record; what it finds is recorded
+   * and answered instead (Slack: the key travels in the message's metadata). A failed look sends the
+   * reply (at least once beats lost). With `atMostOnce` (a public post) the reply is claimed before it
+   * is sent instead: a process killed while sending it loses it rather than risk posting it twice. A
+   * claimed turn's replies are keyed by its activity in its conversation
+   * (`reply:activity:{<tag>}:<id>:<n>`) and looked up on its replay only. Other turns just send.
    */
   async send(
     context: TurnContext,
     send: (replyKey?: string) => Promise<string>,
-    options: { atMostOnce?: boolean } = {},
+    options: SendOptions = {},
   ): Promise<string> {
     const inbound = inboundDelivery(context);
     const claimed = inbound ? undefined : claimedActivity(context);
@@ -65,11 +78,22 @@ export class SentReplies {
     const later = inbound ? inbound.attempt > 1 : claimed?.replayedUntil !== undefined;
     const sent = later ? await this.store.valueOf(key) : undefined;
     if (sent !== undefined) return sent;
-    const id = await send(key);
+    const found = later && options.findSent ? await this.find(options.findSent, key) : undefined;
+    const id = found ?? (await send(key));
     await this.store.claim(key, SENT_REPLY_TTL_MS, id).catch((error: unknown) => {
       // The reply is out: failing the turn now would only send it again.
       this.logger.warn({ err: error, key }, 'could not record a sent reply');
     });
     return id;
+  }
+
+  /** The id of a reply an earlier run sent under `key` but did not record; none if the look failed. */
+  private async find(findSent: (replyKey: string) => Promise<string | undefined>, key: string) {
+    try {
+      return await findSent(key);
+    } catch (error) {
+      this.logger.warn({ err: error, key }, 'could not look for a sent reply: sending it, perhaps again');
+      return undefined;
+    }
   }
 }

@@ -120,7 +120,15 @@ export class SlackAdapter extends RelevoAdapter {
       switch (outbound.kind) {
         case 'post': {
           const { message } = outbound;
-          responses.push({ id: await this.sendOnce(context, () => this.client.postMessage(message)) });
+          const place = {
+            channel: message.channel,
+            threadTs: message.thread_ts,
+            oldest: answeredTs(context),
+          };
+          const id = await this.sendOnce(context, (replyKey) => this.client.postMessage(message, replyKey), {
+            findSent: (replyKey) => this.client.findReply(place, replyKey),
+          });
+          responses.push({ id });
           break;
         }
         case 'delay':
@@ -173,6 +181,15 @@ export class SlackAdapter extends RelevoAdapter {
     });
     return app;
   }
+}
+
+/**
+ * The `ts` of the message a turn answers (a customer's message, or the one whose button was clicked):
+ * the turn's replies are newer, so a look for one reads no further back.
+ */
+function answeredTs(context: TurnContext): string | undefined {
+  const slack = (context.activity.channelData as { slack?: { ts?: unknown } } | undefined)?.slack;
+  return typeof slack?.ts === 'string' ? slack.ts : context.activity.replyToId;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -21,6 +21,8 @@ export interface FakeSlack {
   readonly calls: SlackApiCall[];
   /** Every `chat.postMessage` call's arguments, in order. */
   posts(): Record<string, unknown>[];
+  /** Every `conversations.history` and `conversations.replies` call's arguments, in order. */
+  lookups(): Record<string, unknown>[];
   /** Resolves once at least `count` messages were posted; rejects after `timeoutMs`. */
   waitForPosts(count: number, timeoutMs?: number): Promise<Record<string, unknown>[]>;
   /** Answers the next `times` calls of `method` with 429 and `Retry-After: retryAfterSeconds`. */
@@ -37,13 +39,27 @@ export interface FakeSlack {
 
 export const FAKE_SLACK_BOT = { userId: 'UBOT', botId: 'BBOT', team: 'T0RELEVO' } as const;
 
+/** A message the fake keeps as Slack returns it (only what the bot posted: customers' are not known). */
+interface StoredMessage {
+  type: 'message';
+  user: string;
+  bot_id: string;
+  text: unknown;
+  ts: string;
+  thread_ts?: string;
+  metadata?: unknown;
+}
+
 /**
  * Starts the fake Slack. `auth.test` names {@link FAKE_SLACK_BOT}; `chat.postMessage` answers
- * `{ok, channel, ts, message}` with increasing `ts`; anything else is `unknown_method`.
+ * `{ok, channel, ts, message}` with increasing `ts` (now, in seconds, and a sequence number) and keeps
+ * the message; `conversations.history` and `conversations.replies` read them back (see {@link
+ * readMessages}); anything else is `unknown_method`.
  * @see https://api.slack.com/web#responses
  */
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackApiCall[] = [];
+  const messages = new Map<string, StoredMessage[]>();
   const limits = new Map<string, { times: number; retryAfterSeconds: number }>();
   const failures = new Map<string, { countdown: number; error: string }>();
   const held = new Set<string>();
@@ -99,8 +115,21 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       );
     } else if (method === 'chat.postMessage') {
       seq++;
-      const ts = `1700000${String(seq).padStart(3, '0')}.000100`;
-      res.end(JSON.stringify({ ok: true, channel: params.channel, ts, message: { text: params.text, ts } }));
+      const ts = `${Math.floor(Date.now() / 1000)}.${String(seq).padStart(6, '0')}`;
+      const message: StoredMessage = {
+        type: 'message',
+        user: FAKE_SLACK_BOT.userId,
+        bot_id: FAKE_SLACK_BOT.botId,
+        text: params.text,
+        ts,
+        ...(typeof params.thread_ts === 'string' ? { thread_ts: params.thread_ts } : {}),
+        ...(params.metadata ? { metadata: params.metadata } : {}),
+      };
+      const channel = String(params.channel);
+      messages.set(channel, [...(messages.get(channel) ?? []), message]);
+      res.end(JSON.stringify({ ok: true, channel, ts, message }));
+    } else if (method === 'conversations.history' || method === 'conversations.replies') {
+      res.end(JSON.stringify(readMessages(method, params, messages.get(String(params.channel)))));
     } else {
       res.end(JSON.stringify({ ok: false, error: 'unknown_method' }));
     }
@@ -115,6 +144,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     url: `http://127.0.0.1:${port}/api/`,
     calls,
     posts,
+    lookups: () =>
+      calls.filter((call) => call.method.startsWith('conversations.')).map((call) => call.params),
     waitForPosts: async (count, timeoutMs = 5_000) => {
       const deadline = Date.now() + timeoutMs;
       while (posts().length < count) {
@@ -137,6 +168,75 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   };
 }
 
+/**
+ * `conversations.history` (the channel's messages outside threads, newest first) or
+ * `conversations.replies` (the thread `ts`'s replies, oldest first), after `oldest` and up to `latest`
+ * (both exclusive unless `inclusive`), `limit` (default 100) a page, paged by an opaque `cursor`.
+ * `metadata` is shown only with `include_all_metadata`. Unknown channels read as empty.
+ * @see https://api.slack.com/methods/conversations.history
+ * @see https://api.slack.com/methods/conversations.replies
+ */
+function readMessages(
+  method: string,
+  params: Record<string, unknown>,
+  stored: StoredMessage[] = [],
+): Record<string, unknown> {
+  if (typeof params.channel !== 'string') return { ok: false, error: 'channel_not_found' };
+  const thread = method === 'conversations.replies' ? params.ts : undefined;
+  if (method === 'conversations.replies' && typeof thread !== 'string') {
+    return { ok: false, error: 'invalid_arguments' };
+  }
+  for (const bound of ['oldest', 'latest'] as const) {
+    const value = params[bound];
+    if (value !== undefined && !/^\d+(\.\d+)?$/.test(String(value))) {
+      return { ok: false, error: `invalid_ts_${bound}` };
+    }
+  }
+  const offset =
+    typeof params.cursor === 'string'
+      ? Number(/^offset:(\d+)$/.exec(Buffer.from(params.cursor, 'base64').toString())?.[1])
+      : 0;
+  if (!Number.isInteger(offset)) return { ok: false, error: 'invalid_cursor' };
+  const inclusive = params.inclusive === 'true' || params.inclusive === true;
+  const after = (ts: string, bound: unknown) =>
+    typeof bound !== 'string' || (inclusive ? compareTs(ts, bound) >= 0 : compareTs(ts, bound) > 0);
+  const before = (ts: string, bound: unknown) =>
+    typeof bound !== 'string' || (inclusive ? compareTs(ts, bound) <= 0 : compareTs(ts, bound) < 0);
+  const all = stored
+    .filter((message) =>
+      thread === undefined
+        ? message.thread_ts === undefined || message.thread_ts === message.ts
+        : message.thread_ts === thread || message.ts === thread,
+    )
+    .filter((message) => after(message.ts, params.oldest) && before(message.ts, params.latest))
+    .sort((a, b) => (thread === undefined ? compareTs(b.ts, a.ts) : compareTs(a.ts, b.ts)));
+  const withMetadata = params.include_all_metadata === 'true' || params.include_all_metadata === true;
+  const limit = Number(params.limit ?? 100) || 100;
+  const page = all
+    .slice(offset, offset + limit)
+    .map(({ metadata, ...message }) => (withMetadata && metadata ? { ...message, metadata } : message));
+  const hasMore = offset + limit < all.length;
+  return {
+    ok: true,
+    messages: page,
+    has_more: hasMore,
+    ...(thread === undefined ? { pin_count: 0 } : {}),
+    ...(hasMore
+      ? { response_metadata: { next_cursor: Buffer.from(`offset:${offset + limit}`).toString('base64') } }
+      : {}),
+  };
+}
+
+/** Orders two `ts` values (`<seconds>.<microseconds>`) without the rounding of floating point. */
+function compareTs(a: string, b: string): number {
+  const value = (ts: string) => {
+    const [seconds = '0', fraction = ''] = ts.split('.');
+    return BigInt(seconds) * 1_000_000n + BigInt(fraction.padEnd(6, '0').slice(0, 6) || '0');
+  };
+  const difference = value(a) - value(b);
+  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
+}
+
 function read(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -146,12 +246,12 @@ function read(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** Form or JSON arguments, as Slack accepts both; JSON-valued form fields (`blocks`) are parsed. */
+/** Form or JSON arguments, as Slack accepts both; JSON-valued form fields (`blocks`, `metadata`) parsed. */
 function decode(raw: string, contentType: string | undefined): Record<string, unknown> {
   if ((contentType ?? '').startsWith('application/json')) return JSON.parse(raw || '{}');
   const params: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(raw)) {
-    params[key] = key === 'blocks' || key === 'attachments' ? JSON.parse(value) : value;
+    params[key] = ['blocks', 'attachments', 'metadata'].includes(key) ? JSON.parse(value) : value;
   }
   delete params.token;
   return params;

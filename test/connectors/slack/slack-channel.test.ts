@@ -152,6 +152,11 @@ describe('the Slack channel', () => {
             ],
           },
         ],
+        // The reply's key, for a run of the turn again to find it (reply-lookup.test.ts).
+        metadata: {
+          event_type: 'relevo_reply',
+          event_payload: { reply_key: expect.stringMatching(/^reply:slack:Ev\w+:0$/) },
+        },
       },
     ]);
     expect(slack.calls.find((call) => call.method === 'chat.postMessage')?.token).toBe('xoxb-test-token');

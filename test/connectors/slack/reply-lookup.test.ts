@@ -1,0 +1,192 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpServer } from '../../../bots/http-server.js';
+import type { TurnLogic } from '../../../core/channel.js';
+import { InFlightWork } from '../../../core/in-flight.js';
+import type { Logger } from '../../../core/logger.js';
+import { createSlackChannel } from '../../../connectors/slack/index.js';
+import { createStores } from '../../../storage/stores.js';
+import type { IdempotencyStore } from '../../../storage/types.js';
+import {
+  FAKE_SLACK_BOT,
+  type FakeSlack,
+  signedSlackRequest,
+  startFakeSlack,
+} from '../../support/fake-slack.js';
+
+const SECRET = 'test-signing-secret-0123456789';
+const TEAM = FAKE_SLACK_BOT.team;
+/** The customer's message: older than anything the fake Slack posts (its `ts` is now). */
+const ASKED_TS = '1700000000.000200';
+
+let slack: FakeSlack;
+let closers: (() => Promise<void>)[] = [];
+let warnings: string[] = [];
+
+const logger: Logger = {
+  debug() {},
+  info() {},
+  warn(obj, msg) {
+    warnings.push(typeof obj === 'string' ? obj : (msg ?? ''));
+  },
+  error() {},
+  child: () => logger,
+};
+
+/**
+ * The bot of a run cut between Slack's answer and our record: it answers twice, and its first run
+ * fails after that, so the queue runs the turn again.
+ */
+function cutFirstRun(): { bot: TurnLogic; runs: () => number } {
+  let runs = 0;
+  return {
+    runs: () => runs,
+    bot: async (context) => {
+      if (context.activity.type !== 'message') return;
+      runs += 1;
+      await context.sendActivity('Your order ships tomorrow.');
+      await context.sendActivity('Anything else?');
+      if (runs === 1) throw new Error('killed');
+    },
+  };
+}
+
+/**
+ * The Slack channel on its own server and memory stores whose record of the first sent reply fails
+ * (the connection to Redis drops as the record is written), with the queue taking a failed turn up
+ * again after 300 ms.
+ */
+async function start(bot: TurnLogic): Promise<{ base: string; recordsRefused: () => number }> {
+  const stores = await createStores();
+  let refused = 0;
+  const idempotency: IdempotencyStore = {
+    claim: (key, ttlMs, value) => {
+      if (key.startsWith('reply:') && refused === 0) {
+        refused += 1;
+        return Promise.reject(new Error('connection lost'));
+      }
+      return stores.idempotency.claim(key, ttlMs, value);
+    },
+    valueOf: (key) => stores.idempotency.valueOf(key),
+    release: (key) => stores.idempotency.release(key),
+  };
+  const inFlight = new InFlightWork();
+  const channel = createSlackChannel({
+    signingSecret: SECRET,
+    botToken: 'xoxb-test-token',
+    apiUrl: slack.url,
+    logger,
+    inFlight,
+    pipeline: [],
+    bot,
+    stores: { ...stores, idempotency },
+    visibilityMs: 300,
+  });
+  const server = createHttpServer(logger);
+  channel.mount(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await channel.start();
+  closers.push(async () => {
+    await channel.close();
+    await inFlight.drain(5_000);
+    server.server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await stores.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  return { base: `http://127.0.0.1:${port}`, recordsRefused: () => refused };
+}
+
+function deliver(base: string, event: Record<string, unknown>, eventId: string) {
+  const body = JSON.stringify({ team_id: TEAM, type: 'event_callback', event_id: eventId, event });
+  return fetch(`${base}/slack/events`, signedSlackRequest(SECRET, body));
+}
+
+const dm = { type: 'message', channel: 'D0LOOKUP', channel_type: 'im', user: 'U0ANA', ts: ASKED_TS };
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const texts = () => slack.posts().map((message) => message.text);
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+});
+afterAll(async () => {
+  await slack.close();
+});
+beforeEach(() => {
+  slack.calls.length = 0;
+  warnings = [];
+});
+afterEach(async () => {
+  await Promise.all(closers.map((close) => close()));
+  closers = [];
+});
+
+describe('a Slack reply whose run died before recording it', () => {
+  it('is found in the DM by its key on the next run and not posted again', async () => {
+    const { bot, runs } = cutFirstRun();
+    const { base, recordsRefused } = await start(bot);
+    expect((await deliver(base, { ...dm, text: 'where is it?' }, 'EvLOOKUP1')).status).toBe(200);
+    await until(() => runs() === 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(recordsRefused()).toBe(1);
+    expect(texts()).toEqual(['Your order ships tomorrow.', 'Anything else?']);
+    // Each reply carries its key and nothing of the customer's.
+    expect(slack.posts().map((message) => message.metadata)).toEqual([
+      { event_type: 'relevo_reply', event_payload: { reply_key: 'reply:slack:EvLOOKUP1:0' } },
+      { event_type: 'relevo_reply', event_payload: { reply_key: 'reply:slack:EvLOOKUP1:1' } },
+    ]);
+    // Only the run again looked, and only for the reply it had no record of, since the customer's message.
+    expect(slack.lookups()).toEqual([
+      expect.objectContaining({ channel: 'D0LOOKUP', oldest: ASKED_TS, include_all_metadata: 'true' }),
+    ]);
+  });
+
+  it("is found among the thread's replies when it answered a mention in a channel", async () => {
+    const { bot, runs } = cutFirstRun();
+    const { base } = await start(bot);
+    const mention = {
+      type: 'app_mention',
+      channel: 'C0LOOKUP',
+      user: 'U0ANA',
+      text: `<@${FAKE_SLACK_BOT.userId}> where is it?`,
+      ts: ASKED_TS,
+    };
+    await deliver(base, mention, 'EvLOOKUP2');
+    await until(() => runs() === 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(texts()).toEqual(['Your order ships tomorrow.', 'Anything else?']);
+    expect(slack.posts().map((message) => message.thread_ts)).toEqual([ASKED_TS, ASKED_TS]);
+    expect(slack.calls.filter((call) => call.method.startsWith('conversations.'))).toEqual([
+      expect.objectContaining({
+        method: 'conversations.replies',
+        params: expect.objectContaining({ channel: 'C0LOOKUP', ts: ASKED_TS, oldest: ASKED_TS }),
+      }),
+    ]);
+  });
+
+  it.each(['ratelimited', 'internal_error'])(
+    'is posted again, with a warning, when Slack answers the look for it with %s',
+    async (error) => {
+      const { bot, runs } = cutFirstRun();
+      const { base } = await start(bot);
+      slack.failCall('conversations.history', 1, error);
+      await deliver(base, { ...dm, channel: `D0FAIL${error}`, text: 'where is it?' }, `EvFAIL${error}`);
+      await until(() => runs() === 2 && slack.posts().length === 3);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      // At least once beats lost: the reply without a record goes out again; the recorded one does not.
+      expect(texts()).toEqual(['Your order ships tomorrow.', 'Anything else?', 'Your order ships tomorrow.']);
+      expect(warnings).toContain('could not look for a sent reply: sending it, perhaps again');
+    },
+  );
+});
