@@ -28,8 +28,6 @@ export interface EmailAdapterOptions extends RelevoAdapterOptions {
   bot: TurnLogic;
   /** authserv-ids whose `Authentication-Results` are trusted (RFC 8601 §5); empty = the topmost header. */
   trustedAuthServIds?: readonly string[];
-  /** Makes the unique part of our Message-IDs (injected for exact tests). */
-  newId?: () => string;
 }
 
 /** What the email channel queues for one message: its activity and what its thread must remember. */
@@ -134,8 +132,6 @@ export class EmailAdapter extends RelevoAdapter implements InboxHandler {
       const mail = toMailMessage(activity, thread, {
         fromAddress: this.options.fromAddress,
         defaultFromName: this.options.botName,
-        // Named as it is sent: a queued turn's reply after its key (see messageId below).
-        messageId: '',
         isAutomatic,
       });
       if (!mail) {
@@ -164,7 +160,7 @@ export class EmailAdapter extends RelevoAdapter implements InboxHandler {
           .update(`${this.options.fromAddress}\n${replyKey}`)
           .digest('base64url')
           .slice(0, 32)
-      : (this.options.newId?.() ?? randomUUID());
+      : randomUUID();
     return `<${unique}@${this.domain}>`;
   }
 }

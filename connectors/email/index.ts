@@ -53,7 +53,6 @@ export interface EmailChannelOptions {
   trustedAuthServIds?: readonly string[];
   clock?: Clock;
   random?: () => number;
-  newId?: () => string;
 }
 
 /** The email channel as the composition root sees it, plus what tests and operators may inspect. */
@@ -124,7 +123,6 @@ export function createEmailChannelOn(
     sender,
     bot: options.bot,
     ...(options.trustedAuthServIds ? { trustedAuthServIds: options.trustedAuthServIds } : {}),
-    ...(options.newId ? { newId: options.newId } : {}),
   });
   const inbox = new ImapInbox({
     url: options.imapUrl,

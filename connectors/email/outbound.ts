@@ -19,8 +19,6 @@ export interface RenderOptions {
   fromAddress: string;
   /** The name shown when the activity names no sender (the bot's name). */
   defaultFromName: string;
-  /** The Message-ID to give this reply, angle brackets included. */
-  messageId: string;
   /** True when the bot wrote the reply (not a human agent): it is then marked `Auto-Submitted`. */
   isAutomatic: boolean;
 }
@@ -55,13 +53,14 @@ export function replyReferences(thread: EmailThread): string[] {
  * `References` (RFC 5322 §3.6.4), a text part and an HTML part, suggested actions as a numbered list
  * (the shared fallback), cards as text. The sender is always our address; its display name is the
  * activity's `from.name`, which is the human agent's name when the agent desk replies during a handoff.
- * Returns `undefined` for activities email cannot carry (typing, events, traces).
+ * Returns `undefined` for activities email cannot carry (typing, events, traces). The adapter gives it
+ * its Message-ID as it sends it (a queued turn's reply is named after its reply key).
  */
 export function toMailMessage(
   activity: Partial<Activity>,
   thread: EmailThread,
   options: RenderOptions,
-): OutgoingMail | undefined {
+): Omit<OutgoingMail, 'messageId'> | undefined {
   if (activity.type !== 'message') return undefined;
   const lines = [choicesAsText(activity)];
   const html = [textToHtml(activity.text ?? '')];
@@ -76,7 +75,6 @@ export function toMailMessage(
   if (!text) return undefined;
   const references = replyReferences(thread);
   return {
-    messageId: options.messageId,
     from: { name: activity.from?.name || options.defaultFromName, address: options.fromAddress },
     to: { name: thread.customer.name, address: thread.customer.address },
     subject: replySubject(thread.subject),

@@ -105,7 +105,6 @@ describe('writing a reply', () => {
   const render = {
     fromAddress: SUPPORT,
     defaultFromName: 'Relevo',
-    messageId: '<new@relevo.test>',
     isAutomatic: true,
   };
 
