@@ -1,4 +1,9 @@
-import { ComponentDialog, TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import {
+  ComponentDialog,
+  TextPrompt,
+  WaterfallDialog,
+  type WaterfallStepContext,
+} from './botbuilder-dialogs.js';
 import { addYesNoPrompt, confirm, refusal } from './confirm.js';
 import { replyLanguage, t } from './i18n.js';
 import { addOrderNumberPrompt, findOrderSteps, keepAsIs, orderOf } from './order-steps.js';

@@ -1,4 +1,4 @@
-import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from './botbuilder-dialogs.js';
 import { hasMessage, replyLanguage, t } from './i18n.js';
 import type { MessageKey } from './locales/en.js';
 import { ListPrompt } from './prompts.js';

@@ -1,4 +1,4 @@
-import type { ComponentDialog, WaterfallStepContext } from 'botbuilder-dialogs';
+import type { ComponentDialog, WaterfallStepContext } from './botbuilder-dialogs.js';
 import { type Lang, replyLanguage, t } from './i18n.js';
 import type { MessageKey } from './locales/en.js';
 import { YesNoPrompt } from './prompts.js';

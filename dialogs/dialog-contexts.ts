@@ -1,5 +1,5 @@
 import type { TurnContext } from 'botbuilder';
-import type { DialogContext, DialogSet, DialogStateManagerConfiguration } from 'botbuilder-dialogs';
+import type { DialogContext, DialogSet, DialogStateManagerConfiguration } from './botbuilder-dialogs.js';
 
 // botbuilder-dialogs' turn-state key of the memory scopes and path resolvers its dialog contexts use.
 // Without it, the first dialog context of every turn builds them anew (a service collection, nine scope

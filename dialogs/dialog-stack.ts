@@ -1,5 +1,5 @@
 import type { TurnContext } from 'botbuilder';
-import type { DialogContext } from 'botbuilder-dialogs';
+import type { DialogContext } from './botbuilder-dialogs.js';
 import { TurnStateKey } from '../core/turn-state.js';
 
 type DialogInstance = NonNullable<DialogContext['activeDialog']>;

@@ -1,4 +1,4 @@
-import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from './botbuilder-dialogs.js';
 import { addYesNoPrompt, confirm } from './confirm.js';
 import { replyLanguage, t } from './i18n.js';
 import type { IdentityService } from './services.js';

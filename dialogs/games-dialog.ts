@@ -1,4 +1,4 @@
-import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from './botbuilder-dialogs.js';
 import { replyLanguage, t } from './i18n.js';
 import { ListPrompt } from './prompts.js';
 import type { GamesService } from './services.js';

@@ -1,4 +1,9 @@
-import { ComponentDialog, TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import {
+  ComponentDialog,
+  TextPrompt,
+  WaterfallDialog,
+  type WaterfallStepContext,
+} from './botbuilder-dialogs.js';
 import { TurnStateKey } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import { replyLanguage, t } from './i18n.js';

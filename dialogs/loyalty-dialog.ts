@@ -1,4 +1,4 @@
-import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from './botbuilder-dialogs.js';
 import { turnMember } from '../core/turn-state.js';
 import { addYesNoPrompt, confirm } from './confirm.js';
 import { hasMessage, replyLanguage, t } from './i18n.js';

@@ -4,7 +4,7 @@ import {
   type DialogSet,
   type DialogTurnResult,
   DialogTurnStatus,
-} from 'botbuilder-dialogs';
+} from './botbuilder-dialogs.js';
 import { TurnStateKey } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import { CLARIFY_DIALOG, canOffer } from './clarify-dialog.js';

@@ -1,4 +1,4 @@
-import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from './botbuilder-dialogs.js';
 import { formatDate, formatItems } from './format.js';
 import { replyLanguage, t } from './i18n.js';
 import { addOrderNumberPrompt, findOrderSteps, orderOf } from './order-steps.js';

@@ -4,7 +4,7 @@ import {
   TextPrompt,
   type WaterfallStep,
   type WaterfallStepContext,
-} from 'botbuilder-dialogs';
+} from './botbuilder-dialogs.js';
 import { parseOrderNumber } from './format.js';
 import { replyLanguage, t } from './i18n.js';
 import type { Order, OrderService } from './services.js';

@@ -1,4 +1,4 @@
-import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from './botbuilder-dialogs.js';
 import { addYesNoPrompt, confirm, refusal } from './confirm.js';
 import { formatItems } from './format.js';
 import { replyLanguage, t } from './i18n.js';

@@ -1,5 +1,10 @@
 import type { StatePropertyAccessor } from 'botbuilder';
-import { ComponentDialog, TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import {
+  ComponentDialog,
+  TextPrompt,
+  WaterfallDialog,
+  type WaterfallStepContext,
+} from './botbuilder-dialogs.js';
 import type { Clock } from '../core/clock.js';
 import { replyLanguage, t } from './i18n.js';
 import { ListPrompt } from './prompts.js';

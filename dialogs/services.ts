@@ -1,5 +1,5 @@
 import type { TurnContext } from 'botbuilder';
-import type { Dialog } from 'botbuilder-dialogs';
+import type { Dialog } from './botbuilder-dialogs.js';
 import type { Lang } from './i18n.js';
 
 /** An order as the agent talks about it. */

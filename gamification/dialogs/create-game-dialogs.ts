@@ -1,4 +1,4 @@
-import type { Dialog } from 'botbuilder-dialogs';
+import type { Dialog } from '../../dialogs/botbuilder-dialogs.js';
 import type { Clock } from '../../core/clock.js';
 import type { Lang } from '../../dialogs/i18n.js';
 import type { IdempotencyStore } from '../../storage/types.js';

@@ -5,7 +5,7 @@ import {
   type DialogTurnResult,
   WaterfallDialog,
   type WaterfallStepContext,
-} from 'botbuilder-dialogs';
+} from '../../dialogs/botbuilder-dialogs.js';
 import { hasCode } from '../../core/errors.js';
 import { turnMember } from '../../core/turn-state.js';
 import { replyLanguage } from '../../dialogs/i18n.js';

@@ -1,5 +1,5 @@
 import { MessageFactory, type TurnContext } from 'botbuilder';
-import type { DialogContext, PromptOptions } from 'botbuilder-dialogs';
+import type { DialogContext, PromptOptions } from '../../dialogs/botbuilder-dialogs.js';
 import { inboundDelivery } from '../../core/turn-state.js';
 import { ListPrompt } from '../../dialogs/prompts.js';
 import type { PlayOptions } from '../games/daily-games.js';

@@ -1,5 +1,5 @@
 import { type Activity, ConversationState, MemoryStorage, type TurnContext } from 'botbuilder';
-import { DialogSet, type DialogState, DialogTurnStatus } from 'botbuilder-dialogs';
+import { DialogSet, type DialogState, DialogTurnStatus } from '../../dialogs/botbuilder-dialogs.js';
 import { describe, expect, it } from 'vitest';
 import { type MemberSnapshot, TurnStateKey } from '../../core/turn-state.js';
 import {

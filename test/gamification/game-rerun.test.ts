@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TurnContext } from 'botbuilder';
-import { DialogSet, type DialogState, DialogTurnStatus } from 'botbuilder-dialogs';
+import { DialogSet, type DialogState, DialogTurnStatus } from '../../dialogs/botbuilder-dialogs.js';
 import { describe, expect, inject, it } from 'vitest';
 import { type MemberSnapshot, TurnStateKey } from '../../core/turn-state.js';
 import {

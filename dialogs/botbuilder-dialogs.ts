@@ -1,0 +1,22 @@
+/**
+ * The parts of botbuilder-dialogs Relevo uses, imported from their own files. The package's index also
+ * loads the stock prompts' number, date, time and choice recognizers for a dozen cultures (~13 MB of
+ * heap that every mark-compact walks); Relevo uses none of them. Every other module imports
+ * botbuilder-dialogs through this one (test/dialogs/botbuilder-dialogs-imports.test.ts checks it), so a
+ * botbuilder upgrade that moves a file is fixed here. The classes are the index's own (one module per
+ * file), so dialogs built from either are the same classes.
+ */
+export { ComponentDialog } from 'botbuilder-dialogs/lib/componentDialog.js';
+export { Dialog, type DialogTurnResult, DialogTurnStatus } from 'botbuilder-dialogs/lib/dialog.js';
+export { DialogContext, type DialogState } from 'botbuilder-dialogs/lib/dialogContext.js';
+export { DialogSet } from 'botbuilder-dialogs/lib/dialogSet.js';
+export type { DialogStateManagerConfiguration } from 'botbuilder-dialogs/lib/memory/dialogStateManager.js';
+export {
+  Prompt,
+  type PromptOptions,
+  type PromptRecognizerResult,
+  type PromptValidatorContext,
+} from 'botbuilder-dialogs/lib/prompts/prompt.js';
+export { TextPrompt } from 'botbuilder-dialogs/lib/prompts/textPrompt.js';
+export { WaterfallDialog, type WaterfallStep } from 'botbuilder-dialogs/lib/waterfallDialog.js';
+export { WaterfallStepContext } from 'botbuilder-dialogs/lib/waterfallStepContext.js';
