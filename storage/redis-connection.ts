@@ -1,4 +1,4 @@
-import { createClient, createCluster } from 'redis';
+import { createClient, createCluster } from '@redis/client';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { redactUrl } from '../core/redact-url.js';

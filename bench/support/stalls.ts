@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import type { SlowStretch } from './load.js';
 import type { GcPause } from './observe.js';
 import { type Schedule, sampleSchedule } from './schedule.js';
