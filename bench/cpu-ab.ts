@@ -7,10 +7,13 @@
  * else's work hits every build alike and their conversations grow alike. Prints, per build, the CPU per
  * message over all rounds (server `process.cpuUsage` + Redis `INFO cpu`) and each round's figure, and
  * what the server's V8 allocated and promoted to the old generation per message over the rounds
- * (`--trace-gc-nvp`, summed per collection). Bytes allocated hardly move with the load; bytes promoted
- * do (turns in flight outlive scavenges), so compare them only within one run.
+ * (`--trace-gc-nvp`, summed per collection), and what each mark-compact cost: its pause, the marking
+ * before it (wall time, the main thread's steps and V8's helper threads) and the heap live after it.
+ * Bytes allocated hardly move with the load; bytes promoted do (turns in flight outlive scavenges),
+ * so compare them only within one run.
  */
 import { resolve } from 'node:path';
+import { type GcTotals, noCollections } from './support/bench-server.js';
 import { flag } from './support/flags.js';
 import { redisCpuMs } from './support/redis-cpu.js';
 
@@ -23,7 +26,7 @@ interface Build {
   dir: string;
   run: (messages: number) => Promise<{ messages: number; messagesPerSecond: number; failed: number }>;
   cpuMs: () => Promise<{ server: number; redis: number }>;
-  gcTotals: () => { allocatedBytes: number; promotedBytes: number; scavenges: number; markCompacts: number };
+  gcTotals: () => GcTotals;
   stop: () => Promise<void>;
 }
 
@@ -71,10 +74,7 @@ try {
     messages: 0,
     failed: 0,
     rounds: [] as number[],
-    allocated: 0,
-    promoted: 0,
-    scavenges: 0,
-    markCompacts: 0,
+    gc: noCollections(),
   }));
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order too, so no build always runs right after the same one.
@@ -87,10 +87,8 @@ try {
       const result = await build.run(MESSAGES);
       const after = await build.cpuMs();
       const gcAfter = build.gcTotals();
-      sum.allocated += gcAfter.allocatedBytes - gcBefore.allocatedBytes;
-      sum.promoted += gcAfter.promotedBytes - gcBefore.promotedBytes;
-      sum.scavenges += gcAfter.scavenges - gcBefore.scavenges;
-      sum.markCompacts += gcAfter.markCompacts - gcBefore.markCompacts;
+      for (const key of Object.keys(sum.gc) as (keyof GcTotals)[])
+        sum.gc[key] += (gcAfter[key] ?? 0) - (gcBefore[key] ?? 0);
       const ms = after.server - before.server + after.redis - before.redis;
       sum.server += after.server - before.server;
       sum.redis += after.redis - before.redis;
@@ -103,9 +101,12 @@ try {
     const sum = used[i] as (typeof used)[number];
     const per = (ms: number) => (ms / sum.messages).toFixed(3);
     const kb = (bytes: number) => (bytes / sum.messages / 1024).toFixed(1);
+    const { gc } = sum;
+    const each = (total: number) => (total / Math.max(gc.markCompacts, 1)).toFixed(1);
     process.stdout.write(
       `${build.dir}: CPU per message ${per(sum.server + sum.redis)} ms (server ${per(sum.server)} + Redis ${per(sum.redis)}) over ${sum.messages} messages, ${sum.failed} failed; rounds ${sum.rounds.join(' ')}\n` +
-        `  server heap per message: ${kb(sum.allocated)} KB allocated, ${kb(sum.promoted)} KB promoted; ${sum.scavenges} scavenges, ${sum.markCompacts} mark-compacts\n`,
+        `  server heap per message: ${kb(gc.allocatedBytes)} KB allocated, ${kb(gc.promotedBytes)} KB promoted; ${gc.scavenges} scavenges, ${gc.markCompacts} mark-compacts\n` +
+        `  per mark-compact: pause ${each(gc.markCompactPauseMs)} ms (marking in it ${each(gc.markCompactMarkMs)}), marking before it ${each(gc.markCompactMarkingWallMs)} ms wall (main thread ${each(gc.markCompactIncrementalMs)}, helper threads ${each(gc.markCompactBackgroundMarkMs)}), ${(gc.markCompactSizeAfterBytes / Math.max(gc.markCompacts, 1) / 1e6).toFixed(1)} MB live after\n`,
     );
     if (sum.failed > 0) process.exitCode = 1;
   });

@@ -33,6 +33,16 @@ export interface GcTotals {
   promotedBytes: number;
   scavenges: number;
   markCompacts: number;
+  /** Of the mark-compacts, summed: the main thread's final pause and the marking in it (ms). */
+  markCompactPauseMs: number;
+  markCompactMarkMs: number;
+  /** Their marking before the pause: the main thread's incremental steps, V8's helper threads (ms). */
+  markCompactIncrementalMs: number;
+  markCompactBackgroundMarkMs: number;
+  /** Wall time from the start of each one's marking to its pause (ms). */
+  markCompactMarkingWallMs: number;
+  /** The old generation and the rest after each one: what was live (bytes). */
+  markCompactSizeAfterBytes: number;
 }
 
 /**
@@ -47,13 +57,34 @@ function countGcLine(line: string, byIsolate: Map<string, GcTotals>): boolean {
   byIsolate.set(isolate, totals);
   totals.allocatedBytes += Number(/\ballocated=(\d+)/.exec(line)?.[1] ?? 0);
   totals.promotedBytes += Number(/\bpromoted=(\d+)/.exec(line)?.[1] ?? 0);
-  if (kind === 's') totals.scavenges += 1;
-  else totals.markCompacts += 1;
+  if (kind === 's') {
+    totals.scavenges += 1;
+    return true;
+  }
+  const field = (name: string) => Number(new RegExp(`\\s${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+  totals.markCompacts += 1;
+  totals.markCompactPauseMs += field('pause');
+  totals.markCompactMarkMs += field('mark');
+  totals.markCompactIncrementalMs += field('incremental');
+  totals.markCompactBackgroundMarkMs += field('background\\.mark');
+  totals.markCompactMarkingWallMs += field('incremental_walltime_duration');
+  totals.markCompactSizeAfterBytes += field('total_size_after');
   return true;
 }
 
-function noCollections(): GcTotals {
-  return { allocatedBytes: 0, promotedBytes: 0, scavenges: 0, markCompacts: 0 };
+export function noCollections(): GcTotals {
+  return {
+    allocatedBytes: 0,
+    promotedBytes: 0,
+    scavenges: 0,
+    markCompacts: 0,
+    markCompactPauseMs: 0,
+    markCompactMarkMs: 0,
+    markCompactIncrementalMs: 0,
+    markCompactBackgroundMarkMs: 0,
+    markCompactMarkingWallMs: 0,
+    markCompactSizeAfterBytes: 0,
+  };
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
