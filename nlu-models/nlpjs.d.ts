@@ -2,14 +2,14 @@
  * Types for the parts of NLP.js Relevo uses. The packages ship plain CommonJS without declarations;
  * these cover only the calls made from `nlu-models/`.
  */
-declare module '@nlpjs/lang-en' {
+declare module '@nlpjs/lang-en-min' {
   export class StemmerEn {
     stem(tokens: string[]): string[];
   }
 }
 
-declare module '@nlpjs/lang-es' {
-  export class StemmerEs {
+declare module '@nlpjs/lang-es/src/stemmer-es.js' {
+  export default class StemmerEs {
     stem(tokens: string[]): string[];
   }
 }

@@ -4,17 +4,19 @@
  * complain ("still waiting", "ridiculous", "estafa") and even scores some of those words positive.
  * The cues become named features of the sentiment model, which learns how much each one weighs.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Language } from '../text/stemmer.js';
 
 const require = createRequire(import.meta.url);
 
-/** Stems → score, from NLP.js (MIT; ML-Senticon by Cruz et al. 2014). */
+/**
+ * Stems → score, from NLP.js (MIT; ML-Senticon by Cruz et al. 2014). Read, not `require`d: the
+ * module cache would keep the parsed object beside the map for the process's life.
+ */
 function loadSenticon(language: Language): Map<string, number> {
-  const raw = require(`@nlpjs/lang-${language}/src/sentiment/senticon_${language}.json`) as Record<
-    string,
-    number
-  >;
+  const file = require.resolve(`@nlpjs/lang-${language}/src/sentiment/senticon_${language}.json`);
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
   return new Map(Object.entries(raw));
 }
 

@@ -2,8 +2,10 @@
  * Word stemming through NLP.js's Snowball-style stemmers, behind a memo: stemming is the slowest
  * step of feature extraction and customers reuse a small vocabulary, so a bounded cache pays off.
  */
-import { StemmerEn } from '@nlpjs/lang-en';
-import { StemmerEs } from '@nlpjs/lang-es';
+// The stemmers alone: the packages' indexes also load their sentiment analysers, lexicons and word
+// lists (~2 MB of heap kept for the process's life), which Relevo does not use.
+import { StemmerEn } from '@nlpjs/lang-en-min';
+import StemmerEs from '@nlpjs/lang-es/src/stemmer-es.js';
 import { remembered } from '../../core/bounded-memo.js';
 
 /** The languages Relevo understands. */
