@@ -1,9 +1,5 @@
-import {
-  ComponentDialog,
-  TextPrompt,
-  WaterfallDialog,
-  type WaterfallStepContext,
-} from './botbuilder-dialogs.js';
+import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from './botbuilder-dialogs.js';
+import { TextPrompt } from './prompt.js';
 import { addYesNoPrompt, confirm, refusal } from './confirm.js';
 import { replyLanguage, t } from './i18n.js';
 import { addOrderNumberPrompt, findOrderSteps, keepAsIs, orderOf } from './order-steps.js';

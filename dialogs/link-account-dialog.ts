@@ -1,9 +1,5 @@
-import {
-  ComponentDialog,
-  TextPrompt,
-  WaterfallDialog,
-  type WaterfallStepContext,
-} from './botbuilder-dialogs.js';
+import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from './botbuilder-dialogs.js';
+import { TextPrompt } from './prompt.js';
 import { TurnStateKey } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 import { replyLanguage, t } from './i18n.js';

@@ -1,10 +1,10 @@
-import {
-  type ComponentDialog,
-  type PromptValidatorContext,
-  TextPrompt,
-  type WaterfallStep,
-  type WaterfallStepContext,
+import type {
+  ComponentDialog,
+  PromptValidatorContext,
+  WaterfallStep,
+  WaterfallStepContext,
 } from './botbuilder-dialogs.js';
+import { TextPrompt } from './prompt.js';
 import { parseOrderNumber } from './format.js';
 import { replyLanguage, t } from './i18n.js';
 import type { Order, OrderService } from './services.js';

@@ -1,5 +1,6 @@
 import { type Activity, MessageFactory, type TurnContext } from 'botbuilder';
-import { Prompt, type PromptOptions, type PromptRecognizerResult } from './botbuilder-dialogs.js';
+import type { PromptOptions, PromptRecognizerResult } from './botbuilder-dialogs.js';
+import { Prompt } from './prompt.js';
 import { TurnStateKey } from '../core/turn-state.js';
 import type { NluResult } from '../nlu-models/recognizer/types.js';
 

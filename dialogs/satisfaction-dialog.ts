@@ -1,10 +1,6 @@
 import type { StatePropertyAccessor } from 'botbuilder';
-import {
-  ComponentDialog,
-  TextPrompt,
-  WaterfallDialog,
-  type WaterfallStepContext,
-} from './botbuilder-dialogs.js';
+import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from './botbuilder-dialogs.js';
+import { TextPrompt } from './prompt.js';
 import type { Clock } from '../core/clock.js';
 import { replyLanguage, t } from './i18n.js';
 import { ListPrompt } from './prompts.js';

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AutoSaveStateMiddleware, ConversationState, MessageFactory, TestAdapter } from 'botbuilder';
-import { DialogSet, TextPrompt, WaterfallDialog } from '../../dialogs/botbuilder-dialogs.js';
+import { DialogSet, WaterfallDialog } from '../../dialogs/botbuilder-dialogs.js';
+import { TextPrompt } from '../../dialogs/prompt.js';
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../../core/errors.js';
 import { StorageConflictError, StorageErrorCode } from '../../storage/errors.js';
