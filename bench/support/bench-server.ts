@@ -89,7 +89,7 @@ export function noCollections(): GcTotals {
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The `--` flags of package.json's `start` script (`node <flags> dist/bots/main.js`). */
-const START_FLAGS = (
+export const START_FLAGS = (
   JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
 ).scripts.start
   .split(/\s+/)
