@@ -6,18 +6,28 @@ import type { IdempotencyStore } from '../../storage/types.js';
 
 /** How many replies of a queued or claimed turn were sent so far: the index in each reply's key. */
 const REPLY_INDEX = Symbol('relevo.replyIndex');
+/** The platform ids this run of a turn answered for its replies so far (sent, recorded or found). */
+const REPLY_IDS = Symbol('relevo.replyIds');
 
 /** How long a sent reply is remembered: longer than a queued turn can be run again. */
 const SENT_REPLY_TTL_MS = 2 * 24 * 60 * 60 * 1000;
 
+/**
+ * Asks the platform for a reply sent under `replyKey` and resolves with its id, or `undefined` when
+ * there is none. `taken` holds the ids of the turn's earlier replies, which cannot be this one (a
+ * platform that can only match by text must skip an earlier reply with the same text).
+ */
+export type FindSent = (replyKey: string, taken: ReadonlySet<string>) => Promise<string | undefined>;
+
 export interface SendOptions {
-  /** Claim the reply before sending it: lost rather than doubled if the process dies meanwhile. */
-  atMostOnce?: boolean;
   /**
-   * Asks the platform for a reply sent under `replyKey` and resolves with its id, or `undefined` when
-   * there is none. Called only on a later run of the turn, for a reply it has no record of.
+   * Claim the reply before sending it (a public post): never sent twice. A later run that finds the
+   * claim but no recorded id asks `findSent` before sending; without it, or when the look fails, the
+   * reply is not sent again (possibly lost).
    */
-  findSent?: (replyKey: string) => Promise<string | undefined>;
+  atMostOnce?: boolean;
+  /** Called only on a later run of the turn, for a reply it has no record of. */
+  findSent?: FindSent;
 }
 
 /**
@@ -43,11 +53,12 @@ export class SentReplies {
    * idempotency key, so a process killed between the platform's answer and the record would repeat
    * that one reply: where the platform can be asked, `findSent` (given by the adapter) looks for a
    * reply sent under its key before a later run sends one with no record; what it finds is recorded
-   * and answered instead (Slack: the key travels in the message's metadata). A failed look sends the
-   * reply (at least once beats lost). With `atMostOnce` (a public post) the reply is claimed before it
-   * is sent instead: a process killed while sending it loses it rather than risk posting it twice. A
-   * claimed turn's replies are keyed by its activity in its conversation
-   * (`reply:activity:{<tag>}:<id>:<n>`) and looked up on its replay only. Other turns just send.
+   * and answered instead (Slack: the key travels in the message's metadata; X: a DM's text). A failed
+   * look sends the reply (at least once beats lost). With `atMostOnce` (a public post) the reply is
+   * claimed before it is sent instead, and a later run that finds the claim without a record looks
+   * before posting; a failed look does not post (never twice, possibly lost). A claimed turn's replies
+   * are keyed by its activity in its conversation (`reply:activity:{<tag>}:<id>:<n>`) and looked up on
+   * its replay only. Other turns just send.
    */
   async send(
     context: TurnContext,
@@ -63,37 +74,94 @@ export class SentReplies {
     const key = inbound
       ? `reply:${channelId}:${inbound.id}:${index}`
       : `reply:${activityResource(channelId, conversation?.id ?? '', claimed?.id ?? '')}:${index}`;
-    if (options.atMostOnce) {
-      if (!(await this.store.claim(key, SENT_REPLY_TTL_MS, ''))) return '';
-      try {
-        return await send(key);
-      } catch (error) {
-        // Refused, so not posted: a later run may try again.
-        await this.store.release(key).catch(() => {});
-        throw error;
-      }
-    }
     // Only a run after the first (a claimed turn's replay: its replies wait for its save) can find a
-    // reply sent already: the first run saves the round trip.
+    // reply sent already: the first run saves the round trips.
     const later = inbound ? inbound.attempt > 1 : claimed?.replayedUntil !== undefined;
+    const taken = replyIds(context);
+    const id = options.atMostOnce
+      ? await this.sendAtMostOnce(key, later, send, options.findSent, taken)
+      : await this.sendAtLeastOnce(key, later, send, options.findSent, taken);
+    if (id) taken.add(id);
+    return id;
+  }
+
+  private async sendAtLeastOnce(
+    key: string,
+    later: boolean,
+    send: (replyKey: string) => Promise<string>,
+    findSent: FindSent | undefined,
+    taken: ReadonlySet<string>,
+  ): Promise<string> {
     const sent = later ? await this.store.valueOf(key) : undefined;
     if (sent !== undefined) return sent;
-    const found = later && options.findSent ? await this.find(options.findSent, key) : undefined;
+    const found = later && findSent ? await this.find(findSent, key, taken) : undefined;
     const id = found ?? (await send(key));
+    await this.record(key, id);
+    return id;
+  }
+
+  /**
+   * A public post: claimed under `<key>:claim` before it is sent, and its id recorded under `key` once
+   * the platform took it, so a later run tells "confirmed, with this id" from "claimed, never
+   * confirmed". The claim is never released, not even when the send fails (a timeout may hide a post
+   * that went out): a later run that finds it without a record asks the platform instead. That earlier
+   * run is over by then: the turns of one conversation run one at a time, across processes, under its
+   * partition's turn lock, which a running turn keeps extending (storage/inbound-queue.ts); a later run
+   * starts only after the earlier one failed, or died and its lock lapsed.
+   */
+  private async sendAtMostOnce(
+    key: string,
+    later: boolean,
+    send: (replyKey: string) => Promise<string>,
+    findSent: FindSent | undefined,
+    taken: ReadonlySet<string>,
+  ): Promise<string> {
+    const sent = later ? await this.store.valueOf(key) : undefined;
+    if (sent !== undefined) return sent;
+    if (!(await this.store.claim(`${key}:claim`, SENT_REPLY_TTL_MS))) {
+      // Nobody to ask: it may be out, so it is not sent again.
+      if (!findSent) return '';
+      let found: string | undefined;
+      try {
+        found = await findSent(key, taken);
+      } catch (error) {
+        this.logger.warn({ err: error, key }, 'could not look for a sent public reply: not posting it again');
+        return '';
+      }
+      if (found) {
+        await this.record(key, found);
+        return found;
+      }
+      // Claimed but not out: the earlier run died (or was refused) before the platform took it.
+    }
+    const id = await send(key);
+    await this.record(key, id);
+    return id;
+  }
+
+  private async record(key: string, id: string): Promise<void> {
     await this.store.claim(key, SENT_REPLY_TTL_MS, id).catch((error: unknown) => {
       // The reply is out: failing the turn now would only send it again.
       this.logger.warn({ err: error, key }, 'could not record a sent reply');
     });
-    return id;
   }
 
   /** The id of a reply an earlier run sent under `key` but did not record; none if the look failed. */
-  private async find(findSent: (replyKey: string) => Promise<string | undefined>, key: string) {
+  private async find(findSent: FindSent, key: string, taken: ReadonlySet<string>) {
     try {
-      return await findSent(key);
+      return await findSent(key, taken);
     } catch (error) {
       this.logger.warn({ err: error, key }, 'could not look for a sent reply: sending it, perhaps again');
       return undefined;
     }
   }
+}
+
+function replyIds(context: TurnContext): Set<string> {
+  let ids = context.turnState.get(REPLY_IDS) as Set<string> | undefined;
+  if (!ids) {
+    ids = new Set();
+    context.turnState.set(REPLY_IDS, ids);
+  }
+  return ids;
 }

@@ -4,7 +4,7 @@ import type { InboundDelivery } from '../../core/turn-state.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
 import { XClient, type XClientOptions } from './client.js';
 import { parseXConversationId, type XChannelData, type XInbound } from './inbound.js';
-import { publicInvitation, renderXActivity } from './outbound.js';
+import { publicInvitation, renderXActivity, sameDmText } from './outbound.js';
 
 /** Scores a text's sentiment (the NLU's analyser fits); the result is kept on public tweets. */
 export type SentimentOf = (text: string, language: string | undefined) => unknown | Promise<unknown>;
@@ -78,13 +78,28 @@ export class TwitterAdapter extends RelevoAdapter {
       switch (outbound.kind) {
         case 'dm': {
           const { participantId: to, text } = outbound;
-          responses.push({ id: await this.sendOnce(context, () => this.client.sendDm(to, text)) });
+          // DMs carry no metadata: ours, after the message answered, with this text, not an earlier reply.
+          const findSent = (_key: string, taken: ReadonlySet<string>) =>
+            this.client.findDmEvent(
+              to,
+              context.activity.id,
+              (event) =>
+                event.sender_id === this.userId && !taken.has(event.id) && sameDmText(text, event.text),
+            );
+          responses.push({
+            id: await this.sendOnce(context, () => this.client.sendDm(to, text), { findSent }),
+          });
           break;
         }
         case 'reply': {
           const { tweetId: to, text } = outbound;
           const post = () => this.client.reply(to, text);
-          responses.push({ id: await this.sendOnce(context, post, { atMostOnce: true }) });
+          // Our one reply to that post: the post it replied to is in its `referenced_tweets`.
+          const findSent = () =>
+            this.client.findPost(this.userId, to, (tweet) =>
+              (tweet.referenced_tweets ?? []).some((ref) => ref.type === 'replied_to' && ref.id === to),
+            );
+          responses.push({ id: await this.sendOnce(context, post, { atMostOnce: true, findSent }) });
           break;
         }
         case 'delay':

@@ -1,5 +1,5 @@
 import type { Agent } from 'node:https';
-import { ApiResponseError, type ITwitterApiClientPlugin, TwitterApi } from 'twitter-api-v2';
+import { ApiResponseError, type ITwitterApiClientPlugin, type TweetV2, TwitterApi } from 'twitter-api-v2';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { RelevoError } from '../../core/errors.js';
@@ -7,6 +7,18 @@ import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 
 export const DEFAULT_X_API_URL = 'https://api.x.com/';
+
+/** One DM event as a look for a sent DM reads it (twitter-api-v2 does not export its own type). */
+export interface XDmEvent {
+  id: string;
+  event_type: string;
+  text?: string;
+  sender_id?: string;
+}
+
+/** How much a look for a sent reply reads: a turn's replies follow the message they answer closely. */
+const LOOKUP_PAGES = 2;
+const LOOKUP_PAGE_SIZE = 100;
 
 export interface XClientOptions {
   consumerKey: string;
@@ -28,8 +40,9 @@ export interface XClientOptions {
 }
 
 /**
- * The only part of the X connector that talks to X, through twitter-api-v2 (OAuth 1.0a user context).
- * Requests leave one at a time from a queue: when X answers 429, the queue waits until the window's
+ * The only part of the X connector that talks to X, through twitter-api-v2 (OAuth 1.0a user context):
+ * it sends DMs and public replies, and reads our DM conversation or timeline when a turn run again
+ * looks for a reply its earlier run may have sent. Requests leave one at a time from a queue: when X answers 429, the queue waits until the window's
  * `x-rate-limit-reset` and retries, so later DMs stay behind it in order. Failures reject with a 502
  * `RELEVO_X_API` (X's status and error in `details`) or a 503 `RELEVO_X_RATE_LIMITED`.
  * @see https://docs.x.com/x-api/fundamentals/rate-limits
@@ -80,6 +93,67 @@ export class XClient {
     return this.enqueue('reply to post', async () => (await this.api.v2.reply(text, tweetId)).data.id);
   }
 
+  /**
+   * The id of the newest DM event of our conversation with `participantId` that is newer than
+   * `sinceId` (X's ids are time-ordered) and `matches`, or `undefined` if the newest
+   * {@link LOOKUP_PAGES} pages hold none. Reading stops at the first event not newer than `sinceId`.
+   * @see https://docs.x.com/x-api/direct-messages/lookup/api-reference/get-dm_conversations-with-participant_id-dm_events
+   */
+  async findDmEvent(
+    participantId: string,
+    sinceId: string | undefined,
+    matches: (event: XDmEvent) => boolean,
+  ): Promise<string | undefined> {
+    let token: string | undefined;
+    for (let page = 0; page < LOOKUP_PAGES; page++) {
+      const result = await this.enqueue('look up DMs', () =>
+        this.api.v2.listDmEventsWithParticipant(participantId, {
+          'dm_event.fields': ['id', 'text', 'sender_id', 'created_at', 'event_type'],
+          event_types: 'MessageCreate',
+          max_results: LOOKUP_PAGE_SIZE,
+          ...(token ? { pagination_token: token } : {}),
+        }),
+      );
+      // Newest first.
+      for (const event of result.events) {
+        if (sinceId !== undefined && !isNewer(event.id, sinceId)) return undefined;
+        if (matches(event)) return event.id;
+      }
+      token = result.meta.next_token;
+      if (!token) return undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * The id of the newest post of `userId` newer than `sinceId` that `matches` (with its
+   * `referenced_tweets` and `in_reply_to_user_id`), or `undefined` if the newest {@link LOOKUP_PAGES}
+   * pages of that timeline hold none.
+   * @see https://docs.x.com/x-api/posts/timelines/api-reference/get-users-id-tweets
+   */
+  async findPost(
+    userId: string,
+    sinceId: string,
+    matches: (post: TweetV2) => boolean,
+  ): Promise<string | undefined> {
+    let token: string | undefined;
+    for (let page = 0; page < LOOKUP_PAGES; page++) {
+      const result = await this.enqueue('look up posts', () =>
+        this.api.v2.userTimeline(userId, {
+          since_id: sinceId,
+          'tweet.fields': ['referenced_tweets', 'in_reply_to_user_id'],
+          max_results: LOOKUP_PAGE_SIZE,
+          ...(token ? { pagination_token: token } : {}),
+        }),
+      );
+      const found = result.tweets.find(matches);
+      if (found) return found.id;
+      token = result.meta.next_token;
+      if (!token) return undefined;
+    }
+    return undefined;
+  }
+
   private enqueue<T>(what: string, request: () => Promise<T>): Promise<T> {
     const run = this.queue.then(() => this.withRateLimit(what, request));
     // The next request waits for this one to settle, whether it succeeded or not.
@@ -120,6 +194,11 @@ function rewriteBaseUrl(apiUrl: string): ITwitterApiClientPlugin {
       params.url = params.url.replace(/^https:\/\/(?:api|upload)\.(?:x|twitter)\.com\//, base);
     },
   };
+}
+
+/** Whether X id `id` is newer than `than`: ids are snowflakes, whose high bits are their time. */
+function isNewer(id: string, than: string): boolean {
+  return /^\d+$/.test(id) && /^\d+$/.test(than) ? BigInt(id) > BigInt(than) : true;
 }
 
 function toRelevoError(what: string, error: unknown): RelevoError {

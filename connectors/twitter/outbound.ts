@@ -64,6 +64,29 @@ export function publicInvitation(lang: string | undefined, ourUserId: string): s
     : `Thanks for reaching out. So we can help without sharing your details in public, let's continue by DM: ${link}`;
 }
 
+/**
+ * Whether a DM event's `text` as X shows it is the `text` we sent: X replaces each link with a t.co
+ * link (and may escape `&`, `<`, `>`), so links are compared as "a link" and entities and runs of
+ * blanks are evened out on both sides.
+ * @see https://help.x.com/en/using-x/url-shortener
+ */
+export function sameDmText(sent: string, shown: string | undefined): boolean {
+  return shown !== undefined && comparable(sent) === comparable(shown);
+}
+
+// A link with a scheme, or one X would make of a bare domain (`example.com`, `www.example.com/x`).
+const LINK = /(?:https?:\/\/|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b(?:\/\S*)?/gi;
+
+function comparable(text: string): string {
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(LINK, '<link>')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 function messageText(activity: Partial<Activity>): string {
   const notes = (activity.attachments ?? []).map((attachment) => {
     const content = attachment.content as { title?: unknown; text?: unknown } | undefined;

@@ -1,20 +1,25 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import { Agent, createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { xSignature } from '../../connectors/twitter/verify.js';
+import { type FakeDmEvent, type FakePost, FakeXStore } from './fake-x-store.js';
+
+export type { FakeDmEvent, FakePost } from './fake-x-store.js';
 
 /** One request as the fake X API received it. */
 export interface XApiCall {
   method: string;
   path: string;
+  /** The query string's parameters. */
+  query: Record<string, string>;
   /** The OAuth 1.0a `Authorization` header twitter-api-v2 signed the request with. */
   authorization: string | undefined;
   body: Record<string, unknown>;
-  /** The status the fake answered (429 while rate limiting). */
+  /** The status the fake answered (429 while rate limiting, 0 while held). */
   status: number;
 }
 
@@ -27,10 +32,23 @@ export interface FakeX {
   readonly caPath: string;
   readonly agent: Agent;
   readonly calls: XApiCall[];
-  /** Delivered DMs as `{to, text}`, in order. */
+  /** Delivered DMs as `{to, text}` (the text we sent, before X wraps its links), in order. */
   dms(): { to: string; text: string }[];
   /** Delivered public replies as `{inReplyTo, text}`. */
   replies(): { inReplyTo: string; text: string }[];
+  /**
+   * A DM of `senderId` (the customer's, or one of ours) kept in our conversation with `participantId`,
+   * as when it was sent; returns its event id.
+   */
+  keepDm(participantId: string, senderId: string, text: string): string;
+  /** A public post of `authorId`; returns its id. */
+  customerPost(authorId: string, text: string): string;
+  /** The DM events of our conversation with `participantId` as X keeps them, oldest first. */
+  dmEventsWith(participantId: string): FakeDmEvent[];
+  /** The posts of `authorId` as X keeps them, oldest first. */
+  postsBy(authorId: string): FakePost[];
+  /** The GET calls that read our DM conversations or timeline (a look for a sent reply). */
+  lookups(): XApiCall[];
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   /** Answers the next `times` requests under `pathPrefix` with 429 and `x-rate-limit-reset: resetSeconds`. */
   rateLimit(pathPrefix: string, times: number, resetSeconds: number): void;
@@ -39,6 +57,8 @@ export interface FakeX {
    * `times` DMs (default: all from now on).
    */
   refuseDmsTo(userId: string, times?: number): void;
+  /** Answers the next `times` requests under `pathPrefix` with `status` (X's problem JSON). */
+  fail(pathPrefix: string, times: number, status: number): void;
   /**
    * While on, requests under `pathPrefix` are recorded (status 0) and never answered, as when X hangs:
    * the caller waits mid-turn. Turning it off answers none of them; later requests are answered again.
@@ -49,9 +69,11 @@ export interface FakeX {
 
 /**
  * Starts the fake X API. It speaks the documented v2 JSON of the endpoints Relevo uses:
- * `POST /2/dm_conversations/with/:participant_id/messages` → 201 `{data: {dm_conversation_id, dm_event_id}}`
- * and `POST /2/tweets` → 201 `{data: {id, text, edit_history_tweet_ids}}`; 429s carry the
- * `x-rate-limit-*` headers.
+ * `POST /2/dm_conversations/with/:participant_id/messages` → 201 `{data: {dm_conversation_id, dm_event_id}}`,
+ * `POST /2/tweets` → 201 `{data: {id, text, edit_history_tweet_ids}}`, and the reads of a look for a
+ * sent reply, `GET /2/dm_conversations/with/:participant_id/dm_events` and `GET /2/users/:id/tweets`
+ * (test/support/fake-x-store.ts); 429s carry the `x-rate-limit-*` headers. What it delivers it keeps,
+ * with X's snowflake ids and t.co links.
  * @see https://docs.x.com/x-api/fundamentals/rate-limits
  */
 export async function startFakeX(ourUserId: string): Promise<FakeX> {
@@ -74,14 +96,17 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
   const calls: XApiCall[] = [];
   const limits = new Map<string, { times: number; resetSeconds: number }>();
   const refused = new Map<string, number>();
+  const failures = new Map<string, { times: number; status: number }>();
   const held = new Set<string>();
-  let seq = 0;
+  const store = new FakeXStore(ourUserId);
   const server: Server = createServer({ key: pems.private, cert: pems.cert }, async (req, res) => {
-    const path = (req.url ?? '').split('?')[0] ?? '';
+    const url = new URL(req.url ?? '/', 'https://api.x.com');
+    const path = url.pathname;
     const raw = await read(req);
     const call: XApiCall = {
       method: req.method ?? '',
       path,
+      query: Object.fromEntries(url.searchParams),
       authorization: req.headers.authorization,
       body: parseJson(raw),
       status: 201,
@@ -114,19 +139,40 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
       send(401, { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' });
       return;
     }
-    seq++;
+    const failure = [...failures].find(([prefix, state]) => path.startsWith(prefix) && state.times > 0)?.[1];
+    if (failure) {
+      failure.times--;
+      send(failure.status, {
+        title: STATUS_CODES[failure.status],
+        type: 'about:blank',
+        status: failure.status,
+      });
+      return;
+    }
     const dm = /^\/2\/dm_conversations\/with\/(\d+)\/messages$/.exec(path);
+    const dmEvents = /^\/2\/dm_conversations\/with\/(\d+)\/dm_events$/.exec(path);
+    const timeline = /^\/2\/users\/(\d+)\/tweets$/.exec(path);
     const refusals = dm?.[1] === undefined ? 0 : (refused.get(dm[1]) ?? 0);
     if (req.method === 'POST' && dm?.[1] && refusals > 0) {
       refused.set(dm[1], refusals - 1);
       const detail = 'You are not permitted to send Direct Messages to this user.';
       send(403, { title: 'Forbidden', type: 'about:blank', status: 403, detail });
     } else if (req.method === 'POST' && dm?.[1]) {
+      const id = store.addDm(dm[1], ourUserId, String(call.body.text));
       const ids = [ourUserId, dm[1]].sort();
-      send(201, { data: { dm_conversation_id: ids.join('-'), dm_event_id: `1800000000000000${seq}` } });
+      send(201, { data: { dm_conversation_id: ids.join('-'), dm_event_id: id } });
     } else if (req.method === 'POST' && path === '/2/tweets') {
-      const id = `1900000000000000${seq}`;
-      send(201, { data: { id, text: call.body.text, edit_history_tweet_ids: [id] } });
+      const reply = call.body.reply as { in_reply_to_tweet_id?: string } | undefined;
+      const post = store.addPost(ourUserId, String(call.body.text), reply?.in_reply_to_tweet_id);
+      send(201, {
+        data: { id: post.id, text: post.text, edit_history_tweet_ids: post.edit_history_tweet_ids },
+      });
+    } else if (req.method === 'GET' && dmEvents?.[1]) {
+      const answer = store.dmEvents(dmEvents[1], url.searchParams);
+      send(answer.status, answer.body);
+    } else if (req.method === 'GET' && timeline?.[1]) {
+      const answer = store.timeline(timeline[1], url.searchParams);
+      send(answer.status, answer.body);
     } else {
       send(404, { title: 'Not Found Error', type: 'about:blank', status: 404, detail: `no route ${path}` });
     }
@@ -142,7 +188,7 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
     calls,
     dms: () =>
       delivered()
-        .filter((call) => call.path.startsWith('/2/dm_conversations/with/'))
+        .filter((call) => call.method === 'POST' && call.path.startsWith('/2/dm_conversations/with/'))
         .map((call) => ({ to: call.path.split('/')[4] ?? '', text: String(call.body.text) })),
     replies: () =>
       delivered()
@@ -161,6 +207,12 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },
+    keepDm: (participantId, senderId, text) => store.addDm(participantId, senderId, text),
+    customerPost: (authorId, text) => store.addPost(authorId, text).id,
+    dmEventsWith: (participantId) => store.dmEventsWith(participantId),
+    postsBy: (authorId) => store.postsBy(authorId),
+    lookups: () => calls.filter((call) => call.method === 'GET'),
+    fail: (pathPrefix, times, status) => failures.set(pathPrefix, { times, status }),
     rateLimit: (pathPrefix, times, resetSeconds) => limits.set(pathPrefix, { times, resetSeconds }),
     refuseDmsTo: (userId, times = Number.POSITIVE_INFINITY) => refused.set(userId, times),
     hold: (pathPrefix, on) => {

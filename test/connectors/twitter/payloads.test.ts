@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { parseXConversationId, xEventsToInbound } from '../../../connectors/twitter/inbound.js';
-import { renderXActivity } from '../../../connectors/twitter/outbound.js';
+import { renderXActivity, sameDmText } from '../../../connectors/twitter/outbound.js';
 import { verifyXSignature, xCrcResponse } from '../../../connectors/twitter/verify.js';
 
 const OUR_ID = '100';
@@ -79,5 +79,15 @@ describe('X payloads in and out', () => {
     expect(reply).toMatchObject({ kind: 'reply', tweetId: '900' });
     expect(reply.kind === 'reply' && [...reply.text].length).toBe(280);
     expect(renderXActivity({ type: 'typing' }, { participantId: '200' })).toMatchObject({ kind: 'skip' });
+  });
+
+  it("recognises a DM we sent in X's copy of it: links as t.co, entities escaped, other words exact", () => {
+    const sent = 'Track it: https://track.example.com/p/1?a=b&c=d\n\n1. Yes & no\n2. www.example.com';
+    const shown = 'Track it: https://t.co/AbC123xYz0\n\n1. Yes &amp; no\n2. https://t.co/Zz9';
+    expect(sameDmText(sent, shown)).toBe(true);
+    expect(sameDmText('Your order 1234 ships today.', 'Your order 1234 ships today.')).toBe(true);
+    expect(sameDmText('Your order 1234 ships today.', 'Your order 1235 ships today.')).toBe(false);
+    expect(sameDmText('Track it: https://a.example/1', 'Track it here: https://t.co/x')).toBe(false);
+    expect(sameDmText('Hi', undefined)).toBe(false);
   });
 });

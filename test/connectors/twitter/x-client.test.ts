@@ -5,11 +5,13 @@ import { type FakeX, startFakeX } from '../../support/fake-x.js';
 let fake: FakeX;
 
 beforeAll(async () => {
-  fake = await startFakeX('100');
+  fake = await startFakeX(OURS);
 });
 afterAll(async () => {
   await fake.close();
 });
+
+const OURS = '100';
 
 function client(nowMs: number, slept: number[]): XClient {
   return new XClient({
@@ -48,5 +50,38 @@ describe('the X client', () => {
       statusCode: 502,
       details: { status: 403 },
     });
+  });
+
+  it('finds our DM on the second page of a conversation, reading no further back than the message it answers', async () => {
+    const x = client(Date.now(), []);
+    const ours = (text: string) => (event: { sender_id?: string; text?: string }) =>
+      event.sender_id === OURS && event.text === text;
+    fake.keepDm('400', OURS, 'Noted.');
+    const asked = fake.keepDm('400', '400', 'my address changed');
+    const noted = fake.keepDm('400', OURS, 'Noted.');
+    for (let i = 0; i < 120; i++) fake.keepDm('400', OURS, `later ${i}`);
+    fake.calls.length = 0;
+
+    await expect(x.findDmEvent('400', asked, ours('Noted.'))).resolves.toBe(noted);
+    expect(fake.calls.map((call) => [call.status, call.query.pagination_token !== undefined])).toEqual([
+      [200, false],
+      [200, true],
+    ]);
+    // The "Noted." older than the customer's message answered another one.
+    await expect(x.findDmEvent('400', noted, ours('Noted.'))).resolves.toBeUndefined();
+  });
+
+  it('finds our reply to a post among our newer posts', async () => {
+    const x = client(Date.now(), []);
+    const post = fake.customerPost('500', 'where is my order?');
+    const other = fake.customerPost('500', 'hello?');
+    const replyToOther = await x.reply(other, 'Thanks for reaching out.');
+    const reply = await x.reply(post, 'Thanks for reaching out.');
+    const repliesTo = (id: string) => (tweet: { referenced_tweets?: { type: string; id: string }[] }) =>
+      (tweet.referenced_tweets ?? []).some((ref) => ref.type === 'replied_to' && ref.id === id);
+
+    await expect(x.findPost(OURS, post, repliesTo(post))).resolves.toBe(reply);
+    await expect(x.findPost(OURS, post, repliesTo(other))).resolves.toBe(replyToOther);
+    await expect(x.findPost(OURS, reply, repliesTo(post))).resolves.toBeUndefined();
   });
 });

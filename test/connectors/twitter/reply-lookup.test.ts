@@ -1,0 +1,295 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpServer } from '../../../bots/http-server.js';
+import { createTwitterChannel } from '../../../connectors/twitter/index.js';
+import type { TurnLogic } from '../../../core/channel.js';
+import { InFlightWork } from '../../../core/in-flight.js';
+import type { Logger } from '../../../core/logger.js';
+import { createStores } from '../../../storage/stores.js';
+import type { IdempotencyStore } from '../../../storage/types.js';
+import { dmEventBody, type FakeX, signedXRequest, startFakeX } from '../../support/fake-x.js';
+
+const SECRET = 'x-consumer-secret-for-lookups';
+const OUR_ID = '1000000000000000001';
+const ANA = '2000000000000000002';
+
+let fake: FakeX;
+let closers: (() => Promise<void>)[] = [];
+let warnings: string[] = [];
+
+const logger: Logger = {
+  debug() {},
+  info() {},
+  warn(obj, msg) {
+    warnings.push(typeof obj === 'string' ? obj : (msg ?? ''));
+  },
+  error() {},
+  child: () => logger,
+};
+
+/**
+ * The bot of a run cut after it replied: it sends `texts` by DM, and its first run fails after that
+ * (having sent only `firstRun` of them, all by default), so the queue runs the turn again.
+ */
+function cutFirstRun(texts: string[], firstRun = texts.length): { bot: TurnLogic; runs: () => number } {
+  let runs = 0;
+  return {
+    runs: () => runs,
+    bot: async (context) => {
+      if (context.activity.type !== 'message') return;
+      runs += 1;
+      for (const text of texts.slice(0, runs === 1 ? firstRun : texts.length)) {
+        await context.sendActivity(text);
+      }
+      if (runs === 1) throw new Error('killed');
+    },
+  };
+}
+
+/** How the store of sent replies fails once, as when the connection to Redis drops mid-write. */
+type Fault =
+  /** The first record of a sent reply's id is refused: the reply went out, its record did not. */
+  | 'record refused'
+  /** The first claim of a public reply is taken but its answer is lost: the run dies before posting. */
+  | 'claim answer lost';
+
+/**
+ * The X channel on its own server and memory stores that fail once as `fault` says, with the queue
+ * taking a failed turn up again after 300 ms.
+ */
+async function start(bot: TurnLogic, fault: Fault = 'record refused'): Promise<{ faults: () => number }> {
+  const stores = await createStores();
+  let faults = 0;
+  const idempotency: IdempotencyStore = {
+    claim: async (key, ttlMs, value) => {
+      // A record holds the id X gave; a public reply's claim, made before posting, holds none.
+      const isRecord = key.startsWith('reply:') && Boolean(value);
+      const isClaim = key.startsWith('reply:') && !value;
+      if (faults === 0 && fault === 'record refused' && isRecord) {
+        faults += 1;
+        throw new Error('connection lost');
+      }
+      const claimed = await stores.idempotency.claim(key, ttlMs, value);
+      if (faults === 0 && fault === 'claim answer lost' && isClaim) {
+        faults += 1;
+        throw new Error('connection lost');
+      }
+      return claimed;
+    },
+    valueOf: (key) => stores.idempotency.valueOf(key),
+    release: (key) => stores.idempotency.release(key),
+  };
+  const inFlight = new InFlightWork();
+  const channel = createTwitterChannel({
+    consumerKey: 'ck',
+    consumerSecret: SECRET,
+    accessToken: 'at',
+    accessSecret: 'as',
+    userId: OUR_ID,
+    apiUrl: fake.url,
+    httpsAgent: fake.agent,
+    logger,
+    inFlight,
+    pipeline: [],
+    bot,
+    stores: { ...stores, idempotency },
+    visibilityMs: 300,
+  });
+  const server = createHttpServer(logger);
+  channel.mount(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await channel.start();
+  closers.push(async () => {
+    await channel.close();
+    await inFlight.drain(5_000);
+    server.server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await stores.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  webhook = (body) => fetch(`http://127.0.0.1:${port}/twitter/webhook`, signedXRequest(SECRET, body));
+  return { faults: () => faults };
+}
+
+let webhook: (body: string) => Promise<Response>;
+
+/** Ana DMs us `text`: X keeps it in our conversation and delivers it to the webhook. */
+async function anaDms(text: string): Promise<string> {
+  const eventId = fake.keepDm(ANA, ANA, text);
+  const body = dmEventBody({ forUserId: OUR_ID, eventId, senderId: ANA, recipientId: OUR_ID, text });
+  expect((await webhook(body)).status).toBe(200);
+  return eventId;
+}
+
+/** Ana complains about us in public: X keeps her post and delivers it to the webhook. */
+async function anaPosts(text: string): Promise<string> {
+  const postId = fake.customerPost(ANA, text);
+  const body = JSON.stringify({
+    for_user_id: OUR_ID,
+    tweet_create_events: [
+      {
+        id_str: postId,
+        text,
+        timestamp_ms: String(Date.now()),
+        lang: 'en',
+        user: { id_str: ANA, screen_name: 'ana_buys', name: 'Ana' },
+      },
+    ],
+  });
+  expect((await webhook(body)).status).toBe(200);
+  return postId;
+}
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Long enough for one more run of the turn, were one coming. */
+const oneMoreRun = () => new Promise((resolve) => setTimeout(resolve, 700));
+
+const dmTexts = () => fake.dms().map((dm) => dm.text);
+const dmLookups = () => fake.lookups().filter((call) => call.path.endsWith('/dm_events'));
+const postLookups = () => fake.lookups().filter((call) => call.path.endsWith('/tweets'));
+
+beforeAll(async () => {
+  fake = await startFakeX(OUR_ID);
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => {
+  fake.calls.length = 0;
+  warnings = [];
+});
+afterEach(async () => {
+  await Promise.all(closers.map((close) => close()));
+  closers = [];
+});
+
+describe('an X DM whose run died before recording it', () => {
+  it('is found in the DM conversation on the next run and not sent again', async () => {
+    const { bot, runs } = cutFirstRun(['Your order ships tomorrow.', 'Anything else?']);
+    const { faults } = await start(bot);
+    const asked = await anaDms('where is it?');
+    await until(() => runs() === 2);
+    await oneMoreRun();
+
+    expect(faults()).toBe(1);
+    expect(dmTexts()).toEqual(['Your order ships tomorrow.', 'Anything else?']);
+    // Only the run again looked, once, for the reply it had no record of, in Ana's conversation.
+    expect(dmLookups()).toEqual([
+      expect.objectContaining({
+        path: `/2/dm_conversations/with/${ANA}/dm_events`,
+        query: expect.objectContaining({
+          'dm_event.fields': 'id,text,sender_id,created_at,event_type',
+          event_types: 'MessageCreate',
+        }),
+      }),
+    ]);
+    expect(fake.dmEventsWith(ANA).map((event) => event.id)).toContain(asked);
+  });
+
+  it("is found despite X's t.co link in its text", async () => {
+    const tracking = 'Track it here: https://track.example.com/parcel/1234?lang=en';
+    const { bot, runs } = cutFirstRun([tracking]);
+    await start(bot);
+    await anaDms('where is my parcel?');
+    await until(() => runs() === 2);
+    await oneMoreRun();
+
+    expect(dmTexts()).toEqual([tracking]);
+    expect(fake.dmEventsWith(ANA).at(-1)?.text).toMatch(/^Track it here: https:\/\/t\.co\/\w+/);
+    expect(dmLookups()).toHaveLength(1);
+  });
+
+  it("is not mistaken for the turn's next reply with the same text, which is sent", async () => {
+    // The first run sends one "Noted." and dies; the turn sends two.
+    const { bot, runs } = cutFirstRun(['Noted.', 'Noted.'], 1);
+    await start(bot);
+    await anaDms('my address changed');
+    await until(() => runs() === 2 && fake.dms().length === 2);
+    await oneMoreRun();
+
+    expect(dmTexts()).toEqual(['Noted.', 'Noted.']);
+    expect(dmLookups()).toHaveLength(2);
+  });
+
+  it('is sent again, with a warning, when X fails the look for it', async () => {
+    const { bot, runs } = cutFirstRun(['Your order ships tomorrow.', 'Anything else?']);
+    await start(bot);
+    fake.fail(`/2/dm_conversations/with/${ANA}/dm_events`, 1, 503);
+    await anaDms('where is it?');
+    await until(() => runs() === 2 && fake.dms().length === 3);
+    await oneMoreRun();
+
+    // At least once beats lost: the reply without a record goes out again; the recorded one does not.
+    expect(dmTexts()).toEqual(['Your order ships tomorrow.', 'Anything else?', 'Your order ships tomorrow.']);
+    expect(warnings).toContain('could not look for a sent reply: sending it, perhaps again');
+  });
+});
+
+describe('the public invitation to a post', () => {
+  it('posted by a run that died before recording it is neither posted again nor lost', async () => {
+    const { bot, runs } = cutFirstRun(['Your order ships tomorrow.']);
+    const { faults } = await start(bot);
+    const post = await anaPosts('@relevo_help my order is late');
+    await until(() => runs() === 2);
+    await oneMoreRun();
+
+    expect(faults()).toBe(1);
+    expect(fake.replies()).toEqual([
+      { inReplyTo: post, text: expect.stringMatching(/^Thanks for reaching out/) },
+    ]);
+    expect(dmTexts()).toEqual(['Your order ships tomorrow.']);
+    // The run again looked at our own posts since Ana's for our reply to it.
+    expect(postLookups()).toEqual([
+      expect.objectContaining({
+        path: `/2/users/${OUR_ID}/tweets`,
+        query: expect.objectContaining({
+          since_id: post,
+          'tweet.fields': 'referenced_tweets,in_reply_to_user_id',
+        }),
+      }),
+    ]);
+  });
+
+  it('claimed by a run that died before posting it is posted on the next run', async () => {
+    let runs = 0;
+    const bot: TurnLogic = async (context) => {
+      runs += 1;
+      await context.sendActivity('Your order ships tomorrow.');
+    };
+    const { faults } = await start(bot, 'claim answer lost');
+    const post = await anaPosts('@relevo_help my order is late');
+    await until(() => fake.replies().length === 1 && fake.dms().length === 1);
+    await oneMoreRun();
+
+    expect(faults()).toBe(1);
+    // The first run died at the claim, before the bot ran: only the second ran it.
+    expect(runs).toBe(1);
+    expect(fake.replies()).toEqual([
+      { inReplyTo: post, text: expect.stringMatching(/^Thanks for reaching out/) },
+    ]);
+    expect(fake.postsBy(OUR_ID).at(-1)?.in_reply_to_user_id).toBe(ANA);
+    expect(postLookups()).toHaveLength(1);
+  });
+
+  it('is not posted again, with a warning, when X fails the look for it', async () => {
+    const { bot, runs } = cutFirstRun(['Your order ships tomorrow.']);
+    await start(bot);
+    fake.fail(`/2/users/${OUR_ID}/tweets`, 1, 503);
+    await anaPosts('@relevo_help my order is late');
+    await until(() => runs() === 2);
+    await oneMoreRun();
+
+    // Never twice in public: the run again could not tell whether it went out, so it did not post.
+    expect(fake.replies()).toHaveLength(1);
+    expect(postLookups()).toEqual([expect.objectContaining({ status: 503 })]);
+    expect(warnings).toContain('could not look for a sent public reply: not posting it again');
+    expect(dmTexts()).toEqual(['Your order ships tomorrow.']);
+  });
+});
