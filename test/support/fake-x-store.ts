@@ -115,6 +115,11 @@ export class FakeXStore {
     if (typeof size !== 'number') return size;
     const since = query.get('since_id');
     const until = query.get('until_id');
+    const invalid = [since, until].find((id) => id !== null && !/^\d{1,19}$/.test(id));
+    if (invalid !== undefined) {
+      const detail = `The \`since_id\`/\`until_id\` query parameter value [${invalid}] is not a post id`;
+      return { status: 400, body: { title: 'Invalid Request', detail, type: 'about:blank', status: 400 } };
+    }
     const excluded = list(query.get('exclude'));
     const posts = this.postsBy(userId)
       .reverse()
