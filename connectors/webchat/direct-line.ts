@@ -10,7 +10,14 @@ import type { WebChatAdapter } from './adapter.js';
 import type { ActivitySet, ConversationRecord, Posted } from './conversation-store.js';
 import { DirectLineError } from './errors.js';
 import { inboundActivity, WEBCHAT_CHANNEL_ID } from './inbound.js';
-import { bearer, isSecret, signToken, TOKEN_LIFETIME_MS, type TokenClaims, verifyToken } from './verify.js';
+import {
+  bearer,
+  isSecret,
+  signToken,
+  TOKEN_LIFETIME_MS,
+  type TokenClaims,
+  VerifiedTokens,
+} from './verify.js';
 
 /** Who is calling: the site's server (the secret), a browser holding a token, or anyone (no secret set). */
 export type Caller = { kind: 'secret' } | { kind: 'token'; claims: TokenClaims } | { kind: 'anonymous' };
@@ -55,6 +62,7 @@ export class DirectLineService {
   private readonly inbound: InboundBackend;
   private readonly turnWaitMs: number;
   private readonly logger: Logger;
+  private readonly tokens = new VerifiedTokens();
 
   constructor(options: DirectLineServiceOptions) {
     this.adapter = options.adapter;
@@ -83,14 +91,14 @@ export class DirectLineService {
     try {
       return {
         kind: 'token',
-        claims: verifyToken(credential, await store.verificationKeys(), this.clock.now()),
+        claims: this.tokens.verify(credential, await store.verificationKeys(), this.clock.now()),
       };
     } catch (error) {
       if (!(error instanceof DirectLineError && error.directLineCode === 'Forbidden')) throw error;
       // Signed, perhaps, with a key another process created since this one last read it (Redis lost it).
       return {
         kind: 'token',
-        claims: verifyToken(credential, await store.verificationKeys(true), this.clock.now()),
+        claims: this.tokens.verify(credential, await store.verificationKeys(true), this.clock.now()),
       };
     }
   }
