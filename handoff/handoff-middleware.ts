@@ -158,7 +158,7 @@ export class HandoffMiddleware implements Middleware {
     if (this.saveWithTurnState) {
       // A run of this turn before (its save conflicted) may have asked for a write: decide afresh.
       saveWithState(context, 'handoff.signals', undefined);
-      const planned = change(await conversations.read(channelId, conversationId));
+      const planned = change(await conversations.readShared(channelId, conversationId));
       if (!planned.result) {
         const { state } = planned;
         // Nobody to call in: the signals go with the turn's state, in its one save.

@@ -106,7 +106,7 @@ export class Handoffs {
 
   /** The handoff pending or active on a conversation, if any. */
   async activeFor(channelId: string, conversationId: string): Promise<HandoffRecord | undefined> {
-    const { activeHandoffId } = await this.conversations.read(channelId, conversationId);
+    const { activeHandoffId } = await this.conversations.readShared(channelId, conversationId);
     const record = activeHandoffId ? await this.records.find(activeHandoffId) : undefined;
     // A pointer left behind by a resolve that stopped half-way must not hold the bot silent for ever.
     return record && (record.status === 'pending' || record.status === 'active') ? record : undefined;

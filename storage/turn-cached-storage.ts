@@ -73,8 +73,8 @@ export class TurnCachedStorage implements ExpiringStorage {
     ]);
     const result: StoreItems = { ...read };
     unique.forEach((key, i) => {
-      // A copy each time: readers change what they read.
-      if (kept[i] !== undefined) result[key] = cloneData(kept[i]);
+      // A copy each time (readers change what they read), unless the reader promised not to.
+      if (kept[i] !== undefined) result[key] = options?.readOnly ? kept[i] : cloneData(kept[i]);
     });
     return result;
   }

@@ -93,6 +93,11 @@ export interface StorageReadOptions {
    * item reads as stored.
    */
   turn?: string | undefined;
+  /**
+   * The caller only looks at what it reads and changes none of it: a store may hand it an item it
+   * keeps ({@link TurnCachedStorage}'s items kept for a turn) without a copy.
+   */
+  readOnly?: boolean | undefined;
 }
 
 /** botbuilder `Storage` whose writes can expire (`MemoryStorage`, `RedisStorage`, `TurnCachedStorage`). */

@@ -41,6 +41,20 @@ describe('storage that keeps a turn’s reads for its later stages', () => {
     expect(readKeys).toEqual(['own', 'a', 'missing', 'a']);
   });
 
+  it('hands a kept item to readers that only look at it without a copy, and copies for the others', async () => {
+    const prefix = `${redis.prefix}-${randomUUID()}`;
+    const { storage, readKeys } = await processStorage(prefix);
+    await storage.write({ own: { n: 0 }, a: { n: 1 } });
+    const { release } = await storage.readForTurn(['own'], ['a']);
+    const shared = await storage.read(['a'], { readOnly: true });
+    expect((await storage.read(['a'], { readOnly: true })).a).toBe(shared.a);
+    const copy = await storage.read(['a']);
+    expect(copy.a).not.toBe(shared.a);
+    expect(copy.a).toEqual(shared.a);
+    expect(readKeys).toEqual(['own', 'a']);
+    release();
+  });
+
   it('still rejects a stale eTag when another process wrote after the turn read, and the retry reads the new item', async () => {
     const prefix = `${redis.prefix}-${randomUUID()}`;
     const one = await processStorage(prefix);
