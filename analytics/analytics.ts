@@ -80,8 +80,24 @@ export class AnalyticsService {
     const batch = this.queued;
     this.queued = [];
     // Issued in one tick, the writes travel together; batches are written in order.
-    this.writing = this.writing.then(() => Promise.all(batch.map((event) => this.store(event))));
+    this.writing = this.writing.then(() => this.storeAll(batch));
     await this.writing;
+  }
+
+  private async storeAll(batch: OutcomeEvent[]): Promise<unknown> {
+    const events = this.events;
+    if (batch.length === 0 || !events.appendAll) return Promise.all(batch.map((event) => this.store(event)));
+    const outcomes = await events
+      .appendAll(batch)
+      .catch((reason: unknown) =>
+        batch.map((): PromiseSettledResult<boolean> => ({ status: 'rejected', reason })),
+      );
+    batch.forEach((event, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.status === 'fulfilled') this.metrics.countRecorded(event.type, outcome.value);
+      else this.failed(event, outcome?.reason);
+    });
+    return outcomes;
   }
 
   private toEvent(input: OutcomeInput): OutcomeEvent {
@@ -94,10 +110,14 @@ export class AnalyticsService {
       this.metrics.countRecorded(event.type, stored);
       return stored;
     } catch (error) {
-      this.metrics.countFailure(event.type);
-      this.logger.warn({ err: error, type: event.type }, 'could not record an outcome event');
+      this.failed(event, error);
       return false;
     }
+  }
+
+  private failed(event: OutcomeEvent, error: unknown): void {
+    this.metrics.countFailure(event.type);
+    this.logger.warn({ err: error, type: event.type }, 'could not record an outcome event');
   }
 
   /** The member id as events keep it (keyed hash). */

@@ -11,6 +11,12 @@ export interface OutcomeEvents {
    * recording the same outcome): recording is idempotent.
    */
   append(event: OutcomeEvent): Promise<boolean>;
+  /**
+   * Stores a batch, each event as {@link append} would (validated, idempotent), answering per event
+   * what `append` would have resolved or rejected with. Optional: a store that can write a batch in
+   * fewer commands offers it, and `AnalyticsService` writes its queued outcomes with it.
+   */
+  appendAll?(events: readonly OutcomeEvent[]): Promise<PromiseSettledResult<boolean>[]>;
   /** Events with `from <= at < to`, oldest first; ties in `at` ordered by id. */
   range(from: number, to: number): Promise<OutcomeEvent[]>;
 }
@@ -45,6 +51,10 @@ export class MemoryOutcomeEvents implements OutcomeEvents {
     }
     this.events.splice(low, 0, structuredClone(valid));
     return true;
+  }
+
+  appendAll(events: readonly OutcomeEvent[]): Promise<PromiseSettledResult<boolean>[]> {
+    return Promise.allSettled(events.map((event) => this.append(event)));
   }
 
   async range(from: number, to: number): Promise<OutcomeEvent[]> {

@@ -53,6 +53,30 @@ export function outcomeEventsContract(name: string, create: () => Promise<Outcom
       expect(await events.range(T0 - DAY, T0 + DAY)).toHaveLength(1);
     });
 
+    it('stores a batch as appending each event would: once per id and day, a bad event refused alone', async () => {
+      const events = await create();
+      expect(await events.append(started('before', T0))).toBe(true);
+      const outcomes = await events.appendAll?.([
+        started('a', T0 + 1),
+        started('before', T0),
+        started('a', T0 + 1),
+        started('bad', T0 + 2, { text: 'my card 4111 1111 1111 1111' } as Partial<OutcomeEvent>),
+        started('next-day', T0 + DAY),
+      ]);
+      expect(
+        outcomes?.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 'refused')),
+      ).toEqual([true, false, false, 'refused', true]);
+      const rejected = outcomes?.[3];
+      expect(
+        rejected?.status === 'rejected' && hasCode(rejected.reason, AnalyticsErrorCode.invalidEvent),
+      ).toBe(true);
+      expect((await events.range(T0 - DAY, T0 + 2 * DAY)).map((event) => event.id)).toEqual([
+        'before',
+        'a',
+        'next-day',
+      ]);
+    });
+
     it('returns a window from its start (inclusive) to its end (exclusive), oldest first, ties by id', async () => {
       const events = await create();
       for (const [id, at] of [
