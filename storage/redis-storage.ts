@@ -6,6 +6,7 @@ import { expectedETag, NEW_ITEM_ETAG, requireChanges, requireKeys, requireTtl, s
 import { isCluster, type RedisConnection } from './redis-connection.js';
 import { slotGroupOf, storageKeyTag } from './redis-keys.js';
 import { RedisScript } from './redis-script.js';
+import { keepReadJson } from './read-json.js';
 import { markRestored } from './restored-items.js';
 import type { ExpiringStorage, StorageReadOptions, StorageWriteOptions } from './types.js';
 
@@ -148,6 +149,7 @@ export class RedisStorage implements ExpiringStorage {
       if (typeof eTag !== 'string' || typeof json !== 'string') return;
       // Stored items are objects (`storedJson`): the parsed one takes the eTag itself, no copy.
       const item = JSON.parse(json || '{}') as Record<string, unknown>;
+      keepReadJson(item, json || '{}');
       item.eTag = eTag;
       if (restoring === 1) markRestored(item);
       result[key] = item;

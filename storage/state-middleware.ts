@@ -22,6 +22,7 @@ import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { StorageConflictError } from './errors.js';
 import { NEW_ITEM_ETAG } from './keys.js';
+import { jsonAsRead } from './read-json.js';
 import { restoredBeforeTurn } from './restored-items.js';
 import { TurnCachedStorage } from './turn-cached-storage.js';
 import { OUTBOX_PROPERTY, savedOutbox, turnOutbox } from './turn-outbox.js';
@@ -229,10 +230,12 @@ export class StateMiddleware implements Middleware {
       throw error;
     });
     const loaded = (key: string): Loaded => {
-      const { eTag, ...data } = (items[key] ?? {}) as Record<string, unknown> & { eTag?: string };
+      const item = items[key];
+      const { eTag, ...data } = (item ?? {}) as Record<string, unknown> & { eTag?: string };
       // A document read as it was before a cut save is written back even unchanged: its stored value
       // holds the cut run's change.
-      return { key, eTag, json: restoredBeforeTurn(items[key]) ? '' : JSON.stringify(data), data };
+      const json = restoredBeforeTurn(item) ? '' : (jsonAsRead(item) ?? JSON.stringify(data));
+      return { key, eTag, json, data };
     };
     const conversation = loaded(keys.conversation);
     const delivery = inboundDelivery(context);
@@ -264,10 +267,14 @@ export class StateMiddleware implements Middleware {
     // The conversation's document last: on a Redis Cluster its part, which holds the outbox, is written
     // after every other part of the batch (storage/redis-storage.ts), so an outbox found in storage
     // means the whole save landed.
+    const isChanged = (document: Loaded) => JSON.stringify(document.data) !== document.json;
+    // With others' items to write, an outbox goes into the conversation's document whether or not the
+    // turn changed it: no need to compare it.
+    const outboxAnyway = putOutbox !== undefined && Object.keys(changes).length > 0;
     const changed = [documents.user, documents.conversation].filter(
-      (document) => JSON.stringify(document.data) !== document.json,
+      (document) => (outboxAnyway && document === documents.conversation) || isChanged(document),
     );
-    if (putOutbox && (changed.length > 0 || Object.keys(changes).length > 0)) {
+    if (putOutbox && changed.length > 0) {
       // Built after the items: what a stage keeps for a replay may be what its items found.
       putOutbox(documents.conversation.data);
       if (!changed.includes(documents.conversation)) changed.push(documents.conversation);
