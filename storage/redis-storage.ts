@@ -90,6 +90,14 @@ if v[3] == ARGV[1] and v[4] == v[1] then return {v[1], redis.call('HGET', KEYS[1
 return {v[1], v[2]}
 `);
 
+// Reads several items on one Redis (not a cluster: they may sit in several slots): per key (eTag, JSON),
+// false where absent, as HMGET answers.
+const readManyScript = new RedisScript(`
+local items = {}
+for i = 1, #KEYS do items[i] = redis.call('HMGET', KEYS[i], 'e', 'd') end
+return items
+`);
+
 /** One item of a write, as sent to the scripts. */
 interface Write {
   key: string;
@@ -134,15 +142,25 @@ export class RedisStorage implements ExpiringStorage {
   async read(keys: string[], options: StorageReadOptions = {}): Promise<StoreItems> {
     const unique = requireKeys(keys, 'read');
     // Only a cluster's batches are written in parts, so only there an item holds a pending record.
-    const turn = isCluster(this.client) && options.turn ? pendingMark(options.turn) : undefined;
-    const replies = await Promise.all(
-      unique.map(
-        (key) =>
-          (turn === undefined
-            ? this.client.hmGet(this.redisKey(key), ['e', 'd'])
-            : readForTurnScript.run(this.client, [this.redisKey(key)], [turn])) as Promise<unknown[]>,
-      ),
-    );
+    const cluster = isCluster(this.client);
+    const turn = cluster && options.turn ? pendingMark(options.turn) : undefined;
+    // One Redis reads the batch in one command (a turn's state read is four items); a cluster's items
+    // sit in several slots, one command each.
+    const replies =
+      !cluster && unique.length > 1
+        ? ((await readManyScript.run(
+            this.client,
+            unique.map((key) => this.redisKey(key)),
+            [],
+          )) as unknown[][])
+        : await Promise.all(
+            unique.map(
+              (key) =>
+                (turn === undefined
+                  ? this.client.hmGet(this.redisKey(key), ['e', 'd'])
+                  : readForTurnScript.run(this.client, [this.redisKey(key)], [turn])) as Promise<unknown[]>,
+            ),
+          );
     const result: StoreItems = {};
     unique.forEach((key, i) => {
       const [eTag, json, restoring] = replies[i] ?? [];
