@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { RelevoError } from '../core/errors.js';
 
@@ -122,11 +122,11 @@ export function parseOutcomeEvent(value: unknown): OutcomeEvent {
  * A member id as events keep it: HMAC-SHA-256 under the deployment's analytics key, 24 hex digits.
  * Stable (first-contact resolution follows a member across channels) but not reversible without the key.
  */
-export function hashMemberId(memberId: string, key: string): string {
+export function hashMemberId(memberId: string, key: string | KeyObject): string {
   return `m_${createHmac('sha256', key).update(memberId).digest('hex').slice(0, 24)}`;
 }
 
 /** A deterministic, opaque event id from its parts (platform ids may carry mailbox names). */
-export function eventId(key: string, ...parts: string[]): string {
+export function eventId(key: string | KeyObject, ...parts: string[]): string {
   return createHmac('sha256', key).update(parts.join('\u0000')).digest('base64url').slice(0, 27);
 }
