@@ -3,6 +3,7 @@ import type { Storage, StoreItems } from 'botbuilder';
 import { hasCode } from '../core/errors.js';
 import { remembered } from '../core/bounded-memo.js';
 import { StorageErrorCode } from '../storage/errors.js';
+import type { ExpiringStorage } from '../storage/types.js';
 
 /** One analytics session: a conversation from its first turn until an idle gap. */
 export interface ConversationSession {
@@ -119,7 +120,10 @@ export class ConversationSessions {
     turnId?: string,
   ): Promise<{ touch: SessionTouch; changes: StoreItems }> {
     const key = sessionKey(channelId, conversationId);
-    const current = (await this.storage.read([key]))[key] as ConversationSession | undefined;
+    // Only read: the session written is a new object (a kept item comes without a copy; a botbuilder
+    // `Storage` ignores the option).
+    const read = await (this.storage as ExpiringStorage).read([key], { readOnly: true });
+    const current = read[key] as Readonly<ConversationSession> | undefined;
     const digest = turnId === undefined ? undefined : turnDigest(turnId);
     const again = digest === undefined ? undefined : current?.recent?.find((turn) => turn.id === digest);
     if (current && again) {
