@@ -3,10 +3,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createHttpServer } from '../../../bots/http-server.js';
 import type { TurnLogic } from '../../../core/channel.js';
 import { InFlightWork } from '../../../core/in-flight.js';
-import type { Logger } from '../../../core/logger.js';
 import { createSlackChannel } from '../../../connectors/slack/index.js';
 import { createStores } from '../../../storage/stores.js';
-import type { IdempotencyStore } from '../../../storage/types.js';
+import { cutFirstRun, faultyReplyStore, until, warningsLogger } from '../../support/cut-reply-runs.js';
 import {
   FAKE_SLACK_BOT,
   type FakeSlack,
@@ -21,35 +20,8 @@ const ASKED_TS = '1700000000.000200';
 
 let slack: FakeSlack;
 let closers: (() => Promise<void>)[] = [];
-let warnings: string[] = [];
-
-const logger: Logger = {
-  debug() {},
-  info() {},
-  warn(obj, msg) {
-    warnings.push(typeof obj === 'string' ? obj : (msg ?? ''));
-  },
-  error() {},
-  child: () => logger,
-};
-
-/**
- * The bot of a run cut between Slack's answer and our record: it answers twice, and its first run
- * fails after that, so the queue runs the turn again.
- */
-function cutFirstRun(): { bot: TurnLogic; runs: () => number } {
-  let runs = 0;
-  return {
-    runs: () => runs,
-    bot: async (context) => {
-      if (context.activity.type !== 'message') return;
-      runs += 1;
-      await context.sendActivity('Your order ships tomorrow.');
-      await context.sendActivity('Anything else?');
-      if (runs === 1) throw new Error('killed');
-    },
-  };
-}
+const warnings: string[] = [];
+const logger = warningsLogger(warnings);
 
 /**
  * The Slack channel on its own server and memory stores whose record of the first sent reply fails
@@ -58,18 +30,7 @@ function cutFirstRun(): { bot: TurnLogic; runs: () => number } {
  */
 async function start(bot: TurnLogic): Promise<{ base: string; recordsRefused: () => number }> {
   const stores = await createStores();
-  let refused = 0;
-  const idempotency: IdempotencyStore = {
-    claim: (key, ttlMs, value) => {
-      if (key.startsWith('reply:') && refused === 0) {
-        refused += 1;
-        return Promise.reject(new Error('connection lost'));
-      }
-      return stores.idempotency.claim(key, ttlMs, value);
-    },
-    valueOf: (key) => stores.idempotency.valueOf(key),
-    release: (key) => stores.idempotency.release(key),
-  };
+  const { store: idempotency, faults } = faultyReplyStore(stores.idempotency);
   const inFlight = new InFlightWork();
   const channel = createSlackChannel({
     signingSecret: SECRET,
@@ -94,7 +55,7 @@ async function start(bot: TurnLogic): Promise<{ base: string; recordsRefused: ()
     await stores.close();
   });
   const { port } = server.address() as AddressInfo;
-  return { base: `http://127.0.0.1:${port}`, recordsRefused: () => refused };
+  return { base: `http://127.0.0.1:${port}`, recordsRefused: faults };
 }
 
 function deliver(base: string, event: Record<string, unknown>, eventId: string) {
@@ -103,14 +64,6 @@ function deliver(base: string, event: Record<string, unknown>, eventId: string) 
 }
 
 const dm = { type: 'message', channel: 'D0LOOKUP', channel_type: 'im', user: 'U0ANA', ts: ASKED_TS };
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const texts = () => slack.posts().map((message) => message.text);
 
@@ -122,7 +75,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   slack.calls.length = 0;
-  warnings = [];
+  warnings.length = 0;
 });
 afterEach(async () => {
   await Promise.all(closers.map((close) => close()));
@@ -131,7 +84,7 @@ afterEach(async () => {
 
 describe('a Slack reply whose run died before recording it', () => {
   it('is found in the DM by its key on the next run and not posted again', async () => {
-    const { bot, runs } = cutFirstRun();
+    const { bot, runs } = cutFirstRun(['Your order ships tomorrow.', 'Anything else?']);
     const { base, recordsRefused } = await start(bot);
     expect((await deliver(base, { ...dm, text: 'where is it?' }, 'EvLOOKUP1')).status).toBe(200);
     await until(() => runs() === 2);
@@ -151,7 +104,7 @@ describe('a Slack reply whose run died before recording it', () => {
   });
 
   it("is found among the thread's replies when it answered a mention in a channel", async () => {
-    const { bot, runs } = cutFirstRun();
+    const { bot, runs } = cutFirstRun(['Your order ships tomorrow.', 'Anything else?']);
     const { base } = await start(bot);
     const mention = {
       type: 'app_mention',
@@ -177,7 +130,7 @@ describe('a Slack reply whose run died before recording it', () => {
   it.each(['ratelimited', 'internal_error'])(
     'is posted again, with a warning, when Slack answers the look for it with %s',
     async (error) => {
-      const { bot, runs } = cutFirstRun();
+      const { bot, runs } = cutFirstRun(['Your order ships tomorrow.', 'Anything else?']);
       const { base } = await start(bot);
       slack.failCall('conversations.history', 1, error);
       await deliver(base, { ...dm, channel: `D0FAIL${error}`, text: 'where is it?' }, `EvFAIL${error}`);

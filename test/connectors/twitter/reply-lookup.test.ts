@@ -4,9 +4,14 @@ import { createHttpServer } from '../../../bots/http-server.js';
 import { createTwitterChannel } from '../../../connectors/twitter/index.js';
 import type { TurnLogic } from '../../../core/channel.js';
 import { InFlightWork } from '../../../core/in-flight.js';
-import type { Logger } from '../../../core/logger.js';
 import { createStores } from '../../../storage/stores.js';
-import type { IdempotencyStore } from '../../../storage/types.js';
+import {
+  cutFirstRun,
+  faultyReplyStore,
+  type ReplyStoreFault,
+  until,
+  warningsLogger,
+} from '../../support/cut-reply-runs.js';
 import { dmEventBody, type FakeX, signedXRequest, startFakeX } from '../../support/fake-x.js';
 
 const SECRET = 'x-consumer-secret-for-lookups';
@@ -15,70 +20,18 @@ const ANA = '2000000000000000002';
 
 let fake: FakeX;
 let closers: (() => Promise<void>)[] = [];
-let warnings: string[] = [];
-
-const logger: Logger = {
-  debug() {},
-  info() {},
-  warn(obj, msg) {
-    warnings.push(typeof obj === 'string' ? obj : (msg ?? ''));
-  },
-  error() {},
-  child: () => logger,
-};
-
-/**
- * The bot of a run cut after it replied: it sends `texts` by DM, and its first run fails after that
- * (having sent only `firstRun` of them, all by default), so the queue runs the turn again.
- */
-function cutFirstRun(texts: string[], firstRun = texts.length): { bot: TurnLogic; runs: () => number } {
-  let runs = 0;
-  return {
-    runs: () => runs,
-    bot: async (context) => {
-      if (context.activity.type !== 'message') return;
-      runs += 1;
-      for (const text of texts.slice(0, runs === 1 ? firstRun : texts.length)) {
-        await context.sendActivity(text);
-      }
-      if (runs === 1) throw new Error('killed');
-    },
-  };
-}
-
-/** How the store of sent replies fails once, as when the connection to Redis drops mid-write. */
-type Fault =
-  /** The first record of a sent reply's id is refused: the reply went out, its record did not. */
-  | 'record refused'
-  /** The first claim of a public reply is taken but its answer is lost: the run dies before posting. */
-  | 'claim answer lost';
+/** Posts a signed webhook body to the channel {@link start} started last. */
+let webhook: (body: string) => Promise<Response>;
+const warnings: string[] = [];
+const logger = warningsLogger(warnings);
 
 /**
  * The X channel on its own server and memory stores that fail once as `fault` says, with the queue
  * taking a failed turn up again after 300 ms.
  */
-async function start(bot: TurnLogic, fault: Fault = 'record refused'): Promise<{ faults: () => number }> {
+async function start(bot: TurnLogic, fault?: ReplyStoreFault): Promise<{ faults: () => number }> {
   const stores = await createStores();
-  let faults = 0;
-  const idempotency: IdempotencyStore = {
-    claim: async (key, ttlMs, value) => {
-      // A record holds the id X gave; a public reply's claim, made before posting, holds none.
-      const isRecord = key.startsWith('reply:') && Boolean(value);
-      const isClaim = key.startsWith('reply:') && !value;
-      if (faults === 0 && fault === 'record refused' && isRecord) {
-        faults += 1;
-        throw new Error('connection lost');
-      }
-      const claimed = await stores.idempotency.claim(key, ttlMs, value);
-      if (faults === 0 && fault === 'claim answer lost' && isClaim) {
-        faults += 1;
-        throw new Error('connection lost');
-      }
-      return claimed;
-    },
-    valueOf: (key) => stores.idempotency.valueOf(key),
-    release: (key) => stores.idempotency.release(key),
-  };
+  const { store: idempotency, faults } = faultyReplyStore(stores.idempotency, fault);
   const inFlight = new InFlightWork();
   const channel = createTwitterChannel({
     consumerKey: 'ck',
@@ -108,10 +61,8 @@ async function start(bot: TurnLogic, fault: Fault = 'record refused'): Promise<{
   });
   const { port } = server.address() as AddressInfo;
   webhook = (body) => fetch(`http://127.0.0.1:${port}/twitter/webhook`, signedXRequest(SECRET, body));
-  return { faults: () => faults };
+  return { faults };
 }
-
-let webhook: (body: string) => Promise<Response>;
 
 /** Ana DMs us `text`: X keeps it in our conversation and delivers it to the webhook. */
 async function anaDms(text: string): Promise<string> {
@@ -140,14 +91,6 @@ async function anaPosts(text: string): Promise<string> {
   return postId;
 }
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Long enough for one more run of the turn, were one coming. */
 const oneMoreRun = () => new Promise((resolve) => setTimeout(resolve, 700));
 
@@ -163,7 +106,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   fake.calls.length = 0;
-  warnings = [];
+  warnings.length = 0;
 });
 afterEach(async () => {
   await Promise.all(closers.map((close) => close()));
