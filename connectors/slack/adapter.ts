@@ -4,7 +4,14 @@ import type { TurnLogic } from '../../core/channel.js';
 import { RelevoError } from '../../core/errors.js';
 import type { InboundDelivery } from '../../core/turn-state.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
-import { boltLogger, type SlackAuth, SlackClient, type SlackClientOptions } from './client.js';
+import {
+  boltLogger,
+  type SlackAuth,
+  SlackClient,
+  type SlackClientOptions,
+  type SlackReplyPlace,
+  type SlackSentReplies,
+} from './client.js';
 import {
   isBlockActions,
   isEventCallback,
@@ -30,6 +37,8 @@ export interface SlackDelivery {
 
 /** Bolt's `context` keys under which a delivery carries the turn logic and its queue delivery to our listeners. */
 const LOGIC_KEY = 'relevoLogic';
+/** A turn's looks for sent replies, by place: one per run and place, however many replies it has. */
+const LOOKUPS = Symbol('relevo.slackLookups');
 const INBOUND_KEY = 'relevoInbound';
 
 /**
@@ -126,7 +135,7 @@ export class SlackAdapter extends RelevoAdapter {
             oldest: answeredTs(context),
           };
           const id = await this.sendOnce(context, (replyKey) => this.client.postMessage(message, replyKey), {
-            findSent: (replyKey) => this.client.findReply(place, replyKey),
+            findSent: (replyKey) => this.findSent(context, place, replyKey),
           });
           responses.push({ id });
           break;
@@ -144,6 +153,33 @@ export class SlackAdapter extends RelevoAdapter {
       }
     }
     return responses;
+  }
+
+  /**
+   * The `ts` of the reply an earlier run posted under `replyKey` in `place`, or `undefined`. The first
+   * call of a run reads `place` once ({@link SlackClient.findReplies}); its other replies are answered
+   * from what that read found: an earlier run of the turn is over, so one read sees all it posted.
+   * Rejects (the reply is then posted, with a warning) when the read failed or was cut short before
+   * finding the key.
+   */
+  private async findSent(context: TurnContext, place: SlackReplyPlace, replyKey: string) {
+    let lookups = context.turnState.get(LOOKUPS) as Map<string, Promise<SlackSentReplies>> | undefined;
+    if (!lookups) {
+      lookups = new Map();
+      context.turnState.set(LOOKUPS, lookups);
+    }
+    const at = [place.channel, place.threadTs ?? '', place.oldest ?? ''].join(' ');
+    let lookup = lookups.get(at);
+    if (!lookup) {
+      lookup = this.client.findReplies(place);
+      lookups.set(at, lookup);
+    }
+    const { sent, complete } = await lookup;
+    const ts = sent.get(replyKey);
+    if (ts !== undefined || complete) return ts;
+    throw new RelevoError('RELEVO_SLACK_API', 'Slack refused the rest of the look for sent replies', {
+      statusCode: 502,
+    });
   }
 
   private createApp(auth: SlackAuth): App {

@@ -14,8 +14,10 @@ export interface SlackClientOptions {
   apiUrl?: string | undefined;
   logger?: Logger;
   /**
-   * Retries of failed calls. A 429 waits exactly its `Retry-After` before the retry (the WebClient does
-   * this, and holds back other calls meanwhile); network errors back off from 250 ms.
+   * Retries of `auth.test`, and of a `chat.postMessage` that Slack rate limited (HTTP 429: it did not
+   * take the message), which waits exactly its `Retry-After` first. A post that failed any other way
+   * (timeout, dropped connection, 5xx) may have been taken, so it is not retried: the turn fails and
+   * runs again from the queue, which looks the reply up before posting it (see {@link findReplies}).
    * @see https://api.slack.com/apis/rate-limits
    */
   retryConfig?: webApi.RetryOptions;
@@ -34,9 +36,24 @@ export interface SlackReplyPlace {
 /** The metadata event of a queued turn's reply; its payload is the reply's key and nothing else. */
 const REPLY_EVENT_TYPE = 'relevo_reply';
 
-/** How much history a look for a reply reads: a turn's replies follow its message closely. */
-const LOOKUP_PAGES = 2;
-const LOOKUP_PAGE_SIZE = 100;
+/**
+ * How much a look for sent replies reads. Apps distributed outside the Slack Marketplace may call
+ * `conversations.history` / `.replies` once a minute, 15 messages a page: one page of 15 is all such an
+ * app gets (the next page within the minute is a 429), and a turn's replies follow its message closely.
+ * Other apps (Tier 3, 50+ calls a minute) read up to 4 pages.
+ * @see https://docs.slack.dev/reference/methods/conversations.history
+ */
+const LOOKUP_PAGES = 4;
+const LOOKUP_PAGE_SIZE = 15;
+
+const DEFAULT_RETRIES: webApi.RetryOptions = { retries: 5, factor: 2, minTimeout: 250, maxTimeout: 10_000 };
+
+/** What a look for sent replies found: each reply key's `ts`, and whether it read all there was to read. */
+export interface SlackSentReplies {
+  sent: Map<string, string>;
+  /** False when Slack refused a later page (a 429 for apps limited to a call a minute). */
+  complete: boolean;
+}
 
 /** Who the bot token belongs to, from `auth.test`. */
 export interface SlackAuth extends SlackBotIdentity {
@@ -51,11 +68,23 @@ export interface SlackAuth extends SlackBotIdentity {
  */
 export class SlackClient {
   readonly apiUrl: string;
+  /** Posts replies; waits out and retries a 429 only (see {@link SlackClientOptions.retryConfig}). */
   private readonly web: webApi.WebClient;
+  /**
+   * Looks for sent replies, on its own request queue: a 429 fails the look at once instead of pausing
+   * the queue (the WebClient holds every call of a client during a `Retry-After`), so a rate-limited
+   * look never holds another conversation's reply.
+   */
+  private readonly lookups: webApi.WebClient;
 
   constructor(private readonly options: SlackClientOptions) {
     this.apiUrl = options.apiUrl ?? DEFAULT_SLACK_API_URL;
     this.web = new webApi.WebClient(options.botToken, this.webClientOptions());
+    this.lookups = new webApi.WebClient(options.botToken, {
+      ...this.webClientOptions(),
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    });
   }
 
   /** Options for any WebClient of this connector (Bolt's included), so every call goes to `apiUrl`. */
@@ -63,7 +92,7 @@ export class SlackClient {
     return {
       slackApiUrl: this.apiUrl,
       logger: boltLogger(this.options.logger ?? silentLogger),
-      retryConfig: this.options.retryConfig ?? { retries: 5, factor: 2, minTimeout: 250, maxTimeout: 10_000 },
+      retryConfig: rateLimitRetries(this.options.retryConfig ?? DEFAULT_RETRIES),
       timeout: this.options.timeoutMs ?? 10_000,
       rejectRateLimitedCalls: false,
     };
@@ -71,7 +100,12 @@ export class SlackClient {
 
   /** Who we are: the bot's user id (to ignore our own messages) and its workspace. */
   async authTest(): Promise<SlackAuth> {
-    const result = await this.call('auth.test', () => this.web.auth.test());
+    // It only reads, so any failure may be retried: on a client of its own, as the others' retry less.
+    const reader = new webApi.WebClient(this.options.botToken, {
+      ...this.webClientOptions(),
+      retryConfig: this.options.retryConfig ?? DEFAULT_RETRIES,
+    });
+    const result = await this.call('auth.test', () => reader.auth.test());
     if (!result.user_id || !result.team_id) {
       throw new RelevoError('RELEVO_SLACK_API', 'auth.test did not name the bot user', { statusCode: 502 });
     }
@@ -84,7 +118,7 @@ export class SlackClient {
 
   /**
    * Posts one message; resolves with its `ts`, Slack's id of the message. A reply with a key (of a
-   * queued turn) carries it in its metadata, for {@link findReply}.
+   * queued turn) carries it in its metadata, for {@link findReplies}.
    * @see https://api.slack.com/metadata/using
    */
   async postMessage(message: SlackPostMessage, replyKey?: string): Promise<string> {
@@ -97,13 +131,17 @@ export class SlackClient {
   }
 
   /**
-   * The `ts` of the message posted with `replyKey` in its metadata in `place`, or `undefined` if the
-   * newest {@link LOOKUP_PAGES} pages since `place.oldest` hold none: the channel's history (newest
-   * first), or the thread's replies. Needs the `*:history` scope of the conversation's kind.
+   * The replies posted with a key in their metadata in `place` after `place.oldest`: the channel's
+   * history or the thread's replies, at most {@link LOOKUP_PAGES} pages of {@link LOOKUP_PAGE_SIZE}.
+   * Every page is read whole, so the order Slack returns them in does not matter (its reference does
+   * not state one for `oldest` without `latest`). Rejects with `RELEVO_SLACK_API` when the first page
+   * fails (at once on a 429); a later page that fails ends the look, with `complete: false`.
+   * Needs the `*:history` scope of the conversation's kind.
    * @see https://api.slack.com/methods/conversations.history
    * @see https://api.slack.com/methods/conversations.replies
    */
-  async findReply(place: SlackReplyPlace, replyKey: string): Promise<string | undefined> {
+  async findReplies(place: SlackReplyPlace): Promise<SlackSentReplies> {
+    const sent = new Map<string, string>();
     let cursor: string | undefined;
     for (let page = 0; page < LOOKUP_PAGES; page++) {
       const args = {
@@ -114,21 +152,26 @@ export class SlackClient {
         ...(cursor ? { cursor } : {}),
       };
       const { threadTs } = place;
-      const result = threadTs
-        ? await this.call('conversations.replies', () =>
-            this.web.conversations.replies({ ...args, ts: threadTs }),
-          )
-        : await this.call('conversations.history', () => this.web.conversations.history(args));
-      const found = result.messages?.find(({ metadata }) => {
+      let result: webApi.ConversationsHistoryResponse | webApi.ConversationsRepliesResponse;
+      try {
+        result = threadTs
+          ? await this.call('conversations.replies', () =>
+              this.lookups.conversations.replies({ ...args, ts: threadTs }),
+            )
+          : await this.call('conversations.history', () => this.lookups.conversations.history(args));
+      } catch (error) {
+        if (page === 0) throw error;
+        return { sent, complete: false };
+      }
+      for (const { metadata, ts } of result.messages ?? []) {
         // The WebClient types the payload as `{}`: it is whatever the app attached.
-        const payload = metadata?.event_payload as { reply_key?: unknown } | undefined;
-        return metadata?.event_type === REPLY_EVENT_TYPE && payload?.reply_key === replyKey;
-      });
-      if (found?.ts) return found.ts;
+        const key = (metadata?.event_payload as { reply_key?: unknown } | undefined)?.reply_key;
+        if (metadata?.event_type === REPLY_EVENT_TYPE && typeof key === 'string' && ts) sent.set(key, ts);
+      }
       cursor = result.response_metadata?.next_cursor;
-      if (!result.has_more || !cursor) return undefined;
+      if (!result.has_more || !cursor) return { sent, complete: true };
     }
-    return undefined;
+    return { sent, complete: false };
   }
 
   private async call<T>(method: string, run: () => Promise<T>): Promise<T> {
@@ -145,6 +188,25 @@ export class SlackClient {
       });
     }
   }
+}
+
+/**
+ * `retries` for calls after a 429 only, for which the WebClient has already waited out the
+ * `Retry-After`: its makeRequest then throws a plain `Error` "A rate limit was exceeded…", which reaches
+ * p-retry wrapped in a `WebAPIRequestError` (as its `original`), as a timeout or a dropped connection
+ * does. The WebClient hands these options to p-retry, whose `onFailedAttempt` ends the retries by
+ * throwing.
+ */
+function rateLimitRetries(retries: webApi.RetryOptions): webApi.RetryOptions {
+  const options: webApi.RetryOptions & { onFailedAttempt: (error: Error) => void } = {
+    ...retries,
+    onFailedAttempt: (error) => {
+      const original = (error as { original?: unknown }).original;
+      if (!(original instanceof Error && original.message.startsWith('A rate limit was exceeded')))
+        throw error;
+    },
+  };
+  return options;
 }
 
 /** Slack's logger interface over ours, so Bolt and the WebClient never write to the console. */

@@ -9,7 +9,10 @@ export interface SlackApiCall {
   token: string | undefined;
   /** The call's arguments, decoded the way Slack decodes them (`blocks` is JSON inside a form field). */
   params: Record<string, unknown>;
-  /** The HTTP status the fake answered (429 while rate limiting). */
+  /**
+   * The HTTP status the fake answered (429 while rate limiting); 200 also for a call whose answer it
+   * dropped after doing the work (see {@link FakeSlack.dropAnswer}).
+   */
   status: number;
   at: number;
 }
@@ -25,10 +28,18 @@ export interface FakeSlack {
   lookups(): Record<string, unknown>[];
   /** Resolves once at least `count` messages were posted; rejects after `timeoutMs`. */
   waitForPosts(count: number, timeoutMs?: number): Promise<Record<string, unknown>[]>;
-  /** Answers the next `times` calls of `method` with 429 and `Retry-After: retryAfterSeconds`. */
-  rateLimit(method: string, times: number, retryAfterSeconds: number): void;
+  /**
+   * Answers the next `times` calls of `method` with 429 and `Retry-After: retryAfterSeconds`, after
+   * answering the first `after` of them as usual (a limit of one call a minute: `after` = 1).
+   */
+  rateLimit(method: string, times: number, retryAfterSeconds: number, after?: number): void;
   /** Answers the `nth` (1 = next) call of `method` from now on with `{ok: false, error}`, as Slack does when it fails. */
   failCall(method: string, nth: number, error?: string): void;
+  /**
+   * Does the `nth` (1 = next) call of `method` from now on (a post is posted) and then destroys the
+   * connection instead of answering, as when the answer is lost on the way back.
+   */
+  dropAnswer(method: string, nth: number): void;
   /**
    * While on, calls of `method` are recorded (status 0) and never answered, as when Slack hangs: the
    * caller waits mid-turn. Turning it off answers none of them; later calls are answered again.
@@ -60,8 +71,9 @@ interface StoredMessage {
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackApiCall[] = [];
   const messages = new Map<string, StoredMessage[]>();
-  const limits = new Map<string, { times: number; retryAfterSeconds: number }>();
+  const limits = new Map<string, { after: number; times: number; retryAfterSeconds: number }>();
   const failures = new Map<string, { countdown: number; error: string }>();
+  const drops = new Map<string, number>();
   const held = new Set<string>();
   let seq = 0;
   const server: Server = createServer(async (req, res) => {
@@ -81,7 +93,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return;
     }
     const limit = limits.get(method);
-    if (limit && limit.times > 0) {
+    if (limit && limit.after > 0) limit.after--;
+    else if (limit && limit.times > 0) {
       limit.times--;
       call.status = 429;
       res.writeHead(429, {
@@ -91,6 +104,16 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
     }
+    const drop = drops.get(method);
+    if (drop !== undefined) {
+      if (drop === 1) drops.delete(method);
+      else drops.set(method, drop - 1);
+    }
+    // The work is done either way; a dropped answer never reaches the caller.
+    const answer = (body: unknown) => {
+      if (drop === 1) req.socket.destroy();
+      else res.end(JSON.stringify(body));
+    };
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     const failure = failures.get(method);
     if (failure && --failure.countdown === 0) {
@@ -100,19 +123,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return;
     }
     if (!auth?.startsWith('Bearer xoxb-')) {
-      res.end(JSON.stringify({ ok: false, error: 'not_authed' }));
+      answer({ ok: false, error: 'not_authed' });
     } else if (method === 'auth.test') {
-      res.end(
-        JSON.stringify({
-          ok: true,
-          url: 'https://relevo-test.slack.com/',
-          team: 'Relevo Test',
-          user: 'relevo',
-          team_id: FAKE_SLACK_BOT.team,
-          user_id: FAKE_SLACK_BOT.userId,
-          bot_id: FAKE_SLACK_BOT.botId,
-        }),
-      );
+      answer({
+        ok: true,
+        url: 'https://relevo-test.slack.com/',
+        team: 'Relevo Test',
+        user: 'relevo',
+        team_id: FAKE_SLACK_BOT.team,
+        user_id: FAKE_SLACK_BOT.userId,
+        bot_id: FAKE_SLACK_BOT.botId,
+      });
     } else if (method === 'chat.postMessage') {
       seq++;
       const ts = `${Math.floor(Date.now() / 1000)}.${String(seq).padStart(6, '0')}`;
@@ -127,11 +148,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       };
       const channel = String(params.channel);
       messages.set(channel, [...(messages.get(channel) ?? []), message]);
-      res.end(JSON.stringify({ ok: true, channel, ts, message }));
+      answer({ ok: true, channel, ts, message });
     } else if (method === 'conversations.history' || method === 'conversations.replies') {
-      res.end(JSON.stringify(readMessages(method, params, messages.get(String(params.channel)))));
+      answer(readMessages(method, params, messages.get(String(params.channel))));
     } else {
-      res.end(JSON.stringify({ ok: false, error: 'unknown_method' }));
+      answer({ ok: false, error: 'unknown_method' });
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -154,8 +175,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
       return posts();
     },
-    rateLimit: (method, times, retryAfterSeconds) => limits.set(method, { times, retryAfterSeconds }),
+    rateLimit: (method, times, retryAfterSeconds, after = 0) =>
+      limits.set(method, { after, times, retryAfterSeconds }),
     failCall: (method, nth, error = 'internal_error') => failures.set(method, { countdown: nth, error }),
+    dropAnswer: (method, nth) => drops.set(method, nth),
     hold: (method, on) => {
       if (on) held.add(method);
       else held.delete(method);
@@ -169,12 +192,15 @@ export async function startFakeSlack(): Promise<FakeSlack> {
 }
 
 /**
- * `conversations.history` (the channel's messages outside threads, newest first) or
- * `conversations.replies` (the thread `ts`'s replies, oldest first), after `oldest` and up to `latest`
- * (both exclusive unless `inclusive`), `limit` (default 100) a page, paged by an opaque `cursor`.
- * `metadata` is shown only with `include_all_metadata`. Unknown channels read as empty.
- * @see https://api.slack.com/methods/conversations.history
- * @see https://api.slack.com/methods/conversations.replies
+ * `conversations.history` (the channel's messages outside threads) or `conversations.replies` (the
+ * thread `ts`'s messages, oldest first), after `oldest` and up to `latest` (both exclusive unless
+ * `inclusive`), `limit` (default 100) a page, paged by an opaque `cursor`. `metadata` is shown only with
+ * `include_all_metadata`. Unknown channels read as empty. Slack's reference states no order for the
+ * history; the fake follows what users report (slackhq/slack-api-docs#4): with `oldest` and no `latest`
+ * the first page holds the messages closest to `oldest`, otherwise those closest to `latest`; each page
+ * newest first. Relevo reads whole pages and does not depend on either.
+ * @see https://docs.slack.dev/reference/methods/conversations.history
+ * @see https://docs.slack.dev/reference/methods/conversations.replies
  */
 function readMessages(
   method: string,
@@ -209,12 +235,16 @@ function readMessages(
         : message.thread_ts === thread || message.ts === thread,
     )
     .filter((message) => after(message.ts, params.oldest) && before(message.ts, params.latest))
-    .sort((a, b) => (thread === undefined ? compareTs(b.ts, a.ts) : compareTs(a.ts, b.ts)));
+    .sort((a, b) => compareTs(a.ts, b.ts));
+  const fromOldest = thread !== undefined || (params.oldest !== undefined && params.latest === undefined);
+  if (!fromOldest) all.reverse();
   const withMetadata = params.include_all_metadata === 'true' || params.include_all_metadata === true;
   const limit = Number(params.limit ?? 100) || 100;
-  const page = all
-    .slice(offset, offset + limit)
-    .map(({ metadata, ...message }) => (withMetadata && metadata ? { ...message, metadata } : message));
+  const slice = all.slice(offset, offset + limit);
+  if (thread === undefined && fromOldest) slice.reverse();
+  const page = slice.map(({ metadata, ...message }) =>
+    withMetadata && metadata ? { ...message, metadata } : message,
+  );
   const hasMore = offset + limit < all.length;
   return {
     ok: true,

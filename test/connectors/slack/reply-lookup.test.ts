@@ -25,12 +25,17 @@ const logger = warningsLogger(warnings);
 
 /**
  * The Slack channel on its own server and memory stores whose record of the first sent reply fails
- * (the connection to Redis drops as the record is written), with the queue taking a failed turn up
- * again after 300 ms.
+ * (the connection to Redis drops as the record is written) unless `recordFails` is false, with the
+ * queue taking a failed turn up again after 300 ms.
  */
-async function start(bot: TurnLogic): Promise<{ base: string; recordsRefused: () => number }> {
+async function start(
+  bot: TurnLogic,
+  recordFails = true,
+): Promise<{ base: string; recordsRefused: () => number }> {
   const stores = await createStores();
-  const { store: idempotency, faults } = faultyReplyStore(stores.idempotency);
+  const { store: idempotency, faults } = recordFails
+    ? faultyReplyStore(stores.idempotency)
+    : { store: stores.idempotency, faults: () => 0 };
   const inFlight = new InFlightWork();
   const channel = createSlackChannel({
     signingSecret: SECRET,
@@ -98,8 +103,14 @@ describe('a Slack reply whose run died before recording it', () => {
       { event_type: 'relevo_reply', event_payload: { reply_key: 'reply:slack:EvLOOKUP1:1' } },
     ]);
     // Only the run again looked, and only for the reply it had no record of, since the customer's message.
+    // Fifteen a page: the most Slack gives an app distributed outside its Marketplace.
     expect(slack.lookups()).toEqual([
-      expect.objectContaining({ channel: 'D0LOOKUP', oldest: ASKED_TS, include_all_metadata: 'true' }),
+      expect.objectContaining({
+        channel: 'D0LOOKUP',
+        oldest: ASKED_TS,
+        include_all_metadata: 'true',
+        limit: '15',
+      }),
     ]);
   });
 
@@ -127,7 +138,8 @@ describe('a Slack reply whose run died before recording it', () => {
     ]);
   });
 
-  it.each(['ratelimited', 'internal_error'])(
+  // missing_scope: an app installed before the `*:history` scopes were added.
+  it.each(['internal_error', 'missing_scope'])(
     'is posted again, with a warning, when Slack answers the look for it with %s',
     async (error) => {
       const { bot, runs } = cutFirstRun(['Your order ships tomorrow.', 'Anything else?']);
@@ -142,4 +154,100 @@ describe('a Slack reply whose run died before recording it', () => {
       expect(warnings).toContain('could not look for a sent reply: sending it, perhaps again');
     },
   );
+
+  it('is posted again at once, with a warning, when Slack rate limits the look for it (HTTP 429)', async () => {
+    const { bot, runs } = cutFirstRun(['Your order ships tomorrow.', 'Anything else?']);
+    const { base } = await start(bot);
+    // An app outside the Marketplace that already made its one lookup this minute.
+    slack.rateLimit('conversations.history', 1, 60);
+    await deliver(base, { ...dm, channel: 'D0LIMITED', text: 'where is it?' }, 'EvLIMITED');
+    await until(() => runs() === 2 && slack.posts().length >= 3, 5_000);
+
+    expect(texts()).toEqual(['Your order ships tomorrow.', 'Anything else?', 'Your order ships tomorrow.']);
+    // Not waited out, not retried.
+    expect(slack.calls.filter((call) => call.method === 'conversations.history')).toEqual([
+      expect.objectContaining({ status: 429 }),
+    ]);
+    expect(warnings).toContain('could not look for a sent reply: sending it, perhaps again');
+  });
+
+  it('is found on the first page when Slack rate limits the second, and a reply beyond it is posted again', async () => {
+    const parts = Array.from({ length: 17 }, (_, n) => `part ${n}`);
+    const { bot, runs } = cutFirstRun(parts);
+    const { base } = await start(bot);
+    // The first reply's record is refused, and Slack takes the last but its answer is lost: one reply
+    // with no record on the first page of 15, one beyond it.
+    slack.dropAnswer('chat.postMessage', 17);
+    slack.rateLimit('conversations.history', 1, 60, 1);
+    await deliver(base, { ...dm, channel: 'D0LONG', text: 'tell me everything' }, 'EvLONG');
+    await until(() => runs() === 2 && slack.posts().length >= 18);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(texts()).toEqual([...parts, 'part 16']);
+    expect(
+      slack.calls.filter((call) => call.method === 'conversations.history').map((c) => c.status),
+    ).toEqual([200, 429]);
+    expect(warnings).toContain('could not look for a sent reply: sending it, perhaps again');
+  });
+});
+
+describe('the looks for replies of a turn run again', () => {
+  it('read the DM once for all three replies when Slack refused the first of them', async () => {
+    let runs = 0;
+    const bot: TurnLogic = async (context) => {
+      if (context.activity.type !== 'message') return;
+      runs += 1;
+      await context.sendActivity('one');
+      await context.sendActivity('two');
+      await context.sendActivity('three');
+    };
+    const { base } = await start(bot, false);
+    slack.failCall('chat.postMessage', 1, 'internal_error');
+    await deliver(base, { ...dm, channel: 'D0REFUSED', text: 'hi' }, 'EvREFUSED');
+    await until(() => runs === 2 && slack.posts().length >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(texts()).toEqual(['one', 'two', 'three']);
+    expect(slack.lookups()).toHaveLength(1);
+  });
+
+  it("never hold another conversation's reply while Slack rate limits them", async () => {
+    let runsA = 0;
+    const bot: TurnLogic = async (context) => {
+      if (context.activity.type !== 'message') return;
+      if (context.activity.text === 'where is it?') {
+        runsA += 1;
+        await context.sendActivity('Your order ships tomorrow.');
+        if (runsA === 1) throw new Error('killed');
+        return;
+      }
+      await context.sendActivity('hi B');
+    };
+    const { base } = await start(bot);
+    // The 429 asks for 3 s; the posting client would hold all its calls that long if it made the look.
+    slack.rateLimit('conversations.history', 1, 3);
+    await deliver(base, { ...dm, channel: 'D0A', text: 'where is it?' }, 'EvA429');
+    await until(() => slack.calls.some((call) => call.method === 'conversations.history'));
+    const sentAt = Date.now();
+    await deliver(base, { ...dm, channel: 'D0B', user: 'U0BOB', text: 'hello' }, 'EvB429');
+    await until(() => texts().includes('hi B'));
+
+    expect(Date.now() - sentAt).toBeLessThan(1_500);
+    await until(() => runsA === 2);
+  });
+});
+
+describe('a Slack reply whose answer was lost', () => {
+  it('is posted once: not retried blindly, but found by its key when the turn runs again', async () => {
+    const { bot, runs } = cutFirstRun(['Your order ships tomorrow.', 'Anything else?']);
+    const { base } = await start(bot, false);
+    // Slack posts the first reply, then the connection drops before its answer arrives.
+    slack.dropAnswer('chat.postMessage', 1);
+    await deliver(base, { ...dm, channel: 'D0DROPPED', text: 'where is it?' }, 'EvDROPPED');
+    await until(() => runs() === 2 && slack.posts().length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(texts()).toEqual(['Your order ships tomorrow.', 'Anything else?']);
+    expect(slack.lookups()).toHaveLength(1);
+  });
 });
