@@ -14,16 +14,23 @@ const SENT_REPLY_TTL_MS = 2 * 24 * 60 * 60 * 1000;
 
 /**
  * Asks the platform for a reply sent under `replyKey` and resolves with its id, or `undefined` when
- * there is none. `taken` holds the ids of the turn's earlier replies, which cannot be this one (a
- * platform that can only match by text must skip an earlier reply with the same text).
+ * there is none; rejects when it cannot tell. `taken` holds the ids of the turn's earlier replies,
+ * which cannot be this one (a platform that can only match by text must skip an earlier reply with
+ * the same text). `claimedAt` (ms) is when a claimed reply (`atMostOnce`) was claimed: it was sent
+ * after that, if at all.
  */
-export type FindSent = (replyKey: string, taken: ReadonlySet<string>) => Promise<string | undefined>;
+export type FindSent = (
+  replyKey: string,
+  taken: ReadonlySet<string>,
+  claimedAt?: number,
+) => Promise<string | undefined>;
 
 export interface SendOptions {
   /**
-   * Claim the reply before sending it (a public post): never sent twice. A later run that finds the
-   * claim but no recorded id asks `findSent` before sending; without it, or when the look fails, the
-   * reply is not sent again (possibly lost).
+   * Claim the reply before sending it (a public post). A later run that finds the claim but no
+   * recorded id asks `findSent` before sending; without it, or when the look fails (or cannot read
+   * far enough), the reply is not sent again (possibly lost). It goes out twice only when the look
+   * misses a reply that is out (docs/x.md "What remains").
    */
   atMostOnce?: boolean;
   /** Called only on a later run of the turn, for a reply it has no record of. */
@@ -56,7 +63,8 @@ export class SentReplies {
    * and answered instead (Slack: the key travels in the message's metadata; X: a DM's text). A failed
    * look sends the reply (at least once beats lost). With `atMostOnce` (a public post) the reply is
    * claimed before it is sent instead, and a later run that finds the claim without a record looks
-   * before posting; a failed look does not post (never twice, possibly lost). A claimed turn's replies
+   * before posting; a failed look does not post (possibly lost; twice only where the platform's read
+   * misses a post that is out, as docs/x.md "What remains" lists). A claimed turn's replies
    * are keyed by its activity in its conversation (`reply:activity:{<tag>}:<id>:<n>`) and looked up on
    * its replay only. Other turns just send.
    */
@@ -118,12 +126,13 @@ export class SentReplies {
   ): Promise<string> {
     const sent = later ? await this.store.valueOf(key) : undefined;
     if (sent !== undefined) return sent;
-    if (!(await this.store.claim(`${key}:claim`, SENT_REPLY_TTL_MS))) {
+    if (!(await this.store.claim(`${key}:claim`, SENT_REPLY_TTL_MS, String(Date.now())))) {
       // Nobody to ask: it may be out, so it is not sent again.
       if (!findSent) return '';
       let found: string | undefined;
       try {
-        found = await findSent(key, taken);
+        const claimedAt = Number(await this.store.valueOf(`${key}:claim`));
+        found = await findSent(key, taken, claimedAt > 0 ? claimedAt : undefined);
       } catch (error) {
         this.logger.warn({ err: error, key }, 'could not look for a sent public reply: not posting it again');
         return '';

@@ -2,9 +2,19 @@ import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 import type { TurnLogic } from '../../core/channel.js';
 import type { InboundDelivery } from '../../core/turn-state.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
-import { XClient, type XClientOptions } from './client.js';
+import { RelevoError } from '../../core/errors.js';
+import { XClient, type XClientOptions, type XDmEvents } from './client.js';
 import { parseXConversationId, type XChannelData, type XInbound } from './inbound.js';
 import { publicInvitation, renderXActivity, sameDmText } from './outbound.js';
+
+/** The look-ups of sent DMs of a run of a turn, by conversation and lower bound (one read each). */
+const DM_LOOKUPS = Symbol('relevo.xDmLookups');
+
+/**
+ * The longest after its claim that a public reply can be made: the run posts right after claiming,
+ * and a later run starts only once that run failed or died.
+ */
+const LONGEST_POST_MS = 2 * 60 * 1000;
 
 /** Scores a text's sentiment (the NLU's analyser fits); the result is kept on public tweets. */
 export type SentimentOf = (text: string, language: string | undefined) => unknown | Promise<unknown>;
@@ -78,14 +88,8 @@ export class TwitterAdapter extends RelevoAdapter {
       switch (outbound.kind) {
         case 'dm': {
           const { participantId: to, text } = outbound;
-          // DMs carry no metadata: ours, after the message answered, with this text, not an earlier reply.
           const findSent = (_key: string, taken: ReadonlySet<string>) =>
-            this.client.findDmEvent(
-              to,
-              context.activity.id,
-              (event) =>
-                event.sender_id === this.userId && !taken.has(event.id) && sameDmText(text, event.text),
-            );
+            this.findSentDm(context, to, text, taken);
           responses.push({
             id: await this.sendOnce(context, () => this.client.sendDm(to, text), { findSent }),
           });
@@ -95,9 +99,14 @@ export class TwitterAdapter extends RelevoAdapter {
           const { tweetId: to, text } = outbound;
           const post = () => this.client.reply(to, text);
           // Our one reply to that post: the post it replied to is in its `referenced_tweets`.
-          const findSent = () =>
-            this.client.findPost(this.userId, to, (tweet) =>
-              (tweet.referenced_tweets ?? []).some((ref) => ref.type === 'replied_to' && ref.id === to),
+          // Made after its claim, within the longest a post can take.
+          const findSent = (_key: string, _taken: ReadonlySet<string>, claimedAt?: number) =>
+            this.client.findPost(
+              this.userId,
+              to,
+              claimedAt === undefined ? undefined : claimedAt + LONGEST_POST_MS,
+              (tweet) =>
+                (tweet.referenced_tweets ?? []).some((ref) => ref.type === 'replied_to' && ref.id === to),
             );
           responses.push({ id: await this.sendOnce(context, post, { atMostOnce: true, findSent }) });
           break;
@@ -115,6 +124,38 @@ export class TwitterAdapter extends RelevoAdapter {
       }
     }
     return responses;
+  }
+
+  /**
+   * The id of the DM with `text` an earlier run of the turn sent to `to`, or `undefined`. The first
+   * call of a run reads the conversation once ({@link XClient.findDmEvents}); its other DMs are
+   * answered from what that read found: the earlier run is over, so one read sees all it sent.
+   * Rejects (the DM is then sent, with a warning) when the read failed, or was cut short before
+   * finding the DM.
+   */
+  private async findSentDm(context: TurnContext, to: string, text: string, taken: ReadonlySet<string>) {
+    let lookups = context.turnState.get(DM_LOOKUPS) as Map<string, Promise<XDmEvents>> | undefined;
+    if (!lookups) {
+      lookups = new Map();
+      context.turnState.set(DM_LOOKUPS, lookups);
+    }
+    const since = context.activity.id;
+    const at = `${to} ${since ?? ''}`;
+    let lookup = lookups.get(at);
+    if (!lookup) {
+      lookup = this.client.findDmEvents(to, since);
+      lookups.set(at, lookup);
+    }
+    const { events, complete } = await lookup;
+    // DMs carry no metadata: ours, with this text, not an earlier reply of the turn; oldest first,
+    // as the turn sent them.
+    const found = events
+      .toReversed()
+      .find((event) => event.sender_id === this.userId && !taken.has(event.id) && sameDmText(text, event));
+    if (found || complete) return found?.id;
+    throw new RelevoError('RELEVO_X_LOOKUP_INCOMPLETE', 'X holds more DMs than the look for sent ones read', {
+      statusCode: 502,
+    });
   }
 
   private invitation(tweet: Partial<Activity>): Partial<Activity> {

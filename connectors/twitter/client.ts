@@ -14,6 +14,14 @@ export interface XDmEvent {
   event_type: string;
   text?: string;
   sender_id?: string;
+  /** Each t.co link of `text` with the link it stands for (`expanded_url`). */
+  entities?: { urls?: { url?: string; expanded_url?: string }[] };
+}
+
+/** What a look for sent DMs read: the events after the message, and whether that is all X holds. */
+export interface XDmEvents {
+  events: XDmEvent[];
+  complete: boolean;
 }
 
 /** How much a look for a sent reply reads: a turn's replies follow the message they answer closely. */
@@ -42,8 +50,9 @@ export interface XClientOptions {
 /**
  * The only part of the X connector that talks to X, through twitter-api-v2 (OAuth 1.0a user context):
  * it sends DMs and public replies, and reads our DM conversation or timeline when a turn run again
- * looks for a reply its earlier run may have sent. Requests leave one at a time from a queue: when X answers 429, the queue waits until the window's
- * `x-rate-limit-reset` and retries, so later DMs stay behind it in order. Failures reject with a 502
+ * looks for a reply its earlier run may have sent. Sends leave one at a time from a queue: when X
+ * answers 429, the queue waits until the window's `x-rate-limit-reset` and retries, so later DMs stay
+ * behind it in order. Reads go out at once, beside the queue, and a 429 fails them at once. Failures reject with a 502
  * `RELEVO_X_API` (X's status and error in `details`) or a 503 `RELEVO_X_RATE_LIMITED`.
  * @see https://docs.x.com/x-api/fundamentals/rate-limits
  */
@@ -94,53 +103,62 @@ export class XClient {
   }
 
   /**
-   * The id of the newest DM event of our conversation with `participantId` that is newer than
-   * `sinceId` (X's ids are time-ordered) and `matches`, or `undefined` if the newest
-   * {@link LOOKUP_PAGES} pages hold none. Reading stops at the first event not newer than `sinceId`.
+   * The DM events of our conversation with `participantId` newer than `sinceId` (X's ids are
+   * time-ordered), at most {@link LOOKUP_PAGES} pages, newest first, with each link's target where X
+   * gives it. Every page is read whole, so the order X returns them in only decides when to stop.
+   * `complete` is false when X holds more that was not read (pages ran out, or a later page failed).
+   * Rejects when the first page fails, at once on a 429 (see {@link read}).
    * @see https://docs.x.com/x-api/direct-messages/lookup/api-reference/get-dm_conversations-with-participant_id-dm_events
    */
-  async findDmEvent(
-    participantId: string,
-    sinceId: string | undefined,
-    matches: (event: XDmEvent) => boolean,
-  ): Promise<string | undefined> {
+  async findDmEvents(participantId: string, sinceId: string | undefined): Promise<XDmEvents> {
+    const events: XDmEvent[] = [];
     let token: string | undefined;
     for (let page = 0; page < LOOKUP_PAGES; page++) {
-      const result = await this.enqueue('look up DMs', () =>
-        this.api.v2.listDmEventsWithParticipant(participantId, {
-          'dm_event.fields': ['id', 'text', 'sender_id', 'created_at', 'event_type'],
-          event_types: 'MessageCreate',
-          max_results: LOOKUP_PAGE_SIZE,
-          ...(token ? { pagination_token: token } : {}),
-        }),
-      );
-      // Newest first.
-      for (const event of result.events) {
-        if (sinceId !== undefined && !isNewer(event.id, sinceId)) return undefined;
-        if (matches(event)) return event.id;
+      let result: Awaited<ReturnType<TwitterApi['v2']['listDmEventsWithParticipant']>>;
+      try {
+        result = await this.read('look up DMs', () =>
+          this.api.v2.listDmEventsWithParticipant(participantId, {
+            'dm_event.fields': ['id', 'text', 'sender_id', 'created_at', 'event_type', 'entities'],
+            event_types: 'MessageCreate',
+            max_results: LOOKUP_PAGE_SIZE,
+            ...(token ? { pagination_token: token } : {}),
+          }),
+        );
+      } catch (error) {
+        if (page === 0) throw error;
+        return { events, complete: false };
+      }
+      let reachedSince = false;
+      for (const event of result.events as XDmEvent[]) {
+        if (sinceId === undefined || isNewer(event.id, sinceId)) events.push(event);
+        else reachedSince = true;
       }
       token = result.meta.next_token;
-      if (!token) return undefined;
+      if (reachedSince || !token) return { events, complete: true };
     }
-    return undefined;
+    return { events, complete: false };
   }
 
   /**
-   * The id of the newest post of `userId` newer than `sinceId` that `matches` (with its
-   * `referenced_tweets` and `in_reply_to_user_id`), or `undefined` if the newest {@link LOOKUP_PAGES}
-   * pages of that timeline hold none.
+   * The id of the post of `userId` newer than `sinceId` and made by `endTime` (ms; X's `end_time`,
+   * to the second) that `matches` (with its `referenced_tweets` and `in_reply_to_user_id`), or
+   * `undefined` when X holds none. Rejects with `RELEVO_X_LOOKUP_INCOMPLETE` when {@link LOOKUP_PAGES}
+   * pages did not reach `sinceId`: "not found" then would not mean "not posted".
    * @see https://docs.x.com/x-api/posts/timelines/api-reference/get-users-id-tweets
    */
   async findPost(
     userId: string,
     sinceId: string,
+    endTime: number | undefined,
     matches: (post: TweetV2) => boolean,
   ): Promise<string | undefined> {
     let token: string | undefined;
     for (let page = 0; page < LOOKUP_PAGES; page++) {
-      const result = await this.enqueue('look up posts', () =>
+      const result = await this.read('look up posts', () =>
         this.api.v2.userTimeline(userId, {
           since_id: sinceId,
+          ...(endTime === undefined ? {} : { end_time: xTime(endTime) }),
+          exclude: ['retweets'],
           'tweet.fields': ['referenced_tweets', 'in_reply_to_user_id'],
           max_results: LOOKUP_PAGE_SIZE,
           ...(token ? { pagination_token: token } : {}),
@@ -151,7 +169,23 @@ export class XClient {
       token = result.meta.next_token;
       if (!token) return undefined;
     }
-    return undefined;
+    throw new RelevoError(
+      'RELEVO_X_LOOKUP_INCOMPLETE',
+      `X holds more than ${LOOKUP_PAGES * LOOKUP_PAGE_SIZE} of our posts to look through`,
+      { statusCode: 502 },
+    );
+  }
+
+  /**
+   * One read for a look-up, outside the send queue: a 429 fails it at once (the caller falls back)
+   * instead of waiting for the window's reset, which would hold every DM of the process behind it.
+   */
+  private async read<T>(what: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw toRelevoError(what, error);
+    }
   }
 
   private enqueue<T>(what: string, request: () => Promise<T>): Promise<T> {
@@ -194,6 +228,11 @@ function rewriteBaseUrl(apiUrl: string): ITwitterApiClientPlugin {
       params.url = params.url.replace(/^https:\/\/(?:api|upload)\.(?:x|twitter)\.com\//, base);
     },
   };
+}
+
+/** X's `start_time`/`end_time`: ISO 8601 to the second. */
+function xTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Whether X id `id` is newer than `than`: ids are snowflakes, whose high bits are their time. */

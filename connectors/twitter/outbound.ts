@@ -1,6 +1,7 @@
 import type { Activity } from 'botbuilder';
 import { choicesAsText } from '../shared/choices-as-text.js';
 import { classifyOutbound } from '../shared/outbound-content.js';
+import type { XDmEvent } from './client.js';
 
 /** What to do with one outbound activity on X. */
 export type XOutbound =
@@ -65,26 +66,44 @@ export function publicInvitation(lang: string | undefined, ourUserId: string): s
 }
 
 /**
- * Whether a DM event's `text` as X shows it is the `text` we sent: X replaces each link with a t.co
- * link (and may escape `&`, `<`, `>`), so links are compared as "a link" and entities and runs of
- * blanks are evened out on both sides.
+ * Whether a DM event as X shows it is the `text` we sent. X replaces each link with a t.co link (and
+ * may escape `&`, `<`, `>`): where its `entities.urls` name a t.co link's target (`expanded_url`),
+ * links are compared by target; where they do not, as "a link". Entities and runs of blanks are
+ * evened out on both sides.
  * @see https://help.x.com/en/using-x/url-shortener
+ * @see https://docs.x.com/x-api/direct-messages/lookup/api-reference/get-dm_conversations-with-participant_id-dm_events
  */
-export function sameDmText(sent: string, shown: string | undefined): boolean {
-  return shown !== undefined && comparable(sent) === comparable(shown);
+export function sameDmText(sent: string, shown: XDmEvent): boolean {
+  if (shown.text === undefined) return false;
+  let text = shown.text;
+  for (const { url, expanded_url: target } of shown.entities?.urls ?? []) {
+    if (url && target) text = text.split(url).join(target);
+  }
+  const byTarget = !/https?:\/\/t\.co\//i.test(text);
+  return comparable(sent, byTarget) === comparable(text, byTarget);
 }
 
 // A link with a scheme, or one X would make of a bare domain (`example.com`, `www.example.com/x`).
 const LINK = /(?:https?:\/\/|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b(?:\/\S*)?/gi;
 
-function comparable(text: string): string {
+function comparable(text: string, byTarget: boolean): string {
   return text
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&')
-    .replace(LINK, '<link>')
+    .replace(LINK, (link) => (byTarget ? `<${linkTarget(link)}>` : '<link>'))
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/** A link as X may expand it: with or without its scheme, `www.` or a last `/`; host in any case. */
+function linkTarget(link: string): string {
+  const bare = link
+    .replace(/^https?:\/\//i, '')
+    .replace(/^www\./i, '')
+    .replace(/\/$/, '');
+  const slash = bare.indexOf('/');
+  return slash < 0 ? bare.toLowerCase() : bare.slice(0, slash).toLowerCase() + bare.slice(slash);
 }
 
 function messageText(activity: Partial<Activity>): string {

@@ -42,9 +42,9 @@ export function faultyReplyStore(
     faults: () => faults,
     store: {
       claim: async (key, ttlMs, value) => {
-        // A record holds the id the platform gave; a public reply's claim, made before posting, none.
-        const isRecord = key.startsWith('reply:') && Boolean(value);
-        const isClaim = key.startsWith('reply:') && !value;
+        // A public reply's claim, made before posting, is `<key>:claim`; a record holds the platform's id.
+        const isClaim = key.startsWith('reply:') && key.endsWith(':claim');
+        const isRecord = key.startsWith('reply:') && !isClaim && Boolean(value);
         if (faults === 0 && fault === 'record refused' && isRecord) {
           faults += 1;
           throw new Error('connection lost');

@@ -9,6 +9,17 @@ export interface FakeDmEvent {
   sender_id: string;
   dm_conversation_id: string;
   created_at: string;
+  /** Each t.co link of `text` and the link it stands for, as X's `entities.urls` give them. */
+  entities?: { urls: XUrlEntity[] };
+}
+
+/** One link of a text as X's `entities.urls` describe it. */
+export interface XUrlEntity {
+  start: number;
+  end: number;
+  url: string;
+  expanded_url: string;
+  display_url: string;
 }
 
 /** A post as the fake X keeps it. */
@@ -58,10 +69,12 @@ export class FakeXStore {
   addDm(participantId: string, senderId: string, text: string): string {
     const id = this.nextId();
     const events = this.dms.get(participantId) ?? [];
+    const urls = linkEntities(text);
     events.push({
       id,
       event_type: 'MessageCreate',
       text: wrapLinks(text),
+      ...(urls.length ? { entities: { urls } } : {}),
       sender_id: senderId,
       dm_conversation_id: [this.ourUserId, participantId].sort().join('-'),
       created_at: new Date().toISOString(),
@@ -120,12 +133,23 @@ export class FakeXStore {
       const detail = `The \`since_id\`/\`until_id\` query parameter value [${invalid}] is not a post id`;
       return { status: 400, body: { title: 'Invalid Request', detail, type: 'about:blank', status: 400 } };
     }
+    const endTime = query.get('end_time');
+    if (endTime !== null && !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(endTime)) {
+      const detail = `The \`end_time\` query parameter value [${endTime}] is not a valid time`;
+      return { status: 400, body: { title: 'Invalid Request', detail, type: 'about:blank', status: 400 } };
+    }
     const excluded = list(query.get('exclude'));
     const posts = this.postsBy(userId)
       .reverse()
       .filter((post) => since === null || BigInt(post.id) > BigInt(since))
       .filter((post) => until === null || BigInt(post.id) < BigInt(until))
-      .filter((post) => !excluded.includes('replies') || post.referenced_tweets === undefined);
+      // Inclusive, to the second.
+      .filter((post) => endTime === null || Date.parse(post.created_at) < Date.parse(endTime) + 1000)
+      .filter((post) => !excluded.includes('replies') || post.referenced_tweets === undefined)
+      .filter(
+        (post) =>
+          !excluded.includes('retweets') || !post.referenced_tweets?.some((ref) => ref.type === 'retweeted'),
+      );
     const fields = ['id', 'text', 'edit_history_tweet_ids', ...list(query.get('tweet.fields'))];
     return page(posts, size, query.get('pagination_token'), fields, true);
   }
@@ -137,6 +161,25 @@ export function wrapLinks(text: string): string {
     const code = createHash('sha256').update(url).digest('base64url').slice(0, 10);
     return `https://t.co/${code}`;
   });
+}
+
+/** The `entities.urls` X gives for the links of `text` once wrapped (ours are ASCII, so offsets match). */
+function linkEntities(text: string): XUrlEntity[] {
+  const urls: XUrlEntity[] = [];
+  let shift = 0;
+  for (const match of text.matchAll(/https?:\/\/\S+/g)) {
+    const url = wrapLinks(match[0]);
+    const start = (match.index ?? 0) + shift;
+    urls.push({
+      start,
+      end: start + url.length,
+      url,
+      expanded_url: match[0],
+      display_url: match[0].replace(/^https?:\/\//, '').slice(0, 25),
+    });
+    shift += url.length - match[0].length;
+  }
+  return urls;
 }
 
 function list(value: string | null): string[] {

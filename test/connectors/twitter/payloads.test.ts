@@ -84,10 +84,31 @@ describe('X payloads in and out', () => {
   it("recognises a DM we sent in X's copy of it: links as t.co, entities escaped, other words exact", () => {
     const sent = 'Track it: https://track.example.com/p/1?a=b&c=d\n\n1. Yes & no\n2. www.example.com';
     const shown = 'Track it: https://t.co/AbC123xYz0\n\n1. Yes &amp; no\n2. https://t.co/Zz9';
-    expect(sameDmText(sent, shown)).toBe(true);
-    expect(sameDmText('Your order 1234 ships today.', 'Your order 1234 ships today.')).toBe(true);
-    expect(sameDmText('Your order 1234 ships today.', 'Your order 1235 ships today.')).toBe(false);
-    expect(sameDmText('Track it: https://a.example/1', 'Track it here: https://t.co/x')).toBe(false);
-    expect(sameDmText('Hi', undefined)).toBe(false);
+    const dm = (text?: string, urls?: { url: string; expanded_url: string }[]) => ({
+      id: '1',
+      event_type: 'MessageCreate',
+      ...(text === undefined ? {} : { text }),
+      ...(urls ? { entities: { urls } } : {}),
+    });
+    expect(sameDmText(sent, dm(shown))).toBe(true);
+    expect(sameDmText('Your order 1234 ships today.', dm('Your order 1234 ships today.'))).toBe(true);
+    expect(sameDmText('Your order 1234 ships today.', dm('Your order 1235 ships today.'))).toBe(false);
+    expect(sameDmText('Track it: https://a.example/1', dm('Track it here: https://t.co/x'))).toBe(false);
+    expect(sameDmText('Hi', dm())).toBe(false);
+  });
+
+  it("tells DMs that differ only in a link apart by the link's target, where X gives it", () => {
+    const shown = (target: string) => ({
+      id: '1',
+      event_type: 'MessageCreate',
+      text: 'Track: https://t.co/AbC123xYz0',
+      entities: { urls: [{ url: 'https://t.co/AbC123xYz0', expanded_url: target }] },
+    });
+    expect(sameDmText('Track: https://track.example.com/A', shown('https://track.example.com/A'))).toBe(true);
+    expect(sameDmText('Track: https://track.example.com/A', shown('https://track.example.com/B'))).toBe(
+      false,
+    );
+    // X expands a bare domain with a scheme and a last slash.
+    expect(sameDmText('Track: www.Example.com', shown('http://www.example.com/'))).toBe(true);
   });
 });

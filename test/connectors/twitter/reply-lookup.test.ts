@@ -128,7 +128,7 @@ describe('an X DM whose run died before recording it', () => {
       expect.objectContaining({
         path: `/2/dm_conversations/with/${ANA}/dm_events`,
         query: expect.objectContaining({
-          'dm_event.fields': 'id,text,sender_id,created_at,event_type',
+          'dm_event.fields': 'id,text,sender_id,created_at,event_type,entities',
           event_types: 'MessageCreate',
         }),
       }),
@@ -158,20 +158,73 @@ describe('an X DM whose run died before recording it', () => {
     await oneMoreRun();
 
     expect(dmTexts()).toEqual(['Noted.', 'Noted.']);
-    expect(dmLookups()).toHaveLength(2);
+    expect(dmLookups()).toHaveLength(1);
   });
 
-  it('is sent again, with a warning, when X fails the look for it', async () => {
-    const { bot, runs } = cutFirstRun(['Your order ships tomorrow.', 'Anything else?']);
-    await start(bot);
-    fake.fail(`/2/dm_conversations/with/${ANA}/dm_events`, 1, 503);
-    await anaDms('where is it?');
-    await until(() => runs() === 2 && fake.dms().length === 3);
+  it('is looked up once for all the DMs of a rerun, however many have no record', async () => {
+    const bot: TurnLogic = async (context) => {
+      if (context.activity.type !== 'message') return;
+      for (const text of ['one', 'two', 'three']) await context.sendActivity(text);
+    };
+    await start(bot, 'claim answer lost');
+    // The first run's first DM is refused: on the rerun none of the three has a record.
+    fake.refuseDmsTo(ANA, 1);
+    await anaDms('hi');
+    await until(() => fake.dms().length === 3);
     await oneMoreRun();
 
-    // At least once beats lost: the reply without a record goes out again; the recorded one does not.
-    expect(dmTexts()).toEqual(['Your order ships tomorrow.', 'Anything else?', 'Your order ships tomorrow.']);
+    expect(dmTexts()).toEqual(['one', 'two', 'three']);
+    expect(dmLookups()).toHaveLength(1);
+  });
+
+  it('is sent at once, with a warning, when X rate-limits the look, and holds no other DM', async () => {
+    const BEN = '3000000000000000003';
+    const bot: TurnLogic = async (context) => {
+      if (context.activity.type !== 'message') return;
+      await context.sendActivity(context.activity.text === 'hello' ? 'hi Ben' : 'Your order ships tomorrow.');
+    };
+    await start(bot);
+    // The window resets in 4 s: the look neither waits for it nor holds Ben's reply meanwhile.
+    fake.rateLimit(`/2/dm_conversations/with/${ANA}/dm_events`, 1, Math.ceil(Date.now() / 1000) + 4);
+    fake.refuseDmsTo(ANA, 1);
+    await anaDms('where is it?');
+    await until(() => dmLookups().length === 1);
+    const sentAt = Date.now();
+    const eventId = fake.keepDm(BEN, BEN, 'hello');
+    const body = dmEventBody({
+      forUserId: OUR_ID,
+      eventId,
+      senderId: BEN,
+      recipientId: OUR_ID,
+      text: 'hello',
+    });
+    expect((await webhook(body)).status).toBe(200);
+    await until(() => dmTexts().includes('hi Ben') && dmTexts().includes('Your order ships tomorrow.'));
+
+    expect(Date.now() - sentAt).toBeLessThan(2_000);
+    expect(dmLookups()).toEqual([expect.objectContaining({ status: 429 })]);
     expect(warnings).toContain('could not look for a sent reply: sending it, perhaps again');
+  });
+
+  it('is not taken for a DM that differs only in its link, by the link X names', async () => {
+    let runs = 0;
+    const bot: TurnLogic = async (context) => {
+      if (context.activity.type !== 'message') return;
+      runs += 1;
+      if (runs === 1) {
+        // Someone at the brand sends the A link during the first run, which dies before sending B.
+        fake.keepDm(ANA, OUR_ID, 'Track it: https://track.example.com/A');
+        throw new Error('killed');
+      }
+      await context.sendActivity('Track it: https://track.example.com/B');
+    };
+    await start(bot);
+    await anaDms('and the other parcel?');
+    await until(() => runs === 2);
+    await oneMoreRun();
+
+    expect(dmLookups()).toHaveLength(1);
+    expect(dmTexts()).toEqual(['Track it: https://track.example.com/B']);
   });
 });
 
@@ -194,6 +247,8 @@ describe('the public invitation to a post', () => {
         path: `/2/users/${OUR_ID}/tweets`,
         query: expect.objectContaining({
           since_id: post,
+          end_time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+          exclude: 'retweets',
           'tweet.fields': 'referenced_tweets,in_reply_to_user_id',
         }),
       }),
@@ -233,6 +288,39 @@ describe('the public invitation to a post', () => {
     expect(fake.replies()).toHaveLength(1);
     expect(postLookups()).toEqual([expect.objectContaining({ status: 503 })]);
     expect(warnings).toContain('could not look for a sent public reply: not posting it again');
+    expect(dmTexts()).toEqual(['Your order ships tomorrow.']);
+  });
+
+  it('is not posted again when our posts since it are more than the look reads', async () => {
+    let runs = 0;
+    const bot: TurnLogic = async (context) => {
+      if (context.activity.type !== 'message') return;
+      runs += 1;
+      // Other customers' invitations, posted while this turn waits for its rerun.
+      if (runs === 1) for (let i = 0; i < 201; i++) fake.customerPost(OUR_ID, `invitation ${i}`);
+      await context.sendActivity('Your order ships tomorrow.');
+      if (runs === 1) throw new Error('killed');
+    };
+    await start(bot);
+    const post = await anaPosts('@relevo_help my order is late');
+    await until(() => runs === 2);
+    await oneMoreRun();
+
+    expect(postLookups()).toHaveLength(2);
+    expect(fake.replies().filter((reply) => reply.inReplyTo === post)).toHaveLength(1);
+    expect(warnings).toContain('could not look for a sent public reply: not posting it again');
+  });
+
+  it('is not posted again, and waits for nothing, when X rate-limits the look', async () => {
+    const { bot, runs } = cutFirstRun(['Your order ships tomorrow.']);
+    await start(bot);
+    fake.rateLimit(`/2/users/${OUR_ID}/tweets`, 1, Math.ceil(Date.now() / 1000) + 60);
+    await anaPosts('@relevo_help my order is late');
+    await until(() => runs() === 2);
+    await oneMoreRun();
+
+    expect(fake.replies()).toHaveLength(1);
+    expect(postLookups()).toEqual([expect.objectContaining({ status: 429 })]);
     expect(dmTexts()).toEqual(['Your order ships tomorrow.']);
   });
 });

@@ -52,23 +52,27 @@ describe('the X client', () => {
     });
   });
 
-  it('finds our DM on the second page of a conversation, reading no further back than the message it answers', async () => {
+  it('reads our DMs back to the message they answer, over two pages, and says when it read them all', async () => {
     const x = client(Date.now(), []);
-    const ours = (text: string) => (event: { sender_id?: string; text?: string }) =>
-      event.sender_id === OURS && event.text === text;
+    const notedIn = ({ events }: { events: { id: string; text?: string }[] }) =>
+      events.filter((event) => event.text === 'Noted.').map((event) => event.id);
     fake.keepDm('400', OURS, 'Noted.');
     const asked = fake.keepDm('400', '400', 'my address changed');
     const noted = fake.keepDm('400', OURS, 'Noted.');
     for (let i = 0; i < 120; i++) fake.keepDm('400', OURS, `later ${i}`);
     fake.calls.length = 0;
 
-    await expect(x.findDmEvent('400', asked, ours('Noted.'))).resolves.toBe(noted);
+    const read = await x.findDmEvents('400', asked);
+    // The "Noted." older than the customer's message answered another one.
+    expect(notedIn(read)).toEqual([noted]);
+    expect(read.complete).toBe(true);
     expect(fake.calls.map((call) => [call.status, call.query.pagination_token !== undefined])).toEqual([
       [200, false],
       [200, true],
     ]);
-    // The "Noted." older than the customer's message answered another one.
-    await expect(x.findDmEvent('400', noted, ours('Noted.'))).resolves.toBeUndefined();
+    for (let i = 0; i < 100; i++) fake.keepDm('400', OURS, `even later ${i}`);
+    // Two pages no longer reach the message: what they hold is not all there is.
+    expect((await x.findDmEvents('400', asked)).complete).toBe(false);
   });
 
   it('finds our reply to a post among our newer posts', async () => {
@@ -80,8 +84,10 @@ describe('the X client', () => {
     const repliesTo = (id: string) => (tweet: { referenced_tweets?: { type: string; id: string }[] }) =>
       (tweet.referenced_tweets ?? []).some((ref) => ref.type === 'replied_to' && ref.id === id);
 
-    await expect(x.findPost(OURS, post, repliesTo(post))).resolves.toBe(reply);
-    await expect(x.findPost(OURS, post, repliesTo(other))).resolves.toBe(replyToOther);
-    await expect(x.findPost(OURS, reply, repliesTo(post))).resolves.toBeUndefined();
+    await expect(x.findPost(OURS, post, undefined, repliesTo(post))).resolves.toBe(reply);
+    await expect(x.findPost(OURS, post, undefined, repliesTo(other))).resolves.toBe(replyToOther);
+    await expect(x.findPost(OURS, reply, undefined, repliesTo(post))).resolves.toBeUndefined();
+    // Made after the end_time asked for: not looked at.
+    await expect(x.findPost(OURS, post, Date.now() - 60_000, repliesTo(post))).resolves.toBeUndefined();
   });
 });
