@@ -52,8 +52,9 @@ export interface XClientOptions {
  * it sends DMs and public replies, and reads our DM conversation or timeline when a turn run again
  * looks for a reply its earlier run may have sent. Sends leave one at a time from a queue: when X
  * answers 429, the queue waits until the window's `x-rate-limit-reset` and retries, so later DMs stay
- * behind it in order. Reads go out at once, beside the queue, and a 429 fails them at once. Failures reject with a 502
- * `RELEVO_X_API` (X's status and error in `details`) or a 503 `RELEVO_X_RATE_LIMITED`.
+ * behind it in order. Reads go out at once, beside the queue, and a 429 fails them at once. Failures
+ * reject with a 502 `RELEVO_X_API` (X's status and error in `details`) or a 503
+ * `RELEVO_X_RATE_LIMITED`.
  * @see https://docs.x.com/x-api/fundamentals/rate-limits
  */
 export class XClient {
