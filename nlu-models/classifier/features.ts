@@ -6,6 +6,7 @@
  */
 import { normalizeText, tokenize } from '../text/normalize.js';
 import { type Language, WordStemmer } from '../text/stemmer.js';
+import { NameIndex } from './name-index.js';
 import type { SynonymMap } from './synonyms.js';
 
 /** A sparse vector: parallel arrays of feature indices and values. */
@@ -186,23 +187,23 @@ class CharTrie {
 /** A fitted vocabulary with idf weights, mapping text to normalised sparse vectors. */
 export class FeatureExtractor {
   private readonly stemmer: WordStemmer;
-  private readonly index: Map<string, number>;
+  /** The state without its vocabulary, which lives in `index` (and, for n-grams, `chars`). */
+  private readonly state: Omit<FeatureExtractorState, 'vocabulary'>;
+  private readonly index: NameIndex;
   private readonly chars: CharTrie;
   /** Zero everywhere between `transform` calls. */
   private readonly tally: Int32Array;
 
   private constructor(
-    private readonly state: FeatureExtractorState,
+    { vocabulary, ...state }: FeatureExtractorState,
     private readonly extra?: ExtraFeatures,
   ) {
+    this.state = state;
     this.stemmer = new WordStemmer(state.language);
     // Character n-grams are found through the trie, never by name.
-    this.index = new Map();
-    state.vocabulary.forEach((name, i) => {
-      if (!name.startsWith('c:')) this.index.set(name, i);
-    });
-    this.chars = new CharTrie(state.vocabulary);
-    this.tally = new Int32Array(state.vocabulary.length);
+    this.index = new NameIndex(vocabulary, (name) => !name.startsWith('c:'));
+    this.chars = new CharTrie(vocabulary);
+    this.tally = new Int32Array(vocabulary.length);
   }
 
   /** Learns the vocabulary and idf weights from training texts. */
@@ -240,12 +241,19 @@ export class FeatureExtractor {
 
   /** Number of features (the input dimension of a model). */
   get size(): number {
-    return this.state.vocabulary.length;
+    return this.index.size;
   }
 
   /** The serialisable state. */
   toJSON(): FeatureExtractorState {
-    return this.state;
+    const { language, options, idf, synonyms } = this.state;
+    return {
+      language,
+      options,
+      vocabulary: this.index.names(),
+      idf,
+      ...(synonyms === undefined ? {} : { synonyms }),
+    };
   }
 
   /** The L2-normalised tf-idf vector of one text. */

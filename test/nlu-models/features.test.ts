@@ -58,4 +58,23 @@ describe('feature vectors', () => {
       });
     }
   }
+
+  it('an extractor loaded from its saved JSON gives the same vectors and saves the same JSON', () => {
+    const corpus = texts('customer-messages.en.jsonl');
+    const fitted = FeatureExtractor.fit(
+      corpus.slice(0, corpus.length / 2),
+      'en',
+      DEFAULT_FEATURE_OPTIONS,
+      sentimentCues,
+    );
+    const saved = JSON.stringify(fitted);
+    const loaded = FeatureExtractor.fromJSON(JSON.parse(saved), sentimentCues);
+    expect(JSON.stringify(loaded)).toBe(saved);
+    expect(loaded.size).toBe(fitted.size);
+    for (const text of corpus) {
+      const [a, b] = [fitted.transform(text), loaded.transform(text)];
+      expect([...b.indices]).toEqual([...a.indices]);
+      expect([...b.values]).toEqual([...a.values]);
+    }
+  });
 });
