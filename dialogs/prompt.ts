@@ -1,4 +1,4 @@
-import { ActivityTypes, InputHints, type TurnContext } from 'botbuilder';
+import { type Activity, ActivityTypes, InputHints, type TurnContext } from 'botbuilder';
 import {
   Dialog,
   type DialogContext,
@@ -10,19 +10,29 @@ import {
   type PromptValidator,
 } from './botbuilder-dialogs.js';
 
-/** What a prompt keeps in its dialog instance's state: the same fields as botbuilder-dialogs' `Prompt`. */
-interface PromptInstanceState {
+/**
+ * A waiting question's instance state. The layout is the one botbuilder-dialogs' prompts store, so a
+ * conversation saved while one of them waited (before Relevo had its own) carries on, and back.
+ */
+interface Waiting {
   options: PromptOptions;
   state: { attemptCount?: number } & Record<string, unknown>;
 }
 
+/** A prompt activity marked as waiting for the customer's answer, unless it says otherwise. */
+function expectingInput(prompt: PromptOptions['prompt']): PromptOptions['prompt'] {
+  if (typeof prompt !== 'object' || typeof prompt.inputHint === 'string') return prompt;
+  return { ...prompt, inputHint: InputHints.ExpectingInput } satisfies Partial<Activity>;
+}
+
 /**
- * botbuilder-dialogs' `Prompt`, step for step and with the same dialog state, so a conversation
- * waiting at a prompt carries on across the change. Its own module loads botbuilder-dialogs' choice
- * helpers, and with them a number recognizer for a dozen cultures (~3.5 MB of heap that every
- * mark-compact walks) that Relevo's prompts never call. Written as native async methods, too: the
- * package's down-levelled ones keep each call's arguments, the turn's context among them, alive
- * through scavenges (docs/benchmarks.md, "Found: what keeps a finished turn alive through scavenges").
+ * A question that waits for the customer's answer: asked on begin, asked again (its retry wording)
+ * while the answer is not understood or the validator refuses it, ended with the recognised value.
+ * Relevo's own, rather than botbuilder-dialogs' `Prompt`, whose module loads the choice helpers and a
+ * number recognizer for a dozen cultures (~3.5 MB of heap every mark-compact walks) that Relevo's
+ * prompts never call; and as native async methods, which keep no turn context alive through
+ * scavenges the way down-levelled ones do (docs/benchmarks.md, "Found: what keeps a finished turn
+ * alive through scavenges"). Subclasses say how to ask and how to read an answer.
  */
 export abstract class Prompt<T> extends Dialog {
   constructor(
@@ -32,65 +42,45 @@ export abstract class Prompt<T> extends Dialog {
     super(dialogId);
   }
 
-  async beginDialog(dc: DialogContext, options?: PromptOptions): Promise<DialogTurnResult> {
-    const opt: PromptOptions = { ...options };
-    if (opt.prompt && typeof opt.prompt === 'object' && typeof opt.prompt.inputHint !== 'string')
-      opt.prompt.inputHint = InputHints.ExpectingInput;
-    if (
-      opt.retryPrompt &&
-      typeof opt.retryPrompt === 'object' &&
-      typeof opt.retryPrompt.inputHint !== 'string'
-    )
-      opt.retryPrompt.inputHint = InputHints.ExpectingInput;
-    const state = instanceState(dc);
-    state.options = opt;
-    state.state = {};
-    await this.onPrompt(dc.context, state.state, state.options, false);
+  async beginDialog(dc: DialogContext, options: PromptOptions = {}): Promise<DialogTurnResult> {
+    const waiting = waitingOn(dc.activeDialog);
+    waiting.options = {
+      ...options,
+      prompt: expectingInput(options.prompt),
+      retryPrompt: expectingInput(options.retryPrompt),
+    };
+    waiting.state = {};
+    await this.onPrompt(dc.context, waiting.state, waiting.options, false);
     return Dialog.EndOfTurn;
   }
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
+    // Typing indicators, events and the like are no answer: keep waiting.
     if (dc.context.activity.type !== ActivityTypes.Message) return Dialog.EndOfTurn;
-    // Coming back after an interruption (an adaptive dialog's step count): ask again.
-    const stepCount: unknown = dc.state.getValue('turn.stepCount');
-    if (typeof stepCount === 'number' && stepCount > 0) {
-      await this.repromptDialog(dc.context, dc.activeDialog as DialogInstance);
-      return Dialog.EndOfTurn;
-    }
-    const state = instanceState(dc);
-    const recognized = await this.onRecognize(dc.context, state.state, state.options);
-    let isValid = false;
-    if (this.validator) {
-      if (state.state.attemptCount === undefined) state.state.attemptCount = 0;
-      state.state.attemptCount += 1;
-      isValid = await this.validator({
-        context: dc.context,
-        recognized,
-        state: state.state,
-        options: state.options,
-        attemptCount: state.state.attemptCount,
-      });
-    } else isValid = recognized.succeeded;
-    if (isValid) return await dc.endDialog(recognized.value);
-    if (!dc.context.responded) await this.onPrompt(dc.context, state.state, state.options, true);
+    const waiting = waitingOn(dc.activeDialog);
+    const answer = await this.onRecognize(dc.context, waiting.state, waiting.options);
+    if (await this.accepts(dc.context, answer, waiting)) return dc.endDialog(answer.value);
+    // A validator that replied has said what was wrong; otherwise ask again.
+    if (!dc.context.responded) await this.onPrompt(dc.context, waiting.state, waiting.options, true);
     return Dialog.EndOfTurn;
   }
 
+  /** A parent may interrupt on an incoming message unless this prompt understands it as its answer. */
   protected override async onPreBubbleEvent(dc: DialogContext, event: DialogEvent): Promise<boolean> {
     if (event.name !== 'activityReceived' || dc.context.activity.type !== ActivityTypes.Message) return false;
-    const state = instanceState(dc);
-    return (await this.onRecognize(dc.context, state.state, state.options)).succeeded;
+    const waiting = waitingOn(dc.activeDialog);
+    return (await this.onRecognize(dc.context, waiting.state, waiting.options)).succeeded;
   }
 
-  /** A dialog pushed on top of the prompt ended: ask again rather than end the prompt. */
+  /** A dialog started on top of the question ended: ask it again. */
   override async resumeDialog(dc: DialogContext): Promise<DialogTurnResult> {
     await this.repromptDialog(dc.context, dc.activeDialog as DialogInstance);
     return Dialog.EndOfTurn;
   }
 
   override async repromptDialog(context: TurnContext, instance: DialogInstance): Promise<void> {
-    const state = instance.state as PromptInstanceState;
-    await this.onPrompt(context, state.state, state.options, false);
+    const waiting = waitingOn(instance);
+    await this.onPrompt(context, waiting.state, waiting.options, false);
   }
 
   protected abstract onPrompt(
@@ -105,13 +95,31 @@ export abstract class Prompt<T> extends Dialog {
     state: object,
     options: PromptOptions,
   ): Promise<PromptRecognizerResult<T>>;
+
+  /** Without a validator, any recognised answer; with one, its verdict (counting the attempts). */
+  private async accepts(
+    context: TurnContext,
+    answer: PromptRecognizerResult<T>,
+    waiting: Waiting,
+  ): Promise<boolean> {
+    if (!this.validator) return answer.succeeded;
+    const attemptCount = (waiting.state.attemptCount ?? 0) + 1;
+    waiting.state.attemptCount = attemptCount;
+    return this.validator({
+      context,
+      recognized: answer,
+      state: waiting.state,
+      options: waiting.options,
+      attemptCount,
+    });
+  }
 }
 
-function instanceState(dc: DialogContext): PromptInstanceState {
-  return (dc.activeDialog as DialogInstance).state as PromptInstanceState;
+function waitingOn(instance: DialogInstance | undefined): Waiting {
+  return (instance as DialogInstance).state as Waiting;
 }
 
-/** botbuilder-dialogs' `TextPrompt`: any non-empty text, then the validator's verdict. */
+/** Any non-empty text is an answer (then the validator, if any, decides). */
 export class TextPrompt extends Prompt<string> {
   protected async onPrompt(
     context: TurnContext,
@@ -119,13 +127,19 @@ export class TextPrompt extends Prompt<string> {
     options: PromptOptions,
     isRetry: boolean,
   ): Promise<void> {
-    if (isRetry && options.retryPrompt)
-      await context.sendActivity(options.retryPrompt, undefined, InputHints.ExpectingInput);
-    else if (options.prompt) await context.sendActivity(options.prompt, undefined, InputHints.ExpectingInput);
+    const question = isRetry && options.retryPrompt ? options.retryPrompt : options.prompt;
+    if (question) await context.sendActivity(question, undefined, InputHints.ExpectingInput);
   }
 
   protected async onRecognize(context: TurnContext): Promise<PromptRecognizerResult<string>> {
-    const value = context.activity.text;
-    return typeof value === 'string' && value.length > 0 ? { succeeded: true, value } : { succeeded: false };
+    const text = context.activity.text;
+    return typeof text === 'string' && text.length > 0
+      ? { succeeded: true, value: text }
+      : { succeeded: false };
+  }
+
+  /** Free text would take any message as its answer, so it never stops a parent from interrupting. */
+  protected override async onPreBubbleEvent(): Promise<boolean> {
+    return false;
   }
 }

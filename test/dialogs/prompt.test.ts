@@ -11,6 +11,8 @@ import { TextPrompt as PackageTextPrompt } from 'botbuilder-dialogs/lib/prompts/
 import { describe, expect, it } from 'vitest';
 import {
   ComponentDialog,
+  type DialogContext,
+  type DialogEvent,
   DialogSet,
   type PromptValidatorContext,
   WaterfallDialog,
@@ -23,6 +25,7 @@ type TextPromptClass = typeof TextPrompt | typeof PackageTextPrompt;
 function dialogsWith(Prompt: TextPromptClass, storage: MemoryStorage) {
   const state = new ConversationState(storage);
   const dialogs = new DialogSet(state.createProperty('dialogState'));
+  dialogs.add(cancellable(Prompt));
   const looksLikeOrder = async (prompt: PromptValidatorContext<string>) => {
     const ok = /^ORD-\d{6}$/.test(prompt.recognized.value ?? '');
     if (!ok && prompt.attemptCount >= 3) await prompt.context.sendActivity(`Attempt ${prompt.attemptCount}.`);
@@ -72,7 +75,8 @@ async function converse(
       });
       const dc = await dialogs.createContext(context);
       const result = await dc.continueDialog();
-      if (result.status === 'empty' && context.activity.type === 'message') await dc.beginDialog('order');
+      if (result.status === 'empty' && context.activity.type === 'message' && !context.responded)
+        await dc.beginDialog(context.activity.text?.startsWith('cancel') ? 'cancellable' : 'order');
     }).use(new AutoSaveStateMiddleware(state));
     await adapter.send(input as Activity).startTest();
     replies.push(sent);
@@ -121,4 +125,49 @@ describe("Relevo's TextPrompt", () => {
     const theirs = await converse(TURNS, new MemoryStorage(), () => PackageTextPrompt);
     expect(upgraded).toEqual(theirs);
   });
+
+  it('lets a parent dialog interrupt it on "cancel", as botbuilder-dialogs’ TextPrompt does', async () => {
+    const cancel: Partial<Activity>[] = [
+      { type: 'message', text: 'cancel me' },
+      { type: 'message', text: 'cancel' },
+    ];
+    const theirs = await converse(cancel, new MemoryStorage(), () => PackageTextPrompt);
+    const ours = await converse(cancel, new MemoryStorage(), () => TextPrompt);
+    expect(ours.replies).toEqual([
+      [{ text: 'Your name?', inputHint: 'expectingInput' }],
+      [{ text: 'Cancelled.', inputHint: 'acceptingInput' }],
+    ]);
+    expect(ours).toEqual(theirs);
+  });
+
+  it('leaves a conversation botbuilder-dialogs’ TextPrompt can carry on after a rollback', async () => {
+    const storage = new MemoryStorage();
+    const rolledBack = await converse(TURNS, storage, (turn) => (turn < 2 ? TextPrompt : PackageTextPrompt));
+    const theirs = await converse(TURNS, new MemoryStorage(), () => PackageTextPrompt);
+    expect(rolledBack).toEqual(theirs);
+  });
 });
+
+/**
+ * A dialog that asks a name and gives way to "cancel" in its pre-bubble event, the interruption
+ * botbuilder-dialogs documents; a conversation whose first message starts with "cancel" begins it.
+ */
+function cancellable(Prompt: TextPromptClass): ComponentDialog {
+  class Cancellable extends ComponentDialog {
+    protected override async onPreBubbleEvent(dc: DialogContext, event: DialogEvent): Promise<boolean> {
+      if (event.name !== 'activityReceived' || dc.context.activity.text !== 'cancel') return false;
+      await dc.context.sendActivity('Cancelled.');
+      await dc.cancelAllDialogs();
+      return true;
+    }
+  }
+  const dialog = new Cancellable('cancellable');
+  dialog.addDialog(
+    new WaterfallDialog('ask', [
+      async (step) => step.prompt('who', { prompt: 'Your name?' }),
+      async (step) => step.endDialog(),
+    ]),
+  );
+  dialog.addDialog(new Prompt('who'));
+  return dialog;
+}
