@@ -129,6 +129,9 @@ export interface RedisStorageOptions {
  * between two parts leaves the earlier ones written: a queued turn's save (`StorageWriteOptions.turn`)
  * has the items it names keep what they replaced, so its run again reads them as they were before.
  */
+/** The most items one Redis reads in one script; more are read per key (a script blocks the server). */
+const ONE_SCRIPT_READ_MAX = 16;
+
 export class RedisStorage implements ExpiringStorage {
   private readonly prefix: string;
 
@@ -144,10 +147,11 @@ export class RedisStorage implements ExpiringStorage {
     // Only a cluster's batches are written in parts, so only there an item holds a pending record.
     const cluster = isCluster(this.client);
     const turn = cluster && options.turn ? pendingMark(options.turn) : undefined;
-    // One Redis reads the batch in one command (a turn's state read is four items); a cluster's items
-    // sit in several slots, one command each.
+    // One Redis reads a small batch in one command (a turn's state read is four items); a larger one
+    // (an erasure's hundreds) reads per key, since a script holds every other client until it ends.
+    // A cluster's items sit in several slots, one command each.
     const replies =
-      !cluster && unique.length > 1
+      !cluster && unique.length > 1 && unique.length <= ONE_SCRIPT_READ_MAX
         ? ((await readManyScript.run(
             this.client,
             unique.map((key) => this.redisKey(key)),

@@ -1,5 +1,6 @@
 import type { TurnContext } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
+import type { RedisSingle } from '../../storage/redis-connection.js';
 import { RedisStorage } from '../../storage/redis-storage.js';
 import { StateMiddleware } from '../../storage/state-middleware.js';
 import { CollectingAdapter } from '../support/collecting-adapter.js';
@@ -33,5 +34,24 @@ describe('turn state on Redis', () => {
       'notes: ¡señal “α” ✓',
       'notes: ¡señal “α” ✓',
     ]);
+  });
+
+  it('reads a turn’s few items in one command, and many items one key at a time so no read holds Redis for everyone', async () => {
+    const client = await redis.connect();
+    const storage = new RedisStorage(client, { prefix: `${redis.prefix}-many` });
+    const keys = Array.from({ length: 40 }, (_, i) => `members/m-${i}/state`);
+    await storage.write(Object.fromEntries(keys.map((key, i) => [key, { points: i }])));
+    const single = client as RedisSingle;
+    const id = await single.clientId();
+    // What the storage's connection ran last, seen from another connection.
+    const lastCommand = async () =>
+      (await ((await redis.peer()) as RedisSingle).clientList({ ID: [String(id)] }))[0]?.cmd;
+
+    const few = await storage.read(keys.slice(0, 4));
+    expect(await lastCommand()).toBe('evalsha');
+    const many = await storage.read(keys);
+    expect(await lastCommand()).toBe('hmget');
+    expect(Object.values(few).map((item) => item.points)).toEqual([0, 1, 2, 3]);
+    expect(keys.map((key) => many[key]?.points)).toEqual(keys.map((_, i) => i));
   });
 });
