@@ -170,6 +170,11 @@ export function saveWithState(context: TurnContext, name: string, request: SaveW
 export interface InboundDelivery {
   id: string;
   attempt: number;
+  /**
+   * When the turn's first run started (ms since the epoch): whatever the conversation got before
+   * then came from earlier turns. Absent where a connector does not need it.
+   */
+  firstRunAt?: number;
   /** What the turn leaves for the queue to write as its entry is removed (transcript, web chat replies). */
   commit?: TurnCommit;
 }

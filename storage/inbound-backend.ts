@@ -13,6 +13,8 @@ export interface StoredEntry {
   attempt: number;
   /** Runs whose handler rejected. */
   failures: number;
+  /** When its first run started (ms since the epoch), set as that run claims it. */
+  firstRunAt: number;
 }
 
 /** A wake-up: "partition P has entries", delivered to one consumer until acknowledged. */

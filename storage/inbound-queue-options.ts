@@ -13,6 +13,8 @@ export interface InboundEntry {
   activity: Partial<Activity>;
   /** 1 on the first run; more when an earlier run failed or its process died. */
   attempt: number;
+  /** When the first run started (ms since the epoch; Redis's clock on Redis). */
+  firstRunAt: number;
   /** What the turn leaves for the queue to write as it removes the entry (see {@link TurnCommit}). */
   commit: TurnCommit;
 }

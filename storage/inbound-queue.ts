@@ -237,20 +237,19 @@ export class InboundQueue {
           transcripts: this.backend.transcripts,
           replies: this.finish !== undefined,
         });
-        await this.handler({ id: stored.id, partition, activity, attempt: stored.attempt, commit }).catch(
-          async (error: unknown) => {
-            // Both settle before the lock is freed (a re-run must not overtake the kept replies), and the
-            // turn's own error is the one reported.
-            const [counted] = await Promise.allSettled([
-              this.backend.fail(partition, stored.key),
-              this.keepTurn(partition, commit),
-            ]);
-            if (counted.status === 'rejected') {
-              this.logger.warn({ err: counted.reason, partition }, "could not count a failed turn's run");
-            }
-            throw error;
-          },
-        );
+        const entry = { id: stored.id, partition, activity, attempt: stored.attempt, commit };
+        await this.handler({ ...entry, firstRunAt: stored.firstRunAt }).catch(async (error: unknown) => {
+          // Both settle before the lock is freed (a re-run must not overtake the kept replies), and the
+          // turn's own error is the one reported.
+          const [counted] = await Promise.allSettled([
+            this.backend.fail(partition, stored.key),
+            this.keepTurn(partition, commit),
+          ]);
+          if (counted.status === 'rejected') {
+            this.logger.warn({ err: counted.reason, partition }, "could not count a failed turn's run");
+          }
+          throw error;
+        });
         next = await this.commitTurn(partition, holder, stored.key, commit);
       }
       // Another holder took the lock after ours lapsed (this process stalled): it runs the rest.

@@ -90,7 +90,7 @@ export class MemoryInboundBackend implements InboundBackend {
     for (const [seenId, at] of state.seen) if (at <= now - this.retentionMs) state.seen.delete(seenId);
     if (state.seen.has(id)) return false;
     state.seen.set(id, now);
-    state.entries.push({ key: String(++this.sequence), id, json, attempt: 0, failures: 0 });
+    state.entries.push({ key: String(++this.sequence), id, json, attempt: 0, failures: 0, firstRunAt: 0 });
     return true;
   }
 
@@ -106,6 +106,7 @@ export class MemoryInboundBackend implements InboundBackend {
     }
     this.locks.setHolder(resource, holder.token, holder.ttlMs);
     first.attempt++;
+    if (first.attempt === 1) first.firstRunAt = this.clock.now();
     return { kind: 'entry', entry: { ...first } };
   }
 }

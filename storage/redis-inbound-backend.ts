@@ -11,8 +11,9 @@ import { type RedisTranscriptStore, TRANSCRIPT_LUA } from './redis-transcript-st
 // Both scripts take KEYS = {log, seen, tries, lock} of one partition (one slot) and end by claiming:
 // with no holder token (ARGV[1] == '') nothing more; a lock held under another token answers {0}; an
 // empty log answers {1} and frees the lock if it was this holder's; otherwise the lock is (re)taken for
-// ARGV[2] ms and the oldest entry answered with its run count raised and its failed runs (field
-// `<entry>:f`): {2, entry id, runs, fields, failures}.
+// ARGV[2] ms and the oldest entry answered with its run count raised, its failed runs (field
+// `<entry>:f`) and when its first run started (field `<entry>:t`, ms on Redis's clock, set by the
+// first claim): {2, entry id, runs, fields, failures, first run}.
 const CLAIM = `
 local function claim(result)
   if ARGV[1] == '' then return result end
@@ -27,12 +28,19 @@ local function claim(result)
   redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[2])
   local attempt = redis.call('HINCRBY', KEYS[3], first[1], 1)
   local failures = tonumber(redis.call('HGET', KEYS[3], first[1] .. ':f') or '0')
+  local started = redis.call('HGET', KEYS[3], first[1] .. ':t')
+  if not started then
+    local now = redis.call('TIME')
+    started = tostring(now[1] * 1000 + math.floor(now[2] / 1000))
+    redis.call('HSET', KEYS[3], first[1] .. ':t', started)
+  end
   redis.call('PEXPIRE', KEYS[3], ARGV[3])
   result[#result + 1] = 2
   result[#result + 1] = first[1]
   result[#result + 1] = attempt
   result[#result + 1] = first[2]
   result[#result + 1] = failures
+  result[#result + 1] = started
   return result
 end
 `;
@@ -70,7 +78,7 @@ const DONE = `
 local function entry_done(done)
   if done ~= '' then
     redis.call('XDEL', KEYS[1], done)
-    redis.call('HDEL', KEYS[3], done, done .. ':f')
+    redis.call('HDEL', KEYS[3], done, done .. ':f', done .. ':t')
   end
 end
 `;
@@ -272,7 +280,14 @@ export function claimed(reply: unknown[]): Next {
   const status = Number(reply[0]);
   if (status === 0) return { kind: 'busy' };
   if (status === 1) return { kind: 'empty' };
-  const [, key, attempt, fields, failures] = reply as [number, string, number, string[], number];
+  const [, key, attempt, fields, failures, started] = reply as [
+    number,
+    string,
+    number,
+    string[],
+    number,
+    string,
+  ];
   const values: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i] as string] = fields[i + 1] as string;
   const entry: StoredEntry = {
@@ -281,6 +296,7 @@ export function claimed(reply: unknown[]): Next {
     json: values.a ?? '{}',
     attempt: Number(attempt),
     failures: Number(failures),
+    firstRunAt: Number(started),
   };
   return { kind: 'entry', entry };
 }

@@ -1,11 +1,14 @@
 import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 import type { TurnLogic } from '../../core/channel.js';
-import type { InboundDelivery } from '../../core/turn-state.js';
+import { type InboundDelivery, inboundDelivery } from '../../core/turn-state.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
 import { RelevoError } from '../../core/errors.js';
 import { XClient, type XClientOptions, type XDmEvents } from './client.js';
 import { parseXConversationId, type XChannelData, type XInbound } from './inbound.js';
 import { publicInvitation, renderXActivity, sameDmText } from './outbound.js';
+
+/** X's epoch: a snowflake id's high bits are the ms since then (2010-11-04T01:42:54.657Z). */
+const X_EPOCH_MS = 1288834974657;
 
 /** The look-ups of sent DMs of a run of a turn, by conversation and lower bound (one read each). */
 const DM_LOOKUPS = Symbol('relevo.xDmLookups');
@@ -139,7 +142,7 @@ export class TwitterAdapter extends RelevoAdapter {
       lookups = new Map();
       context.turnState.set(DM_LOOKUPS, lookups);
     }
-    const since = context.activity.id;
+    const since = sentSince(context);
     const at = `${to} ${since ?? ''}`;
     let lookup = lookups.get(at);
     if (!lookup) {
@@ -176,6 +179,21 @@ export class TwitterAdapter extends RelevoAdapter {
       return activity;
     }
   }
+}
+
+/**
+ * The id our sent DMs of this turn are newer than: the customer's message, or the start of the turn's
+ * first run where the queue knows it, as a snowflake (X's ids are time-ordered). A conversation's
+ * turns run one at a time, so a DM before then came from an earlier turn. No margin: with the Redis
+ * clock ahead of X's, a DM the first run sent at once is sent again rather than lost.
+ */
+function sentSince(context: TurnContext): string | undefined {
+  const message = context.activity.id;
+  const startedAt = inboundDelivery(context)?.firstRunAt;
+  if (!startedAt || startedAt <= X_EPOCH_MS) return message;
+  const started = (BigInt(startedAt) - BigInt(X_EPOCH_MS)) << 22n;
+  if (message === undefined || !/^\d+$/.test(message)) return String(started);
+  return BigInt(message) > started ? message : String(started);
 }
 
 function xChannelData(activity: Partial<Activity>): XChannelData | undefined {

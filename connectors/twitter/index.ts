@@ -86,7 +86,7 @@ export function createTwitterChannel(options: TwitterChannelOptions): Channel {
       return adapter.handle(
         { eventId: entry.id, source: x?.source ?? 'dm', activity: entry.activity },
         options.bot,
-        { id: entry.id, attempt: entry.attempt, commit: entry.commit },
+        { id: entry.id, attempt: entry.attempt, firstRunAt: entry.firstRunAt, commit: entry.commit },
       );
     },
   });

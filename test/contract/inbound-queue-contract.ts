@@ -69,10 +69,13 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
 
     it('retries a failed turn before the next message of its conversation, which never overtakes it', async () => {
       const runs: string[] = [];
+      const firstRuns: Record<string, number[]> = {};
+      const queued = Date.now();
       const queue = queueOf(
         await createWorld(),
         async (entry) => {
           runs.push(`${text(entry)}#${entry.attempt}`);
+          firstRuns[text(entry)] = [...(firstRuns[text(entry)] ?? []), entry.firstRunAt];
           if (text(entry) === 'first' && entry.attempt === 1) throw new Error('Redis went away mid-turn');
         },
         { visibilityMs: 100 },
@@ -83,6 +86,11 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
       // The failed entry stays at the head: the next drain (or the wake-up claimed again once idle)
       // runs it again before the message behind it.
       await expect.poll(() => runs, { timeout: 5_000 }).toEqual(['first#1', 'first#2', 'second#1']);
+      // Every run knows when the turn's first run started: what the conversation got before is older.
+      const [started, again] = firstRuns.first ?? [];
+      expect(again).toBe(started);
+      expect(started).toBeGreaterThanOrEqual(queued - 1_000);
+      expect(firstRuns.second?.[0]).toBeGreaterThanOrEqual(started ?? 0);
     });
 
     it('gives up on an activity that fails every attempt, and goes on with the conversation', async () => {

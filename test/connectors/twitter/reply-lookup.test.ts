@@ -206,6 +206,29 @@ describe('an X DM whose run died before recording it', () => {
     expect(warnings).toContain('could not look for a sent reply: sending it, perhaps again');
   });
 
+  it("is not taken for an earlier turn's reply with the same text sent after this turn's message", async () => {
+    const bot: TurnLogic = async (context) => {
+      if (context.activity.type !== 'message') return;
+      await context.sendActivity('Anything else?');
+    };
+    await start(bot, 'claim answer lost');
+    // Ana writes twice in a row: turn 1's reply goes out after her second message, whose turn X refuses once.
+    const first = fake.keepDm(ANA, ANA, 'hi');
+    const second = fake.keepDm(ANA, ANA, 'my order is late');
+    const deliver = async (eventId: string, text: string) => {
+      const body = dmEventBody({ forUserId: OUR_ID, eventId, senderId: ANA, recipientId: OUR_ID, text });
+      expect((await webhook(body)).status).toBe(200);
+    };
+    await deliver(first, 'hi');
+    await until(() => fake.dms().length === 1);
+    fake.refuseDmsTo(ANA, 1);
+    await deliver(second, 'my order is late');
+    await until(() => fake.dms().length === 2);
+    await oneMoreRun();
+
+    expect(dmTexts()).toEqual(['Anything else?', 'Anything else?']);
+  });
+
   it('is not taken for a DM that differs only in its link, by the link X names', async () => {
     let runs = 0;
     const bot: TurnLogic = async (context) => {
