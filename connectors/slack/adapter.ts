@@ -22,11 +22,14 @@ import {
   slackActionToActivity,
   slackEventToActivity,
 } from './inbound.js';
+import { postThroughOutage, type SlackOutageOptions } from './outage.js';
 import { renderSlackActivity } from './outbound.js';
 
 export interface SlackAdapterOptions extends RelevoAdapterOptions, SlackClientOptions {
   /** How `delay` activities wait; injected so tests need not. */
   sleep?: (ms: number) => Promise<void>;
+  /** How a queued turn's reply rides out a Slack outage (see {@link postThroughOutage}). */
+  outage?: SlackOutageOptions | undefined;
 }
 
 /** Retry headers of one delivery, passed to Bolt's context as Bolt's own receivers do. */
@@ -134,7 +137,11 @@ export class SlackAdapter extends RelevoAdapter {
             threadTs: message.thread_ts,
             oldest: answeredTs(context),
           };
-          const id = await this.sendOnce(context, (replyKey) => this.client.postMessage(message, replyKey), {
+          const post = (replyKey?: string) =>
+            replyKey
+              ? postThroughOutage(this.client, message, place, replyKey, this.logger, this.options.outage)
+              : this.client.postMessage(message);
+          const id = await this.sendOnce(context, post, {
             findSent: (replyKey) => this.findSent(context, place, replyKey),
           });
           responses.push({ id });

@@ -16,8 +16,8 @@ export interface SlackClientOptions {
   /**
    * Retries of `auth.test`, and of a `chat.postMessage` that Slack rate limited (HTTP 429: it did not
    * take the message), which waits exactly its `Retry-After` first. A post that failed any other way
-   * (timeout, dropped connection, 5xx) may have been taken, so it is not retried: the turn fails and
-   * runs again from the queue, which looks the reply up before posting it (see {@link findReplies}).
+   * (timeout, dropped connection, 5xx) may have been taken, so it is not retried here: the adapter
+   * looks the reply up before posting it again (outage.ts, {@link findReplies}).
    * @see https://api.slack.com/apis/rate-limits
    */
   retryConfig?: webApi.RetryOptions;

@@ -6,6 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Stores } from '../../storage/stores.js';
 import { ChannelInbound } from '../shared/channel-inbound.js';
 import { SlackAdapter } from './adapter.js';
+import type { SlackOutageOptions } from './outage.js';
 import { mountSlackRoutes, SLACK_DELIVERY_EVENT, type SlackQueuedDelivery } from './routes.js';
 
 export { SlackAdapter, type SlackAdapterOptions } from './adapter.js';
@@ -32,6 +33,8 @@ export interface SlackChannelOptions {
   maxBodyBytes?: number | undefined;
   /** `INBOUND_VISIBILITY_MS`: how soon another process takes over a dead one's queued turns. */
   visibilityMs?: number | undefined;
+  /** How a reply rides out a Slack outage inside its run; the defaults suit production, tests pass short ones. */
+  outage?: SlackOutageOptions | undefined;
 }
 
 /**
@@ -52,6 +55,7 @@ export function createSlackChannel(options: SlackChannelOptions): Channel {
     inFlight: options.inFlight,
     pipeline: options.pipeline,
     sentReplies: options.stores.idempotency,
+    outage: options.outage,
   });
   const inbound = new ChannelInbound({
     name: 'slack',

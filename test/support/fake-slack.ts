@@ -33,6 +33,11 @@ export interface FakeSlack {
    * answering the first `after` of them as usual (a limit of one call a minute: `after` = 1).
    */
   rateLimit(method: string, times: number, retryAfterSeconds: number, after?: number): void;
+  /**
+   * Answers the next `times` calls of `method` with HTTP `status` (503 by default) and a plain-text
+   * body, doing nothing, as Slack (or a proxy before it) does while it is down.
+   */
+  unavailable(method: string, times: number, status?: number): void;
   /** Answers the `nth` (1 = next) call of `method` from now on with `{ok: false, error}`, as Slack does when it fails. */
   failCall(method: string, nth: number, error?: string): void;
   /**
@@ -74,6 +79,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const limits = new Map<string, { after: number; times: number; retryAfterSeconds: number }>();
   const failures = new Map<string, { countdown: number; error: string }>();
   const drops = new Map<string, number>();
+  const outages = new Map<string, { times: number; status: number }>();
   const held = new Set<string>();
   let seq = 0;
   const server: Server = createServer(async (req, res) => {
@@ -90,6 +96,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     calls.push(call);
     if (held.has(method)) {
       call.status = 0;
+      return;
+    }
+    const outage = outages.get(method);
+    if (outage && outage.times > 0) {
+      outage.times--;
+      call.status = outage.status;
+      res.writeHead(outage.status, { 'content-type': 'text/plain' });
+      res.end('Service Unavailable');
       return;
     }
     const limit = limits.get(method);
@@ -177,6 +191,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     rateLimit: (method, times, retryAfterSeconds, after = 0) =>
       limits.set(method, { after, times, retryAfterSeconds }),
+    unavailable: (method, times, status = 503) => outages.set(method, { times, status }),
     failCall: (method, nth, error = 'internal_error') => failures.set(method, { countdown: nth, error }),
     dropAnswer: (method, nth) => drops.set(method, nth),
     hold: (method, on) => {

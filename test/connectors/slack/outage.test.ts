@@ -1,0 +1,177 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpServer } from '../../../bots/http-server.js';
+import type { TurnLogic } from '../../../core/channel.js';
+import { InFlightWork } from '../../../core/in-flight.js';
+import { createSlackChannel } from '../../../connectors/slack/index.js';
+import type { SlackOutageOptions } from '../../../connectors/slack/outage.js';
+import { createStores } from '../../../storage/stores.js';
+import { until, warningsLogger } from '../../support/cut-reply-runs.js';
+import {
+  FAKE_SLACK_BOT,
+  type FakeSlack,
+  signedSlackRequest,
+  startFakeSlack,
+} from '../../support/fake-slack.js';
+
+const SECRET = 'test-signing-secret-0123456789';
+/** The customer's message: older than anything the fake Slack posts (its `ts` is now). */
+const ASKED_TS = '1700000000.000300';
+/** Production's backoff (1 s doubling to 15 s, 2 min a run) scaled down 50 times. */
+const SHORT: SlackOutageOptions = { firstDelayMs: 20, maxDelayMs: 300, budgetMs: 2_400 };
+
+let slack: FakeSlack;
+let closers: (() => Promise<void>)[] = [];
+const warnings: string[] = [];
+
+/** The Slack channel on its own server and memory stores; the queue takes a failed turn up again after 300 ms. */
+async function start(bot: TurnLogic, outage: SlackOutageOptions = SHORT): Promise<string> {
+  const stores = await createStores();
+  const inFlight = new InFlightWork();
+  const logger = warningsLogger(warnings);
+  const channel = createSlackChannel({
+    signingSecret: SECRET,
+    botToken: 'xoxb-test-token',
+    apiUrl: slack.url,
+    logger,
+    inFlight,
+    pipeline: [],
+    bot,
+    stores,
+    visibilityMs: 300,
+    outage,
+  });
+  const server = createHttpServer(logger);
+  channel.mount(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await channel.start();
+  closers.push(async () => {
+    await channel.close();
+    await inFlight.drain(5_000);
+    server.server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await stores.close();
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function deliver(base: string, channel: string, text: string, eventId: string) {
+  const event = { type: 'message', channel, channel_type: 'im', user: 'U0ANA', ts: ASKED_TS, text };
+  const body = JSON.stringify({
+    team_id: FAKE_SLACK_BOT.team,
+    type: 'event_callback',
+    event_id: eventId,
+    event,
+  });
+  expect((await fetch(`${base}/slack/events`, signedSlackRequest(SECRET, body))).status).toBe(200);
+}
+
+/** A bot answering every message with two replies; `runs` counts its runs per DM channel. */
+function twoReplies(): { bot: TurnLogic; runs: Map<string, number> } {
+  const runs = new Map<string, number>();
+  return {
+    runs,
+    bot: async (context) => {
+      if (context.activity.type !== 'message') return;
+      const channel = context.activity.conversation.id;
+      runs.set(channel, (runs.get(channel) ?? 0) + 1);
+      await context.sendActivity(`Your order ships tomorrow (${context.activity.text}).`);
+      await context.sendActivity('Anything else?');
+    },
+  };
+}
+
+const posted = () => slack.posts().map((message) => `${message.channel}: ${message.text}`);
+const statuses = (method: string) =>
+  slack.calls.filter((call) => call.method === method).map((call) => call.status);
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+});
+afterAll(async () => {
+  await slack.close();
+});
+beforeEach(() => {
+  slack.calls.length = 0;
+  warnings.length = 0;
+});
+afterEach(async () => {
+  await Promise.all(closers.map((close) => close()));
+  closers = [];
+});
+
+describe('a Slack outage', () => {
+  it('of about a minute of HTTP 503 ends with every reply of three conversations posted exactly once', async () => {
+    const { bot, runs } = twoReplies();
+    const base = await start(bot);
+    // Fifteen refused posts, and the first four looks for them: at production's backoff a conversation
+    // waits out about a minute. Without riding it out in the run, at least one turn fails its five runs
+    // (the queue's limit) and is given up.
+    slack.unavailable('chat.postMessage', 15);
+    slack.unavailable('conversations.history', 4);
+    await deliver(base, 'D0OUT1', 'one', 'EvOUT1');
+    await deliver(base, 'D0OUT2', 'two', 'EvOUT2');
+    await deliver(base, 'D0OUT3', 'three', 'EvOUT3');
+    await until(() => slack.posts().length >= 6, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    expect(posted().sort()).toEqual([
+      'D0OUT1: Anything else?',
+      'D0OUT1: Your order ships tomorrow (one).',
+      'D0OUT2: Anything else?',
+      'D0OUT2: Your order ships tomorrow (two).',
+      'D0OUT3: Anything else?',
+      'D0OUT3: Your order ships tomorrow (three).',
+    ]);
+    expect(statuses('chat.postMessage').filter((status) => status === 503)).toHaveLength(15);
+    // Ridden out inside each turn's first run: no turn failed.
+    expect([...runs.values()]).toEqual([1, 1, 1]);
+  }, 20_000);
+
+  it('posts once a reply Slack took but whose answer was lost, found by its key in the same run', async () => {
+    const { bot, runs } = twoReplies();
+    const base = await start(bot);
+    slack.dropAnswer('chat.postMessage', 1);
+    // Slack is still down at the first look: the run waits and looks again rather than posting.
+    slack.unavailable('conversations.history', 1);
+    await deliver(base, 'D0LOST', 'lost', 'EvLOST');
+    await until(() => slack.posts().length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    expect(posted()).toEqual(['D0LOST: Your order ships tomorrow (lost).', 'D0LOST: Anything else?']);
+    expect(statuses('conversations.history')).toEqual([503, 200]);
+    expect([...runs.values()]).toEqual([1]);
+  });
+
+  it('waits out a rate-limited look (HTTP 429) for a lost answer instead of posting the reply again', async () => {
+    const { bot } = twoReplies();
+    const base = await start(bot);
+    slack.dropAnswer('chat.postMessage', 1);
+    slack.rateLimit('conversations.history', 1, 1);
+    await deliver(base, 'D0LIMIT', 'limit', 'EvLIMIT');
+    await until(() => slack.posts().length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    expect(posted()).toEqual(['D0LIMIT: Your order ships tomorrow (limit).', 'D0LIMIT: Anything else?']);
+    const looks = slack.calls.filter((call) => call.method === 'conversations.history');
+    expect(looks.map((call) => call.status)).toEqual([429, 200]);
+    // The look came after the Retry-After, not retried at once.
+    expect((looks[1]?.at ?? 0) - (looks[0]?.at ?? 0)).toBeGreaterThanOrEqual(1_000);
+    expect(warnings).not.toContain('could not look for a reply whose post failed: posting it, perhaps again');
+  });
+
+  it('longer than a run may wait fails the turn, whose next run posts each reply once', async () => {
+    const { bot, runs } = twoReplies();
+    // 20 + 40 + 80 ms of backoff fit; the fourth wait (160 ms) does not.
+    const base = await start(bot, { firstDelayMs: 20, maxDelayMs: 1_000, budgetMs: 200 });
+    slack.unavailable('chat.postMessage', 4);
+    await deliver(base, 'D0LONG', 'long', 'EvLONG');
+    await until(() => slack.posts().length >= 2, 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    expect(posted()).toEqual(['D0LONG: Your order ships tomorrow (long).', 'D0LONG: Anything else?']);
+    expect(statuses('chat.postMessage')).toEqual([503, 503, 503, 503, 200, 200]);
+    // The first run gave up waiting (a loaded machine may need one more run to use up the 503s).
+    expect(runs.get('T0RELEVO:D0LONG')).toBeGreaterThan(1);
+  });
+});
