@@ -5,9 +5,14 @@ import type { SlackPostMessage } from './outbound.js';
 
 /** How a run rides out a Slack outage (see {@link postThroughOutage}); tests pass short ones. */
 export interface SlackOutageOptions {
-  /** The first wait after a post that may have been taken, before looking for it; doubles up to `maxDelayMs`. Default 1 s. */
+  /**
+   * The first wait after a post that may have been taken, before looking for it; doubles up to
+   * `maxDelayMs`. Default 15 s: longer than the posting client's 10 s timeout, so a post still in
+   * flight inside Slack when its call timed out has landed before the look (else it would be posted
+   * again and then land too).
+   */
   firstDelayMs?: number;
-  /** The longest wait between two looks. Default 15 s. */
+  /** The longest wait between two looks. Default 30 s. */
   maxDelayMs?: number;
   /**
    * How long one run of a turn waits through an outage before it fails (the queue runs it again 10 s
@@ -17,7 +22,11 @@ export interface SlackOutageOptions {
   budgetMs?: number;
 }
 
-const DEFAULTS: Required<SlackOutageOptions> = { firstDelayMs: 1_000, maxDelayMs: 15_000, budgetMs: 120_000 };
+const DEFAULTS: Required<SlackOutageOptions> = {
+  firstDelayMs: 15_000,
+  maxDelayMs: 30_000,
+  budgetMs: 120_000,
+};
 
 /**
  * What a failed Slack call tells: `unknown` when Slack may have done it all the same (a timeout, a

@@ -47,6 +47,8 @@ async function start(
     bot,
     stores: { ...stores, idempotency },
     visibilityMs: 300,
+    // A post whose answer is lost is looked for 200 ms later here (15 s in production).
+    outage: { firstDelayMs: 200, maxDelayMs: 1_000, budgetMs: 5_000 },
   });
   const server = createHttpServer(logger);
   channel.mount(server);
