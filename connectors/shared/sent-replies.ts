@@ -9,6 +9,9 @@ const REPLY_INDEX = Symbol('relevo.replyIndex');
 /** The platform ids this run of a turn answered for its replies so far (sent, recorded or found). */
 const REPLY_IDS = Symbol('relevo.replyIds');
 
+/** Any time a claim holds is later than this (2001): an older claim's value is not a time. */
+const CLAIM_TIMES_FROM = 1_000_000_000_000;
+
 /** How long a sent reply is remembered: longer than a queued turn can be run again. */
 const SENT_REPLY_TTL_MS = 2 * 24 * 60 * 60 * 1000;
 
@@ -131,8 +134,9 @@ export class SentReplies {
       if (!findSent) return '';
       let found: string | undefined;
       try {
+        // A claim made before claims held their time holds '1'.
         const claimedAt = Number(await this.store.valueOf(`${key}:claim`));
-        found = await findSent(key, taken, claimedAt > 0 ? claimedAt : undefined);
+        found = await findSent(key, taken, claimedAt > CLAIM_TIMES_FROM ? claimedAt : undefined);
       } catch (error) {
         this.logger.warn({ err: error, key }, 'could not look for a sent public reply: not posting it again');
         return '';

@@ -100,7 +100,7 @@ export class TwitterAdapter extends RelevoAdapter {
         }
         case 'reply': {
           const { tweetId: to, text } = outbound;
-          const post = () => this.client.reply(to, text);
+          const post = () => this.postInvitation(to, text);
           // Our one reply to that post: the post it replied to is in its `referenced_tweets`.
           // Made after its claim, within the longest a post can take.
           const findSent = (_key: string, _taken: ReadonlySet<string>, claimedAt?: number) =>
@@ -127,6 +127,26 @@ export class TwitterAdapter extends RelevoAdapter {
       }
     }
     return responses;
+  }
+
+  /**
+   * Posts the public invitation; resolves with `''` (recorded: later runs neither look nor post)
+   * when X refuses it for good, as a duplicate or a reply to a deleted post (400, 403, 404): the
+   * turn goes on with its DMs instead of failing until the queue gives it up.
+   */
+  private async postInvitation(to: string, text: string): Promise<string> {
+    try {
+      return await this.client.reply(to, text);
+    } catch (error) {
+      const status =
+        error instanceof RelevoError ? (error.details as { status?: unknown })?.status : undefined;
+      if (status !== 400 && status !== 403 && status !== 404) throw error;
+      this.logger.warn(
+        { err: error, tweetId: to },
+        'X refused the public invitation: the turn goes on without it',
+      );
+      return '';
+    }
   }
 
   /**

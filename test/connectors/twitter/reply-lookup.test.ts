@@ -346,4 +346,26 @@ describe('the public invitation to a post', () => {
     expect(postLookups()).toEqual([expect.objectContaining({ status: 429 })]);
     expect(dmTexts()).toEqual(['Your order ships tomorrow.']);
   });
+
+  it('refused by X for good is given up with a warning, and the turn goes on with its DMs, once', async () => {
+    let runs = 0;
+    const bot: TurnLogic = async (context) => {
+      if (context.activity.type !== 'message') return;
+      runs += 1;
+      await context.sendActivity('Your order ships tomorrow.');
+    };
+    await start(bot);
+    // X takes the invitation for a duplicate.
+    fake.fail('/2/tweets', 1, 403);
+    await anaPosts('@relevo_help my order is late');
+    await until(() => fake.dms().length === 1);
+    await oneMoreRun();
+
+    expect(fake.replies()).toEqual([]);
+    expect(dmTexts()).toEqual(['Your order ships tomorrow.']);
+    // Not run again for it: no rerun, no read, no second refused post.
+    expect(runs).toBe(1);
+    expect(postLookups()).toEqual([]);
+    expect(warnings).toContain('X refused the public invitation: the turn goes on without it');
+  });
 });
