@@ -9,9 +9,6 @@ const REPLY_INDEX = Symbol('relevo.replyIndex');
 /** The platform ids this run of a turn answered for its replies so far (sent, recorded or found). */
 const REPLY_IDS = Symbol('relevo.replyIds');
 
-/** Any time a claim holds is later than this (2001): an older claim's value is not a time. */
-const CLAIM_TIMES_FROM = 1_000_000_000_000;
-
 /** How long a sent reply is remembered: longer than a queued turn can be run again. */
 const SENT_REPLY_TTL_MS = 2 * 24 * 60 * 60 * 1000;
 
@@ -19,14 +16,9 @@ const SENT_REPLY_TTL_MS = 2 * 24 * 60 * 60 * 1000;
  * Asks the platform for a reply sent under `replyKey` and resolves with its id, or `undefined` when
  * there is none; rejects when it cannot tell. `taken` holds the ids of the turn's earlier replies,
  * which cannot be this one (a platform that can only match by text must skip an earlier reply with
- * the same text). `claimedAt` (ms) is when a claimed reply (`atMostOnce`) was claimed: it was sent
- * after that, if at all.
+ * the same text).
  */
-export type FindSent = (
-  replyKey: string,
-  taken: ReadonlySet<string>,
-  claimedAt?: number,
-) => Promise<string | undefined>;
+export type FindSent = (replyKey: string, taken: ReadonlySet<string>) => Promise<string | undefined>;
 
 export interface SendOptions {
   /**
@@ -129,14 +121,12 @@ export class SentReplies {
   ): Promise<string> {
     const sent = later ? await this.store.valueOf(key) : undefined;
     if (sent !== undefined) return sent;
-    if (!(await this.store.claim(`${key}:claim`, SENT_REPLY_TTL_MS, String(Date.now())))) {
+    if (!(await this.store.claim(`${key}:claim`, SENT_REPLY_TTL_MS))) {
       // Nobody to ask: it may be out, so it is not sent again.
       if (!findSent) return '';
       let found: string | undefined;
       try {
-        // A claim made before claims held their time holds '1'.
-        const claimedAt = Number(await this.store.valueOf(`${key}:claim`));
-        found = await findSent(key, taken, claimedAt > CLAIM_TIMES_FROM ? claimedAt : undefined);
+        found = await findSent(key, taken);
       } catch (error) {
         this.logger.warn({ err: error, key }, 'could not look for a sent public reply: not posting it again');
         return '';

@@ -13,12 +13,6 @@ const X_EPOCH_MS = 1288834974657;
 /** The look-ups of sent DMs of a run of a turn, by conversation and lower bound (one read each). */
 const DM_LOOKUPS = Symbol('relevo.xDmLookups');
 
-/**
- * The longest after its claim that a public reply can be made: the run posts right after claiming,
- * and a later run starts only once that run failed or died.
- */
-const LONGEST_POST_MS = 2 * 60 * 1000;
-
 /** Scores a text's sentiment (the NLU's analyser fits); the result is kept on public tweets. */
 export type SentimentOf = (text: string, language: string | undefined) => unknown | Promise<unknown>;
 
@@ -102,14 +96,11 @@ export class TwitterAdapter extends RelevoAdapter {
           const { tweetId: to, text } = outbound;
           const post = () => this.postInvitation(to, text);
           // Our one reply to that post: the post it replied to is in its `referenced_tweets`.
-          // Made after its claim, within the longest a post can take.
-          const findSent = (_key: string, _taken: ReadonlySet<string>, claimedAt?: number) =>
-            this.client.findPost(
-              this.userId,
-              to,
-              claimedAt === undefined ? undefined : claimedAt + LONGEST_POST_MS,
-              (tweet) =>
-                (tweet.referenced_tweets ?? []).some((ref) => ref.type === 'replied_to' && ref.id === to),
+          // Read up to now, not to some time after the claim: the post may have waited long in the
+          // send queue (a 429 holds it up to 15 minutes) before it went out.
+          const findSent = () =>
+            this.client.findPost(this.userId, to, (tweet) =>
+              (tweet.referenced_tweets ?? []).some((ref) => ref.type === 'replied_to' && ref.id === to),
             );
           responses.push({ id: await this.sendOnce(context, post, { atMostOnce: true, findSent }) });
           break;

@@ -141,8 +141,7 @@ export class XClient {
   }
 
   /**
-   * The id of the post of `userId` newer than `sinceId` and made by `endTime` (ms; X's `end_time`,
-   * to the second) that `matches` (with its `referenced_tweets` and `in_reply_to_user_id`), or
+   * The id of the post of `userId` newer than `sinceId` that `matches` (with its `referenced_tweets` and `in_reply_to_user_id`), or
    * `undefined` when X holds none. Rejects with `RELEVO_X_LOOKUP_INCOMPLETE` when {@link LOOKUP_PAGES}
    * pages did not reach `sinceId`: "not found" then would not mean "not posted".
    * @see https://docs.x.com/x-api/posts/timelines/api-reference/get-users-id-tweets
@@ -150,7 +149,6 @@ export class XClient {
   async findPost(
     userId: string,
     sinceId: string,
-    endTime: number | undefined,
     matches: (post: TweetV2) => boolean,
   ): Promise<string | undefined> {
     let token: string | undefined;
@@ -158,7 +156,6 @@ export class XClient {
       const result = await this.read('look up posts', () =>
         this.api.v2.userTimeline(userId, {
           since_id: sinceId,
-          ...(endTime === undefined ? {} : { end_time: xTime(endTime) }),
           exclude: ['retweets'],
           'tweet.fields': ['referenced_tweets', 'in_reply_to_user_id'],
           max_results: LOOKUP_PAGE_SIZE,
@@ -229,11 +226,6 @@ function rewriteBaseUrl(apiUrl: string): ITwitterApiClientPlugin {
       params.url = params.url.replace(/^https:\/\/(?:api|upload)\.(?:x|twitter)\.com\//, base);
     },
   };
-}
-
-/** X's `start_time`/`end_time`: ISO 8601 to the second. */
-function xTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Whether X id `id` is newer than `than`: ids are snowflakes, whose high bits are their time. */

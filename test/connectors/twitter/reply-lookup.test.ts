@@ -270,7 +270,6 @@ describe('the public invitation to a post', () => {
         path: `/2/users/${OUR_ID}/tweets`,
         query: expect.objectContaining({
           since_id: post,
-          end_time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
           exclude: 'retweets',
           'tweet.fields': 'referenced_tweets,in_reply_to_user_id',
         }),
