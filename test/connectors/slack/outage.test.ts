@@ -1,11 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpServer } from '../../../bots/http-server.js';
 import type { TurnLogic } from '../../../core/channel.js';
 import { InFlightWork } from '../../../core/in-flight.js';
 import { createSlackChannel } from '../../../connectors/slack/index.js';
 import type { SlackOutageOptions } from '../../../connectors/slack/outage.js';
 import { createStores } from '../../../storage/stores.js';
+import { serveChannel } from '../../support/serve-channel.js';
 import { until, warningsLogger } from '../../support/cut-reply-runs.js';
 import {
   FAKE_SLACK_BOT,
@@ -17,7 +16,7 @@ import {
 const SECRET = 'test-signing-secret-0123456789';
 /** The customer's message: older than anything the fake Slack posts (its `ts` is now). */
 const ASKED_TS = '1700000000.000300';
-/** Production's backoff (1 s doubling to 15 s, 2 min a run) scaled down 50 times. */
+/** Production's waits (15 s, doubling to 30 s, 2 min a run) made short. */
 const SHORT: SlackOutageOptions = { firstDelayMs: 20, maxDelayMs: 300, budgetMs: 2_400 };
 
 let slack: FakeSlack;
@@ -41,18 +40,9 @@ async function start(bot: TurnLogic, outage: SlackOutageOptions = SHORT): Promis
     visibilityMs: 300,
     outage,
   });
-  const server = createHttpServer(logger);
-  channel.mount(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  await channel.start();
-  closers.push(async () => {
-    await channel.close();
-    await inFlight.drain(5_000);
-    server.server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await stores.close();
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { base, close } = await serveChannel(channel, { logger, inFlight, stores });
+  closers.push(close);
+  return base;
 }
 
 async function deliver(base: string, channel: string, text: string, eventId: string) {

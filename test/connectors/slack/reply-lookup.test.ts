@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpServer } from '../../../bots/http-server.js';
 import type { TurnLogic } from '../../../core/channel.js';
 import { InFlightWork } from '../../../core/in-flight.js';
 import { createSlackChannel } from '../../../connectors/slack/index.js';
 import { createStores } from '../../../storage/stores.js';
+import { serveChannel } from '../../support/serve-channel.js';
 import { cutFirstRun, faultyReplyStore, until, warningsLogger } from '../../support/cut-reply-runs.js';
 import {
   FAKE_SLACK_BOT,
@@ -50,19 +49,9 @@ async function start(
     // A post whose answer is lost is looked for 200 ms later here (15 s in production).
     outage: { firstDelayMs: 200, maxDelayMs: 1_000, budgetMs: 5_000 },
   });
-  const server = createHttpServer(logger);
-  channel.mount(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  await channel.start();
-  closers.push(async () => {
-    await channel.close();
-    await inFlight.drain(5_000);
-    server.server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await stores.close();
-  });
-  const { port } = server.address() as AddressInfo;
-  return { base: `http://127.0.0.1:${port}`, recordsRefused: faults };
+  const { base, close } = await serveChannel(channel, { logger, inFlight, stores });
+  closers.push(close);
+  return { base, recordsRefused: faults };
 }
 
 function deliver(base: string, event: Record<string, unknown>, eventId: string) {

@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpServer } from '../../../bots/http-server.js';
 import { createTwitterChannel } from '../../../connectors/twitter/index.js';
 import type { TurnLogic } from '../../../core/channel.js';
 import { InFlightWork } from '../../../core/in-flight.js';
 import { createStores } from '../../../storage/stores.js';
+import { serveChannel } from '../../support/serve-channel.js';
 import {
   cutFirstRun,
   faultyReplyStore,
@@ -48,19 +47,9 @@ async function start(bot: TurnLogic, fault?: ReplyStoreFault): Promise<{ faults:
     stores: { ...stores, idempotency },
     visibilityMs: 300,
   });
-  const server = createHttpServer(logger);
-  channel.mount(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  await channel.start();
-  closers.push(async () => {
-    await channel.close();
-    await inFlight.drain(5_000);
-    server.server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await stores.close();
-  });
-  const { port } = server.address() as AddressInfo;
-  webhook = (body) => fetch(`http://127.0.0.1:${port}/twitter/webhook`, signedXRequest(SECRET, body));
+  const { base, close } = await serveChannel(channel, { logger, inFlight, stores });
+  closers.push(close);
+  webhook = (body) => fetch(`${base}/twitter/webhook`, signedXRequest(SECRET, body));
   return { faults };
 }
 
