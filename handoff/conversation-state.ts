@@ -46,9 +46,7 @@ export class ConversationStateStore {
   constructor(private readonly storage: Storage) {}
 
   async read(channelId: string, conversationId: string): Promise<ConversationHandoffState> {
-    const key = conversationStateKey(channelId, conversationId);
-    const item = (await this.storage.read([key]))[key] as ConversationHandoffState | undefined;
-    return item ?? { signals: emptySignals(), activeHandoffId: null, turns: [] };
+    return this.readItem(channelId, conversationId, false);
   }
 
   /**
@@ -56,16 +54,19 @@ export class ConversationStateStore {
    * turn's two readers then share the item its state stage read, where each copy of it cost ~0.5 % of
    * a message's CPU. A botbuilder `Storage` ignores the option and answers a fresh item.
    */
-  async readShared(channelId: string, conversationId: string): Promise<Readonly<ConversationHandoffState>> {
+  readShared(channelId: string, conversationId: string): Promise<Readonly<ConversationHandoffState>> {
+    return this.readItem(channelId, conversationId, true);
+  }
+
+  private async readItem(
+    channelId: string,
+    conversationId: string,
+    readOnly: boolean,
+  ): Promise<ConversationHandoffState> {
     const key = conversationStateKey(channelId, conversationId);
-    const read = await (this.storage as ExpiringStorage).read([key], { readOnly: true });
-    return (
-      (read[key] as ConversationHandoffState | undefined) ?? {
-        signals: emptySignals(),
-        activeHandoffId: null,
-        turns: [],
-      }
-    );
+    const read = await (this.storage as ExpiringStorage).read([key], readOnly ? { readOnly } : {});
+    const item = read[key] as ConversationHandoffState | undefined;
+    return item ?? { signals: emptySignals(), activeHandoffId: null, turns: [] };
   }
 
   /** Writes with the eTag it was read with; rejects with `RELEVO_STORAGE_CONFLICT` if it changed. */
