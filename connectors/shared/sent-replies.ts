@@ -32,6 +32,28 @@ export interface SendOptions {
   findSent?: FindSent;
 }
 
+/** A turn's reads of a platform for sent replies, by where they read. */
+const TURN_LOOKUPS = Symbol('relevo.sentReplyLookups');
+
+/**
+ * `read()` once per turn and place (`at`): the first reply of a run with no record reads the
+ * platform, the run's other replies are answered from that read. An earlier run of the turn is over
+ * by then, so one read sees everything it sent.
+ */
+export function lookupOncePerTurn<T>(context: TurnContext, at: string, read: () => Promise<T>): Promise<T> {
+  let lookups = context.turnState.get(TURN_LOOKUPS) as Map<string, Promise<unknown>> | undefined;
+  if (!lookups) {
+    lookups = new Map();
+    context.turnState.set(TURN_LOOKUPS, lookups);
+  }
+  let lookup = lookups.get(at) as Promise<T> | undefined;
+  if (!lookup) {
+    lookup = read();
+    lookups.set(at, lookup);
+  }
+  return lookup;
+}
+
 /**
  * The replies of turns from the durable inbound queue, recorded so that a turn run again (after a
  * crash, or a reply the platform refused) sends only what its earlier runs did not. Every adapter that

@@ -4,13 +4,13 @@ import type { TurnLogic } from '../../core/channel.js';
 import { RelevoError } from '../../core/errors.js';
 import type { InboundDelivery } from '../../core/turn-state.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
+import { lookupOncePerTurn } from '../shared/sent-replies.js';
 import {
   boltLogger,
   type SlackAuth,
   SlackClient,
   type SlackClientOptions,
   type SlackReplyPlace,
-  type SlackSentReplies,
 } from './client.js';
 import {
   isBlockActions,
@@ -40,8 +40,6 @@ export interface SlackDelivery {
 
 /** Bolt's `context` keys under which a delivery carries the turn logic and its queue delivery to our listeners. */
 const LOGIC_KEY = 'relevoLogic';
-/** A turn's looks for sent replies, by place: one per run and place, however many replies it has. */
-const LOOKUPS = Symbol('relevo.slackLookups');
 const INBOUND_KEY = 'relevoInbound';
 
 /**
@@ -170,18 +168,8 @@ export class SlackAdapter extends RelevoAdapter {
    * finding the key.
    */
   private async findSent(context: TurnContext, place: SlackReplyPlace, replyKey: string) {
-    let lookups = context.turnState.get(LOOKUPS) as Map<string, Promise<SlackSentReplies>> | undefined;
-    if (!lookups) {
-      lookups = new Map();
-      context.turnState.set(LOOKUPS, lookups);
-    }
     const at = [place.channel, place.threadTs ?? '', place.oldest ?? ''].join(' ');
-    let lookup = lookups.get(at);
-    if (!lookup) {
-      lookup = this.client.findReplies(place);
-      lookups.set(at, lookup);
-    }
-    const { sent, complete } = await lookup;
+    const { sent, complete } = await lookupOncePerTurn(context, at, () => this.client.findReplies(place));
     const ts = sent.get(replyKey);
     if (ts !== undefined || complete) return ts;
     throw new RelevoError('RELEVO_SLACK_API', 'Slack refused the rest of the look for sent replies', {

@@ -2,16 +2,14 @@ import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 import type { TurnLogic } from '../../core/channel.js';
 import { type InboundDelivery, inboundDelivery } from '../../core/turn-state.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
+import { lookupOncePerTurn } from '../shared/sent-replies.js';
 import { RelevoError } from '../../core/errors.js';
-import { XClient, type XClientOptions, type XDmEvents } from './client.js';
+import { XClient, type XClientOptions } from './client.js';
 import { parseXConversationId, type XChannelData, type XInbound } from './inbound.js';
 import { publicInvitation, renderXActivity, sameDmText } from './outbound.js';
 
 /** X's epoch: a snowflake id's high bits are the ms since then (2010-11-04T01:42:54.657Z). */
 const X_EPOCH_MS = 1288834974657;
-
-/** The look-ups of sent DMs of a run of a turn, by conversation and lower bound (one read each). */
-const DM_LOOKUPS = Symbol('relevo.xDmLookups');
 
 /** Scores a text's sentiment (the NLU's analyser fits); the result is kept on public tweets. */
 export type SentimentOf = (text: string, language: string | undefined) => unknown | Promise<unknown>;
@@ -148,19 +146,10 @@ export class TwitterAdapter extends RelevoAdapter {
    * finding the DM.
    */
   private async findSentDm(context: TurnContext, to: string, text: string, taken: ReadonlySet<string>) {
-    let lookups = context.turnState.get(DM_LOOKUPS) as Map<string, Promise<XDmEvents>> | undefined;
-    if (!lookups) {
-      lookups = new Map();
-      context.turnState.set(DM_LOOKUPS, lookups);
-    }
     const since = sentSince(context);
-    const at = `${to} ${since ?? ''}`;
-    let lookup = lookups.get(at);
-    if (!lookup) {
-      lookup = this.client.findDmEvents(to, since);
-      lookups.set(at, lookup);
-    }
-    const { events, complete } = await lookup;
+    const { events, complete } = await lookupOncePerTurn(context, `${to} ${since ?? ''}`, () =>
+      this.client.findDmEvents(to, since),
+    );
     // DMs carry no metadata: ours, with this text, not an earlier reply of the turn; oldest first,
     // as the turn sent them.
     const found = events
