@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { remembered } from '../../core/bounded-memo.js';
 import { DirectLineError } from './errors.js';
 
 /** Lifetime of a Direct Line token, as Azure issues them. */
@@ -39,12 +40,10 @@ export class VerifiedTokens {
   private readonly verified = new Map<string, { claims: TokenClaims; key: Buffer }>();
 
   verify(token: string, keys: readonly Buffer[], now: number): TokenClaims {
-    let entry = this.verified.get(token);
-    if (entry === undefined || !keys.some((key) => key.equals(entry?.key as Buffer))) {
-      entry = verifySigned(token, keys, now);
-      if (this.verified.size >= VERIFIED_TOKENS) this.verified.clear();
-      this.verified.set(token, entry);
-    }
+    const kept = this.verified.get(token);
+    // Signed by a key no longer accepted: checked again under today's keys.
+    if (kept && !keys.some((key) => key.equals(kept.key))) this.verified.delete(token);
+    const entry = remembered(this.verified, VERIFIED_TOKENS, token, () => verifySigned(token, keys, now));
     if (entry.claims.expiresAt <= now) throw expiredToken();
     return { ...entry.claims };
   }
