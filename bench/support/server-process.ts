@@ -1,8 +1,9 @@
 /**
  * The server under test, in a process of its own so the load generator never shares its event loop:
  * `node --expose-gc --import tsx bench/support/server-process.ts relevo|echo`. `relevo` is the composed
- * server of bots/relevo.ts with the real agent on `REDIS_URL` (or `REDIS_CLUSTER_URLS`); `echo` is a bare botbuilder echo bot
- * (CloudAdapter on restify) replying to the Bot Connector at `BENCH_SERVICE_URL`. It reports its port
+ * server of bots/relevo.ts with the real agent on `REDIS_URL` (or `REDIS_CLUSTER_URLS`) and the agent
+ * accounts of `AGENT_ACCOUNTS` when set; `echo` is a bare botbuilder echo bot (CloudAdapter on restify)
+ * replying to the Bot Connector at `BENCH_SERVICE_URL`. It reports its port
  * over IPC and answers `{type: 'memory'}` with its heap and RSS after a full garbage collection, and
  * `{type: 'cpu'}` with the CPU time (user + system) it has used so far; `{type: 'observe'}` starts
  * recording its GC pauses, event-loop delay and per-request times, `{type: 'observed'}` answers them;
@@ -52,6 +53,8 @@ async function startRelevo(): Promise<{ port: number; close: () => Promise<void>
       // Bench conversations send far faster than a person types: the per-key limit stays on (its Redis
       // commands are counted) but high enough never to answer "slow down" instead of running the turn.
       RATE_LIMIT_PER_MINUTE: '10000',
+      // bench/handoff-latency.ts logs an agent in on the console.
+      AGENT_ACCOUNTS: process.env.AGENT_ACCOUNTS,
     }),
     logger: silentLogger,
   });
