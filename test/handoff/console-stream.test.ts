@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { openDirectLine } from '../support/directline-client.js';
@@ -6,22 +5,20 @@ import { type HandoffServer, startHandoffServer, TEST_API_TOKEN } from '../suppo
 import { useRedis } from '../support/redis-fixture.js';
 
 const redis = useRedis();
+const RUNS = 20;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
+// How soon an escalation reaches the console is measured in `npm run bench` (bench/handoff-latency.ts).
 for (const backend of ['memory', 'Redis'] as const)
-  describe(`handoff latency on ${backend}`, () => {
+  describe(`the agent console's stream on ${backend}`, () => {
     let server: HandoffServer;
     beforeAll(async () => {
       server = await startHandoffServer(
-        backend === 'Redis' ? { redisUrl: inject('redisUrl'), prefix: `${redis.prefix}-latency` } : {},
+        backend === 'Redis' ? { redisUrl: inject('redisUrl'), prefix: `${redis.prefix}-stream` } : {},
       );
     });
     afterAll(() => server.close());
 
-    it('reaches a connected console within a second of the triggering message, over 100 runs', async () => {
+    it(`announces each of ${RUNS} escalations in a row once, as the handoff of the message that caused it`, async () => {
       const login = await fetch(`${server.base}/api/agent/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -35,24 +32,29 @@ for (const backend of ['memory', 'Redis'] as const)
         socket.once('open', resolve);
         socket.once('error', reject);
       });
-      const requested: ((id: string) => void)[] = [];
+      const requested: string[] = [];
       socket.on('message', (data) => {
         const event = JSON.parse(String(data)) as { type: string; handoffId: string };
-        if (event.type === 'handoff.requested') requested.shift()?.(event.handoffId);
+        if (event.type === 'handoff.requested') requested.push(event.handoffId);
       });
 
       const customer = openDirectLine({ domain: server.domain, webSocket: true });
-      const latencies: number[] = [];
+      const desk = { authorization: `Bearer ${TEST_API_TOKEN}` };
       try {
-        for (let run = 0; run < 100; run++) {
-          const seen = new Promise<string>((resolve) => requested.push(resolve));
-          const started = performance.now();
-          await customer.say(`this is terrible, run ${run}`);
-          const id = await seen;
-          latencies.push(performance.now() - started);
+        for (let run = 0; run < RUNS; run++) {
+          const messageId = await customer.say(`this is terrible, run ${run}`);
+          await expect.poll(() => requested.length, { timeout: 10_000 }).toBeGreaterThan(run);
+          const id = requested[run];
+          const handoff = (await (
+            await fetch(`${server.base}/api/handoffs/${id}`, { headers: desk })
+          ).json()) as {
+            status: string;
+            triggerActivityId: string;
+          };
+          expect(handoff).toMatchObject({ status: 'pending', triggerActivityId: messageId });
           const resolved = await fetch(`${server.base}/api/handoffs/${id}/resolve`, {
             method: 'POST',
-            headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+            headers: desk,
           });
           expect(resolved.status).toBe(200);
         }
@@ -60,18 +62,7 @@ for (const backend of ['memory', 'Redis'] as const)
         customer.end();
         socket.close();
       }
-      const sorted = [...latencies].sort((a, b) => a - b);
-      const figures = {
-        backend,
-        runs: sorted.length,
-        p50Ms: Math.round(percentile(sorted, 50) * 10) / 10,
-        p99Ms: Math.round(percentile(sorted, 99) * 10) / 10,
-        maxMs: Math.round((sorted.at(-1) ?? 0) * 10) / 10,
-      };
-      await writeFile(
-        `test-output/handoff-latency-${backend.toLowerCase()}.json`,
-        `${JSON.stringify(figures)}\n`,
-      ).catch(() => {});
-      expect(figures.p99Ms).toBeLessThan(1_000);
+      expect(new Set(requested).size).toBe(RUNS);
+      expect(requested).toHaveLength(RUNS);
     });
   });
