@@ -47,6 +47,7 @@ export class ConsoleAgent {
         this.refresh().catch((error: unknown) => this.fail(error));
       }
     });
+    socket.on('error', (error) => this.fail(error));
     socket.on('close', () => this.fail(new Error('the console stream closed')));
   }
 

@@ -87,6 +87,7 @@ export function messageBody(text: string): Record<string, unknown> {
 export class StreamingCustomer {
   private readonly repliedAt = new Map<string, number>();
   private readonly waiting = new Set<() => void>();
+  private failure: Error | undefined;
 
   private constructor(
     readonly grant: Grant,
@@ -102,6 +103,10 @@ export class StreamingCustomer {
         if (activity.from?.role !== 'bot' || !activity.replyToId) continue;
         if (!this.repliedAt.has(activity.replyToId)) this.repliedAt.set(activity.replyToId, at);
       }
+      for (const wake of this.waiting) wake();
+    });
+    socket.on('error', (error) => {
+      this.failure ??= error;
       for (const wake of this.waiting) wake();
     });
   }
@@ -139,6 +144,7 @@ export class StreamingCustomer {
     for (;;) {
       const at = this.repliedAt.get(id);
       if (at !== undefined) return at;
+      if (this.failure) throw this.failure;
       const left = deadline - performance.now();
       if (left <= 0) throw new Error(`no reply to ${id} on the stream within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
