@@ -1,8 +1,8 @@
 /**
  * `tsx bench/cpu-ab.ts <dir> <dir>… [--rounds 8] [--messages 2500]`: CPU per message of several Relevo
  * builds side by side, for a step's before and after. Each `<dir>` is a checkout or a `git archive`
- * export (with `node_modules` and `.cache/nlu`); each runs its own server (its own code, through its own
- * bench/support) on its own private Redis. After 2,000 messages of warm-up each, the builds are driven in
+ * export (with `node_modules` and `.cache/nlu`), built first (`npm run bench:build`); each runs its own
+ * server (its own code, through its own bench/support) on its own private Redis. After 2,000 messages of warm-up each, the builds are driven in
  * alternating rounds of a fixed message count (closed loop, 64 conversations), so a burst of someone
  * else's work hits every build alike and their conversations grow alike. Prints, per build, the CPU per
  * message over all rounds (server `process.cpuUsage` + Redis `INFO cpu`) and each round's figure, and
@@ -14,6 +14,7 @@
  */
 import { resolve } from 'node:path';
 import { type GcTotals, noCollections } from './support/bench-server.js';
+import { buildForBench } from './support/build.js';
 import { flag } from './support/flags.js';
 import { redisCpuMs } from './support/redis-cpu.js';
 
@@ -66,6 +67,8 @@ const dirs = process.argv
 if (dirs.length === 0) throw new Error('usage: tsx bench/cpu-ab.ts <dir> <dir>… [--rounds N] [--messages N]');
 const builds: Build[] = [];
 try {
+  // Each build runs its own compiled server process (an export older than bench:build, its tsx one).
+  for (const dir of dirs) buildForBench(resolve(dir), { ifPresent: true });
   for (const dir of dirs) builds.push(await start(resolve(dir)));
   for (const build of builds) await build.run(WARM_UP);
   const used = builds.map(() => ({

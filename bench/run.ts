@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { buildForBench } from './support/build.js';
 
 type Figures = Record<string, Record<string, number>>;
 
@@ -29,6 +30,13 @@ const benchmarks: Benchmark[] = [
   { name: 'nlu', file: 'bench/nlu.ts', args: () => [] },
   { name: 'ledger', file: 'bench/ledger.ts', args: () => [] },
 ];
+
+try {
+  buildForBench(root);
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(1);
+}
 
 const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
 const figures: Figures = {};

@@ -1,11 +1,13 @@
 /**
- * Starts bench/support/server-process.ts in a child process (through `sh` so `ulimit -n` can be raised
- * for many sockets) and talks to it over IPC: its port, its memory after GC, and stop. With `traceGc`
- * it runs under `--trace-gc-nvp` and sums what V8 reports of each collection (bytes allocated since the
- * last one, bytes promoted to the old generation).
+ * Starts bench/support/server-process.ts, compiled by `npm run bench:build` into
+ * dist/bench/support/server-process.js beside the product's dist/ (so both servers run the JavaScript
+ * `npm start` runs, without tsx), in a child process (through `sh` so `ulimit -n` can be raised for many
+ * sockets) and talks to it over IPC: its port, its memory after GC, and stop. With `traceGc` it runs
+ * under `--trace-gc-nvp` and sums what V8 reports of each collection (bytes allocated since the last
+ * one, bytes promoted to the old generation).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Observed } from './observe.js';
@@ -95,6 +97,29 @@ export const START_FLAGS = (
   .split(/\s+/)
   .filter((token) => token.startsWith('--'));
 const START_TIMEOUT_MS = 120_000;
+const COMPILED = 'dist/bench/support/server-process.js';
+/** What `npm run bench:build` compiles: the product's folders (tsconfig.build.json) and the server process. */
+const SOURCES = [
+  ...(JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { include: string[] }).include,
+  'bench/support/server-process.ts',
+  'bench/support/observe.ts',
+];
+
+/** The last modification time of a source or data file, or of the newest one in a folder (tests aside). */
+function newestSource(path: string): number {
+  const stat = statSync(join(root, path));
+  if (!stat.isDirectory()) return /(?<!\.test)\.(ts|json|jsonl)$/.test(path) ? stat.mtimeMs : 0;
+  return Math.max(0, ...readdirSync(join(root, path)).map((name) => newestSource(join(path, name))));
+}
+
+/** Throws unless the compiled server process exists and is newer than every source it was built from. */
+function assertBuilt(): void {
+  const built = join(root, COMPILED);
+  if (!existsSync(built)) throw new Error(`${COMPILED} is missing: run \`npm run bench:build\` first`);
+  const stale = SOURCES.filter((source) => newestSource(source) > statSync(built).mtimeMs);
+  if (stale.length > 0)
+    throw new Error(`${COMPILED} is older than ${stale.join(', ')}: run \`npm run bench:build\` first`);
+}
 
 function next<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -124,6 +149,7 @@ export async function startBenchServer(
   env: Record<string, string> = {},
   options: { traceGc?: boolean } = {},
 ): Promise<BenchServer> {
+  assertBuilt();
   // BENCH_CPU_PROFILE_DIR=dir: each server writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROFILE_DIR
     ? `--cpu-prof --cpu-prof-dir='${process.env.BENCH_CPU_PROFILE_DIR}'`
@@ -131,7 +157,7 @@ export async function startBenchServer(
   // Both servers run with the Node flags of `npm start` (the bench measures the runtime production
   // gets, and the echo bot the same one), then BENCH_SERVER_FLAGS='--max-semi-space-size=64' to try
   // another setting on both sides (a later flag wins).
-  const command = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${options.traceGc ? 'stdbuf -oL ' : ''}"${process.execPath}" --expose-gc ${profile} ${START_FLAGS.join(' ')} ${process.env.BENCH_SERVER_FLAGS ?? ''} ${options.traceGc ? '--trace-gc-nvp' : ''} --import tsx bench/support/server-process.ts ${mode}`;
+  const command = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${options.traceGc ? 'stdbuf -oL ' : ''}"${process.execPath}" --expose-gc ${profile} ${START_FLAGS.join(' ')} ${process.env.BENCH_SERVER_FLAGS ?? ''} ${options.traceGc ? '--trace-gc-nvp' : ''} ${COMPILED} ${mode}`;
   const child = spawn('sh', ['-c', command], {
     cwd: root,
     env: { ...process.env, ...env },

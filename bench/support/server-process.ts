@@ -1,9 +1,11 @@
 /**
  * The server under test, in a process of its own so the load generator never shares its event loop:
- * `node --expose-gc --import tsx bench/support/server-process.ts relevo|echo`. `relevo` is the composed
- * server of bots/relevo.ts with the real agent on `REDIS_URL` (or `REDIS_CLUSTER_URLS`) and the agent
- * accounts of `AGENT_ACCOUNTS` when set; `echo` is a bare botbuilder echo bot (CloudAdapter on restify)
- * replying to the Bot Connector at `BENCH_SERVICE_URL`. It reports its port
+ * `node --expose-gc dist/bench/support/server-process.js relevo|echo`, compiled by tsc with the product
+ * (`npm run bench:build`), so it imports the product from dist/ as `npm start` runs it, not under tsx
+ * (whose esbuild helpers and loader would be measured too). `relevo` is the composed server of
+ * bots/relevo.ts with the real agent on `REDIS_URL` (or `REDIS_CLUSTER_URLS`) and the agent accounts of
+ * `AGENT_ACCOUNTS` when set; `echo` is a bare botbuilder echo bot (CloudAdapter on restify) replying to
+ * the Bot Connector at `BENCH_SERVICE_URL`. It reports its port
  * over IPC and answers `{type: 'memory'}` with its heap and RSS after a full garbage collection, and
  * `{type: 'cpu'}` with the CPU time (user + system) it has used so far; `{type: 'observe'}` starts
  * recording its GC pauses, event-loop delay and per-request times, `{type: 'observed'}` answers them;
