@@ -13,7 +13,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedisServer } from '../test/support/redis-server.js';
-import { startBenchServer } from './support/bench-server.js';
+import { assertBuilt, startBenchServer } from './support/bench-server.js';
 import { messageBody, openConversations, RETAIL_MESSAGES } from './support/directline.js';
 import { closedLoop, openLoop } from './support/load.js';
 import { directLineRequests } from './throughput.js';
@@ -25,6 +25,7 @@ const CONVERSATIONS = 200;
 const PEAK_SECONDS = 10;
 const SECONDS = flag('--seconds', 15);
 
+assertBuilt();
 const redis = await startRedisServer();
 const server = await startBenchServer('relevo', { REDIS_URL: redis.url });
 try {

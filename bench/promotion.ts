@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedisServer } from '../test/support/redis-server.js';
-import { type BenchServer, startBenchServer } from './support/bench-server.js';
+import { assertBuilt, type BenchServer, startBenchServer } from './support/bench-server.js';
 import { messageBody, openConversations, postJson, RETAIL_MESSAGES } from './support/directline.js';
 import { flag } from './support/flags.js';
 
@@ -105,6 +105,7 @@ async function echo(): Promise<number> {
   }
 }
 
+assertBuilt();
 const relevoKb = await relevo();
 const echoKb = await echo();
 process.stdout.write(

@@ -13,7 +13,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedis } from '../storage/redis-connection.js';
-import { startBenchServer } from './support/bench-server.js';
+import { assertBuilt, startBenchServer } from './support/bench-server.js';
 import { proxiedRedisCluster, proxiedRedisServer } from './support/proxied-redis.js';
 import { isBackgroundBurst } from './support/redis-proxy.js';
 import { messageBody, openConversations, postJson, RETAIL_MESSAGES } from './support/directline.js';
@@ -86,6 +86,7 @@ async function commandStats(urls: string[]): Promise<Map<string, number>> {
   return stats;
 }
 
+assertBuilt();
 const redis = CLUSTER ? await proxiedRedisCluster() : await proxiedRedisServer();
 const server = await startBenchServer('relevo', redis.env);
 try {

@@ -15,7 +15,7 @@ import { RedisConversationStore } from '../connectors/webchat/redis-conversation
 import { signToken, TOKEN_LIFETIME_MS } from '../connectors/webchat/verify.js';
 import { connectRedis } from '../storage/redis-connection.js';
 import { startRedisServer } from '../test/support/redis-server.js';
-import { startBenchServer } from './support/bench-server.js';
+import { assertBuilt, startBenchServer } from './support/bench-server.js';
 import { flag } from './support/flags.js';
 
 const SOCKETS = flag('--sockets', 10_000);
@@ -23,6 +23,7 @@ const WARM_UP_SOCKETS = 200;
 const OPENING_AT_ONCE = 200;
 const OPEN_TIMEOUT_MS = 120_000;
 
+assertBuilt();
 const redis = await startRedisServer();
 const client = await connectRedis({ url: redis.url });
 const server = await startBenchServer('relevo', { REDIS_URL: redis.url });

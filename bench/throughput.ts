@@ -18,7 +18,7 @@ import { connectRedis } from '../storage/redis-connection.js';
 import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { redisCpuMs } from './support/redis-cpu.js';
-import { startBenchServer } from './support/bench-server.js';
+import { assertBuilt, startBenchServer } from './support/bench-server.js';
 import { type Grant, messageBody, openConversations, RETAIL_MESSAGES } from './support/directline.js';
 import { type ClosedLoopResult, type ConversationRequests, closedLoop } from './support/load.js';
 import { flag } from './support/flags.js';
@@ -191,6 +191,7 @@ function round2(value: number): number {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  assertBuilt();
   const { echo, relevo, cpu } = await measureBoth();
   const ratio = relevo.messagesPerSecond / echo.messagesPerSecond;
   const cpuRatio = cpu.echo.totalMs / cpu.relevo.totalMs;

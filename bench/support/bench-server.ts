@@ -112,8 +112,11 @@ function newestSource(path: string): number {
   return Math.max(0, ...readdirSync(join(root, path)).map((name) => newestSource(join(path, name))));
 }
 
-/** Throws unless the compiled server process exists and is newer than every source it was built from. */
-function assertBuilt(): void {
+/**
+ * Throws unless the compiled server process exists and is newer than every source it was built from. A
+ * benchmark calls it before it starts anything (a Redis left behind by a throw would outlive it).
+ */
+export function assertBuilt(): void {
   const built = join(root, COMPILED);
   if (!existsSync(built)) throw new Error(`${COMPILED} is missing: run \`npm run bench:build\` first`);
   const stale = SOURCES.filter((source) => newestSource(source) > statSync(built).mtimeMs);
