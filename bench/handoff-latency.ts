@@ -13,7 +13,7 @@
  */
 import { hashAgentPassword } from '../handoff/agent-accounts.js';
 import { startRedisServer } from '../test/support/redis-server.js';
-import { startBenchServer } from './support/bench-server.js';
+import { assertBuilt, startBenchServer } from './support/bench-server.js';
 import { ConsoleAgent } from './support/console-agent.js';
 import { StreamingCustomer } from './support/directline.js';
 import { flag } from './support/flags.js';
@@ -82,6 +82,7 @@ function spread(values: number[]): { p50Ms: number; p99Ms: number; maxMs: number
 
 const passwordHash = await hashAgentPassword(AGENT.password, { N: 1024 });
 const { password: _password, ...account } = AGENT;
+assertBuilt();
 const redis = await startRedisServer();
 const server = await startBenchServer('relevo', {
   REDIS_URL: redis.url,
