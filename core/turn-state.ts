@@ -177,6 +177,12 @@ export interface InboundDelivery {
   firstRunAt?: number;
   /** What the turn leaves for the queue to write as its entry is removed (transcript, web chat replies). */
   commit?: TurnCommit;
+  /**
+   * Aborts (its reason a `RelevoError`) when the run must send nothing more: the queue's lock on the
+   * conversation is lost (another process may be running the turn again) or the queue is stopping.
+   * Sends and waits of the turn honour it (storage/turn-lease.ts).
+   */
+  signal?: AbortSignal;
 }
 
 /**

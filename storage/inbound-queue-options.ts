@@ -17,6 +17,13 @@ export interface InboundEntry {
   firstRunAt: number;
   /** What the turn leaves for the queue to write as it removes the entry (see {@link TurnCommit}). */
   commit: TurnCommit;
+  /**
+   * Aborts when the run must send nothing more: its partition's turn lock is no longer this drain's
+   * (another process may run the entry again; reason `RELEVO_TURN_LOCK_LOST`), or the queue is
+   * stopping (`RELEVO_QUEUE_STOPPING`). A handler that waits or sends honours it and fails the turn
+   * with its reason; such a run is not counted toward `maxAttempts`.
+   */
+  signal: AbortSignal;
 }
 
 /** Runs one entry's turn; rejecting leaves the entry at the head of its partition for a later attempt. */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Activity } from 'botbuilder';
-import { RelevoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { TurnCommit } from '../core/turn-commit.js';
@@ -10,6 +9,7 @@ import { turnLockResource } from './inbound-backend.js';
 import type { FinishTurn, InboundHandler, InboundQueueOptions, KeepTurn } from './inbound-queue-options.js';
 import { lockLost, waitForLock } from './lock-wait.js';
 import { logTranscript } from './transcript-log.js';
+import { TurnLease } from './turn-lease.js';
 import type { LockManager } from './types.js';
 import { WakeAcks } from './wake-acks.js';
 
@@ -34,6 +34,8 @@ export class InboundQueue {
   private readonly consumer = randomUUID();
   /** Drains running in this process, per partition: a second one waits for the first. */
   private readonly draining = new Map<string, Promise<void>>();
+  /** The turn locks of the drains running here: their turns' signals abort when the queue stops. */
+  private readonly leases = new Set<TurnLease>();
   /** Drains the consumer started (the connector's own drains do not take its capacity). */
   private consumerDrains = 0;
   /** Wake-ups this process recorded, per partition: a drain here that empties it acknowledges them. */
@@ -151,6 +153,7 @@ export class InboundQueue {
   async stop(): Promise<void> {
     this.running = false;
     this.stopping = true;
+    for (const lease of this.leases) lease.stop();
     await this.loop;
     await Promise.allSettled([...this.draining.values()]);
     await this.acks.flush();
@@ -197,30 +200,35 @@ export class InboundQueue {
     const resource = turnLockResource(partition);
     const holder: Holder = { token: randomUUID(), ttlMs: this.visibilityMs };
     void this.acks.flush();
+    // The lock's lifetime counts from when the claim that took it left, at the earliest.
+    let claimedAt = Date.now();
     const claiming = claim ? claim(holder) : this.backend.next(partition, holder);
     // Wake-ups recorded so far (a submit's own included) are for entries this drain will run: once it
     // emptied the partition, nobody needs to be woken for them (most never reach another consumer).
     const wakes = this.ownWakes.get(partition) ?? [];
     this.ownWakes.delete(partition);
     const lock = this.locks.held(resource, holder.token);
-    let keepAlive: NodeJS.Timeout | undefined;
+    let lease: TurnLease | undefined;
     let emptied = false;
     try {
       let next = await claiming;
       if (next.kind === 'busy') {
         next = await waitForLock(resource, this.lockWaitMs, async () => {
+          claimedAt = Date.now();
           const again = await this.backend.next(partition, holder);
           return again.kind === 'busy' ? null : again;
         });
       }
-      keepAlive = setInterval(() => {
-        lock.extend(this.visibilityMs).catch((error: unknown) => {
-          this.logger.warn({ err: error, partition }, 'could not extend an inbound drain lock');
-        });
-      }, this.visibilityMs / 3);
+      const held = new TurnLease(lock, this.visibilityMs, claimedAt, this.logger, partition);
+      lease = held;
+      const { signal } = held;
+      held.start();
+      this.leases.add(held);
+      if (this.stopping) held.stop();
       while (next.kind === 'entry') {
         const stored = next.entry;
-        if (this.stopping) throw new RelevoError('RELEVO_QUEUE_STOPPING', 'The inbound queue is stopping');
+        // Stopping, or the lock is lost: the rest of the partition is left to whoever runs it next.
+        signal.throwIfAborted();
         if (stored.failures >= this.maxAttempts || stored.attempt > this.maxRuns) {
           this.logger.error(
             { partition, id: stored.id, failures: stored.failures, runs: stored.attempt - 1 },
@@ -237,17 +245,9 @@ export class InboundQueue {
           transcripts: this.backend.transcripts,
           replies: this.finish !== undefined,
         });
-        const entry = { id: stored.id, partition, activity, attempt: stored.attempt, commit };
+        const entry = { id: stored.id, partition, activity, attempt: stored.attempt, commit, signal };
         await this.handler({ ...entry, firstRunAt: stored.firstRunAt }).catch(async (error: unknown) => {
-          // Both settle before the lock is freed (a re-run must not overtake the kept replies), and the
-          // turn's own error is the one reported.
-          const [counted] = await Promise.allSettled([
-            this.backend.fail(partition, stored.key),
-            this.keepTurn(partition, commit),
-          ]);
-          if (counted.status === 'rejected') {
-            this.logger.warn({ err: counted.reason, partition }, "could not count a failed turn's run");
-          }
+          await this.failTurn(partition, stored.key, commit, held);
           throw error;
         });
         next = await this.commitTurn(partition, holder, stored.key, commit);
@@ -257,7 +257,10 @@ export class InboundQueue {
       // The claim that found the partition empty freed the lock.
       emptied = true;
     } finally {
-      clearInterval(keepAlive);
+      if (lease) {
+        lease.end();
+        this.leases.delete(lease);
+      }
       if (emptied) {
         this.acks.soon((await Promise.all(wakes)).filter((wake) => wake !== undefined));
       } else {
@@ -268,6 +271,22 @@ export class InboundQueue {
           this.logger.warn({ err: error, partition }, 'could not release an inbound drain lock');
         });
       }
+    }
+  }
+
+  /**
+   * After a turn failed: counts the failed run (not when the signal cut it short: that is no fault of
+   * the message) and keeps its commit (not once the lock is lost: the turn is another holder's now).
+   * Both settle before the lock is freed (a re-run must not overtake the kept replies).
+   */
+  private async failTurn(partition: string, key: string, commit: TurnCommit, lease: TurnLease) {
+    const cut = lease.signal.aborted;
+    const [counted] = await Promise.allSettled([
+      cut ? undefined : this.backend.fail(partition, key),
+      lease.isLost ? undefined : this.keepTurn(partition, commit),
+    ]);
+    if (counted.status === 'rejected') {
+      this.logger.warn({ err: counted.reason, partition }, "could not count a failed turn's run");
     }
   }
 

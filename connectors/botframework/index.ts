@@ -50,6 +50,7 @@ export function createBotFrameworkChannel(options: BotFrameworkChannelOptions): 
         id: entry.id,
         attempt: entry.attempt,
         commit: entry.commit,
+        signal: entry.signal,
       });
     },
   });

@@ -107,6 +107,7 @@ export function createEmailChannelOn(
         id: entry.id,
         attempt: entry.attempt,
         commit: entry.commit,
+        signal: entry.signal,
       });
     },
   });

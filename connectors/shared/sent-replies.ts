@@ -93,6 +93,14 @@ export class SentReplies {
     const inbound = inboundDelivery(context);
     const claimed = inbound ? undefined : claimedActivity(context);
     if (!inbound && !claimed) return send();
+    const signal = inbound?.signal;
+    // A run whose lock was lost (another process may rerun the turn), or whose queue stops, sends no more.
+    const sendUnlessAborted = signal
+      ? (replyKey: string) => {
+          signal.throwIfAborted();
+          return send(replyKey);
+        }
+      : send;
     const index = (context.turnState.get(REPLY_INDEX) as number | undefined) ?? 0;
     context.turnState.set(REPLY_INDEX, index + 1);
     const { channelId, conversation } = context.activity;
@@ -104,8 +112,8 @@ export class SentReplies {
     const later = inbound ? inbound.attempt > 1 : claimed?.replayedUntil !== undefined;
     const taken = replyIds(context);
     const id = options.atMostOnce
-      ? await this.sendAtMostOnce(key, later, send, options.findSent, taken)
-      : await this.sendAtLeastOnce(key, later, send, options.findSent, taken);
+      ? await this.sendAtMostOnce(key, later, sendUnlessAborted, options.findSent, taken)
+      : await this.sendAtLeastOnce(key, later, sendUnlessAborted, options.findSent, taken);
     if (id) taken.add(id);
     return id;
   }

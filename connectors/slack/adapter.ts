@@ -2,7 +2,7 @@ import { App, type Receiver } from '@slack/bolt';
 import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 import type { TurnLogic } from '../../core/channel.js';
 import { RelevoError } from '../../core/errors.js';
-import type { InboundDelivery } from '../../core/turn-state.js';
+import { type InboundDelivery, inboundDelivery } from '../../core/turn-state.js';
 import { RelevoAdapter, type RelevoAdapterOptions } from '../shared/relevo-adapter.js';
 import { lookupOncePerTurn } from '../shared/sent-replies.js';
 import {
@@ -135,9 +135,18 @@ export class SlackAdapter extends RelevoAdapter {
             threadTs: message.thread_ts,
             oldest: answeredTs(context),
           };
+          const signal = inboundDelivery(context)?.signal;
           const post = (replyKey?: string) =>
             replyKey
-              ? postThroughOutage(this.client, message, place, replyKey, this.logger, this.options.outage)
+              ? postThroughOutage(
+                  this.client,
+                  message,
+                  place,
+                  replyKey,
+                  this.logger,
+                  this.options.outage,
+                  signal,
+                )
               : this.client.postMessage(message);
           const id = await this.sendOnce(context, post, {
             findSent: (replyKey) => this.findSent(context, place, replyKey),

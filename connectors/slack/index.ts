@@ -70,6 +70,7 @@ export function createSlackChannel(options: SlackChannelOptions): Channel {
         id: entry.id,
         attempt: entry.attempt,
         commit: entry.commit,
+        signal: entry.signal,
       });
     },
   });

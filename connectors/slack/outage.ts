@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleepUnlessAborted } from '../../core/abort.js';
 import type { Logger } from '../../core/logger.js';
 import type { SlackClient, SlackReplyPlace } from './client.js';
 import type { SlackPostMessage } from './outbound.js';
@@ -71,6 +71,8 @@ export function slackFailure(error: unknown): SlackFailure {
  * spent the post's error fails the turn; its rerun looks the reply up before posting (sent-replies.ts).
  * A post Slack refused (`ok: false`) fails the turn as before. (A post still rate limited after the
  * posting client's retries fails as a request error does, and is looked for like one: harmless.)
+ * `signal` (a queued turn's) ends a wait and prevents every post once it aborts: the turn fails with
+ * its reason, and its rerun, by the holder of the conversation's lock, looks before posting.
  */
 export async function postThroughOutage(
   client: SlackClient,
@@ -79,6 +81,7 @@ export async function postThroughOutage(
   replyKey: string,
   logger: Logger,
   options: SlackOutageOptions = {},
+  signal?: AbortSignal,
 ): Promise<string> {
   const { firstDelayMs, maxDelayMs, budgetMs } = { ...DEFAULTS, ...options };
   const deadline = Date.now() + budgetMs;
@@ -90,6 +93,8 @@ export async function postThroughOutage(
   };
   for (;;) {
     let postError: unknown;
+    // The run's lock is lost (another process may be running the turn) or its queue stops: no post.
+    signal?.throwIfAborted();
     try {
       return await client.postMessage(message, replyKey);
     } catch (error) {
@@ -104,7 +109,7 @@ export async function postThroughOutage(
     for (;;) {
       // Budget spent: the turn fails and runs again from the queue, which looks before posting.
       if (Date.now() + waitMs > deadline) throw postError;
-      await sleep(waitMs);
+      await sleepUnlessAborted(waitMs, signal);
       let found: Awaited<ReturnType<SlackClient['findReplies']>>;
       try {
         found = await client.findReplies(place);

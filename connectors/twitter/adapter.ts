@@ -69,6 +69,9 @@ export class TwitterAdapter extends RelevoAdapter {
     activities: Partial<Activity>[],
   ): Promise<ResourceResponse[]> {
     const responses: ResourceResponse[] = [];
+    // A queued turn's: a send still waiting in the queue (a 429 holds it up to 15 minutes) when the
+    // run's lock is lost, or its queue stops, is not sent.
+    const signal = inboundDelivery(context)?.signal;
     for (const activity of activities) {
       const participantId = parseXConversationId(
         activity.conversation?.id ?? context.activity.conversation?.id,
@@ -86,13 +89,13 @@ export class TwitterAdapter extends RelevoAdapter {
           const findSent = (_key: string, taken: ReadonlySet<string>) =>
             this.findSentDm(context, to, text, taken);
           responses.push({
-            id: await this.sendOnce(context, () => this.client.sendDm(to, text), { findSent }),
+            id: await this.sendOnce(context, () => this.client.sendDm(to, text, signal), { findSent }),
           });
           break;
         }
         case 'reply': {
           const { tweetId: to, text } = outbound;
-          const post = () => this.postInvitation(to, text);
+          const post = () => this.postInvitation(to, text, signal);
           // Our one reply to that post: the post it replied to is in its `referenced_tweets`.
           // Read up to now, not to some time after the claim: the post may have waited long in the
           // send queue (a 429 holds it up to 15 minutes) before it went out.
@@ -123,9 +126,9 @@ export class TwitterAdapter extends RelevoAdapter {
    * when X refuses it for good, as a duplicate or a reply to a deleted post (400, 403, 404): the
    * turn goes on with its DMs instead of failing until the queue gives it up.
    */
-  private async postInvitation(to: string, text: string): Promise<string> {
+  private async postInvitation(to: string, text: string, signal: AbortSignal | undefined): Promise<string> {
     try {
-      return await this.client.reply(to, text);
+      return await this.client.reply(to, text, signal);
     } catch (error) {
       const status =
         error instanceof RelevoError ? (error.details as { status?: unknown })?.status : undefined;

@@ -1,5 +1,6 @@
 import type { Agent } from 'node:https';
 import { ApiResponseError, type ITwitterApiClientPlugin, type TweetV2, TwitterApi } from 'twitter-api-v2';
+import { sleepUnlessAborted, unlessAborted } from '../../core/abort.js';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { RelevoError } from '../../core/errors.js';
@@ -60,13 +61,15 @@ export interface XClientOptions {
 export class XClient {
   private readonly api: TwitterApi;
   private readonly clock: Clock;
-  private readonly sleep: (ms: number) => Promise<void>;
+  /** Waits for a rate limit's reset, or rejects with the signal's reason once it aborts. */
+  private readonly sleep: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
   private readonly logger: Logger;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: XClientOptions) {
     this.clock = options.clock ?? systemClock;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const { sleep } = options;
+    this.sleep = sleep ? (ms, signal) => unlessAborted(sleep(ms), signal) : sleepUnlessAborted;
     this.logger = options.logger ?? silentLogger;
     const plugins = options.apiUrl ? [rewriteBaseUrl(options.apiUrl)] : [];
     this.api = new TwitterApi(
@@ -80,9 +83,12 @@ export class XClient {
     );
   }
 
-  /** Sends a DM to one user; resolves with X's DM event id. */
-  sendDm(participantId: string, text: string): Promise<string> {
-    return this.enqueue('send DM', async () => {
+  /**
+   * Sends a DM to one user; resolves with X's DM event id. Once `signal` aborts (a queued turn's),
+   * the DM is not sent if it has not left yet: waiting in the queue or for a rate limit's reset.
+   */
+  sendDm(participantId: string, text: string, signal?: AbortSignal): Promise<string> {
+    return this.enqueue('send DM', signal, async () => {
       // X answers `{data: {dm_conversation_id, dm_event_id}}`; twitter-api-v2 1.29.1 types the result
       // without the `data` wrapper (and returns the body as is), so read both shapes.
       const result = (await this.api.v2.sendDmToParticipant(participantId, { text })) as unknown as {
@@ -98,9 +104,13 @@ export class XClient {
     });
   }
 
-  /** Posts a public reply to a tweet; resolves with the new tweet's id. */
-  reply(tweetId: string, text: string): Promise<string> {
-    return this.enqueue('reply to post', async () => (await this.api.v2.reply(text, tweetId)).data.id);
+  /** Posts a public reply to a tweet; resolves with the new tweet's id. `signal` as for {@link sendDm}. */
+  reply(tweetId: string, text: string, signal?: AbortSignal): Promise<string> {
+    return this.enqueue(
+      'reply to post',
+      signal,
+      async () => (await this.api.v2.reply(text, tweetId)).data.id,
+    );
   }
 
   /**
@@ -186,16 +196,28 @@ export class XClient {
     }
   }
 
-  private enqueue<T>(what: string, request: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => this.withRateLimit(what, request));
-    // The next request waits for this one to settle, whether it succeeded or not.
-    this.queue = run.catch(() => {});
+  /**
+   * Runs `request` once every send queued before it settled. A `signal` that aborts while it waits
+   * (for those, or for a rate limit's reset) rejects it with the signal's reason, sending nothing; a
+   * request already sent is left to finish (X may take it).
+   */
+  private enqueue<T>(what: string, signal: AbortSignal | undefined, request: () => Promise<T>): Promise<T> {
+    const before = this.queue;
+    const run = unlessAborted(before, signal).then(() => this.withRateLimit(what, request, signal));
+    // The next request waits for this one to settle, whether it succeeded or not, and for the ones
+    // before it (this one may have given up waiting for them).
+    this.queue = Promise.all([before, run.catch(() => {})]);
     return run;
   }
 
-  private async withRateLimit<T>(what: string, request: () => Promise<T>): Promise<T> {
+  private async withRateLimit<T>(
+    what: string,
+    request: () => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     const maxAttempts = this.options.maxAttempts ?? 4;
     for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
       try {
         return await request();
       } catch (error) {
@@ -208,7 +230,7 @@ export class XClient {
           : 60_000;
         if (waitMs > (this.options.maxRateLimitWaitMs ?? 15 * 60 * 1000)) throw toRelevoError(what, error);
         this.logger.warn({ what, waitMs, attempt }, 'X rate limit reached; waiting for x-rate-limit-reset');
-        await this.sleep(waitMs);
+        await this.sleep(waitMs, signal);
       }
     }
   }

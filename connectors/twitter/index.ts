@@ -86,7 +86,13 @@ export function createTwitterChannel(options: TwitterChannelOptions): Channel {
       return adapter.handle(
         { eventId: entry.id, source: x?.source ?? 'dm', activity: entry.activity },
         options.bot,
-        { id: entry.id, attempt: entry.attempt, firstRunAt: entry.firstRunAt, commit: entry.commit },
+        {
+          id: entry.id,
+          attempt: entry.attempt,
+          firstRunAt: entry.firstRunAt,
+          commit: entry.commit,
+          signal: entry.signal,
+        },
       );
     },
   });

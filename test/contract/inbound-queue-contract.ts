@@ -17,6 +17,15 @@ export interface QueueWorld {
 
 const text = (entry: InboundEntry) => String(entry.activity.text);
 
+/** The reason `signal` aborted with, or `'not aborted'` if it did not within `timeoutMs`. */
+export function abortReason(signal: AbortSignal, timeoutMs = 3_000): Promise<unknown> {
+  if (signal.aborted) return Promise.resolve(signal.reason);
+  return Promise.race([
+    new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true })),
+    sleep(timeoutMs).then(() => 'not aborted'),
+  ]);
+}
+
 /** The durable inbound queue's contract, run against every backend. */
 export function inboundQueueContract(name: string, createWorld: () => Promise<QueueWorld>): void {
   describe(`${name} inbound queue`, () => {
@@ -218,6 +227,67 @@ export function inboundQueueContract(name: string, createWorld: () => Promise<Qu
       await queue.enqueue('webchat:c1', 'b', { text: 'two' });
       await expect(queue.drain('webchat:c1')).rejects.toMatchObject({ code: 'RELEVO_LOCK_LOST' });
       expect(seen).toEqual(['one']);
+    });
+
+    it('tells a running turn that its lapsed lock was taken, and runs it again with that run not counted as failed', async () => {
+      const world = await createWorld();
+      const other = world.backend();
+      const runs: string[] = [];
+      const reasons: unknown[] = [];
+      const queue = queueOf(
+        world,
+        async (entry) => {
+          runs.push(`${text(entry)}#${entry.attempt}`);
+          if (entry.attempt > 1) return;
+          // This process stalls past the lock's lifetime, and another takes the conversation (for 300 ms).
+          const until = Date.now() + 250;
+          while (Date.now() < until) {}
+          expect(await other.next('webchat:c1', { token: 'other', ttlMs: 300 })).toMatchObject({
+            kind: 'entry',
+          });
+          // A turn waiting here (for a platform that is down) learns it must send nothing more.
+          reasons.push(await abortReason(entry.signal));
+          throw entry.signal.reason;
+        },
+        // One failed run would give the message up: the cut one must not count.
+        { visibilityMs: 100, maxAttempts: 1, lockWaitMs: 2_000 },
+      );
+      await queue.enqueue('webchat:c1', 'a', { text: 'one' });
+      await expect(queue.drain('webchat:c1')).rejects.toMatchObject({ code: 'RELEVO_TURN_LOCK_LOST' });
+      expect(reasons).toMatchObject([{ code: 'RELEVO_TURN_LOCK_LOST' }]);
+      // Once the other holder's lock lapses too, the message runs again, not given up.
+      await expect.poll(() => runs, { timeout: 5_000 }).toEqual(['one#1', 'one#3']);
+    });
+
+    it('tells a running turn to stop when its queue stops, and the next process runs it again', async () => {
+      const world = await createWorld();
+      const runs: string[] = [];
+      const reasons: unknown[] = [];
+      const first = queueOf(
+        world,
+        async (entry) => {
+          runs.push(`first:${text(entry)}`);
+          reasons.push(await abortReason(entry.signal));
+          throw entry.signal.reason;
+        },
+        { maxAttempts: 1 },
+      );
+      await first.enqueue('webchat:c1', 'm1', { text: 'one' });
+      const running = first.drain('webchat:c1');
+      await expect.poll(() => runs, { timeout: 5_000, interval: 5 }).toEqual(['first:one']);
+      await first.stop();
+      await expect(running).rejects.toMatchObject({ code: 'RELEVO_QUEUE_STOPPING' });
+      expect(reasons).toMatchObject([{ code: 'RELEVO_QUEUE_STOPPING' }]);
+
+      // A failed run counted would give the message up here.
+      queueOf(
+        world,
+        async (entry) => {
+          runs.push(`second:${text(entry)}`);
+        },
+        { maxAttempts: 1 },
+      );
+      await expect.poll(() => runs, { timeout: 5_000 }).toEqual(['first:one', 'second:one']);
     });
 
     it('does not hold one conversation up behind a slow turn of another', async () => {

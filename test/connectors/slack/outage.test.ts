@@ -1,9 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { TurnLogic } from '../../../core/channel.js';
 import { InFlightWork } from '../../../core/in-flight.js';
 import { createSlackChannel } from '../../../connectors/slack/index.js';
 import type { SlackOutageOptions } from '../../../connectors/slack/outage.js';
-import { createStores } from '../../../storage/stores.js';
+import { createStores, type Stores } from '../../../storage/stores.js';
+import { useRedis } from '../../support/redis-fixture.js';
+import type { RedisSingle } from '../../../storage/redis-connection.js';
 import { serveChannel } from '../../support/serve-channel.js';
 import { until, warningsLogger } from '../../support/cut-reply-runs.js';
 import {
@@ -18,14 +20,18 @@ const SECRET = 'test-signing-secret-0123456789';
 const ASKED_TS = '1700000000.000300';
 /** Production's waits (15 s, doubling to 30 s, 2 min a run) made short. */
 const SHORT: SlackOutageOptions = { firstDelayMs: 20, maxDelayMs: 300, budgetMs: 2_400 };
+const redis = useRedis();
 
 let slack: FakeSlack;
 let closers: (() => Promise<void>)[] = [];
 const warnings: string[] = [];
 
-/** The Slack channel on its own server and memory stores; the queue takes a failed turn up again after 300 ms. */
-async function start(bot: TurnLogic, outage: SlackOutageOptions = SHORT): Promise<string> {
-  const stores = await createStores();
+/**
+ * The Slack channel on its own server and `stores` (memory by default), as one process; the queue takes
+ * a failed turn up again after 300 ms.
+ */
+async function start(bot: TurnLogic, outage: SlackOutageOptions = SHORT, given?: Stores): Promise<string> {
+  const stores = given ?? (await createStores());
   const inFlight = new InFlightWork();
   const logger = warningsLogger(warnings);
   const channel = createSlackChannel({
@@ -164,4 +170,33 @@ describe('a Slack outage', () => {
     // The first run gave up waiting (a loaded machine may need one more run to use up the 503s).
     expect(runs.get('T0RELEVO:D0LONG')).toBeGreaterThan(1);
   });
+
+  it('stops a run whose turn lock another process took over: each reply is posted once, by the run that took over', async () => {
+    const { bot, runs } = twoReplies();
+    // Two processes on one Redis. The first waits 2 s before looking for its failed post; the second
+    // takes the conversation over once the first's lock is gone and its wake-up idle for 300 ms (it
+    // starts first, so its polls come first: the first process's own would win the wake-up otherwise).
+    const onRedis = () => createStores({ redisUrl: inject('redisUrl'), prefix: redis.prefix });
+    const outage = { firstDelayMs: 2_000, maxDelayMs: 2_000, budgetMs: 10_000 };
+    await start(bot, outage, await onRedis());
+    const first = await onRedis();
+    const base = await start(bot, outage, first);
+    slack.unavailable('chat.postMessage', 1);
+    await deliver(base, 'D0TAKE', 'take', 'EvTAKE');
+    await until(() => statuses('chat.postMessage').length === 1);
+    const failedAt = Date.now();
+    // The first process's lease lapses, as when Redis did not see its extends for the lock's lifetime.
+    const [lock] = await (first.redis as RedisSingle).keys(`${redis.prefix}:lock:turn:*`);
+    expect(await (first.redis as RedisSingle).pExpire(lock ?? '', 1)).toBe(1);
+    await until(() => slack.posts().length >= 2, 5_000);
+    // Past the first run's look and post, had it gone on waiting.
+    await new Promise((resolve) => setTimeout(resolve, failedAt + 2_500 - Date.now()));
+
+    expect(posted()).toEqual(['D0TAKE: Your order ships tomorrow (take).', 'D0TAKE: Anything else?']);
+    // The first run's post was refused; it neither looked nor posted after that: the second run's did.
+    expect(statuses('chat.postMessage')).toEqual([503, 200, 200]);
+    expect(statuses('conversations.history')).toEqual([200]);
+    expect(runs.get('T0RELEVO:D0TAKE')).toBe(2);
+    expect(warnings).toContain('an inbound drain lost its turn lock');
+  }, 15_000);
 });

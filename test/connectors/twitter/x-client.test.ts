@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XClient } from '../../../connectors/twitter/client.js';
+import { RelevoError } from '../../../core/errors.js';
 import { type FakeX, startFakeX } from '../../support/fake-x.js';
 
 let fake: FakeX;
@@ -38,6 +39,49 @@ describe('the X client', () => {
       statusCode: 503,
     });
     expect(slept).toEqual([]);
+  });
+
+  it("sends nothing for a run whose signal aborted while its DM waited, behind another's rate limit or its own", async () => {
+    const nowMs = 1_800_000_000_000;
+    const waits: (() => void)[] = [];
+    const x = new XClient({
+      consumerKey: 'ck',
+      consumerSecret: 'cs',
+      accessToken: 'at',
+      accessSecret: 'as',
+      apiUrl: fake.url,
+      httpsAgent: fake.agent,
+      clock: { now: () => nowMs },
+      // Waits for the window's reset (10 minutes) until the test ends it.
+      sleep: () => new Promise<void>((resolve) => waits.push(resolve)),
+    });
+    const lost = () => new RelevoError('RELEVO_TURN_LOCK_LOST', 'another process runs this turn now');
+    const attemptsTo = (to: string) =>
+      fake.calls.filter((call) => call.method === 'POST' && call.path.includes(`/with/${to}/`)).length;
+
+    fake.rateLimit('/2/dm_conversations/', 1, nowMs / 1000 + 600);
+    const first = x.sendDm('601', 'first');
+    const behindRun = new AbortController();
+    const behind = x.sendDm('602', 'behind it', behindRun.signal);
+    await expect.poll(() => waits.length).toBe(1);
+    behindRun.abort(lost());
+    await expect(behind).rejects.toMatchObject({ code: 'RELEVO_TURN_LOCK_LOST' });
+    waits[0]?.();
+    await expect(first).resolves.toMatch(/^\d+$/);
+
+    fake.rateLimit('/2/dm_conversations/', 1, nowMs / 1000 + 600);
+    const ownRun = new AbortController();
+    const own = x.sendDm('603', 'rate limited', ownRun.signal);
+    await expect.poll(() => waits.length).toBe(2);
+    ownRun.abort(lost());
+    await expect(own).rejects.toMatchObject({ code: 'RELEVO_TURN_LOCK_LOST' });
+    waits[1]?.();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    expect(fake.dms().filter((dm) => ['601', '602', '603'].includes(dm.to))).toEqual([
+      { to: '601', text: 'first' },
+    ]);
+    expect([attemptsTo('601'), attemptsTo('602'), attemptsTo('603')]).toEqual([2, 0, 1]);
   });
 
   it("rejects with X's status when X refuses a DM, and resolves with the DM event id when it accepts", async () => {
