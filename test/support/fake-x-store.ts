@@ -55,12 +55,27 @@ export class FakeXStore {
   /** Oldest first. */
   private readonly posts: FakePost[] = [];
   private lastId = 0n;
+  /** How far X's clock runs ahead of the real one (see {@link moveClock}). */
+  private aheadMs = 0;
 
   constructor(private readonly ourUserId: string) {}
 
+  /**
+   * From now on, what X makes is stamped `ms` later than the real clock (ids and `created_at`), as a
+   * request reaching X that much later would be: a test need not sleep through the minutes.
+   */
+  moveClock(ms: number): void {
+    this.aheadMs += ms;
+  }
+
+  /** X's time now. */
+  private now(): number {
+    return Date.now() + this.aheadMs;
+  }
+
   /** A new snowflake id: the time since X's epoch in the high bits, so newer ids are larger. */
   nextId(): string {
-    const id = (BigInt(Date.now()) - X_EPOCH) << 22n;
+    const id = (BigInt(this.now()) - X_EPOCH) << 22n;
     this.lastId = id > this.lastId ? id : this.lastId + 1n;
     return String(this.lastId);
   }
@@ -77,7 +92,7 @@ export class FakeXStore {
       ...(urls.length ? { entities: { urls } } : {}),
       sender_id: senderId,
       dm_conversation_id: [this.ourUserId, participantId].sort().join('-'),
-      created_at: new Date().toISOString(),
+      created_at: new Date(this.now()).toISOString(),
     });
     this.dms.set(participantId, events);
     return id;
@@ -91,7 +106,7 @@ export class FakeXStore {
       id,
       text: wrapLinks(text),
       author_id: authorId,
-      created_at: new Date().toISOString(),
+      created_at: new Date(this.now()).toISOString(),
       edit_history_tweet_ids: [id],
       ...(inReplyTo === undefined
         ? {}

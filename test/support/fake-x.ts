@@ -59,6 +59,8 @@ export interface FakeX {
   refuseDmsTo(userId: string, times?: number): void;
   /** Answers the next `times` requests under `pathPrefix` with `status` (X's problem JSON). */
   fail(pathPrefix: string, times: number, status: number): void;
+  /** Moves X's clock `ms` ahead: what it makes from now on has later ids and `created_at`. */
+  moveClock(ms: number): void;
   /**
    * While on, requests under `pathPrefix` are recorded (status 0) and never answered, as when X hangs:
    * the caller waits mid-turn. Turning it off answers none of them; later requests are answered again.
@@ -213,6 +215,7 @@ export async function startFakeX(ourUserId: string): Promise<FakeX> {
     postsBy: (authorId) => store.postsBy(authorId),
     lookups: () => calls.filter((call) => call.method === 'GET'),
     fail: (pathPrefix, times, status) => failures.set(pathPrefix, { times, status }),
+    moveClock: (ms) => store.moveClock(ms),
     rateLimit: (pathPrefix, times, resetSeconds) => limits.set(pathPrefix, { times, resetSeconds }),
     refuseDmsTo: (userId, times = Number.POSITIVE_INFINITY) => refused.set(userId, times),
     hold: (pathPrefix, on) => {

@@ -64,6 +64,12 @@ async function anaDms(text: string): Promise<string> {
 /** Ana complains about us in public: X keeps her post and delivers it to the webhook. */
 async function anaPosts(text: string): Promise<string> {
   const postId = fake.customerPost(ANA, text);
+  await deliverPost(postId, text);
+  return postId;
+}
+
+/** Delivers Ana's post `postId` to the webhook. */
+async function deliverPost(postId: string, text: string): Promise<void> {
   const body = JSON.stringify({
     for_user_id: OUR_ID,
     tweet_create_events: [
@@ -77,7 +83,6 @@ async function anaPosts(text: string): Promise<string> {
     ],
   });
   expect((await webhook(body)).status).toBe(200);
-  return postId;
 }
 
 /** Long enough for one more run of the turn, were one coming. */
@@ -264,6 +269,37 @@ describe('the public invitation to a post', () => {
         }),
       }),
     ]);
+  });
+
+  it('posted ten minutes after its claim (held by a rate limit) is found by the next run, not posted again', async () => {
+    // An X of its own: its clock moves ahead, which the other tests' ids must not see.
+    const shared = fake;
+    fake = await startFakeX(OUR_ID);
+    try {
+      const { bot, runs } = cutFirstRun(['Your order ships tomorrow.']);
+      const { faults } = await start(bot);
+      const post = fake.customerPost(ANA, '@relevo_help my order is late');
+      // The run claims the invitation now; X takes it ten minutes later (a 429 held it in the send
+      // queue), so its id and created_at are ten minutes after the claim. Its record then fails.
+      fake.moveClock(10 * 60_000);
+      await deliverPost(post, '@relevo_help my order is late');
+      await until(() => runs() === 2);
+      await oneMoreRun();
+
+      expect(faults()).toBe(1);
+      const invitations = fake.postsBy(OUR_ID);
+      expect(invitations).toHaveLength(1);
+      expect(Date.parse(invitations[0]?.created_at ?? '')).toBeGreaterThan(Date.now() + 9 * 60_000);
+      expect(fake.replies()).toEqual([
+        { inReplyTo: post, text: expect.stringMatching(/^Thanks for reaching out/) },
+      ]);
+      expect(postLookups()).toHaveLength(1);
+      expect(dmTexts()).toEqual(['Your order ships tomorrow.']);
+    } finally {
+      await Promise.all(closers.splice(0).map((close) => close()));
+      await fake.close();
+      fake = shared;
+    }
   });
 
   it('claimed by a run that died before posting it is posted on the next run', async () => {
