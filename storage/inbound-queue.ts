@@ -147,8 +147,9 @@ export class InboundQueue {
   }
 
   /**
-   * Stops taking wake-ups and waits for the turns in progress; the entries behind them stay queued
-   * (their wake-ups unacknowledged) for another process, or this one after a restart.
+   * Stops taking wake-ups, aborts the signal of the turns in progress (a turn waiting out a platform's
+   * outage stops; one that ignores the signal finishes) and waits for them; the entries behind them
+   * stay queued (their wake-ups unacknowledged) for another process, or this one after a restart.
    */
   async stop(): Promise<void> {
     this.running = false;

@@ -114,7 +114,10 @@ export class ChannelInbound {
     this.queue.start();
   }
 
-  /** Stops taking work; turns in progress finish, queued ones wait for the next process. */
+  /**
+   * Stops taking work; turns in progress stop at their next send or wait (their signal aborts) or
+   * finish, queued ones wait for the next process.
+   */
   stop(): Promise<void> {
     return this.queue.stop();
   }
