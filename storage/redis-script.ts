@@ -19,10 +19,22 @@ export class RedisScript {
       // `evalSha` to route the command by its first key.
       return await (isCluster(client)
         ? client.evalSha(this.sha1, { keys, arguments: args })
-        : client.sendCommand(['EVALSHA', this.sha1, String(keys.length), ...keys, ...args]));
+        : client.sendCommand(this.command(keys, args)));
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       return client.eval(this.source, { keys, arguments: args });
     }
+  }
+
+  /** `EVALSHA sha numkeys keys… args…` in an array of its exact size (spreads grow one as they go). */
+  private command(keys: readonly string[], args: readonly string[]): string[] {
+    const command = new Array<string>(3 + keys.length + args.length);
+    command[0] = 'EVALSHA';
+    command[1] = this.sha1;
+    command[2] = String(keys.length);
+    let i = 3;
+    for (const key of keys) command[i++] = key;
+    for (const arg of args) command[i++] = arg;
+    return command;
   }
 }

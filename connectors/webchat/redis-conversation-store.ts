@@ -329,7 +329,11 @@ export class RedisConversationStore implements ConversationStore {
     const target = publishTarget(this.client, this.rootPrefix, deliveryChannel(conversationId));
     const args = [String(retentionMs), target.command, target.channel, conversationId];
     activities.forEach((activity, i) => {
-      args.push(keys[i] ?? '', JSON.stringify({ ...activity, id: undefined }));
+      // The log gives each its id: one that has none yet (a held reply, an echo) is not copied to drop it.
+      args.push(
+        keys[i] ?? '',
+        JSON.stringify(activity.id === undefined ? activity : { ...activity, id: undefined }),
+      );
     });
     return args;
   }

@@ -184,6 +184,9 @@ class CharTrie {
   }
 }
 
+/** The most n-gram slots (`maxN` × padded length) `transform` keeps between calls. */
+const MAX_KEPT_FOUND = 4096;
+
 /** A fitted vocabulary with idf weights, mapping text to normalised sparse vectors. */
 export class FeatureExtractor {
   private readonly stemmer: WordStemmer;
@@ -193,6 +196,8 @@ export class FeatureExtractor {
   private readonly chars: CharTrie;
   /** Zero everywhere between `transform` calls. */
   private readonly tally: Int32Array;
+  /** The character n-grams found in a text, reused by each `transform` (grown for a longer text). */
+  private found = new Int32Array(0);
 
   private constructor(
     { vocabulary, ...state }: FeatureExtractorState,
@@ -305,7 +310,10 @@ export class FeatureExtractor {
       // found[(n - 1) * length + start]: the index of the n-gram at `start`; counted by n, then
       // start, as `featureNames` lists them, so the vector (and its float sums) is the same.
       const length = padded.length;
-      const found = new Int32Array(maxN * length).fill(-1);
+      const size = maxN * length;
+      // A long text gets an array of its own, so one outlier does not stay allocated.
+      if (this.found.length < size && size <= MAX_KEPT_FOUND) this.found = new Int32Array(size);
+      const found = (size <= this.found.length ? this.found : new Int32Array(size)).fill(-1, 0, size);
       const chars = this.chars;
       for (let start = 0; start < length; start += 1) {
         let node = 0;
@@ -317,7 +325,7 @@ export class FeatureExtractor {
       }
       // An empty n-gram (minN 0) is a feature `c:` at every position, as `featureNames` lists it.
       if (minN <= 0) for (let start = 0; start <= length; start += 1) count(chars.index[0]);
-      for (let k = Math.max(0, minN - 1) * length; k < found.length; k += 1) count(found[k]);
+      for (let k = Math.max(0, minN - 1) * length; k < size; k += 1) count(found[k]);
     }
     if (this.extra !== undefined)
       for (const name of this.extra(text, this.stemmer)) count(this.index.get(name));
