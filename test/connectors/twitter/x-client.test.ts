@@ -14,7 +14,8 @@ afterAll(async () => {
 
 const OURS = '100';
 
-function client(nowMs: number, slept: number[]): XClient {
+/** A client on the fake X whose clock stands at `nowMs`, waiting with `sleep`. */
+function client(nowMs: number, sleep: (ms: number) => Promise<void>): XClient {
   return new XClient({
     consumerKey: 'ck',
     consumerSecret: 'cs',
@@ -23,18 +24,23 @@ function client(nowMs: number, slept: number[]): XClient {
     apiUrl: fake.url,
     httpsAgent: fake.agent,
     clock: { now: () => nowMs },
-    sleep: async (ms) => {
-      slept.push(ms);
-    },
+    sleep,
   });
 }
+
+/** A sleep that returns at once and notes each wait in `slept`. */
+const noting =
+  (slept: number[]) =>
+  async (ms: number): Promise<void> => {
+    slept.push(ms);
+  };
 
 describe('the X client', () => {
   it('gives up with RELEVO_X_RATE_LIMITED when the window resets further away than it may wait', async () => {
     const nowMs = 1_800_000_000_000;
     const slept: number[] = [];
     fake.rateLimit('/2/dm_conversations/', 1, nowMs / 1000 + 3600);
-    await expect(client(nowMs, slept).sendDm('200', 'hello')).rejects.toMatchObject({
+    await expect(client(nowMs, noting(slept)).sendDm('200', 'hello')).rejects.toMatchObject({
       code: 'RELEVO_X_RATE_LIMITED',
       statusCode: 503,
     });
@@ -44,17 +50,8 @@ describe('the X client', () => {
   it("sends nothing for a run whose signal aborted while its DM waited, behind another's rate limit or its own", async () => {
     const nowMs = 1_800_000_000_000;
     const waits: (() => void)[] = [];
-    const x = new XClient({
-      consumerKey: 'ck',
-      consumerSecret: 'cs',
-      accessToken: 'at',
-      accessSecret: 'as',
-      apiUrl: fake.url,
-      httpsAgent: fake.agent,
-      clock: { now: () => nowMs },
-      // Waits for the window's reset (10 minutes) until the test ends it.
-      sleep: () => new Promise<void>((resolve) => waits.push(resolve)),
-    });
+    // Waits for the window's reset (10 minutes) until the test ends it.
+    const x = client(nowMs, () => new Promise<void>((resolve) => waits.push(resolve)));
     const lost = () => new RelevoError('RELEVO_TURN_LOCK_LOST', 'another process runs this turn now');
     const attemptsTo = (to: string) =>
       fake.calls.filter((call) => call.method === 'POST' && call.path.includes(`/with/${to}/`)).length;
@@ -85,7 +82,7 @@ describe('the X client', () => {
   });
 
   it("rejects with X's status when X refuses a DM, and resolves with the DM event id when it accepts", async () => {
-    const x = client(Date.now(), []);
+    const x = client(Date.now(), noting([]));
     await expect(x.reply('900', 'hi')).resolves.toMatch(/^\d+$/);
     await expect(x.sendDm('200', 'hello')).resolves.toMatch(/^\d+$/);
     fake.refuseDmsTo('300');
@@ -97,7 +94,7 @@ describe('the X client', () => {
   });
 
   it('reads our DMs back to the message they answer, over two pages, and says when it read them all', async () => {
-    const x = client(Date.now(), []);
+    const x = client(Date.now(), noting([]));
     const notedIn = ({ events }: { events: { id: string; text?: string }[] }) =>
       events.filter((event) => event.text === 'Noted.').map((event) => event.id);
     fake.keepDm('400', OURS, 'Noted.');
@@ -120,7 +117,7 @@ describe('the X client', () => {
   });
 
   it('finds our reply to a post among our newer posts', async () => {
-    const x = client(Date.now(), []);
+    const x = client(Date.now(), noting([]));
     const post = fake.customerPost('500', 'where is my order?');
     const other = fake.customerPost('500', 'hello?');
     const replyToOther = await x.reply(other, 'Thanks for reaching out.');
