@@ -12,6 +12,7 @@
  * Bytes allocated hardly move with the load; bytes promoted do (turns in flight outlive scavenges),
  * so compare them only within one run.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type GcTotals, noCollections } from './support/bench-server.js';
 import { buildForBench } from './support/build.js';
@@ -69,6 +70,11 @@ const builds: Build[] = [];
 try {
   // Each build runs its own compiled server process (an export older than bench:build, its tsx one).
   for (const dir of dirs) buildForBench(resolve(dir), { ifPresent: true });
+  const compiled = dirs.map((dir) => existsSync(resolve(dir, 'dist/bench/support/server-process.js')));
+  if (compiled.some((one) => one !== compiled[0]))
+    process.stdout.write(
+      `warning: ${dirs.filter((_, i) => !compiled[i]).join(', ')} predate bench:build and run under tsx, the others compiled: tsx alone allocates 4-10 % more per message, so the difference is not all the change's\n`,
+    );
   for (const dir of dirs) builds.push(await start(resolve(dir)));
   for (const build of builds) await build.run(WARM_UP);
   const used = builds.map(() => ({

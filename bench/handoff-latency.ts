@@ -3,8 +3,8 @@
  * reaches a human agent's console (goal: p99 < 1 s). The full Relevo server (bots/relevo.ts: the real
  * agent, NLU and handoff stack) on a private Redis; one agent logged in on the console's WebSocket
  * stream (bench/support/console-agent.ts does what the page does); N customers over Direct Line, each
- * with its conversation's stream open, K at a time, each sending a friendly message and then an angry
- * one. Timed from the angry message's POST to when the agent's stream delivers that conversation's
+ * with its conversation's stream open, K at a time, each sending a greeting (untimed: a conversation's
+ * first message costs more, its member and first points), a friendly message and then an angry one. Timed from the angry message's POST to when the agent's stream delivers that conversation's
  * `handoff.requested`, and to when the refresh of the waiting list that the page makes on that event
  * first lists it. The baseline, measured on the same customers in the same run: from the friendly
  * message's POST to the bot's reply on the customer's own stream (the same Direct Line path and
@@ -23,6 +23,7 @@ const AT_ONCE = flag('--at-once', 4);
 const WARM_UP_CUSTOMERS = 20;
 const GOAL_P99_MS = 1_000;
 const WAIT_MS = 30_000;
+const GREETING = 'hello';
 const FRIENDLY = 'where is my order ORD-100002';
 const ANGRY = 'my package never arrived and nobody answers, this is terrible service';
 const AGENT = { id: 'ana', name: 'Ana', role: 'supervisor', password: 'bench-agent-password' };
@@ -36,10 +37,12 @@ interface Timing {
   listedMs: number;
 }
 
-/** One customer's visit: open, a friendly message, an angry one; the handoff resolved once measured. */
+/** One customer's visit: open, a greeting, a friendly message, an angry one; the handoff resolved once measured. */
 async function visit(base: string, agent: ConsoleAgent): Promise<Timing> {
   const customer = await StreamingCustomer.open(base);
   try {
+    // The timed messages are both a warm conversation's, so the baseline is not a first message's.
+    await customer.replyTo(await customer.say(GREETING), WAIT_MS);
     const friendlyAt = performance.now();
     const friendly = await customer.say(FRIENDLY);
     const replyMs = (await customer.replyTo(friendly, WAIT_MS)) - friendlyAt;
