@@ -1,5 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** Deadline checks of signals whose owner may know it is over before its timers abort them. */
+const guards = new WeakMap<AbortSignal, () => Promise<void>>();
+
+/**
+ * Gives `signal` a check that {@link throwIfStopped} runs: it rejects with the signal's reason once its
+ * owner is over (a turn lock past its deadline: storage/turn-lease.ts), even if no timer ran to say so.
+ */
+export function guardSignal(signal: AbortSignal, check: () => Promise<void>): void {
+  guards.set(signal, check);
+}
+
+/**
+ * Call right before a request: rejects with `signal.reason` once it aborted, or once its guard finds
+ * its owner over (synchronous work can outrun the timers that would abort it).
+ */
+export async function throwIfStopped(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return;
+  signal.throwIfAborted();
+  await guards.get(signal)?.();
+}
+
 /**
  * Waits `ms`, or rejects with `signal.reason` as soon as `signal` aborts (Node's timer would reject
  * with a generic `AbortError` instead; the reason is the typed error the caller reports).

@@ -1,3 +1,4 @@
+import { guardSignal } from '../core/abort.js';
 import { hasCode, RelevoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { StorageErrorCode } from './errors.js';
@@ -24,6 +25,7 @@ export class TurnLease {
   private keepAlive: NodeJS.Timeout | undefined;
   private lapse: NodeJS.Timeout | undefined;
   private lost = false;
+  private ended = false;
 
   /** `claimedAt`: when the claim that took the lock was sent (its lifetime counts from no earlier). */
   constructor(
@@ -34,6 +36,7 @@ export class TurnLease {
     private readonly partition: string,
   ) {
     this.heldUntil = claimedAt + ttlMs;
+    guardSignal(this.controller.signal, () => this.assertHeld());
   }
 
   /** Aborts when the turn must send nothing more (see {@link TurnLease}); its reason is a `RelevoError`. */
@@ -59,14 +62,27 @@ export class TurnLease {
     );
   }
 
+  /**
+   * Rejects with the signal's reason when the lock is lost, deciding a passed deadline itself: a turn
+   * that computed past it synchronously sends before the timers could see it (the guard of `throwIfStopped`).
+   */
+  async assertHeld(): Promise<void> {
+    if (!this.lost && !this.ended && Date.now() >= this.heldUntil) {
+      await nextIoPoll();
+      if (!this.ended) this.checkLapse();
+    }
+    this.controller.signal.throwIfAborted();
+  }
+
   /** The drain is over: no more extends. */
   end(): void {
+    this.ended = true;
     clearInterval(this.keepAlive);
     clearTimeout(this.lapse);
   }
 
   private extend(): void {
-    if (this.checkLapse()) return;
+    if (this.decideLater(() => this.extend())) return;
     this.lapse ??= setTimeout(() => this.onLapseTimer(), this.heldUntil - Date.now());
     const sentAt = Date.now();
     this.lock.extend(this.ttlMs).then(
@@ -74,6 +90,7 @@ export class TurnLease {
         this.heldUntil = Math.max(this.heldUntil, sentAt + this.ttlMs);
       },
       (error: unknown) => {
+        if (this.ended) return;
         if (hasCode(error, StorageErrorCode.lockLost)) {
           this.lose('another holder has it, or it expired');
           return;
@@ -85,8 +102,20 @@ export class TurnLease {
   }
 
   private onLapseTimer(): void {
-    if (this.checkLapse()) return;
+    if (this.decideLater(() => this.onLapseTimer())) return;
     this.lapse = setTimeout(() => this.onLapseTimer(), this.heldUntil - Date.now());
+  }
+
+  /**
+   * Past the deadline, decides after the I/O poll instead (then `carryOn` if the lock is still held):
+   * timers run before I/O, so after a stall an extend's answer may be waiting unread in the socket.
+   */
+  private decideLater(carryOn: () => void): boolean {
+    if (Date.now() < this.heldUntil) return false;
+    setImmediate(() => {
+      if (!this.ended && !this.checkLapse()) carryOn();
+    });
+    return true;
   }
 
   /** Loses the lock if its lifetime ran out without an extend; whether it did. */
@@ -109,4 +138,9 @@ export class TurnLease {
     // After a stop's abort the signal keeps that reason; the turn stops either way.
     this.controller.abort(error);
   }
+}
+
+/** Resolves after the event loop's next I/O poll (answers that already arrived are read by then). */
+function nextIoPoll(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

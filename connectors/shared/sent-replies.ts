@@ -1,6 +1,13 @@
 import type { TurnContext } from 'botbuilder';
 import type { Logger } from '../../core/logger.js';
-import { claimedActivity, inboundDelivery } from '../../core/turn-state.js';
+import { throwIfStopped } from '../../core/abort.js';
+import {
+  type ClaimedActivity,
+  claimedActivity,
+  type InboundDelivery,
+  inboundDelivery,
+  markTurnIncomplete,
+} from '../../core/turn-state.js';
 import { activityResource } from '../../storage/activity-claims.js';
 import type { IdempotencyStore } from '../../storage/types.js';
 
@@ -94,10 +101,29 @@ export class SentReplies {
     const claimed = inbound ? undefined : claimedActivity(context);
     if (!inbound && !claimed) return send();
     const signal = inbound?.signal;
+    try {
+      // Before a claim too: a cut run leaves no claim without a post for the rerun to look up.
+      await throwIfStopped(signal);
+      return await this.sendKeyed(context, inbound, claimed, send, options, signal);
+    } catch (error) {
+      // The turn was cut: even if a stage swallows this, it must run again rather than be committed.
+      if (signal?.aborted) markTurnIncomplete(context, `a reply was not sent (${signal.reason?.code})`);
+      throw error;
+    }
+  }
+
+  private async sendKeyed(
+    context: TurnContext,
+    inbound: InboundDelivery | undefined,
+    claimed: ClaimedActivity | undefined,
+    send: (replyKey?: string) => Promise<string>,
+    options: SendOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<string> {
     // A run whose lock was lost (another process may rerun the turn), or whose queue stops, sends no more.
     const sendUnlessAborted = signal
-      ? (replyKey: string) => {
-          signal.throwIfAborted();
+      ? async (replyKey: string) => {
+          await throwIfStopped(signal);
           return send(replyKey);
         }
       : send;

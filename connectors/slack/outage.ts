@@ -1,4 +1,4 @@
-import { sleepUnlessAborted } from '../../core/abort.js';
+import { sleepUnlessAborted, throwIfStopped } from '../../core/abort.js';
 import type { Logger } from '../../core/logger.js';
 import type { SlackClient, SlackReplyPlace } from './client.js';
 import type { SlackPostMessage } from './outbound.js';
@@ -94,7 +94,7 @@ export async function postThroughOutage(
   for (;;) {
     let postError: unknown;
     // The run's lock is lost (another process may be running the turn) or its queue stops: no post.
-    signal?.throwIfAborted();
+    await throwIfStopped(signal);
     try {
       return await client.postMessage(message, replyKey);
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { Agent } from 'node:https';
 import { ApiResponseError, type ITwitterApiClientPlugin, type TweetV2, TwitterApi } from 'twitter-api-v2';
-import { sleepUnlessAborted, unlessAborted } from '../../core/abort.js';
+import { sleepUnlessAborted, throwIfStopped, unlessAborted } from '../../core/abort.js';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { RelevoError } from '../../core/errors.js';
@@ -217,7 +217,7 @@ export class XClient {
   ): Promise<T> {
     const maxAttempts = this.options.maxAttempts ?? 4;
     for (let attempt = 1; ; attempt++) {
-      signal?.throwIfAborted();
+      await throwIfStopped(signal);
       try {
         return await request();
       } catch (error) {

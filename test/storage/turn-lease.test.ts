@@ -1,15 +1,41 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RelevoAdapter } from '../../connectors/shared/relevo-adapter.js';
 import { turnLockResource } from '../../storage/inbound-backend.js';
 import { InboundQueue } from '../../storage/inbound-queue.js';
+import { MemoryIdempotencyStore } from '../../storage/memory-idempotency.js';
 import type { InboundHandler } from '../../storage/inbound-queue-options.js';
 import { connectRedis, type RedisSingle } from '../../storage/redis-connection.js';
 import { RedisInboundBackend } from '../../storage/redis-inbound-backend.js';
 import { lockKey, RedisLockManager } from '../../storage/redis-lock.js';
+import type { Lock } from '../../storage/types.js';
 import { abortReason } from '../contract/inbound-queue-contract.js';
 import { warningsLogger } from '../support/cut-reply-runs.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 const PARTITION = 'webchat:c1';
+
+/** Keeps the CPU busy, as NLU, a large parse or a GC pause does: no timer runs meanwhile. */
+function busyFor(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {}
+}
+
+/** A platform that records its sends, made through the adapter's once-per-turn send. */
+class RecordingAdapter extends RelevoAdapter {
+  readonly sent: string[] = [];
+
+  async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const ids: ResourceResponse[] = [];
+    for (const activity of activities) {
+      ids.push({
+        id: await this.sendOnce(context, async () => String(this.sent.push(String(activity.text)))),
+      });
+    }
+    return ids;
+  }
+}
 
 // A Redis of its own: this file freezes and demotes it, which the shared one must never see.
 describe("a queued turn's lock on its conversation", () => {
@@ -29,12 +55,19 @@ describe("a queued turn's lock on its conversation", () => {
   });
 
   /** Runs `handler` for one queued message as a queue with locks of `visibilityMs` would. */
-  async function runTurn(handler: InboundHandler, visibilityMs: number): Promise<{ prefix: string }> {
+  async function runTurn(
+    handler: InboundHandler,
+    visibilityMs: number,
+    wrapLock: (lock: Lock) => Lock = (lock) => lock,
+  ): Promise<{ prefix: string }> {
     warnings.length = 0;
     const prefix = `lease-${++run}`;
+    const locks = new RedisLockManager(client, { prefix });
+    const held = locks.held.bind(locks);
+    locks.held = (resource, token) => wrapLock(held(resource, token));
     const queue = new InboundQueue({
       backend: new RedisInboundBackend(client, { prefix, name: 'webchat' }),
-      locks: new RedisLockManager(client, { prefix }),
+      locks,
       logger: warningsLogger(warnings),
       handler,
       visibilityMs,
@@ -99,5 +132,63 @@ describe("a queued turn's lock on its conversation", () => {
     }, 600);
     await expect(turn).rejects.toMatchObject({ code: 'RELEVO_TURN_LOCK_LOST' });
     expect(lostWhileFrozen).toBe(true);
+  });
+
+  it('is kept through a stall right after an extend left, whose answer waited unread in the socket', async () => {
+    let extendsSent = 0;
+    let signal: AbortSignal | undefined;
+    await runTurn(
+      async (entry) => {
+        signal = entry.signal;
+        await sleep(700);
+      },
+      300,
+      (lock) => ({
+        resource: lock.resource,
+        token: lock.token,
+        release: () => lock.release(),
+        extend: (ttlMs) => {
+          const extended = lock.extend(ttlMs);
+          // Past the lifetime the first extend gave the lock, not past the one this extend gives it.
+          if (++extendsSent === 2) setImmediate(() => busyFor(250));
+          return extended;
+        },
+      }),
+    );
+    expect(extendsSent).toBeGreaterThanOrEqual(2);
+    expect(signal?.aborted).toBe(false);
+    expect(warnings).not.toContain('an inbound drain lost its turn lock');
+  });
+
+  it('refuses a reply a turn sends after computing past its lease, before any timer could tell', async () => {
+    const adapter = new RecordingAdapter({ sentReplies: new MemoryIdempotencyStore() });
+    const turn = runTurn(
+      (entry) =>
+        adapter.processActivity(
+          {
+            ...entry.activity,
+            type: 'message',
+            id: entry.id,
+            channelId: 'webchat',
+            conversation: { id: 'c1' } as never,
+          },
+          async (context) => {
+            await sleep(20);
+            busyFor(400);
+            await context.sendActivity('Your order ORD-100002 is on its way.');
+          },
+          { id: entry.id, attempt: entry.attempt, signal: entry.signal },
+        ),
+      300,
+      // Redis answers no extend: only the lifetime counted from the claim holds the lock.
+      (lock) => ({
+        ...lock,
+        resource: lock.resource,
+        token: lock.token,
+        extend: () => new Promise<void>(() => {}),
+      }),
+    );
+    await expect(turn).rejects.toMatchObject({ code: 'RELEVO_TURN_LOCK_LOST' });
+    expect(adapter.sent).toEqual([]);
   });
 });
