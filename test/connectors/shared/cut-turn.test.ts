@@ -36,6 +36,18 @@ const delivery = (entry: InboundEntry): InboundDelivery => ({
   signal: entry.signal,
 });
 
+/** Customer message `m1` of conversation `c1` on the test channel. */
+function customerMessage(text: string): Partial<Activity> {
+  return {
+    type: 'message',
+    id: 'm1',
+    text,
+    channelId: 'test',
+    conversation: { id: 'c1' } as Activity['conversation'],
+    from: { id: 'test:user-1', name: 'Ana' },
+    recipient: { id: 'relevo', name: 'Relevo' },
+  };
+}
 describe('a queued turn cut short while it sends', () => {
   const started: InboundQueue[] = [];
   afterEach(async () => {
@@ -67,15 +79,7 @@ describe('a queued turn cut short while it sends', () => {
       queue.start();
       return queue;
     };
-    const activity = {
-      type: 'message',
-      id: 'm1',
-      text: 'I want a person',
-      channelId: 'test',
-      conversation: { id: 'c1' } as Activity['conversation'],
-      from: { id: 'test:user-1', name: 'Ana' },
-      recipient: { id: 'relevo', name: 'Relevo' },
-    };
+    const activity = customerMessage('I want a person');
     let cut = false;
     const first = queueOf(async (context, entry) => {
       cut = true;
@@ -103,15 +107,7 @@ describe('a queued turn cut short while it sends', () => {
     const stopping = new AbortController();
     stopping.abort(new Error('the queue is stopping'));
     const turn = adapter.processActivity(
-      {
-        type: 'message',
-        id: 'm1',
-        text: 'play',
-        channelId: 'test',
-        conversation: { id: 'c1' } as Activity['conversation'],
-        from: { id: 'test:user-1', name: 'Ana' },
-        recipient: { id: 'relevo', name: 'Relevo' },
-      },
+      customerMessage('play'),
       async (context) => {
         await context.sendActivity('You are invited to the game.');
       },
