@@ -44,7 +44,7 @@ await relevo.close();
 `;
 
 /** Any import of the package or of one of its files: from, a bare import, import() or require(). */
-const IMPORT = /(?:\bfrom|\bimport|\bimport\(|\brequire\()\s*['"\`]botbuilder-dialogs(?:\/[^'"\`]*)?['"\`]/;
+const IMPORT = /(?:\bfrom|\bimport|\bimport\(|\brequire\()\s*['"`]botbuilder-dialogs(?:\/[^'"`]*)?['"`]/;
 // The one module that imports it, and the test comparing Relevo's TextPrompt with the package's.
 const ALLOWED = new Set(['dialogs/botbuilder-dialogs.ts', 'test/dialogs/prompt.test.ts']);
 
