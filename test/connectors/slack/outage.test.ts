@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { TurnLogic } from '../../../core/channel.js';
 import { InFlightWork } from '../../../core/in-flight.js';
 import { createSlackChannel } from '../../../connectors/slack/index.js';
@@ -8,12 +8,8 @@ import { useRedis } from '../../support/redis-fixture.js';
 import type { RedisSingle } from '../../../storage/redis-connection.js';
 import { serveChannel } from '../../support/serve-channel.js';
 import { until, warningsLogger } from '../../support/cut-reply-runs.js';
-import {
-  FAKE_SLACK_BOT,
-  type FakeSlack,
-  signedSlackRequest,
-  startFakeSlack,
-} from '../../support/fake-slack.js';
+import { FAKE_SLACK_BOT, signedSlackRequest } from '../../support/fake-slack.js';
+import { useFakeSlack } from '../../support/fake-slack-fixture.js';
 
 const SECRET = 'test-signing-secret-0123456789';
 /** The customer's message: older than anything the fake Slack posts (its `ts` is now). */
@@ -22,9 +18,8 @@ const ASKED_TS = '1700000000.000300';
 const SHORT: SlackOutageOptions = { firstDelayMs: 20, maxDelayMs: 300, budgetMs: 2_400 };
 const redis = useRedis();
 
-let slack: FakeSlack;
-let closers: (() => Promise<void>)[] = [];
-const warnings: string[] = [];
+const fixture = useFakeSlack();
+const { warnings } = fixture;
 
 /**
  * The Slack channel on its own server and `stores` (memory by default), as one process; the queue takes
@@ -37,7 +32,7 @@ async function start(bot: TurnLogic, outage: SlackOutageOptions = SHORT, given?:
   const channel = createSlackChannel({
     signingSecret: SECRET,
     botToken: 'xoxb-test-token',
-    apiUrl: slack.url,
+    apiUrl: fixture.slack.url,
     logger,
     inFlight,
     pipeline: [],
@@ -47,7 +42,7 @@ async function start(bot: TurnLogic, outage: SlackOutageOptions = SHORT, given?:
     outage,
   });
   const { base, close } = await serveChannel(channel, { logger, inFlight, stores });
-  closers.push(close);
+  fixture.closeAfterTest(close);
   return base;
 }
 
@@ -77,24 +72,9 @@ function twoReplies(): { bot: TurnLogic; runs: Map<string, number> } {
   };
 }
 
-const posted = () => slack.posts().map((message) => `${message.channel}: ${message.text}`);
+const posted = () => fixture.slack.posts().map((message) => `${message.channel}: ${message.text}`);
 const statuses = (method: string) =>
-  slack.calls.filter((call) => call.method === method).map((call) => call.status);
-
-beforeAll(async () => {
-  slack = await startFakeSlack();
-});
-afterAll(async () => {
-  await slack.close();
-});
-beforeEach(() => {
-  slack.calls.length = 0;
-  warnings.length = 0;
-});
-afterEach(async () => {
-  await Promise.all(closers.map((close) => close()));
-  closers = [];
-});
+  fixture.slack.calls.filter((call) => call.method === method).map((call) => call.status);
 
 describe('a Slack outage', () => {
   it('of about a minute of HTTP 503 ends with every reply of three conversations posted exactly once', async () => {
@@ -103,12 +83,12 @@ describe('a Slack outage', () => {
     // Fifteen refused posts, and the first four looks for them: at production's backoff a conversation
     // waits out about a minute. Without riding it out in the run, at least one turn fails its five runs
     // (the queue's limit) and is given up.
-    slack.unavailable('chat.postMessage', 15);
-    slack.unavailable('conversations.history', 4);
+    fixture.slack.unavailable('chat.postMessage', 15);
+    fixture.slack.unavailable('conversations.history', 4);
     await deliver(base, 'D0OUT1', 'one', 'EvOUT1');
     await deliver(base, 'D0OUT2', 'two', 'EvOUT2');
     await deliver(base, 'D0OUT3', 'three', 'EvOUT3');
-    await until(() => slack.posts().length >= 6, 15_000);
+    await until(() => fixture.slack.posts().length >= 6, 15_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     expect(posted().sort()).toEqual([
@@ -127,11 +107,11 @@ describe('a Slack outage', () => {
   it('posts once a reply Slack took but whose answer was lost, found by its key in the same run', async () => {
     const { bot, runs } = twoReplies();
     const base = await start(bot);
-    slack.dropAnswer('chat.postMessage', 1);
+    fixture.slack.dropAnswer('chat.postMessage', 1);
     // Slack is still down at the first look: the run waits and looks again rather than posting.
-    slack.unavailable('conversations.history', 1);
+    fixture.slack.unavailable('conversations.history', 1);
     await deliver(base, 'D0LOST', 'lost', 'EvLOST');
-    await until(() => slack.posts().length >= 2);
+    await until(() => fixture.slack.posts().length >= 2);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     expect(posted()).toEqual(['D0LOST: Your order ships tomorrow (lost).', 'D0LOST: Anything else?']);
@@ -142,14 +122,14 @@ describe('a Slack outage', () => {
   it('waits out a rate-limited look (HTTP 429) for a lost answer instead of posting the reply again', async () => {
     const { bot } = twoReplies();
     const base = await start(bot);
-    slack.dropAnswer('chat.postMessage', 1);
-    slack.rateLimit('conversations.history', 1, 1);
+    fixture.slack.dropAnswer('chat.postMessage', 1);
+    fixture.slack.rateLimit('conversations.history', 1, 1);
     await deliver(base, 'D0LIMIT', 'limit', 'EvLIMIT');
-    await until(() => slack.posts().length >= 2);
+    await until(() => fixture.slack.posts().length >= 2);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     expect(posted()).toEqual(['D0LIMIT: Your order ships tomorrow (limit).', 'D0LIMIT: Anything else?']);
-    const looks = slack.calls.filter((call) => call.method === 'conversations.history');
+    const looks = fixture.slack.calls.filter((call) => call.method === 'conversations.history');
     expect(looks.map((call) => call.status)).toEqual([429, 200]);
     // The look came after the Retry-After, not retried at once.
     expect((looks[1]?.at ?? 0) - (looks[0]?.at ?? 0)).toBeGreaterThanOrEqual(1_000);
@@ -160,9 +140,9 @@ describe('a Slack outage', () => {
     const { bot, runs } = twoReplies();
     // 20 + 40 + 80 ms of backoff fit; the fourth wait (160 ms) does not.
     const base = await start(bot, { firstDelayMs: 20, maxDelayMs: 1_000, budgetMs: 200 });
-    slack.unavailable('chat.postMessage', 4);
+    fixture.slack.unavailable('chat.postMessage', 4);
     await deliver(base, 'D0LONG', 'long', 'EvLONG');
-    await until(() => slack.posts().length >= 2, 5_000);
+    await until(() => fixture.slack.posts().length >= 2, 5_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     expect(posted()).toEqual(['D0LONG: Your order ships tomorrow (long).', 'D0LONG: Anything else?']);
@@ -181,14 +161,14 @@ describe('a Slack outage', () => {
     await start(bot, outage, await onRedis());
     const first = await onRedis();
     const base = await start(bot, outage, first);
-    slack.unavailable('chat.postMessage', 1);
+    fixture.slack.unavailable('chat.postMessage', 1);
     await deliver(base, 'D0TAKE', 'take', 'EvTAKE');
     await until(() => statuses('chat.postMessage').length === 1);
     const failedAt = Date.now();
     // The first process's lease lapses, as when Redis did not see its extends for the lock's lifetime.
     const [lock] = await (first.redis as RedisSingle).keys(`${redis.prefix}:lock:turn:*`);
     expect(await (first.redis as RedisSingle).pExpire(lock ?? '', 1)).toBe(1);
-    await until(() => slack.posts().length >= 2, 5_000);
+    await until(() => fixture.slack.posts().length >= 2, 5_000);
     // Past the first run's look and post, had it gone on waiting.
     await new Promise((resolve) => setTimeout(resolve, failedAt + 2_500 - Date.now()));
 

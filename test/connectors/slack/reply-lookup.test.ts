@@ -1,25 +1,20 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TurnLogic } from '../../../core/channel.js';
 import { InFlightWork } from '../../../core/in-flight.js';
 import { createSlackChannel } from '../../../connectors/slack/index.js';
 import { createStores } from '../../../storage/stores.js';
 import { serveChannel } from '../../support/serve-channel.js';
 import { cutFirstRun, faultyReplyStore, until, warningsLogger } from '../../support/cut-reply-runs.js';
-import {
-  FAKE_SLACK_BOT,
-  type FakeSlack,
-  signedSlackRequest,
-  startFakeSlack,
-} from '../../support/fake-slack.js';
+import { FAKE_SLACK_BOT, signedSlackRequest } from '../../support/fake-slack.js';
+import { useFakeSlack } from '../../support/fake-slack-fixture.js';
 
 const SECRET = 'test-signing-secret-0123456789';
 const TEAM = FAKE_SLACK_BOT.team;
 /** The customer's message: older than anything the fake Slack posts (its `ts` is now). */
 const ASKED_TS = '1700000000.000200';
 
-let slack: FakeSlack;
-let closers: (() => Promise<void>)[] = [];
-const warnings: string[] = [];
+const fixture = useFakeSlack();
+const { warnings } = fixture;
 const logger = warningsLogger(warnings);
 
 /**
@@ -39,7 +34,7 @@ async function start(
   const channel = createSlackChannel({
     signingSecret: SECRET,
     botToken: 'xoxb-test-token',
-    apiUrl: slack.url,
+    apiUrl: fixture.slack.url,
     logger,
     inFlight,
     pipeline: [],
@@ -50,7 +45,7 @@ async function start(
     outage: { firstDelayMs: 200, maxDelayMs: 1_000, budgetMs: 5_000 },
   });
   const { base, close } = await serveChannel(channel, { logger, inFlight, stores });
-  closers.push(close);
+  fixture.closeAfterTest(close);
   return { base, recordsRefused: faults };
 }
 
@@ -61,22 +56,7 @@ function deliver(base: string, event: Record<string, unknown>, eventId: string) 
 
 const dm = { type: 'message', channel: 'D0LOOKUP', channel_type: 'im', user: 'U0ANA', ts: ASKED_TS };
 
-const texts = () => slack.posts().map((message) => message.text);
-
-beforeAll(async () => {
-  slack = await startFakeSlack();
-});
-afterAll(async () => {
-  await slack.close();
-});
-beforeEach(() => {
-  slack.calls.length = 0;
-  warnings.length = 0;
-});
-afterEach(async () => {
-  await Promise.all(closers.map((close) => close()));
-  closers = [];
-});
+const texts = () => fixture.slack.posts().map((message) => message.text);
 
 describe('a Slack reply whose run died before recording it', () => {
   it('is found in the DM by its key on the next run and not posted again', async () => {
@@ -89,13 +69,13 @@ describe('a Slack reply whose run died before recording it', () => {
     expect(recordsRefused()).toBe(1);
     expect(texts()).toEqual(['Your order ships tomorrow.', 'Anything else?']);
     // Each reply carries its key and nothing of the customer's.
-    expect(slack.posts().map((message) => message.metadata)).toEqual([
+    expect(fixture.slack.posts().map((message) => message.metadata)).toEqual([
       { event_type: 'relevo_reply', event_payload: { reply_key: 'reply:slack:EvLOOKUP1:0' } },
       { event_type: 'relevo_reply', event_payload: { reply_key: 'reply:slack:EvLOOKUP1:1' } },
     ]);
     // Only the run again looked, and only for the reply it had no record of, since the customer's message.
     // Fifteen a page: the most Slack gives an app distributed outside its Marketplace.
-    expect(slack.lookups()).toEqual([
+    expect(fixture.slack.lookups()).toEqual([
       expect.objectContaining({
         channel: 'D0LOOKUP',
         oldest: ASKED_TS,
@@ -120,8 +100,8 @@ describe('a Slack reply whose run died before recording it', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     expect(texts()).toEqual(['Your order ships tomorrow.', 'Anything else?']);
-    expect(slack.posts().map((message) => message.thread_ts)).toEqual([ASKED_TS, ASKED_TS]);
-    expect(slack.calls.filter((call) => call.method.startsWith('conversations.'))).toEqual([
+    expect(fixture.slack.posts().map((message) => message.thread_ts)).toEqual([ASKED_TS, ASKED_TS]);
+    expect(fixture.slack.calls.filter((call) => call.method.startsWith('conversations.'))).toEqual([
       expect.objectContaining({
         method: 'conversations.replies',
         params: expect.objectContaining({ channel: 'C0LOOKUP', ts: ASKED_TS, oldest: ASKED_TS }),
@@ -135,9 +115,9 @@ describe('a Slack reply whose run died before recording it', () => {
     async (error) => {
       const { bot, runs } = cutFirstRun(['Your order ships tomorrow.', 'Anything else?']);
       const { base } = await start(bot);
-      slack.failCall('conversations.history', 1, error);
+      fixture.slack.failCall('conversations.history', 1, error);
       await deliver(base, { ...dm, channel: `D0FAIL${error}`, text: 'where is it?' }, `EvFAIL${error}`);
-      await until(() => runs() === 2 && slack.posts().length === 3);
+      await until(() => runs() === 2 && fixture.slack.posts().length === 3);
       await new Promise((resolve) => setTimeout(resolve, 300));
 
       // At least once beats lost: the reply without a record goes out again; the recorded one does not.
@@ -150,13 +130,13 @@ describe('a Slack reply whose run died before recording it', () => {
     const { bot, runs } = cutFirstRun(['Your order ships tomorrow.', 'Anything else?']);
     const { base } = await start(bot);
     // An app outside the Marketplace that already made its one lookup this minute.
-    slack.rateLimit('conversations.history', 1, 60);
+    fixture.slack.rateLimit('conversations.history', 1, 60);
     await deliver(base, { ...dm, channel: 'D0LIMITED', text: 'where is it?' }, 'EvLIMITED');
-    await until(() => runs() === 2 && slack.posts().length >= 3, 5_000);
+    await until(() => runs() === 2 && fixture.slack.posts().length >= 3, 5_000);
 
     expect(texts()).toEqual(['Your order ships tomorrow.', 'Anything else?', 'Your order ships tomorrow.']);
     // Not waited out, not retried.
-    expect(slack.calls.filter((call) => call.method === 'conversations.history')).toEqual([
+    expect(fixture.slack.calls.filter((call) => call.method === 'conversations.history')).toEqual([
       expect.objectContaining({ status: 429 }),
     ]);
     expect(warnings).toContain('could not look for a sent reply: sending it, perhaps again');
@@ -168,15 +148,15 @@ describe('a Slack reply whose run died before recording it', () => {
     const { base } = await start(bot);
     // The first reply's record is refused, and Slack refuses the last (the run fails there): one reply
     // with no record on the first page of 15, one beyond it, which the rerun cannot tell was not posted.
-    slack.failCall('chat.postMessage', 17);
-    slack.rateLimit('conversations.history', 1, 60, 1);
+    fixture.slack.failCall('chat.postMessage', 17);
+    fixture.slack.rateLimit('conversations.history', 1, 60, 1);
     await deliver(base, { ...dm, channel: 'D0LONG', text: 'tell me everything' }, 'EvLONG');
-    await until(() => runs() === 2 && slack.posts().length >= 17);
+    await until(() => runs() === 2 && fixture.slack.posts().length >= 17);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     expect(texts()).toEqual(parts);
     expect(
-      slack.calls.filter((call) => call.method === 'conversations.history').map((c) => c.status),
+      fixture.slack.calls.filter((call) => call.method === 'conversations.history').map((c) => c.status),
     ).toEqual([200, 429]);
     expect(warnings).toContain('could not look for a sent reply: sending it, perhaps again');
   });
@@ -193,13 +173,13 @@ describe('the looks for replies of a turn run again', () => {
       await context.sendActivity('three');
     };
     const { base } = await start(bot, false);
-    slack.failCall('chat.postMessage', 1, 'internal_error');
+    fixture.slack.failCall('chat.postMessage', 1, 'internal_error');
     await deliver(base, { ...dm, channel: 'D0REFUSED', text: 'hi' }, 'EvREFUSED');
-    await until(() => runs === 2 && slack.posts().length >= 3);
+    await until(() => runs === 2 && fixture.slack.posts().length >= 3);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     expect(texts()).toEqual(['one', 'two', 'three']);
-    expect(slack.lookups()).toHaveLength(1);
+    expect(fixture.slack.lookups()).toHaveLength(1);
   });
 
   it("never hold another conversation's reply while Slack rate limits them", async () => {
@@ -216,9 +196,9 @@ describe('the looks for replies of a turn run again', () => {
     };
     const { base } = await start(bot);
     // The 429 asks for 3 s; the posting client would hold all its calls that long if it made the look.
-    slack.rateLimit('conversations.history', 1, 3);
+    fixture.slack.rateLimit('conversations.history', 1, 3);
     await deliver(base, { ...dm, channel: 'D0A', text: 'where is it?' }, 'EvA429');
-    await until(() => slack.calls.some((call) => call.method === 'conversations.history'));
+    await until(() => fixture.slack.calls.some((call) => call.method === 'conversations.history'));
     const sentAt = Date.now();
     await deliver(base, { ...dm, channel: 'D0B', user: 'U0BOB', text: 'hello' }, 'EvB429');
     await until(() => texts().includes('hi B'));
@@ -233,12 +213,12 @@ describe('a Slack reply whose answer was lost', () => {
     const { bot, runs } = cutFirstRun(['Your order ships tomorrow.', 'Anything else?']);
     const { base } = await start(bot, false);
     // Slack posts the first reply, then the connection drops before its answer arrives.
-    slack.dropAnswer('chat.postMessage', 1);
+    fixture.slack.dropAnswer('chat.postMessage', 1);
     await deliver(base, { ...dm, channel: 'D0DROPPED', text: 'where is it?' }, 'EvDROPPED');
-    await until(() => runs() === 2 && slack.posts().length >= 2);
+    await until(() => runs() === 2 && fixture.slack.posts().length >= 2);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     expect(texts()).toEqual(['Your order ships tomorrow.', 'Anything else?']);
-    expect(slack.lookups()).toHaveLength(1);
+    expect(fixture.slack.lookups()).toHaveLength(1);
   });
 });

@@ -1,22 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { MessageFactory, type ConversationReference, TurnContext } from 'botbuilder';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../../bots/config.js';
 import { createRelevo, type Relevo } from '../../../bots/relevo.js';
 import type { TurnLogic } from '../../../core/channel.js';
 import { silentLogger } from '../../../core/logger.js';
-import {
-  FAKE_SLACK_BOT,
-  type FakeSlack,
-  signedSlackRequest,
-  startFakeSlack,
-} from '../../support/fake-slack.js';
+import { FAKE_SLACK_BOT, signedSlackRequest } from '../../support/fake-slack.js';
+import { useFakeSlack } from '../../support/fake-slack-fixture.js';
 
 const SECRET = 'test-signing-secret-0123456789';
 const TEAM = FAKE_SLACK_BOT.team;
 
-let slack: FakeSlack;
-let running: Relevo[] = [];
+const fixture = useFakeSlack();
 /** What the agent was asked, turn by turn: a turn that ran shows up here. */
 let turns: string[] = [];
 /** Conversation references of customers who asked for a person: what the agent desk keeps. */
@@ -52,13 +47,13 @@ async function start(env: Record<string, string> = {}): Promise<{ base: string; 
       HOST: '127.0.0.1',
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_API_URL: slack.url,
+      SLACK_API_URL: fixture.slack.url,
       ...env,
     }),
     logger: silentLogger,
     bot,
   });
-  running.push(relevo);
+  fixture.closeAfterTest(() => relevo.close());
   const { port } = await relevo.listen();
   return { base: `http://127.0.0.1:${port}`, relevo };
 }
@@ -95,21 +90,10 @@ function post(base: string, body: string, options: Parameters<typeof signedSlack
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 
-beforeAll(async () => {
-  slack = await startFakeSlack();
-});
-afterAll(async () => {
-  await slack.close();
-});
 beforeEach(() => {
-  slack.calls.length = 0;
   turns = [];
   handoffs = [];
   gate = undefined;
-});
-afterEach(async () => {
-  await Promise.all(running.map((relevo) => relevo.close()));
-  running = [];
 });
 
 describe('the Slack channel', () => {
@@ -127,7 +111,7 @@ describe('the Slack channel', () => {
     const { base } = await start();
     const response = await post(base, dm('Hi there'));
     expect(response.status).toBe(200);
-    expect(await slack.waitForPosts(1)).toEqual([
+    expect(await fixture.slack.waitForPosts(1)).toEqual([
       {
         channel: 'D0CUSTOMER',
         text: 'You said: Hi there',
@@ -159,7 +143,9 @@ describe('the Slack channel', () => {
         },
       },
     ]);
-    expect(slack.calls.find((call) => call.method === 'chat.postMessage')?.token).toBe('xoxb-test-token');
+    expect(fixture.slack.calls.find((call) => call.method === 'chat.postMessage')?.token).toBe(
+      'xoxb-test-token',
+    );
   });
 
   it('answers a mention in a channel in the thread of that message, without the mention', async () => {
@@ -174,7 +160,7 @@ describe('the Slack channel', () => {
       ts: '1700000100.000300',
     };
     await post(base, JSON.stringify(body));
-    const [reply] = await slack.waitForPosts(1);
+    const [reply] = await fixture.slack.waitForPosts(1);
     expect(turns).toEqual(['my parcel is late']);
     expect(reply).toMatchObject({
       channel: 'C0SUPPORT',
@@ -199,9 +185,9 @@ describe('the Slack channel', () => {
       await post(base, body, { headers: { 'x-slack-retry-num': '3', 'x-slack-retry-reason': 'http_error' } }),
     );
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200]);
-    await slack.waitForPosts(1);
+    await fixture.slack.waitForPosts(1);
     await settle();
-    expect(slack.posts()).toHaveLength(1);
+    expect(fixture.slack.posts()).toHaveLength(1);
     expect(turns).toEqual(['Where is my order?']);
   });
 
@@ -217,9 +203,9 @@ describe('the Slack channel', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     await settle();
     expect(turns).toEqual(['slow question']);
-    expect(slack.posts()).toHaveLength(0);
+    expect(fixture.slack.posts()).toHaveLength(0);
     release();
-    expect(await slack.waitForPosts(1)).toHaveLength(1);
+    expect(await fixture.slack.waitForPosts(1)).toHaveLength(1);
   });
 
   it('refuses forged, stale, early and unsigned requests with 401 and runs no turn', async () => {
@@ -242,7 +228,7 @@ describe('the Slack channel', () => {
     }
     await settle();
     expect(turns).toEqual([]);
-    expect(slack.posts()).toEqual([]);
+    expect(fixture.slack.posts()).toEqual([]);
   });
 
   it('answers a signed but malformed body with 400 and an oversized one with 413, running no turn', async () => {
@@ -264,7 +250,7 @@ describe('the Slack channel', () => {
     await post(base, dm('chatter', undefined, { channel: 'C0SUPPORT', channel_type: 'channel' }));
     await settle();
     expect(turns).toEqual([]);
-    expect(slack.posts()).toEqual([]);
+    expect(fixture.slack.posts()).toEqual([]);
   });
 
   it('reads a button click as the customer choosing that option, and answers once in the same place', async () => {
@@ -290,19 +276,19 @@ describe('the Slack channel', () => {
       const response = await post(base, body, { contentType: 'application/x-www-form-urlencoded' });
       expect(response.status).toBe(200);
     }
-    const [reply] = await slack.waitForPosts(1);
+    const [reply] = await fixture.slack.waitForPosts(1);
     await settle();
-    expect(slack.posts()).toHaveLength(1);
+    expect(fixture.slack.posts()).toHaveLength(1);
     expect(turns).toEqual(['Where is my order?']);
     expect(reply).toMatchObject({ channel: 'C0SUPPORT', thread_ts: '1700000100.000300' });
   });
 
   it('waits out a 429 for its Retry-After and then delivers the reply once', async () => {
     const { base } = await start();
-    slack.rateLimit('chat.postMessage', 1, 1);
+    fixture.slack.rateLimit('chat.postMessage', 1, 1);
     await post(base, dm('busy day'));
-    await slack.waitForPosts(1, 5_000);
-    const attempts = slack.calls.filter((call) => call.method === 'chat.postMessage');
+    await fixture.slack.waitForPosts(1, 5_000);
+    const attempts = fixture.slack.calls.filter((call) => call.method === 'chat.postMessage');
     expect(attempts.map((call) => call.status)).toEqual([429, 200]);
     expect((attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0)).toBeGreaterThanOrEqual(1000);
   });
@@ -310,10 +296,10 @@ describe('the Slack channel', () => {
   it("holds a whole DM conversation and delivers a human agent's replies into it during a handoff", async () => {
     const { base, relevo } = await start();
     await post(base, dm('Hi'));
-    await slack.waitForPosts(1);
+    await fixture.slack.waitForPosts(1);
     await post(base, dm('Talk to a person', undefined, { ts: '1700000300.000100' }));
     // The bot answers, then the pipeline's handoff stage calls a person in and says so.
-    await slack.waitForPosts(3);
+    await fixture.slack.waitForPosts(3);
     // The agent desk answers through the channel's adapter with the reference it kept.
     const adapter = relevo.channels.find((channel) => channel.name === 'slack')?.adapter;
     const [reference] = handoffs;
@@ -321,7 +307,7 @@ describe('the Slack channel', () => {
     await adapter?.continueConversation(reference ?? {}, async (context) => {
       await context.sendActivity('Hi, this is Sam from support. I can see your order.');
     });
-    const posts = await slack.waitForPosts(4);
+    const posts = await fixture.slack.waitForPosts(4);
     expect(posts.map((p) => [p.channel, p.thread_ts, p.text])).toEqual([
       ['D0CUSTOMER', undefined, 'You said: Hi'],
       ['D0CUSTOMER', undefined, 'Connecting you to a person now.'],
@@ -364,9 +350,9 @@ describe('the Slack channel', () => {
     await post(first.base, body, {
       headers: { 'x-slack-retry-num': '3', 'x-slack-retry-reason': 'http_timeout' },
     });
-    await slack.waitForPosts(1);
+    await fixture.slack.waitForPosts(1);
     await settle();
-    expect(slack.posts()).toHaveLength(1);
+    expect(fixture.slack.posts()).toHaveLength(1);
     expect(turns).toEqual(['Two servers']);
   });
 
@@ -376,11 +362,11 @@ describe('the Slack channel', () => {
       REDIS_KEY_PREFIX: `slack-${randomUUID().slice(0, 8)}`,
       INBOUND_VISIBILITY_MS: '1000',
     });
-    slack.failCall('chat.postMessage', 2);
+    fixture.slack.failCall('chat.postMessage', 2);
     expect((await post(base, dm('Two replies please'))).status).toBe(200);
-    await slack.waitForPosts(2, 10_000);
+    await fixture.slack.waitForPosts(2, 10_000);
     await settle();
-    expect(slack.posts().map((message) => message.text)).toEqual(['First.', 'Second.']);
+    expect(fixture.slack.posts().map((message) => message.text)).toEqual(['First.', 'Second.']);
     // The second run found the state saved with the turn's replies: it sent them again without running
     // the bot (on the state the first run advanced), and skipped 'First.', sent already.
     expect(turns).toEqual(['Two replies please']);
