@@ -5,14 +5,19 @@
  */
 import { RelevoError } from '../../core/errors.js';
 import { OUT_OF_SCOPE, type LabelledText } from '../corpus/jsonl.js';
-import { withLabelNames } from './label-names.js';
 import { WordStemmer } from '../text/stemmer.js';
+import { backgroundOutOfScope, usesBackground } from './background.js';
 import { chooseThreshold, thresholdFigures } from './calibration.js';
 import { centroidModel } from './centroids.js';
 import { type Calibrated, calibrate, type MemberLogits, mixAll, mixedLogits } from './ensemble.js';
 import { DEFAULT_FEATURE_OPTIONS, FeatureExtractor, type FeatureExtractorState } from './features.js';
 import { foldPartitions, type Partition } from './folds.js';
-import { DEFAULT_SYNONYMS_BELOW, type IntentTrainingOptions } from './intent-options.js';
+import {
+  DEFAULT_MIN_OUT_OF_SCOPE,
+  DEFAULT_SYNONYMS_BELOW,
+  type IntentTrainingOptions,
+} from './intent-options.js';
+import { withLabelNames } from './label-names.js';
 import { NeuralIntents, type NeuralIntentState } from './neural-intents.js';
 import { DEFAULT_SOFTMAX_OPTIONS, SoftmaxRegression, softmaxInPlace } from './softmax-regression.js';
 import { sharedWordNet, synonymMap } from './synonyms.js';
@@ -108,7 +113,7 @@ export class IntentClassifier {
     const calibrates = calibration !== undefined || folds >= 2;
     const useNeural = (options.ensemble ?? true) && calibrates;
     const useCentroids = options.centroids === true && calibrates;
-    const minOutOfScope = options.minOutOfScopeExamples ?? 30;
+    const minOutOfScope = options.minOutOfScopeExamples ?? DEFAULT_MIN_OUT_OF_SCOPE;
     const outOfScopeExamples = examples.filter((e) => e.label === OUT_OF_SCOPE).length;
     // The data set names out-of-scope utterances but too few to choose a threshold on: every
     // intent in turn plays the out-of-scope part for a model trained without it.
@@ -119,6 +124,14 @@ export class IntentClassifier {
       outOfScopeExamples > 0 &&
       outOfScopeExamples < minOutOfScope
         ? labels.filter((l) => l !== OUT_OF_SCOPE)
+        : [];
+    // Generic questions from other domains stand in for the `None` examples a small set lacks, but
+    // only where the threshold is chosen: every fold model scores them, none is trained on them.
+    const background =
+      calibration === undefined &&
+      calibrates &&
+      usesBackground(examples, options.language, options.backgroundBelow ?? 0, minOutOfScope)
+        ? backgroundOutOfScope()
         : [];
     const partitions: Partition[] =
       calibration === undefined
@@ -188,13 +201,15 @@ export class IntentClassifier {
     let trained: TrainedMembers | null = null;
     if (calibrates) {
       const held: MemberLogits[] = [];
+      const pseudo: MemberLogits[] = [];
       for (const partition of partitions) {
         const members = trainOn(partition.train, useNeural);
         if (calibration !== undefined) trained = members;
         // A label the training data lacks counts as out of scope (-1).
         held.push(...predict(members, partition.held, (label) => labels.indexOf(label)));
+        pseudo.push(...predict(members, background, () => -1));
       }
-      const pseudo = extraRuns.flatMap((run) => predict(trainOn(run.train, useNeural), run.held, () => -1));
+      for (const run of extraRuns) pseudo.push(...predict(trainOn(run.train, useNeural), run.held, () => -1));
       calibrated = calibrate(held, useNeural, useCentroids);
       const mixed = held.map((h) => mixedLogits(h, calibrated));
       const mixedPseudo = pseudo.map((h) => mixedLogits(h, calibrated));
@@ -206,7 +221,8 @@ export class IntentClassifier {
         outOfScopeClass,
         threshold,
         options.outOfScopeRate,
-        leftOut.length > 0 ? 'acceptance' : 'accuracy',
+        // Rejecting an utterance a fold model got wrong is not free when the full model would answer it.
+        leftOut.length > 0 || background.length > 0 ? 'acceptance' : 'accuracy',
       );
       const outOfScopeHeld = forThreshold.filter((h) => h.truth < 0 || h.truth === outOfScopeClass).length;
       if (leftOut.length === 0 && outOfScopeHeld < minOutOfScope && chosen.threshold > threshold) {

@@ -1,6 +1,7 @@
 /**
  * `npm run nlu:cv -- --train F [--folds 5] [--seeds 9] [--lang en|es] [--centroids yes|no]
- * [--leave-one-intent-out yes|no] [--label-names-below N] [--synonyms-below N]`: the honest figures of an intent setting from a training file alone (for data sets without a validation split, like the
+ * [--leave-one-intent-out yes|no] [--label-names-below N] [--synonyms-below N] [--background-below N]`:
+ * the honest figures of an intent setting from a training file alone (for data sets without a validation split, like the
  * Braun corpora), each model the full `IntentClassifier` with its own calibration inside its
  * training part:
  * - stratified k-fold cross-validation over fold seeds 1…N: accuracy with `None` as an intent;
@@ -10,7 +11,8 @@
  */
 import { IntentClassifier, type IntentTrainingOptions } from '../classifier/intent-classifier.js';
 import { stratifiedFolds } from '../classifier/folds.js';
-import { DEFAULT_SYNONYMS_BELOW } from '../classifier/intent-options.js';
+import { usesBackground } from '../classifier/background.js';
+import { DEFAULT_MIN_OUT_OF_SCOPE, DEFAULT_SYNONYMS_BELOW } from '../classifier/intent-options.js';
 import { createRandom } from '../classifier/random.js';
 import { type LabelledText, OUT_OF_SCOPE, readJsonl } from '../corpus/jsonl.js';
 import { isLanguage } from '../text/stemmer.js';
@@ -62,6 +64,7 @@ function main(): void {
     'leave-one-intent-out',
     'label-names-below',
     'synonyms-below',
+    'background-below',
   ]);
   const trainPath = args.get('train');
   const folds = Number(args.get('folds') ?? '5');
@@ -74,14 +77,15 @@ function main(): void {
     !(Number.isInteger(seeds) && seeds >= 1)
   ) {
     process.stderr.write(
-      'usage: npm run nlu:cv -- --train F [--folds 2..] [--seeds 1..] [--lang en|es] [--centroids yes|no] [--leave-one-intent-out yes|no] [--label-names-below N] [--synonyms-below N]\n',
+      'usage: npm run nlu:cv -- --train F [--folds 2..] [--seeds 1..] [--lang en|es] [--centroids yes|no] [--leave-one-intent-out yes|no] [--label-names-below N] [--synonyms-below N] [--background-below N]\n',
     );
     process.exitCode = 2;
     return;
   }
   const rows = readJsonl(trainPath, 'intent');
-  // Whether WordNet features apply is decided on the whole file, as training on it decides: each fold
-  // is smaller, and a file just over the limit would otherwise be measured with them and trained without.
+  // Whether WordNet features and background queries apply is decided on the whole file, as training on
+  // it decides: each fold is smaller, and a file just over a limit would otherwise be measured with them
+  // and trained without.
   const synonymsBelow = count(args, 'synonyms-below') ?? DEFAULT_SYNONYMS_BELOW;
   const options: IntentTrainingOptions = {
     language,
@@ -89,6 +93,14 @@ function main(): void {
     leaveOneIntentOut: yesNo(args, 'leave-one-intent-out'),
     labelNamesBelow: count(args, 'label-names-below'),
     synonymsBelow: rows.length < synonymsBelow ? Number.MAX_SAFE_INTEGER : 0,
+    backgroundBelow: usesBackground(
+      rows,
+      language,
+      count(args, 'background-below') ?? 0,
+      DEFAULT_MIN_OUT_OF_SCOPE,
+    )
+      ? Number.MAX_SAFE_INTEGER
+      : 0,
   };
   let right = 0;
   for (let seed = 1; seed <= seeds; seed += 1) right += kFold(rows, folds, seed, options);

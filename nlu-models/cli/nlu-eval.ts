@@ -1,6 +1,7 @@
 /**
  * `npm run nlu:eval -- --train F[,F…] [--validation F] [--oos-rate R] --test F [--lang en|es]
- * [--centroids yes|no] [--leave-one-intent-out yes|no] [--label-names-below N] [--synonyms-below N]` (the opt-in options of IntentClassifier):
+ * [--centroids yes|no] [--leave-one-intent-out yes|no] [--label-names-below N] [--synonyms-below N]
+ * [--background-below N]` (the opt-in options of IntentClassifier):
  * trains the intent model on JSONL files (several joined with commas), calibrated on the data set's
  * validation split where given (else on k folds of the training data), the out-of-scope threshold
  * weighing an expected share R of out-of-scope traffic (default 0.05), recognises every test utterance through the
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     'leave-one-intent-out',
     'label-names-below',
     'synonyms-below',
+    'background-below',
   ]);
   const outOfScopeRate = Number(args.get('oos-rate') ?? '0.05');
   const validationPath = args.get('validation');
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
     !(outOfScopeRate >= 0 && outOfScopeRate <= 1)
   ) {
     process.stderr.write(
-      'usage: npm run nlu:eval -- --train F[,F…] [--validation F] [--oos-rate 0..1] --test F [--lang en|es] [--centroids yes|no] [--leave-one-intent-out yes|no] [--label-names-below N] [--synonyms-below N]\n',
+      'usage: npm run nlu:eval -- --train F[,F…] [--validation F] [--oos-rate 0..1] --test F [--lang en|es] [--centroids yes|no] [--leave-one-intent-out yes|no] [--label-names-below N] [--synonyms-below N] [--background-below N]\n',
     );
     process.exitCode = 2;
     return;
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     leaveOneIntentOut: yesNo(args, 'leave-one-intent-out'),
     labelNamesBelow: count(args, 'label-names-below'),
     synonymsBelow: count(args, 'synonyms-below'),
+    backgroundBelow: count(args, 'background-below'),
     ...(validationPath === undefined ? {} : { calibration: readJsonl(validationPath, 'intent') }),
     onProgress: createProgressBar('training'),
   });
