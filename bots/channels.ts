@@ -81,6 +81,8 @@ export async function createChannels(deps: ChannelDependencies): Promise<Channel
         appPassword: config.MicrosoftAppPassword,
         appType: config.MicrosoftAppType,
         tenantId: config.MicrosoftAppTenantId,
+        openIdMetadataUrl: config.BOTFRAMEWORK_OPENID_METADATA_URL,
+        tokenIssuer: config.BOTFRAMEWORK_TOKEN_ISSUER,
       },
       maxBodyBytes: config.MAX_BODY_BYTES,
       visibilityMs: config.INBOUND_VISIBILITY_MS,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isLoopbackUrl } from '../connectors/botframework/verify.js';
 import { RelevoError } from '../core/errors.js';
 import { redactUrl } from '../core/redact-url.js';
 
@@ -20,6 +21,15 @@ function urlWithScheme(schemes: string[], example: string) {
     },
     { error: `a URL like ${example}` },
   );
+}
+
+function isHttpsOrLoopbackUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'https:' || (protocol === 'http:' && isLoopbackUrl(value));
+  } catch {
+    return false;
+  }
 }
 
 function isReadableJson(file: string): boolean {
@@ -84,6 +94,18 @@ const schema = z
     MicrosoftAppPassword: optional(z.string()),
     MicrosoftAppTenantId: optional(z.string()),
     MicrosoftAppType: optional(z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI'])),
+    // Where the channel's JWT signing keys and issuer come from when not Microsoft's public cloud
+    // (a sovereign or private channel service): botbuilder's ToBotFromChannel* settings.
+    // Plain http would let anyone on the path swap the keys: only a token service on this machine may use it.
+    BOTFRAMEWORK_OPENID_METADATA_URL: optional(
+      z.string().refine((value) => isHttpsOrLoopbackUrl(value), {
+        error:
+          'an https URL (http only on this machine) like https://login.botframework.com/v1/.well-known/openidconfiguration',
+      }),
+    ),
+    BOTFRAMEWORK_TOKEN_ISSUER: optional(
+      z.string().trim().min(1, 'a token issuer like https://api.botframework.com'),
+    ),
     DIRECTLINE_SECRET: optional(z.string().min(16, 'a secret of at least 16 characters')),
     SLACK_SIGNING_SECRET: optional(z.string()),
     SLACK_BOT_TOKEN: optional(z.string()),

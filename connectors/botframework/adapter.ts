@@ -1,12 +1,18 @@
 import {
   type Activity,
+  CallerIdConstants,
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type InvokeResponse,
   type ResourceResponse,
   type TurnContext,
 } from 'botbuilder';
-import { type AuthenticateRequestResult, type Claim, ClaimsIdentity } from 'botframework-connector';
+import {
+  type AuthenticateRequestResult,
+  AuthenticationConstants,
+  type Claim,
+  ClaimsIdentity,
+} from 'botframework-connector';
 import type { Pipeline, TurnLogic } from '../../core/channel.js';
 import { RelevoError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -28,6 +34,10 @@ export interface BotFrameworkCredentials {
   appPassword?: string | undefined;
   appType?: string | undefined;
   tenantId?: string | undefined;
+  /** `BOTFRAMEWORK_OPENID_METADATA_URL`: where the channel's token signing keys are published. */
+  openIdMetadataUrl?: string | undefined;
+  /** `BOTFRAMEWORK_TOKEN_ISSUER`: the `iss` the channel's tokens carry. */
+  tokenIssuer?: string | undefined;
 }
 
 /**
@@ -38,6 +48,29 @@ export interface QueuedAuthentication {
   claims: Claim[];
   audience: string | undefined;
   callerId: string | undefined;
+}
+
+/**
+ * botbuilder's settings for {@link BotFrameworkCredentials}. Once any endpoint is configured, botbuilder
+ * takes every endpoint from the configuration (`BotFrameworkAuthenticationFactory`), so all are given:
+ * public Azure's unless overridden.
+ */
+function authenticationSettings(credentials: BotFrameworkCredentials) {
+  return {
+    MicrosoftAppId: credentials.appId,
+    MicrosoftAppPassword: credentials.appPassword,
+    MicrosoftAppType: credentials.appType,
+    MicrosoftAppTenantId: credentials.tenantId,
+    ToBotFromChannelOpenIdMetadataUrl:
+      credentials.openIdMetadataUrl ?? AuthenticationConstants.ToBotFromChannelOpenIdMetadataUrl,
+    ToBotFromChannelTokenIssuer:
+      credentials.tokenIssuer ?? AuthenticationConstants.ToBotFromChannelTokenIssuer,
+    ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+    ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+    ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+    OAuthUrl: AuthenticationConstants.OAuthUrl,
+    CallerId: CallerIdConstants.PublicAzureChannel,
+  };
 }
 
 /**
@@ -60,14 +93,7 @@ export class BotFrameworkAdapter extends CloudAdapter {
     logger: Logger,
     sentReplies: IdempotencyStore,
   ) {
-    super(
-      new ConfigurationBotFrameworkAuthentication({
-        MicrosoftAppId: credentials.appId,
-        MicrosoftAppPassword: credentials.appPassword,
-        MicrosoftAppType: credentials.appType,
-        MicrosoftAppTenantId: credentials.tenantId,
-      }),
-    );
+    super(new ConfigurationBotFrameworkAuthentication(authenticationSettings(credentials)));
     this.sentReplies = new SentReplies(sentReplies, logger);
     this.use(async (context, next) => {
       const { from } = context.activity;

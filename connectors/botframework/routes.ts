@@ -102,9 +102,15 @@ function forbidden(message: string): RelevoError {
   return new RelevoError('RELEVO_BOTFRAMEWORK_FORBIDDEN', message, { statusCode: 403 });
 }
 
+/**
+ * jsonwebtoken's refusals (a signature no published key made, a token not valid yet), which botbuilder
+ * passes on as they are instead of as an `AuthenticationError`.
+ */
+const JWT_REFUSALS = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExpiredError']);
+
 function toRelevoError(error: unknown): RelevoError {
   if (error instanceof RelevoError) return error;
-  if (error instanceof AuthenticationError) {
+  if (error instanceof AuthenticationError || (error instanceof Error && JWT_REFUSALS.has(error.name))) {
     return new RelevoError(
       'RELEVO_BOTFRAMEWORK_UNAUTHORIZED',
       'The request is not signed by the Bot Framework',
