@@ -8,6 +8,7 @@ import { type ChannelInbound, deliveryEnvelope } from '../shared/channel-inbound
 import { readRawBody } from '../shared/read-body.js';
 import type { SlackAdapter, SlackDelivery } from './adapter.js';
 import { parseSlackBody, type SlackBody, slackDeliveryId } from './inbound.js';
+import { requireSlackShape } from './payload-shape.js';
 import { verifySlackRequest } from './verify.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -35,6 +36,7 @@ export const SLACK_DELIVERY_EVENT = 'relevo.slack.delivery';
 /**
  * `POST /slack/events`, Slack's Events API and interactivity endpoint, in the order STYLE.md rule 2
  * fixes: verify the signature on the raw body (a forged request costs no parsing and runs no turn) →
+ * check the fields the inbound code reads (400 otherwise, and nothing is queued: payload-shape.ts) →
  * answer `url_verification` → queue the delivery durably under its id (`event_id` or `trigger_id`),
  * so a retry (`X-Slack-Retry-Num`) or a duplicate sent to another process is recognised there and runs
  * nothing new → acknowledge with 200 → run the turn. Slack wants the answer within 3 seconds; the
@@ -59,6 +61,7 @@ export function mountSlackRoutes(server: Server, options: SlackRouteOptions): vo
       nowMs: clock.now(),
     });
     const body = parseSlackBody(rawBody, header(req, 'content-type'));
+    requireSlackShape(body);
     if (body.type === 'url_verification') {
       // https://api.slack.com/events/url_verification
       res.json(200, { challenge: (body as { challenge?: unknown }).challenge });
