@@ -27,8 +27,12 @@ export function createHttpServer(logger: Logger): HttpServer {
       if (body.status >= 500) logger.error({ err, method: req.method, url: req.url }, 'request failed');
       res.status(body.status);
       closeAfterTooLarge(res, body.status);
-      // Replace restify's own error rendering with our shape.
+      // Replace restify's own error rendering with our shape. restify sends an error without a numeric
+      // status as a new InternalError whose body carries the error's message: give it one.
       (err as Error & { toJSON?: () => unknown }).toJSON = () => body.json;
+      if (typeof (err as { statusCode?: unknown }).statusCode !== 'number') {
+        Object.assign(err, { statusCode: body.status });
+      }
       callback();
     },
   );

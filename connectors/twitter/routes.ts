@@ -7,6 +7,7 @@ import { type ChannelInbound, conversationPartition } from '../shared/channel-in
 import { readRawBody } from '../shared/read-body.js';
 import type { TwitterAdapter } from './adapter.js';
 import { parseXBody, xEventsToInbound } from './inbound.js';
+import { requireXShape } from './payload-shape.js';
 import { verifyXSignature, xCrcResponse } from './verify.js';
 
 export const X_WEBHOOK_PATH = '/twitter/webhook';
@@ -46,6 +47,7 @@ export function mountXRoutes(server: Server, options: XRouteOptions): void {
     const rawBody = (await readRawBody(req, options.maxBodyBytes ?? 1024 * 1024)).toString('utf8');
     verifyXSignature(options.consumerSecret, header(req, 'x-twitter-webhooks-signature'), rawBody);
     const body = parseXBody(rawBody);
+    requireXShape(body);
     for (const inbound of xEventsToInbound(body, options.adapter.userId)) {
       const sentAt = inbound.activity.timestamp?.getTime();
       if (sentAt !== undefined && clock.now() - sentAt > MAX_EVENT_AGE_MS) {

@@ -180,6 +180,22 @@ describe('the X channel', () => {
     const malformed = await webhook('{"direct_message_events": [');
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ code: 'RELEVO_X_MALFORMED' });
+    // Well-formed JSON without the shape the inbound code reads (the fuzz found the first a 500).
+    for (const [body, field] of [
+      ['{"direct_message_events": {}}', 'direct_message_events'],
+      ['{"tweet_create_events": [{"id_str": 5}]}', 'tweet_create_events.0.id_str'],
+      [
+        '{"direct_message_events": [{"type": "message_create", "id": "1", "message_create": []}]}',
+        'message_create',
+      ],
+    ]) {
+      const response = await webhook(body as string);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        code: 'RELEVO_X_MALFORMED',
+        message: expect.stringContaining(field as string),
+      });
+    }
     await settle();
     expect(turns).toEqual([]);
     expect(fake.calls).toEqual([]);
