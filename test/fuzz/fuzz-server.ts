@@ -4,6 +4,10 @@ import type { WebChatAdapter } from '../../connectors/webchat/adapter.js';
 import { signToken } from '../../connectors/webchat/verify.js';
 import type { Logger } from '../../core/logger.js';
 import { hashAgentPassword } from '../../handoff/agent-accounts.js';
+import {
+  type FakeBotFrameworkTokens,
+  startFakeBotFrameworkTokens,
+} from '../support/fake-botframework-tokens.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { type FakeX, startFakeX } from '../support/fake-x.js';
 
@@ -17,6 +21,7 @@ export const FUZZ_SECRETS = {
   agentPassword: 'fuzz agent password',
 } as const;
 export const FUZZ_X_USER_ID = '1000000000000000001';
+export const FUZZ_APP_ID = 'fuzz-app-id-0000-0000-000000000001';
 /** Small, so that bodies beyond it are cheap to send ten thousand times. */
 export const FUZZ_MAX_BODY_BYTES = 32 * 1024;
 
@@ -28,6 +33,16 @@ export interface FuzzContext {
   expiredToken: string;
   sessionCookie: string;
   csrfToken: string;
+  botFramework: BotFrameworkFuzzContext;
+}
+
+/** A well-formed Bot Framework activity, and channel tokens for it as the fake token service signs them. */
+export interface BotFrameworkFuzzContext {
+  activity: Record<string, unknown>;
+  validToken: string;
+  /** Structurally valid JWTs that must each be refused: forged key, another bot, another service URL, another issuer. */
+  forgedTokens: string[];
+  expiredToken: string;
 }
 
 export interface FuzzServer {
@@ -40,12 +55,14 @@ export interface FuzzServer {
 
 /**
  * The real composed server (`createRelevo`) with every HTTP channel on — Direct Line with a secret,
+ * `/api/messages` with an app id whose channel tokens come from the fake token service,
  * Slack against the fake Slack (Bolt calls `auth.test` at start), X against the fake X, the API token,
  * one agent account and a hub secret — plus a conversation, a token and an agent session to aim at.
  */
 export async function startFuzzServer(env: Record<string, string> = {}): Promise<FuzzServer> {
   const slack: FakeSlack = await startFakeSlack();
   const x: FakeX = await startFakeX(FUZZ_X_USER_ID);
+  const tokens: FakeBotFrameworkTokens = await startFakeBotFrameworkTokens(['webchat']);
   const errors: FuzzServer['errors'] = [];
   const logger: Logger = {
     debug() {},
@@ -71,6 +88,9 @@ export async function startFuzzServer(env: Record<string, string> = {}): Promise
       X_ACCESS_SECRET: 'fuzz-as',
       X_USER_ID: FUZZ_X_USER_ID,
       X_API_URL: x.url,
+      MicrosoftAppId: FUZZ_APP_ID,
+      MicrosoftAppPassword: 'fuzz-app-password',
+      BOTFRAMEWORK_OPENID_METADATA_URL: tokens.metadataUrl,
       RELEVO_API_TOKEN: FUZZ_SECRETS.apiToken,
       HANDOFF_HUB_URL: 'http://127.0.0.1:9/hub',
       HANDOFF_HUB_SECRET: FUZZ_SECRETS.hub,
@@ -103,11 +123,46 @@ export async function startFuzzServer(env: Record<string, string> = {}): Promise
   return {
     relevo,
     errors,
-    context: { port, conversationId, token, expiredToken, sessionCookie, csrfToken },
+    context: {
+      port,
+      conversationId,
+      token,
+      expiredToken,
+      sessionCookie,
+      csrfToken,
+      botFramework: botFrameworkContext(tokens),
+    },
     close: async () => {
       await relevo.close();
       await slack.close();
       await x.close();
+      await tokens.close();
     },
+  };
+}
+
+function botFrameworkContext(tokens: FakeBotFrameworkTokens): BotFrameworkFuzzContext {
+  // Replies would go here; the fuzz's activities are refused or answered in the response.
+  const serviceUrl = 'http://127.0.0.1:9/connector';
+  const valid = { audience: FUZZ_APP_ID, serviceUrl };
+  return {
+    activity: {
+      type: 'message',
+      id: 'fuzz-activity-1',
+      text: 'Where is my order?',
+      channelId: 'webchat',
+      serviceUrl,
+      conversation: { id: 'fuzz-bf-conv-1' },
+      from: { id: 'fuzz-user-1' },
+      recipient: { id: FUZZ_APP_ID },
+    },
+    validToken: tokens.sign(valid),
+    forgedTokens: [
+      tokens.sign({ ...valid, key: tokens.forgedKey() }),
+      tokens.sign({ ...valid, audience: 'another-bot' }),
+      tokens.sign({ ...valid, serviceUrl: 'https://smba.trafficmanager.net/emea/' }),
+      tokens.sign({ ...valid, issuer: 'https://sts.example.com/' }),
+    ],
+    expiredToken: tokens.sign({ ...valid, expiresAt: Math.floor(Date.now() / 1000) - 3600 }),
   };
 }

@@ -234,6 +234,11 @@ function credentials(
     if (expired) return [['Authorization', `Bearer ${context.expiredToken}`]];
     return [['Authorization', `Bearer ${random() < 0.5 ? FUZZ_SECRETS.directLine : context.token}`]];
   }
+  if (path === '/api/messages') {
+    const { validToken, forgedTokens, expiredToken } = context.botFramework;
+    const token = forged ? pick(random, forgedTokens) : expired ? expiredToken : validToken;
+    return [['Authorization', `Bearer ${token}`]];
+  }
   if (path.startsWith('/slack')) {
     const ts = String(expired ? nowS - 3600 : nowS);
     const secret = forged ? 'not-the-secret' : FUZZ_SECRETS.slackSigning;
@@ -291,7 +296,11 @@ function bodyFor(random: Random, kind: InputKind): Buffer {
 export function generateCase(random: Random, routes: readonly RouteSpec[], context: FuzzContext): FuzzCase {
   const route = pick(random, routes);
   const kind = pick(random, INPUT_KINDS);
-  const body = bodyFor(random, kind);
+  // A forged or expired channel token comes with a well-formed activity, so the token is what is refused.
+  const body =
+    route.path === '/api/messages' && (kind === 'forged-signature' || kind === 'expired-credential')
+      ? Buffer.from(JSON.stringify({ ...context.botFramework.activity, id: `fuzz-${random()}` }))
+      : bodyFor(random, kind);
   let method = route.method;
   let path = fillPath(random, route, context);
   const headers: [string, string][] = [

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { xSignature } from '../../connectors/twitter/verify.js';
 import { FUZZ_MAX_BODY_BYTES, FUZZ_SECRETS, type FuzzServer, startFuzzServer } from './fuzz-server.js';
 import { type RawRequest, sendRaw } from './raw-http.js';
 
@@ -88,5 +89,17 @@ describe('requests the fuzz found mishandled', () => {
     });
     expect(result.status).toBe(400);
     expect(fuzz.errors.filter(({ msg }) => / request failed$/.test(msg ?? ''))).toEqual([]);
+  });
+
+  it('answers a signed X webhook whose events are not a list with 400 naming the field, not 500', async () => {
+    const body = '{"direct_message_events": {}}';
+    const result = await answer({
+      method: 'POST',
+      path: '/twitter/webhook',
+      headers: headers({ 'X-Twitter-Webhooks-Signature': xSignature(FUZZ_SECRETS.xConsumer, body) }),
+      body: Buffer.from(body),
+    });
+    expect(result).toMatchObject({ status: 400, json: { code: 'RELEVO_X_MALFORMED' } });
+    expect(result.json.message).toContain('direct_message_events');
   });
 });

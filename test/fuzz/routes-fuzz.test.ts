@@ -57,6 +57,8 @@ describe('the composed server under ten thousand malformed requests', () => {
   const statuses = new Map<number, number>();
   const byKind = new Map<string, number>();
   const covered = new Set<string>();
+  /** The answers to structurally valid but forged or expired channel JWTs at /api/messages. */
+  const channelTokenStatuses: number[] = [];
 
   it('answers every one with a 4xx and a JSON reason, never a 5xx, and never crashes', async () => {
     const random = seededRandom(SEED);
@@ -73,6 +75,12 @@ describe('the composed server under ten thousand malformed requests', () => {
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         byKind.set(fuzzCase.kind, (byKind.get(fuzzCase.kind) ?? 0) + 1);
         covered.add(`${fuzzCase.route.method} ${fuzzCase.route.path}`);
+        if (
+          fuzzCase.request.path === '/api/messages' &&
+          fuzzCase.request.method === 'POST' &&
+          ['forged-signature', 'expired-credential'].includes(fuzzCase.kind)
+        )
+          channelTokenStatuses.push(response.status);
         const problem = problemWith(fuzzCase, response);
         if (problem) {
           const { method, path } = fuzzCase.request;
@@ -99,6 +107,8 @@ describe('the composed server under ten thousand malformed requests', () => {
     expect([...byKind.keys()].sort()).toEqual([...INPUT_KINDS].sort());
     expect(routes.length).toBeGreaterThan(30);
     expect(routes.map((route) => `${route.method} ${route.path}`).filter((r) => !covered.has(r))).toEqual([]);
+    expect(channelTokenStatuses.length).toBeGreaterThan(10);
+    expect(new Set(channelTokenStatuses)).toEqual(new Set([401]));
   });
 
   it('still holds a real conversation afterwards: Direct Line gets the agent’s reply', async () => {
@@ -113,5 +123,17 @@ describe('the composed server under ten thousand malformed requests', () => {
     } finally {
       session.end();
     }
+  });
+
+  it('still answers a message signed by the Bot Framework channel afterwards', async () => {
+    const { activity, validToken } = fuzz.context.botFramework;
+    const response = await fetch(`http://127.0.0.1:${fuzz.context.port}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${validToken}` },
+      body: JSON.stringify({ ...activity, id: 'fuzz-after', deliveryMode: 'expectReplies' }),
+    });
+    expect(response.status).toBe(200);
+    const { activities } = (await response.json()) as { activities: { text?: string }[] };
+    expect(activities.some((reply) => /order number/i.test(reply.text ?? ''))).toBe(true);
   });
 });
