@@ -94,9 +94,11 @@ const schema = z
     MicrosoftAppPassword: optional(z.string()),
     MicrosoftAppTenantId: optional(z.string()),
     MicrosoftAppType: optional(z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI'])),
-    // Where the channel's JWT signing keys and issuer come from when not Microsoft's public cloud
-    // (a sovereign or private channel service): botbuilder's ToBotFromChannel* settings.
-    // Plain http would let anyone on the path swap the keys: only a token service on this machine may use it.
+    // Where the channel's JWT signing keys and issuer come from (botbuilder's ToBotFromChannel*
+    // settings), for a private or test token service: only incoming tokens are checked there; replies
+    // still get their token from public Azure AD, so a sovereign cloud (Azure Government) is not served.
+    // Plain http would let anyone on the path swap the metadata: only a service on this machine may use
+    // it (the JWKS address the metadata names is not checked: docs/security.md, known gaps).
     BOTFRAMEWORK_OPENID_METADATA_URL: optional(
       z.string().refine((value) => isHttpsOrLoopbackUrl(value), {
         error:
@@ -205,6 +207,16 @@ const schema = z
         path: ['HANDOFF_HUB_SECRET'],
         message: 'set whenever HANDOFF_HUB_URL is set',
       });
+    }
+    // Without an app id no channel token is checked, so these would be silently ignored.
+    for (const name of ['BOTFRAMEWORK_OPENID_METADATA_URL', 'BOTFRAMEWORK_TOKEN_ISSUER'] as const) {
+      if (env[name] !== undefined && !env.MicrosoftAppId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'unset unless MicrosoftAppId is set (without an app id no channel token is checked)',
+        });
+      }
     }
     if (env.MicrosoftAppId && !env.MicrosoftAppPassword && env.MicrosoftAppType !== 'UserAssignedMSI') {
       ctx.addIssue({

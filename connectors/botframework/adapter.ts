@@ -53,9 +53,12 @@ export interface QueuedAuthentication {
 /**
  * botbuilder's settings for {@link BotFrameworkCredentials}. Once any endpoint is configured, botbuilder
  * takes every endpoint from the configuration (`BotFrameworkAuthenticationFactory`), so all are given:
- * public Azure's unless overridden.
+ * public Azure's unless overridden. Only the inbound check can be overridden: replies always get public
+ * Azure AD tokens and `CallerId`, so a sovereign cloud is not served. Adding `ChannelService` here
+ * would not change that: botbuilder ignores it once any endpoint is passed.
+ * `test/connectors/botframework/authentication-settings.test.ts` pins these to botbuilder's defaults.
  */
-function authenticationSettings(credentials: BotFrameworkCredentials) {
+export function authenticationSettings(credentials: BotFrameworkCredentials) {
   return {
     MicrosoftAppId: credentials.appId,
     MicrosoftAppPassword: credentials.appPassword,

@@ -175,4 +175,14 @@ describe('Bot Framework channel tokens at POST /api/messages', () => {
       'Invalid configuration: BOTFRAMEWORK_TOKEN_ISSUER must be a token issuer like https://api.botframework.com',
     );
   });
+
+  it('stops at start-up on either setting without MicrosoftAppId, where it would change nothing', () => {
+    const withoutAppId = { ...settings(), MicrosoftAppId: '', MicrosoftAppPassword: '' };
+    expect(() => loadConfig(withoutAppId)).toThrow(
+      `Invalid configuration: BOTFRAMEWORK_OPENID_METADATA_URL must be unset unless MicrosoftAppId is set (without an app id no channel token is checked) (got "${tokens.metadataUrl}")`,
+    );
+    expect(() => loadConfig({ BOTFRAMEWORK_TOKEN_ISSUER: 'https://api.botframework.example' })).toThrow(
+      'Invalid configuration: BOTFRAMEWORK_TOKEN_ISSUER must be unset unless MicrosoftAppId is set (without an app id no channel token is checked)',
+    );
+  });
 });
