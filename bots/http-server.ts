@@ -9,8 +9,9 @@ export type HttpServer = restify.Server;
 
 /**
  * The one restify server every route is mounted on. Errors leave as JSON `{code, message}`: a
- * RelevoError keeps its stable code and status; anything else is a 500 whose detail goes to the log,
- * never to the caller.
+ * RelevoError keeps its stable code, message and status; another error with a 4xx status keeps it,
+ * with the status's reason phrase as message; anything else is a 500 whose detail goes to the log.
+ * Only a RelevoError's own message reaches the caller.
  */
 export function createHttpServer(logger: Logger): HttpServer {
   const server = restify.createServer({
@@ -72,11 +73,14 @@ function errorBody(err: Error): { status: number; json: { code: string; message:
   if (err instanceof RelevoError) return { status: err.statusCode, json: err.toJSON() };
   const status = (err as { statusCode?: unknown }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const code = (err as { body?: { code?: string } }).body?.code ?? err.name;
-    return {
-      status,
-      json: { code: `RELEVO_${snakeCase(String(code).replace(/Error$/, ''))}`, message: err.message },
-    };
+    // Not ours (restify's 404 and 405, a library's 4xx): its message may echo the request or carry a
+    // detail meant for the log, so the caller gets the status's reason phrase instead.
+    const reason = STATUS_CODES[status] ?? 'Bad Request';
+    // A plain Error names nothing: its status does (`Forbidden` → RELEVO_FORBIDDEN).
+    const code =
+      String((err as { body?: { code?: string } }).body?.code ?? err.name).replace(/Error$/, '') ||
+      reason.replaceAll(' ', '');
+    return { status, json: { code: `RELEVO_${snakeCase(code)}`, message: reason } };
   }
   return { status: 500, json: { code: 'RELEVO_INTERNAL', message: 'Internal error; see the server log' } };
 }
