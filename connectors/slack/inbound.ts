@@ -140,10 +140,35 @@ export function parseSlackConversationId(id: string | undefined): SlackConversat
 }
 
 /**
- * Maps an Events API callback to a message Activity, or `null` to ignore it: our own messages, other
- * bots, edits and deletions (any `subtype`), and channel messages that do not mention us (those reach
- * us as `app_mention`, so answering `message` too would reply twice). A mention is answered in its
- * thread; a DM where it was written.
+ * Whether an event runs a turn (unless it is our own message): a DM or a mention a person wrote. Not:
+ * other bots (`bot_id`), edits, deletions and the like (any `subtype`), and channel messages that do
+ * not mention us (those reach us as `app_mention`, so answering `message` too would reply twice).
+ * Read before the event's other fields are checked (payload-shape.ts), so it reads only these.
+ */
+export function isCustomerEvent(
+  event: SlackEventCallback['event'],
+): event is (SlackMessageEvent | SlackAppMentionEvent) & { user: string } {
+  if (event.type !== 'message' && event.type !== 'app_mention') return false;
+  const message = event as SlackMessageEvent | SlackAppMentionEvent;
+  if (!message.user || message.bot_id) return false;
+  return message.type === 'app_mention' || (message.subtype === undefined && message.channel_type === 'im');
+}
+
+/**
+ * The action of a click on one of our suggested-action buttons, the one kind of click that runs a turn.
+ * Read before the click's other fields are checked (payload-shape.ts): an action may lack its id.
+ */
+export function choiceAction(body: Pick<SlackBlockActions, 'actions'>): SlackBlockAction | undefined {
+  return body.actions.find((candidate) => {
+    const actionId: unknown = candidate?.action_id;
+    return typeof actionId === 'string' && actionId.startsWith(CHOICE_ACTION_PREFIX);
+  });
+}
+
+/**
+ * Maps an Events API callback to a message Activity, or `null` to ignore it: events that are not a
+ * customer's ({@link isCustomerEvent}) and our own messages. A mention is answered in its thread; a DM
+ * where it was written.
  * @see https://api.slack.com/events/message/message_changed
  * @see https://api.slack.com/events/app_mention
  */
@@ -151,17 +176,10 @@ export function slackEventToActivity(
   body: SlackEventCallback,
   bot: SlackBotIdentity,
 ): Partial<Activity> | null {
-  const event = body.event;
-  if (event.type !== 'message' && event.type !== 'app_mention') return null;
-  const message = event as SlackMessageEvent | SlackAppMentionEvent;
-  if (!message.user || message.bot_id || message.user === bot.userId) return null;
-  let threadTs: string | undefined;
-  if (message.type === 'message') {
-    if (message.subtype !== undefined || message.channel_type !== 'im') return null;
-    threadTs = message.thread_ts;
-  } else {
-    threadTs = message.thread_ts ?? message.ts;
-  }
+  const message = body.event;
+  if (!isCustomerEvent(message)) return null;
+  if (message.user === bot.userId) return null;
+  const threadTs = message.type === 'message' ? message.thread_ts : (message.thread_ts ?? message.ts);
   const team = body.team_id;
   const conversation: SlackConversation = {
     team,
@@ -211,7 +229,7 @@ export function slackActionToActivity(
   body: SlackBlockActions,
   bot: SlackBotIdentity,
 ): Partial<Activity> | null {
-  const action = body.actions.find((candidate) => candidate.action_id.startsWith(CHOICE_ACTION_PREFIX));
+  const action = choiceAction(body);
   const channel = body.channel?.id;
   const team = body.team?.id ?? body.user.team_id;
   if (!action || !channel || !team) return null;

@@ -1,30 +1,33 @@
 import { z } from 'zod';
 import { RelevoError } from '../../core/errors.js';
-import type { SlackBody } from './inbound.js';
+import { choiceAction, isCustomerEvent, type SlackBlockActions, type SlackBody } from './inbound.js';
 
 /** A field the inbound code reads when Slack sends it; Slack sends some as `null`. */
 const optionalText = z.string().nullish();
 const id = z.string().min(1);
 
-/** The envelope of every Events API callback. */
-const eventCallback = z.looseObject({
+/** What tells whether an Events API callback runs a turn: its event's type (then inbound.ts reads a few fields). */
+const eventEnvelope = z.looseObject({ event: z.looseObject({ type: id }) });
+
+/** A callback with a `message` or `app_mention` event that becomes a turn (inbound.ts, `slackEventToActivity`). */
+const messageCallback = z.looseObject({
   team_id: id,
   event_id: id,
-  event: z.looseObject({ type: id }),
+  event: z.looseObject({
+    channel: id,
+    ts: id,
+    subtype: optionalText,
+    channel_type: optionalText,
+    user: optionalText,
+    bot_id: optionalText,
+    team: optionalText,
+    text: optionalText,
+    thread_ts: optionalText,
+  }),
 });
 
-/** The fields of a `message` or `app_mention` event that become a turn (inbound.ts, `slackEventToActivity`). */
-const messageEvent = z.looseObject({
-  channel: id,
-  ts: id,
-  subtype: optionalText,
-  channel_type: optionalText,
-  user: optionalText,
-  bot_id: optionalText,
-  team: optionalText,
-  text: optionalText,
-  thread_ts: optionalText,
-});
+/** What tells whether a click runs a turn: its actions (inbound.ts, `choiceAction`). */
+const clickEnvelope = z.looseObject({ actions: z.array(z.unknown()) });
 
 /** The fields of a button click that becomes a turn (inbound.ts, `slackActionToActivity`). */
 const blockActions = z.looseObject({
@@ -43,25 +46,37 @@ const blockActions = z.looseObject({
 });
 
 /**
- * Checks that a verified body has every field the inbound code reads, of the type it reads it as,
- * before anything is queued: otherwise a 400 `RELEVO_SLACK_MALFORMED` naming the field. Only Slack can
- * sign a body, so a malformed one is a fault on either side, not an attack; it stays malformed on each
- * of Slack's retries, so it is refused rather than acknowledged and failed in a turn later. Bodies of
- * other types (and events other than messages and mentions) run no turn: only their envelope is read.
+ * Checks a verified body before anything is queued: otherwise a 400 `RELEVO_SLACK_MALFORMED` naming
+ * the field. Only Slack can sign a body, so a malformed one is a fault on either side, not an attack.
+ * A callback needs an `event` object with a `type`, a click an `actions` list: without them there is
+ * no telling whether it runs a turn. Then only what runs a turn (a customer's DM or mention, a click
+ * on one of our buttons) must have every field its turn reads, of the type it reads it as; anything
+ * else runs no turn and is acknowledged whatever its other fields hold, as Slack asks of every event.
  */
 export function requireSlackShape(body: SlackBody): void {
   if (body.type === 'event_callback') {
-    const { event } = parse(eventCallback, body);
-    if (event.type === 'message' || event.type === 'app_mention') parse(messageEvent, event, 'event.');
+    const { event } = parse(eventEnvelope, body);
+    if (isCustomerEvent(event)) parse(messageCallback, body);
   } else if (body.type === 'block_actions') {
-    parse(blockActions, body);
+    const { actions } = parse(clickEnvelope, body);
+    if (choiceAction({ actions: actions as SlackBlockActions['actions'] })) parse(blockActions, body);
   }
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, prefix = ''): z.infer<T> {
+/** What a log line may say of a refused body: its type and ids, none of its content. */
+export function slackBodyLabel(body: SlackBody | undefined): Record<string, string> {
+  const { type, event_id, trigger_id, event } = (body ?? {}) as Record<string, unknown>;
+  const eventType = (event as { type?: unknown } | null | undefined)?.type;
+  const label = { type, eventId: event_id, triggerId: trigger_id, eventType };
+  return Object.fromEntries(
+    Object.entries(label).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${prefix}${issue.path.join('.')}: ${issue.message}`);
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   throw new RelevoError('RELEVO_SLACK_MALFORMED', `Slack payload field ${problems.join('; ')}`, {
     statusCode: 400,
   });

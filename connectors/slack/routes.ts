@@ -8,7 +8,7 @@ import { type ChannelInbound, deliveryEnvelope } from '../shared/channel-inbound
 import { readRawBody } from '../shared/read-body.js';
 import type { SlackAdapter, SlackDelivery } from './adapter.js';
 import { parseSlackBody, type SlackBody, slackDeliveryId } from './inbound.js';
-import { requireSlackShape } from './payload-shape.js';
+import { requireSlackShape, slackBodyLabel } from './payload-shape.js';
 import { verifySlackRequest } from './verify.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -36,7 +36,8 @@ export const SLACK_DELIVERY_EVENT = 'relevo.slack.delivery';
 /**
  * `POST /slack/events`, Slack's Events API and interactivity endpoint, in the order STYLE.md rule 2
  * fixes: verify the signature on the raw body (a forged request costs no parsing and runs no turn) →
- * check the fields the inbound code reads (400 otherwise, and nothing is queued: payload-shape.ts) →
+ * check the fields the inbound code reads of what runs a turn (else 400 with `X-Slack-No-Retry`, logged,
+ * and nothing is queued: payload-shape.ts) →
  * answer `url_verification` → queue the delivery durably under its id (`event_id` or `trigger_id`),
  * so a retry (`X-Slack-Retry-Num`) or a duplicate sent to another process is recognised there and runs
  * nothing new → acknowledge with 200 → run the turn. Slack wants the answer within 3 seconds; the
@@ -60,8 +61,18 @@ export function mountSlackRoutes(server: Server, options: SlackRouteOptions): vo
       rawBody,
       nowMs: clock.now(),
     });
-    const body = parseSlackBody(rawBody, header(req, 'content-type'));
-    requireSlackShape(body);
+    let body: SlackBody | undefined;
+    try {
+      body = parseSlackBody(rawBody, header(req, 'content-type'));
+      requireSlackShape(body);
+    } catch (error) {
+      // A malformed body stays malformed: each of Slack's retries would be refused alike, and would
+      // count toward Slack disabling the app's events. https://api.slack.com/apis/events-api#retries
+      res.header('X-Slack-No-Retry', '1');
+      const reason = error instanceof Error ? error.message : String(error);
+      logger.warn({ ...slackBodyLabel(body), reason }, 'Slack delivery refused as malformed');
+      throw error;
+    }
     if (body.type === 'url_verification') {
       // https://api.slack.com/events/url_verification
       res.json(200, { challenge: (body as { challenge?: unknown }).challenge });

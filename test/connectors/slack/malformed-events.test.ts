@@ -1,17 +1,31 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../bots/config.js';
 import { createRelevo } from '../../../bots/relevo.js';
-import { silentLogger } from '../../../core/logger.js';
+import type { Logger } from '../../../core/logger.js';
 import { FAKE_SLACK_BOT, signedSlackRequest } from '../../support/fake-slack.js';
 import { useFakeSlack } from '../../support/fake-slack-fixture.js';
+import { slackEventSamples } from '../../support/slack-event-samples.js';
 
 const SECRET = 'test-signing-secret-0123456789';
 const fixture = useFakeSlack();
 /** What the agent was asked, turn by turn: a turn that ran shows up here. */
 let turns: string[] = [];
+/** What each refusal logged. */
+let refusals: Record<string, unknown>[] = [];
 beforeEach(() => {
   turns = [];
+  refusals = [];
 });
+
+const logger: Logger = {
+  debug() {},
+  info() {},
+  warn(fields, message) {
+    if (message === 'Slack delivery refused as malformed') refusals.push(fields as Record<string, unknown>);
+  },
+  error() {},
+  child: () => logger,
+};
 
 async function start(): Promise<string> {
   const relevo = await createRelevo({
@@ -22,7 +36,7 @@ async function start(): Promise<string> {
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_API_URL: fixture.slack.url,
     }),
-    logger: silentLogger,
+    logger,
     bot: async (context) => {
       if (context.activity.type !== 'message') return;
       turns.push(context.activity.text ?? '');
@@ -62,10 +76,12 @@ function click(changes: Record<string, unknown>): Record<string, unknown> {
     team: { id: FAKE_SLACK_BOT.team },
     channel: { id: 'D0CUSTOMER' },
     message: { ts: '1700000000.000300' },
-    actions: [{ action_id: 'relevo_choice_0', value: 'Where is my order?' }],
+    actions: ourChoice,
     ...changes,
   };
 }
+
+const ourChoice = [{ action_id: 'relevo_choice_0', value: 'Where is my order?' }];
 
 function post(base: string, body: unknown): Promise<Response> {
   return fetch(`${base}/slack/events`, signedSlackRequest(SECRET, JSON.stringify(body)));
@@ -73,12 +89,23 @@ function post(base: string, body: unknown): Promise<Response> {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 
+/**
+ * Expects a 400 naming `field` that tells Slack not to retry, and one warning saying which delivery and
+ * field, with none of the customer's words.
+ */
 async function expectMalformed(base: string, body: unknown, field: string): Promise<void> {
+  refusals = [];
   const response = await post(base, body);
   expect(response.status).toBe(400);
+  expect(response.headers.get('x-slack-no-retry')).toBe('1');
   const reason = (await response.json()) as { code: string; message: string };
   expect(reason.code).toBe('RELEVO_SLACK_MALFORMED');
   expect(reason.message).toContain(field);
+  expect(refusals).toEqual([expect.objectContaining({ reason: reason.message })]);
+  const { event_id, trigger_id } = body as { event_id?: unknown; trigger_id?: unknown };
+  if (typeof event_id === 'string') expect(refusals[0]).toMatchObject({ eventId: event_id });
+  if (typeof trigger_id === 'string') expect(refusals[0]).toMatchObject({ triggerId: trigger_id });
+  expect(JSON.stringify(refusals)).not.toContain('Where is my order');
 }
 
 describe('signed but malformed Slack payloads', () => {
@@ -101,7 +128,8 @@ describe('signed but malformed Slack payloads', () => {
     await expectMalformed(base, callback({ ...DM, ts: undefined }), 'event.ts');
     await expectMalformed(base, callback({ ...DM, user: ['U0ANA'] }), 'event.user');
     await expectMalformed(base, callback({ ...DM, type: 'app_mention', thread_ts: 1 }), 'event.thread_ts');
-    await expectMalformed(base, click({ actions: [{ value: 'x' }] }), 'actions.0.action_id');
+    const unnamed = { value: 'x' };
+    await expectMalformed(base, click({ actions: [unnamed, ...ourChoice] }), 'actions.0.action_id');
     await expectMalformed(base, click({ user: undefined }), 'user');
     await expectMalformed(base, click({ actions: 'relevo_choice_0' }), 'actions');
     await settle();
@@ -120,14 +148,45 @@ describe('signed but malformed Slack payloads', () => {
     expect(turns).toEqual(['Where is my order?']);
   });
 
-  it('acknowledges well-formed events it does not act on, with fields it never reads', async () => {
+  it('acknowledges with 200 what runs no turn, whatever the fields it never reads hold', async () => {
     const base = await start();
-    const reaction = { type: 'reaction_added', user: 'U0ANA', reaction: 'thumbsup', item: { ts: 1 } };
-    const edit = { ...DM, subtype: 'message_changed', user: undefined, message: { text: 'edited' } };
-    for (const [n, event] of [reaction, edit, { ...DM, bot_id: null, thread_ts: null }].entries()) {
-      const response = await post(base, callback(event, { event_id: `EvWELLFORMED${n}` }));
+    const oddlyShaped = [
+      callback({ type: 'reaction_added', user: 'U0ANA', reaction: 'thumbsup', item: { ts: 1 } }),
+      callback({ ...DM, subtype: 'message_changed', user: undefined, channel: { id: 'D0' }, message: 7 }),
+      callback({ type: 'message', subtype: 'bot_message', bot_id: 'B0', ts: 5, text: { blocks: [] } }),
+      callback({ ...DM, channel_type: 'channel', text: ['lunch?'], ts: null }),
+      callback({ type: 'team_join', user: { id: 'U0NEW' } }, { team_id: null, event_id: 12 }),
+      click({ actions: [{ action_id: 'open_order', value: 7 }], user: 'U0ANA', trigger_id: null }),
+    ];
+    for (const body of oddlyShaped) {
+      const response = await post(base, body);
       expect(response.status).toBe(200);
     }
-    await expect.poll(() => turns).toEqual(['Where is my order?']);
+    await settle();
+    expect(refusals).toEqual([]);
+    expect(turns).toEqual([]);
+  });
+
+  it("acknowledges Slack's documented payloads, turning only a DM, a mention and a click on our button into turns", async () => {
+    const base = await start();
+    const samples = slackEventSamples(FAKE_SLACK_BOT.userId);
+    for (const sample of samples) {
+      const json = JSON.stringify(sample.body);
+      const response = await fetch(
+        `${base}/slack/events`,
+        sample.form
+          ? signedSlackRequest(SECRET, new URLSearchParams({ payload: json }).toString(), {
+              contentType: 'application/x-www-form-urlencoded',
+            })
+          : signedSlackRequest(SECRET, json),
+      );
+      expect({ sample: sample.name, status: response.status }).toEqual({ sample: sample.name, status: 200 });
+    }
+    const expected = samples.flatMap((sample) => (sample.turn ? [sample.turn] : [])).sort();
+    expect(expected).toHaveLength(3);
+    await expect.poll(() => [...turns].sort()).toEqual(expected);
+    await settle();
+    expect(turns).toHaveLength(3);
+    expect(refusals).toEqual([]);
   });
 });
