@@ -1,6 +1,7 @@
 import type { Activity } from 'botbuilder';
 import { RelevoError } from '../../core/errors.js';
 import { identityKey } from '../../core/identity-key.js';
+import { dmEventProblems, tweetProblems } from './payload-shape.js';
 
 /**
  * The Account Activity webhook payload, as documented (only the fields Relevo reads).
@@ -40,6 +41,15 @@ export interface XInbound {
   eventId: string;
   source: 'dm' | 'tweet';
   activity: Partial<Activity>;
+}
+
+/** An event that would run a turn but lacks a field its turn reads: skipped, not run. */
+export interface MalformedXEvent {
+  source: 'dm' | 'tweet';
+  /** X's id of the event, when it has a usable one. */
+  eventId?: string;
+  /** Each `field: reason`, naming no content. */
+  problems: string[];
 }
 
 /** Channel data of an inbound X activity, under `channelData.x`. */
@@ -85,32 +95,57 @@ export function parseXConversationId(id: string | undefined): string {
 /**
  * Maps a webhook body to the events that should run a turn: DMs sent to us, and public tweets that
  * mention or reply to us. Ignored: everything we sent ourselves (X echoes our own DMs and tweets back
- * through the same webhook), retweets, other event kinds, and bodies for another account.
- * A tweet joins the author's DM conversation (`dm:<user id>`), so the transcript holds the public
- * complaint and the private conversation that follows it.
+ * through the same webhook), retweets, other event kinds, and bodies for another account. An event
+ * that would run a turn but lacks a field its turn reads is skipped and passed to `onMalformed`; the
+ * others in the body still run. A tweet joins the author's DM conversation (`dm:<user id>`), so the
+ * transcript holds the public complaint and the private conversation that follows it.
  */
-export function xEventsToInbound(body: XWebhookBody, ourUserId: string): XInbound[] {
+export function xEventsToInbound(
+  body: XWebhookBody,
+  ourUserId: string,
+  onMalformed: (event: MalformedXEvent) => void = () => {},
+): XInbound[] {
   if (body.for_user_id !== undefined && body.for_user_id !== ourUserId) return [];
   const inbound: XInbound[] = [];
   for (const event of body.direct_message_events ?? []) {
-    const activity = dmToActivity(event, body, ourUserId);
-    if (activity) inbound.push({ eventId: event.id, source: 'dm', activity });
+    if (!isCustomerDm(event, ourUserId)) continue;
+    const problems = dmEventProblems(event, body.users);
+    if (problems.length > 0) onMalformed({ source: 'dm', ...usableId(event.id), problems });
+    else inbound.push({ eventId: event.id, source: 'dm', activity: dmToActivity(event, body, ourUserId) });
   }
   for (const tweet of body.tweet_create_events ?? []) {
-    const activity = tweetToActivity(tweet, ourUserId);
-    if (activity) inbound.push({ eventId: tweet.id_str, source: 'tweet', activity });
+    if (!isCustomerTweet(tweet, ourUserId)) continue;
+    const problems = tweetProblems(tweet);
+    if (problems.length > 0) onMalformed({ source: 'tweet', ...usableId(tweet.id_str), problems });
+    else
+      inbound.push({ eventId: tweet.id_str, source: 'tweet', activity: tweetToActivity(tweet, ourUserId) });
   }
   return inbound;
 }
 
-function dmToActivity(
-  event: XDirectMessageEvent,
-  body: XWebhookBody,
-  ourUserId: string,
-): Partial<Activity> | null {
+/*
+ * Whether an event runs a turn, read before the rest of it is checked (payload-shape.ts): X's lists
+ * may hold anything, so these read only the fields that decide, and warily.
+ */
+
+function isCustomerDm(event: XDirectMessageEvent | null | undefined, ourUserId: string): boolean {
+  const senderId = event?.message_create?.sender_id;
+  return event?.type === 'message_create' && Boolean(senderId) && senderId !== ourUserId;
+}
+
+function isCustomerTweet(tweet: XTweet | null | undefined, ourUserId: string): boolean {
+  const authorId = tweet?.user?.id_str;
+  return Boolean(authorId) && authorId !== ourUserId && tweet?.retweeted_status === undefined;
+}
+
+function usableId(id: unknown): { eventId?: string } {
+  return typeof id === 'string' && id !== '' ? { eventId: id } : {};
+}
+
+function dmToActivity(event: XDirectMessageEvent, body: XWebhookBody, ourUserId: string): Partial<Activity> {
   const create = event.message_create;
-  const senderId = create?.sender_id;
-  if (event.type !== 'message_create' || !senderId || senderId === ourUserId || !event.id) return null;
+  // Present: the event was chosen by its sender and checked (dmEventProblems).
+  const senderId = create?.sender_id ?? '';
   const quickReply = create?.message_data?.quick_reply_response?.metadata;
   const screenName = body.users?.[senderId]?.screen_name;
   const channelData: XChannelData = { source: 'dm', userId: senderId, ...(screenName ? { screenName } : {}) };
@@ -125,10 +160,9 @@ function dmToActivity(
   });
 }
 
-function tweetToActivity(tweet: XTweet, ourUserId: string): Partial<Activity> | null {
-  const authorId = tweet.user?.id_str;
-  if (!authorId || authorId === ourUserId || tweet.retweeted_status !== undefined || !tweet.id_str)
-    return null;
+function tweetToActivity(tweet: XTweet, ourUserId: string): Partial<Activity> {
+  // Present: the post was chosen by its author and checked (tweetProblems).
+  const authorId = tweet.user?.id_str ?? '';
   const screenName = tweet.user?.screen_name;
   const channelData: XChannelData = {
     source: 'tweet',

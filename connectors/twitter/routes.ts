@@ -6,8 +6,8 @@ import type { Logger } from '../../core/logger.js';
 import { type ChannelInbound, conversationPartition } from '../shared/channel-inbound.js';
 import { readRawBody } from '../shared/read-body.js';
 import type { TwitterAdapter } from './adapter.js';
-import { parseXBody, xEventsToInbound } from './inbound.js';
-import { requireXShape } from './payload-shape.js';
+import { parseXBody, type XWebhookBody, xEventsToInbound } from './inbound.js';
+import { requireXBody } from './payload-shape.js';
 import { verifyXSignature, xCrcResponse } from './verify.js';
 
 export const X_WEBHOOK_PATH = '/twitter/webhook';
@@ -28,8 +28,9 @@ export interface XRouteOptions {
 
 /**
  * The Account Activity webhook. `GET` answers X's Challenge-Response Check. `POST` verifies
- * `x-twitter-webhooks-signature` on the raw body before parsing it, drops what we sent ourselves and
- * events older than the dedupe window, queues each event durably under its id (X re-delivers, and
+ * `x-twitter-webhooks-signature` on the raw body before parsing it, refuses (400) a body that is not
+ * the documented shape, drops what we sent ourselves, events older than the dedupe window and (with a
+ * warning) events that lack a field their turn reads, queues each event durably under its id (X re-delivers, and
  * signatures carry no timestamp: the queue's memory of ids, {@link X_DEDUPE_TTL_MS}, is what absorbs
  * re-deliveries and replays), and only then acknowledges with 200; the turns run from the queue. A
  * webhook whose events could not be queued is answered 503, so X delivers it again.
@@ -46,9 +47,21 @@ export function mountXRoutes(server: Server, options: XRouteOptions): void {
     // Signatures are computed over the exact bytes sent: read them before anything parses them.
     const rawBody = (await readRawBody(req, options.maxBodyBytes ?? 1024 * 1024)).toString('utf8');
     verifyXSignature(options.consumerSecret, header(req, 'x-twitter-webhooks-signature'), rawBody);
-    const body = parseXBody(rawBody);
-    requireXShape(body);
-    for (const inbound of xEventsToInbound(body, options.adapter.userId)) {
+    let body: XWebhookBody;
+    try {
+      body = parseXBody(rawBody);
+      requireXBody(body);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      logger.warn({ reason }, 'X webhook refused as malformed');
+      throw error;
+    }
+    // A malformed event stays malformed on every re-delivery: it is logged and skipped, and the rest
+    // of the body runs and is acknowledged.
+    const events = xEventsToInbound(body, options.adapter.userId, ({ problems, ...event }) => {
+      logger.warn({ ...event, reason: problems.join('; ') }, 'X event skipped as malformed');
+    });
+    for (const inbound of events) {
       const sentAt = inbound.activity.timestamp?.getTime();
       if (sentAt !== undefined && clock.now() - sentAt > MAX_EVENT_AGE_MS) {
         logger.warn({ eventId: inbound.eventId }, 'X event older than the dedupe window refused');

@@ -8,7 +8,7 @@ import { createTwitterChannel } from '../../../connectors/twitter/index.js';
 import type { Channel, TurnLogic } from '../../../core/channel.js';
 import type { Clock } from '../../../core/clock.js';
 import { InFlightWork } from '../../../core/in-flight.js';
-import { silentLogger } from '../../../core/logger.js';
+import { type Logger, silentLogger } from '../../../core/logger.js';
 import { createStores, type Stores } from '../../../storage/stores.js';
 import { dmEventBody, type FakeX, signedXRequest, startFakeX } from '../../support/fake-x.js';
 
@@ -26,6 +26,13 @@ let handoffs: Partial<ConversationReference>[];
 let slept: number[];
 let clock: Clock & { nowMs: number | undefined };
 let inFlight: InFlightWork;
+/** The channel's warnings, each with its message. */
+let warnings: Record<string, unknown>[];
+const logger: Logger = {
+  ...silentLogger,
+  warn: (fields, message) => void warnings.push({ ...(fields as object), message }),
+  child: () => logger,
+};
 
 const bot: TurnLogic = async (context) => {
   if (context.activity.type !== 'message') return;
@@ -53,7 +60,7 @@ async function start(): Promise<void> {
     userId: OUR_ID,
     apiUrl: fake.url,
     httpsAgent: fake.agent,
-    logger: silentLogger,
+    logger,
     inFlight,
     pipeline: createPipeline({ stores, logger: silentLogger }),
     bot,
@@ -122,6 +129,7 @@ afterAll(async () => {
 beforeEach(async () => {
   fake.calls.length = 0;
   turns = [];
+  warnings = [];
   handoffs = [];
   slept = [];
   clock = { nowMs: undefined, now: () => clock.nowMs ?? Date.now() };
@@ -180,14 +188,11 @@ describe('the X channel', () => {
     const malformed = await webhook('{"direct_message_events": [');
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ code: 'RELEVO_X_MALFORMED' });
-    // Well-formed JSON without the shape the inbound code reads (the fuzz found the first a 500).
+    // Well-formed JSON that is not the documented body (the fuzz found the first a 500).
     for (const [body, field] of [
       ['{"direct_message_events": {}}', 'direct_message_events'],
-      ['{"tweet_create_events": [{"id_str": 5}]}', 'tweet_create_events.0.id_str'],
-      [
-        '{"direct_message_events": [{"type": "message_create", "id": "1", "message_create": []}]}',
-        'message_create',
-      ],
+      ['{"tweet_create_events": "1900000000000000009"}', 'tweet_create_events'],
+      ['{"for_user_id": 1000000000000000001}', 'for_user_id'],
     ]) {
       const response = await webhook(body as string);
       expect(response.status).toBe(400);
@@ -196,9 +201,71 @@ describe('the X channel', () => {
         message: expect.stringContaining(field as string),
       });
     }
+    expect(warnings).toHaveLength(4);
+    expect(warnings.every((warning) => warning.message === 'X webhook refused as malformed')).toBe(true);
     await settle();
     expect(turns).toEqual([]);
     expect(fake.calls).toEqual([]);
+  });
+
+  it('runs the sound events of a body exactly once and skips, with a warning, each that lacks a field its turn reads', async () => {
+    const BOB = '3000000000000000003';
+    const {
+      direct_message_events: [sound],
+      users,
+    } = JSON.parse(dm('Where is my order?', '1700000000000000010'));
+    const {
+      tweet_create_events: [post],
+    } = JSON.parse(mention('@relevo_help my parcel is late', '1900000000000000010'));
+    const body = JSON.stringify({
+      for_user_id: OUR_ID,
+      direct_message_events: [
+        sound,
+        { ...sound, id: undefined },
+        { ...sound, id: '1700000000000000011', message_create: { ...sound.message_create, sender_id: BOB } },
+        7,
+      ],
+      tweet_create_events: [post, { ...post, id_str: 11 }, null],
+      // Only each sender's entry is read: another user's odd one does not matter.
+      users: { ...users, [BOB]: { id: BOB, screen_name: 7 }, '4000000000000000004': 'odd' },
+    });
+    for (const _delivery of [1, 2]) {
+      const response = await webhook(body);
+      expect(response.status).toBe(200);
+    }
+    await fake.waitFor(() => turns.length === 2);
+    await settle();
+    expect(turns).toEqual(['Where is my order?', '@relevo_help my parcel is late']);
+    const skipped = warnings.filter((warning) => warning.message === 'X event skipped as malformed');
+    const once = [
+      { source: 'dm', reason: 'id: Invalid input: expected string, received undefined' },
+      {
+        source: 'dm',
+        eventId: '1700000000000000011',
+        reason: 'users[sender].screen_name: Invalid input: expected string, received number',
+      },
+      { source: 'tweet', reason: 'id_str: Invalid input: expected string, received number' },
+    ].map((warning) => ({ ...warning, message: 'X event skipped as malformed' }));
+    expect(skipped).toEqual([...once, ...once]);
+    expect(JSON.stringify(warnings)).not.toMatch(/order|parcel/);
+  });
+
+  it('acknowledges a body whose only turn is malformed, running nothing', async () => {
+    const {
+      direct_message_events: [sound],
+    } = JSON.parse(dm('hi', '1700000000000000012'));
+    const broken = { ...sound, message_create: { ...sound.message_create, sender_id: 42 } };
+    const response = await webhook(JSON.stringify({ for_user_id: OUR_ID, direct_message_events: [broken] }));
+    expect(response.status).toBe(200);
+    await settle();
+    expect(turns).toEqual([]);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        source: 'dm',
+        eventId: '1700000000000000012',
+        reason: expect.stringContaining('message_create.sender_id'),
+      }),
+    ]);
   });
 
   it('ignores the DMs and posts of its own account that X echoes back', async () => {
