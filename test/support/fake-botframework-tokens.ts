@@ -28,7 +28,10 @@ export interface ChannelTokenOptions {
  * A stand-in for the Bot Framework's token service on loopback: an OpenID metadata document (what
  * `BOTFRAMEWORK_OPENID_METADATA_URL` points at) and its JWKS, with one RSA key generated per service
  * and endorsed, as Microsoft's keys are, for the channels named. {@link sign} makes the channel tokens
- * a Bot Framework channel sends in `Authorization: Bearer`.
+ * a Bot Framework channel sends in `Authorization: Bearer`. botbuilder caches the keys it fetched,
+ * process-wide, by metadata URL, for a day (an unknown key id refetches them only after an hour):
+ * start one service per test file (vitest isolates each file's modules), never a second one on a
+ * reused port in the same file, or it meets stale keys.
  */
 export interface FakeBotFrameworkTokens {
   metadataUrl: string;
