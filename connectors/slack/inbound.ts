@@ -18,6 +18,15 @@ export interface SlackMessageEvent {
   text?: string;
   ts: string;
   thread_ts?: string;
+  /** Files the message shares (`file_share`): each becomes an attachment of the activity. */
+  files?: SlackFile[] | null;
+}
+
+/** A shared file as a message event carries it; `url_private` needs the bot token to download. */
+export interface SlackFile {
+  name?: string | null;
+  mimetype?: string | null;
+  url_private?: string | null;
 }
 
 export interface SlackAppMentionEvent {
@@ -141,7 +150,8 @@ export function parseSlackConversationId(id: string | undefined): SlackConversat
 
 /**
  * Whether an event runs a turn (unless it is our own message): a DM or a mention a person wrote. Not:
- * other bots (`bot_id`), edits, deletions and the like (any `subtype`), and channel messages that do
+ * other bots (`bot_id`), edits, deletions and the like (any `subtype` but a shared file or a thread
+ * broadcast, which a person writes), and channel messages that do
  * not mention us (those reach us as `app_mention`, so answering `message` too would reply twice).
  * Read before the event's other fields are checked (payload-shape.ts), so it reads only these.
  */
@@ -151,8 +161,14 @@ export function isCustomerEvent(
   if (event.type !== 'message' && event.type !== 'app_mention') return false;
   const message = event as SlackMessageEvent | SlackAppMentionEvent;
   if (!message.user || message.bot_id) return false;
-  return message.type === 'app_mention' || (message.subtype === undefined && message.channel_type === 'im');
+  return (
+    message.type === 'app_mention' ||
+    ((message.subtype == null || PERSON_SUBTYPES.has(message.subtype)) && message.channel_type === 'im')
+  );
 }
+
+/** Message subtypes a person writes: a file shared with a caption (a photo of a damaged box), a thread reply also sent to the conversation. */
+const PERSON_SUBTYPES: ReadonlySet<string> = new Set(['file_share', 'thread_broadcast']);
 
 /**
  * The action of a click on one of our suggested-action buttons, the one kind of click that runs a turn.
@@ -207,6 +223,7 @@ export function slackEventToActivity(
     },
     text: withoutMention(message.text ?? '', bot.userId),
     textFormat: 'plain',
+    ...fileAttachments(message),
     channelData: {
       slack: {
         team,
@@ -272,4 +289,19 @@ export function slackActionToActivity(
 /** Drops the leading `<@U123>` of an app mention, so the agent reads what the customer asked. */
 function withoutMention(text: string, botUserId: string): string {
   return text.replaceAll(`<@${botUserId}>`, '').replace(/ {2,}/g, ' ').trim();
+}
+
+/** A DM's shared files as attachments, so the transcript and an agent taking over see them. */
+function fileAttachments(
+  message: SlackMessageEvent | SlackAppMentionEvent,
+): Partial<Pick<Activity, 'attachments'>> {
+  const files = message.type === 'message' ? (message.files ?? []) : [];
+  if (files.length === 0) return {};
+  return {
+    attachments: files.map((file) => ({
+      contentType: file.mimetype ?? 'application/octet-stream',
+      ...(file.url_private ? { contentUrl: file.url_private } : {}),
+      ...(file.name ? { name: file.name } : {}),
+    })),
+  };
 }

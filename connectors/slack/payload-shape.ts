@@ -23,6 +23,9 @@ const messageCallback = z.looseObject({
     team: optionalText,
     text: optionalText,
     thread_ts: optionalText,
+    files: z
+      .array(z.looseObject({ name: optionalText, mimetype: optionalText, url_private: optionalText }))
+      .nullish(),
   }),
 });
 

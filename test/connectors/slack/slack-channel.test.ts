@@ -14,6 +14,8 @@ const TEAM = FAKE_SLACK_BOT.team;
 const fixture = useFakeSlack();
 /** What the agent was asked, turn by turn: a turn that ran shows up here. */
 let turns: string[] = [];
+/** The attachments of those turns' messages. */
+let shared: unknown[] = [];
 /** Conversation references of customers who asked for a person: what the agent desk keeps. */
 let handoffs: Partial<ConversationReference>[] = [];
 let gate: Promise<void> | undefined;
@@ -22,6 +24,7 @@ const bot: TurnLogic = async (context) => {
   if (context.activity.type !== 'message') return;
   const text = context.activity.text ?? '';
   turns.push(text);
+  shared.push(...(context.activity.attachments ?? []));
   await gate;
   if (text === 'Two replies please') {
     await context.sendActivities([
@@ -92,6 +95,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 
 beforeEach(() => {
   turns = [];
+  shared = [];
   handoffs = [];
   gate = undefined;
 });
@@ -146,6 +150,25 @@ describe('the Slack channel', () => {
     expect(fixture.slack.calls.find((call) => call.method === 'chat.postMessage')?.token).toBe(
       'xoxb-test-token',
     );
+  });
+
+  it('answers a DM that shares a photo with a caption, the photo on the turn as an attachment', async () => {
+    const { base } = await start();
+    const photo = {
+      id: 'F0PHOTO',
+      name: 'box.jpg',
+      mimetype: 'image/jpeg',
+      url_private: 'https://files.slack.com/files-pri/T0RELEVO-F0PHOTO/box.jpg',
+    };
+    const response = await post(
+      base,
+      dm('The box arrived crushed', undefined, { subtype: 'file_share', files: [photo] }),
+    );
+    expect(response.status).toBe(200);
+    const [reply] = await fixture.slack.waitForPosts(1);
+    expect(turns).toEqual(['The box arrived crushed']);
+    expect(shared).toEqual([{ contentType: 'image/jpeg', contentUrl: photo.url_private, name: 'box.jpg' }]);
+    expect(reply).toMatchObject({ channel: 'D0CUSTOMER', text: 'You said: The box arrived crushed' });
   });
 
   it('answers a mention in a channel in the thread of that message, without the mention', async () => {
