@@ -1,4 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { loadConfig } from '../../bots/config.js';
+import { createRelevo, type Relevo } from '../../bots/relevo.js';
+import type { TurnLogic } from '../../core/channel.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 
 /** A test file's fake Slack with the per-test resets its Slack channel tests share. */
@@ -44,4 +48,29 @@ export function useFakeSlack(): FakeSlackFixture {
       closers.push(close);
     },
   };
+}
+
+/**
+ * The composed Relevo server with Slack on `fixture`'s fake Slack (signing secret `secret`, a test bot
+ * token) and `bot` as the agent, listening on a free loopback port and closed when the test ends.
+ */
+export async function startSlackRelevo(
+  fixture: FakeSlackFixture,
+  options: { secret: string; bot: TurnLogic; logger?: Logger; env?: Record<string, string> },
+): Promise<{ base: string; relevo: Relevo }> {
+  const relevo = await createRelevo({
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SLACK_SIGNING_SECRET: options.secret,
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_API_URL: fixture.slack.url,
+      ...options.env,
+    }),
+    logger: options.logger ?? silentLogger,
+    bot: options.bot,
+  });
+  fixture.closeAfterTest(() => relevo.close());
+  const { port } = await relevo.listen();
+  return { base: `http://127.0.0.1:${port}`, relevo };
 }

@@ -1,9 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../bots/config.js';
-import { createRelevo } from '../../../bots/relevo.js';
 import type { Logger } from '../../../core/logger.js';
 import { FAKE_SLACK_BOT, signedSlackRequest } from '../../support/fake-slack.js';
-import { useFakeSlack } from '../../support/fake-slack-fixture.js';
+import { startSlackRelevo, useFakeSlack } from '../../support/fake-slack-fixture.js';
 import { slackEventSamples } from '../../support/slack-event-samples.js';
 
 const SECRET = 'test-signing-secret-0123456789';
@@ -28,14 +26,8 @@ const logger: Logger = {
 };
 
 async function start(): Promise<string> {
-  const relevo = await createRelevo({
-    config: loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_API_URL: fixture.slack.url,
-    }),
+  const { base } = await startSlackRelevo(fixture, {
+    secret: SECRET,
     logger,
     bot: async (context) => {
       if (context.activity.type !== 'message') return;
@@ -43,9 +35,7 @@ async function start(): Promise<string> {
       await context.sendActivity(`You said: ${context.activity.text}`);
     },
   });
-  fixture.closeAfterTest(() => relevo.close());
-  const { port } = await relevo.listen();
-  return `http://127.0.0.1:${port}`;
+  return base;
 }
 
 const DM = {

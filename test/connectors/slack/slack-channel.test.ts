@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { MessageFactory, type ConversationReference, TurnContext } from 'botbuilder';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../../bots/config.js';
-import { createRelevo, type Relevo } from '../../../bots/relevo.js';
+import type { Relevo } from '../../../bots/relevo.js';
 import type { TurnLogic } from '../../../core/channel.js';
-import { silentLogger } from '../../../core/logger.js';
 import { FAKE_SLACK_BOT, signedSlackRequest } from '../../support/fake-slack.js';
-import { useFakeSlack } from '../../support/fake-slack-fixture.js';
+import { startSlackRelevo, useFakeSlack } from '../../support/fake-slack-fixture.js';
 
 const SECRET = 'test-signing-secret-0123456789';
 const TEAM = FAKE_SLACK_BOT.team;
@@ -43,22 +41,8 @@ const bot: TurnLogic = async (context) => {
   );
 };
 
-async function start(env: Record<string, string> = {}): Promise<{ base: string; relevo: Relevo }> {
-  const relevo = await createRelevo({
-    config: loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_API_URL: fixture.slack.url,
-      ...env,
-    }),
-    logger: silentLogger,
-    bot,
-  });
-  fixture.closeAfterTest(() => relevo.close());
-  const { port } = await relevo.listen();
-  return { base: `http://127.0.0.1:${port}`, relevo };
+function start(env: Record<string, string> = {}): Promise<{ base: string; relevo: Relevo }> {
+  return startSlackRelevo(fixture, { secret: SECRET, bot, env });
 }
 
 function dm(
