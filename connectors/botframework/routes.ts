@@ -110,6 +110,15 @@ const JWT_REFUSALS = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExpir
 
 function toRelevoError(error: unknown): RelevoError {
   if (error instanceof RelevoError) return error;
+  // botbuilder could not load the channel's signing keys (their service failed): nothing is known of
+  // the request yet, and a 401 would make the channel drop the message where a 503 has it retried.
+  if (error instanceof AuthenticationError && (error.statusCode ?? 0) >= 500) {
+    return new RelevoError(
+      'RELEVO_BOTFRAMEWORK_AUTH_UNAVAILABLE',
+      "The Bot Framework's signing keys could not be loaded to check the request; try again",
+      { statusCode: 503 },
+    );
+  }
   if (error instanceof AuthenticationError || (error instanceof Error && JWT_REFUSALS.has(error.name))) {
     return new RelevoError(
       'RELEVO_BOTFRAMEWORK_UNAUTHORIZED',

@@ -41,13 +41,21 @@ export interface FakeBotFrameworkTokens {
   forgedKey(): SigningKey;
   /** A channel token (RS256), as the channel service issues them. */
   sign(options: ChannelTokenOptions): string;
+  /** While on, the metadata and keys answer 503, as a token service in an outage. */
+  setUnavailable(on: boolean): void;
   close(): Promise<void>;
 }
 
 export async function startFakeBotFrameworkTokens(endorsements: string[]): Promise<FakeBotFrameworkTokens> {
   const key = newKey(`key-${randomUUID()}`);
   const jwk = key.privateKey.export({ format: 'jwk' });
+  let unavailable = false;
   const server = createServer((req, res) => {
+    if (unavailable) {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('Service Unavailable');
+      return;
+    }
     const base = `http://${req.headers.host}`;
     const documents: Record<string, unknown> = {
       '/v1/.well-known/openidconfiguration': {
@@ -72,6 +80,9 @@ export async function startFakeBotFrameworkTokens(endorsements: string[]): Promi
     key,
     forgedKey: () => newKey(key.kid),
     sign: (options) => signChannelToken({ key, ...options }),
+    setUnavailable: (on) => {
+      unavailable = on;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

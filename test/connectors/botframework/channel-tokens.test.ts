@@ -121,6 +121,27 @@ describe('Bot Framework channel tokens at POST /api/messages', () => {
     expect(turns).toEqual([APP_ID]);
   });
 
+  it('answers 503, running nothing, while the token service is down, and takes the retry once it is back', async () => {
+    // A token service of its own: botbuilder caches the keys it fetched per metadata URL.
+    const down = await startFakeBotFrameworkTokens(['webchat']);
+    try {
+      down.setUnavailable(true);
+      const base = await startAgent({ BOTFRAMEWORK_OPENID_METADATA_URL: down.metadataUrl });
+      const activity = message('where is my parcel');
+      const token = down.sign(valid());
+      const refused = await post(base, activity, token);
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { code: string }).code).toBe('RELEVO_BOTFRAMEWORK_AUTH_UNAVAILABLE');
+      expect(turns).toEqual([]);
+
+      down.setUnavailable(false);
+      expect((await post(base, activity, token)).status).toBe(200);
+      await expect.poll(() => turns).toEqual([APP_ID]);
+    } finally {
+      await down.close();
+    }
+  });
+
   it("queues a signed message and runs its turn with its token's claims", async () => {
     const base = await startAgent();
     const response = await post(base, message('where is my order'), tokens.sign(valid()));
